@@ -1,0 +1,10 @@
+# td_warnings: the warning set every target uses; -Werror unless TD_WARNINGS_AS_ERRORS=OFF.
+add_library(td_warnings INTERFACE)
+target_compile_options(td_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual
+  -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough
+  $<$<BOOL:${TD_WARNINGS_AS_ERRORS}>:-Werror>)
+if(TD_SANITIZE)
+  target_compile_options(td_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(td_warnings INTERFACE -fsanitize=address,undefined)
+endif()

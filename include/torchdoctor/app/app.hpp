@@ -1,0 +1,65 @@
+// The command table and what every command shares: I/O, exit codes, host facts, output format.
+#pragma once
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/app/cli.hpp"
+#include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/sys/env.hpp"
+
+namespace td {
+
+/// Exit codes (DESIGN.md): 0 all good, 1 problem found, 2 bad usage or input, 3 undetermined.
+enum ExitCode : int { k_exit_ok = 0, k_exit_problem = 1, k_exit_usage = 2, k_exit_undetermined = 3 };
+
+/// Maps an error to its exit code.
+int exit_code_for(const Error& error);
+
+/// What a command may use: streams, environment, whether stdout is a terminal.
+struct AppIo {
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  const Env& env;
+  bool out_is_tty = false;
+};
+
+/// How to print.
+enum class Format { text, json, markdown };
+
+/// Output choices after parsing --json/--format/--color.
+struct OutputChoice {
+  Format format = Format::text;
+  bool color = false;
+};
+
+/// Reads the output options; fails on an unknown format or colour mode.
+Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
+
+/// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
+/// with --no-probe; then the what-if flags. Errors name the flag or file.
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io);
+
+/// One subcommand.
+struct Command {
+  const char* name;
+  const char* summary;      ///< One line for the command list.
+  const char* usage;        ///< "torchdoctor probe [options]"
+  const char* description;  ///< A paragraph for --help, with examples.
+  std::vector<OptionSpec> (*options)();
+  int (*run)(const ParsedArgs& args, AppIo& io);
+};
+
+/// The command table.
+std::span<const Command> commands();
+
+/// Entry point used by main(): dispatches `args` (without argv[0]) and returns the exit code.
+int run_app(const std::vector<std::string>& args, AppIo& io);
+
+/// The torchdoctor version string.
+const char* tool_version();
+
+}  // namespace td

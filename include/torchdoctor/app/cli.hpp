@@ -1,0 +1,52 @@
+// Command-line parsing: a table of options per command, one general parser, clear errors.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/core/result.hpp"
+#include "torchdoctor/core/what_if.hpp"
+
+namespace td {
+
+/// One option a command accepts.
+struct OptionSpec {
+  const char* name;     ///< Long name without dashes ("root").
+  const char* metavar;  ///< Value name ("DIR"), or nullptr for a switch.
+  const char* help;     ///< One line for --help.
+  bool repeatable = false;
+};
+
+/// Options and positional arguments after parsing.
+struct ParsedArgs {
+  std::map<std::string, std::vector<std::string>> values;  ///< name -> values ("" for switches).
+  std::vector<std::string> positionals;
+
+  /// True when switch or option `name` was given.
+  [[nodiscard]] bool has(const std::string& name) const { return values.count(name) != 0; }
+  /// The last value of `name`, if given.
+  [[nodiscard]] std::optional<std::string> get(const std::string& name) const;
+  /// Every value of a repeatable option.
+  [[nodiscard]] std::vector<std::string> all(const std::string& name) const;
+};
+
+/// Parses `args` against `specs`: --name VALUE, --name=VALUE, switches, "--" ends options.
+/// Errors name the option and, for unknown ones, suggest the closest known name.
+Result<ParsedArgs> parse_args(std::span<const OptionSpec> specs, std::span<const std::string> args,
+                              const std::string& command);
+
+/// The common options for reading host facts: --root, --host, --no-probe and the what-if flags.
+std::span<const OptionSpec> host_options();
+/// The output options: --json, --format, --color.
+std::span<const OptionSpec> output_options();
+
+/// Collects the what-if flags from parsed arguments.
+WhatIf what_if_from(const ParsedArgs& args);
+
+/// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace td

@@ -1,0 +1,16 @@
+// The subcommands' entry points and option lists (one file each under src/app/).
+#pragma once
+
+#include <vector>
+
+#include "torchdoctor/app/app.hpp"
+
+namespace td {
+
+std::vector<OptionSpec> probe_options();
+int run_probe(const ParsedArgs& args, AppIo& io);
+
+std::vector<OptionSpec> doctor_options();
+int run_doctor(const ParsedArgs& args, AppIo& io);
+
+}  // namespace td

@@ -1,0 +1,123 @@
+// HostFacts: everything probe knows about a machine; the engine's only input about the host.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/core/compute_capability.hpp"
+#include "torchdoctor/core/fact.hpp"
+#include "torchdoctor/core/version.hpp"
+
+namespace td {
+
+/// The JSON schema name of a HostFacts snapshot.
+inline constexpr const char* k_host_schema = "torchdoctor.host/v1";
+
+/// Operating system and kernel.
+struct OsFacts {
+  Fact<std::string> id;           ///< os-release ID (debian, ubuntu, ...).
+  Fact<std::string> version_id;   ///< os-release VERSION_ID.
+  Fact<std::string> pretty_name;  ///< os-release PRETTY_NAME.
+  Fact<std::string> kernel;       ///< Kernel release (uname -r).
+};
+
+/// Processor, memory and C library.
+struct CpuFacts {
+  Fact<std::string> arch;       ///< Normalised machine: x86_64, aarch64, armv7l, ppc64le, riscv64.
+  Fact<std::string> model;      ///< CPU model name.
+  Fact<std::uint32_t> cores;    ///< Logical processors.
+  Fact<std::vector<std::string>> flags;  ///< Selected ISA features (avx2, avx512f, asimd, sve, ...).
+  Fact<Version> glibc;          ///< glibc version; unknown on musl or when not found.
+  Fact<std::uint64_t> memory_bytes;  ///< MemTotal.
+  Fact<std::uint64_t> shm_bytes;     ///< Size of /dev/shm.
+};
+
+/// Whether we run inside a container, WSL or Kubernetes.
+struct ContainerFacts {
+  Fact<bool> inside;           ///< Inside a container.
+  Fact<std::string> engine;    ///< docker, podman, containerd, lxc, kubernetes... when inside.
+  Fact<bool> kubernetes;       ///< KUBERNETES_SERVICE_HOST set or k8s cgroups.
+  Fact<bool> wsl;              ///< Running under WSL2.
+};
+
+/// One NVIDIA GPU.
+struct GpuFacts {
+  Fact<std::string> pci_bus_id;       ///< 0000:01:00.0
+  Fact<std::string> pci_device_id;    ///< 0x2684
+  Fact<std::string> name;             ///< As the driver or KB names it.
+  Fact<ComputeCapability> compute_capability;
+  Fact<std::uint64_t> memory_bytes;
+  Fact<std::string> uuid;
+  Fact<bool> integrated;              ///< True for Tegra iGPUs.
+  Fact<std::string> mig_mode;         ///< enabled / disabled.
+};
+
+/// The NVIDIA kernel driver.
+struct DriverFacts {
+  Fact<Version> version;        ///< 550.54.15
+  Fact<std::string> kernel_module;  ///< "open" or "proprietary".
+  Fact<Version> cuda_level;     ///< Highest CUDA version the driver supports (12.4).
+};
+
+/// Jetson (Tegra) identity.
+struct JetsonFacts {
+  Fact<Version> l4t;            ///< L4T release, 35.3.1.
+  Fact<Version> jetpack;        ///< JetPack release, when known from a package or override.
+  Fact<std::string> module;     ///< KB module id or device-tree model (Jetson AGX Orin).
+  Fact<std::string> soc;        ///< t234, tegra234 ...
+};
+
+/// The board, from the device tree (ARM boards).
+struct BoardFacts {
+  Fact<std::string> model;                      ///< /proc/device-tree/model
+  Fact<std::vector<std::string>> compatible;    ///< /proc/device-tree/compatible entries.
+};
+
+/// Container tooling found on the host.
+struct ContainerToolingFacts {
+  Fact<std::string> docker;            ///< Path of the docker client.
+  Fact<std::string> podman;            ///< Path of podman.
+  Fact<std::string> nvidia_ctk;        ///< Path of nvidia-ctk.
+  Fact<std::string> nvidia_runtime;    ///< Path of nvidia-container-runtime.
+  Fact<std::vector<std::string>> docker_runtimes;  ///< Runtimes in /etc/docker/daemon.json.
+  Fact<std::string> docker_default_runtime;        ///< default-runtime in daemon.json.
+  Fact<std::vector<std::string>> cdi_specs;        ///< CDI spec files in /etc/cdi, /var/run/cdi.
+};
+
+/// One installed torch (filled by the Python/torch probe or `--torch`).
+struct TorchInstall {
+  Fact<std::string> python;            ///< Interpreter path.
+  Fact<Version> python_version;        ///< 3.11
+  Fact<Version> version;               ///< 2.6.0+cu124
+  Fact<Version> cuda;                  ///< torch.version.cuda; unknown for CPU-only builds.
+  Fact<std::vector<ComputeCapability>> arch_list;  ///< Compiled SASS and PTX targets.
+  Fact<std::string> location;          ///< site-packages/torch
+};
+
+/// A detector that could not do its job: shown in its section, the report goes on.
+struct ProbeIssue {
+  std::string detector;
+  std::string message;
+};
+
+/// Everything known about one machine.
+struct HostFacts {
+  std::string schema = k_host_schema;
+  std::string tool_version;
+  std::string root = "/";             ///< Root of the probed tree.
+  Fact<std::string> hostname;
+  OsFacts os;
+  CpuFacts cpu;
+  ContainerFacts container;
+  DriverFacts driver;
+  Fact<std::vector<GpuFacts>> gpus;   ///< Unknown when GPUs could not be enumerated.
+  JetsonFacts jetson;
+  BoardFacts board;
+  ContainerToolingFacts tooling;
+  Fact<std::vector<TorchInstall>> torch;
+  Fact<Version> python_version;       ///< Default interpreter's version (or override).
+  std::vector<ProbeIssue> issues;
+};
+
+}  // namespace td

@@ -1,0 +1,33 @@
+// Small string helpers shared by the parsers.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace td {
+
+/// `s` without leading and trailing white space (and NULs, which /proc/device-tree ends with).
+std::string_view trim(std::string_view s);
+/// Splits `s` at every `sep`; keeps empty fields.
+std::vector<std::string> split(std::string_view s, char sep);
+/// Splits `s` into lines (without the newline characters).
+std::vector<std::string_view> lines(std::string_view s);
+/// Lower-case ASCII copy.
+std::string to_lower(std::string_view s);
+/// True when `s` contains `needle`, ignoring ASCII case.
+bool contains_icase(std::string_view s, std::string_view needle);
+/// Parses KEY=VALUE lines (os-release syntax: quotes, escapes, # comments).
+std::map<std::string, std::string> parse_env_file(std::string_view text);
+/// Parses an unsigned decimal number that fills `s` exactly.
+std::optional<unsigned long long> parse_uint(std::string_view s);
+/// True when every byte of `s` is printable ASCII or common white space.
+bool is_printable(std::string_view s);
+/// `s` cut to `max` characters with "..." appended when longer; non-printable bytes shown as '?'.
+std::string sanitize(std::string_view s, std::size_t max = 120);
+/// Bytes as "24.0 GiB" / "64.0 MiB".
+std::string human_bytes(unsigned long long bytes);
+
+}  // namespace td

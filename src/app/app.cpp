@@ -1,0 +1,179 @@
+// Dispatch, help and the pieces every command shares.
+#include "torchdoctor/app/app.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/probe/probe.hpp"
+
+#ifndef TD_VERSION
+#define TD_VERSION "0.0.0-dev"
+#endif
+
+namespace td {
+
+const char* tool_version() { return TD_VERSION; }
+
+int exit_code_for(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::bad_input: return k_exit_usage;
+    case ErrorKind::unavailable:
+    case ErrorKind::timeout: return k_exit_undetermined;
+    default: return k_exit_problem;
+  }
+}
+
+Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
+  OutputChoice c;
+  if (args.has("json")) c.format = Format::json;
+  if (auto f = args.get("format")) {
+    if (*f == "json") c.format = Format::json;
+    else if (*f == "markdown" || *f == "md") c.format = Format::markdown;
+    else if (*f == "text") c.format = Format::text;
+    else return make_error(ErrorKind::bad_input, "--format '" + *f + "': expected text, json or markdown");
+  }
+  const std::string when = args.get("color").value_or("auto");
+  if (when == "always") c.color = true;
+  else if (when == "never") c.color = false;
+  else if (when == "auto") c.color = io.out_is_tty && !io.env.get("NO_COLOR").has_value() && io.env.get("TERM") != "dumb";
+  else return make_error(ErrorKind::bad_input, "--color '" + when + "': expected auto, always or never");
+  if (c.format != Format::text) c.color = false;
+  return c;
+}
+
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io) {
+  HostFacts facts;
+  const auto host = args.get("host");
+  const auto root = args.get("root");
+  if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");
+  if (host) {
+    std::string text;
+    if (*host == "-") {
+      text.assign(std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>());
+    } else {
+      std::ifstream file(*host, std::ios::binary);
+      if (!file) return make_error(ErrorKind::bad_input, "--host " + *host + ": cannot open the file");
+      text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    }
+    auto loaded = host_from_text(text, "--host " + *host);
+    if (!loaded) return loaded.error();
+    facts = std::move(*loaded);
+  } else if (!args.has("no-probe")) {
+    auto fs = make_real_file_system(root.value_or("/"));
+    // A mounted tree is not this process: do not read our own environment for it.
+    const MapEnv empty_env;
+    const Env& env = root ? static_cast<const Env&>(empty_env) : io.env;
+    if (root && !fs->exists("/")) return make_error(ErrorKind::bad_input, "--root " + *root + ": not a directory");
+    if (root) {
+      auto listing = fs->list_dir("/");
+      if (!listing) return make_error(ErrorKind::bad_input, "--root " + *root + ": " + listing.error().message);
+    }
+    facts = probe_host(ProbeContext{*fs, env});
+    facts.root = root.value_or("/");
+  } else {
+    facts.root = "";
+  }
+  facts.tool_version = tool_version();
+  if (auto s = apply_what_if(what_if_from(args), facts); !s) return s.error();
+  return facts;
+}
+
+namespace {
+
+void print_options(std::ostream& out, const std::vector<OptionSpec>& specs) {
+  std::size_t width = 0;
+  for (const auto& s : specs) {
+    width = std::max(width, std::string(s.name).size() + (s.metavar ? std::string(s.metavar).size() + 1 : 0));
+  }
+  for (const auto& s : specs) {
+    std::string left = std::string("--") + s.name + (s.metavar ? std::string(" ") + s.metavar : "");
+    out << "  " << left << std::string(width + 4 - left.size() + 2, ' ') << s.help << '\n';
+  }
+}
+
+void print_main_help(std::ostream& out) {
+  out << "torchdoctor " << tool_version()
+      << " - will this PyTorch + CUDA stack run here, why not, and what to use instead.\n\n"
+         "Usage: torchdoctor [COMMAND] [options]\n\n"
+         "Commands:\n";
+  for (const auto& c : commands()) {
+    const std::string name = c.name;
+    out << "  " << name << std::string(14 - std::min<std::size_t>(name.size(), 13), ' ') << c.summary << '\n';
+  }
+  out << "\nWithout a command, torchdoctor runs the doctor.\n"
+         "Run 'torchdoctor COMMAND --help' for a command's options.\n"
+         "Exit codes: 0 all good, 1 a problem was found, 2 bad usage or input, 3 could not determine.\n";
+}
+
+void print_command_help(std::ostream& out, const Command& c) {
+  out << "Usage: " << c.usage << "\n\n" << c.description << "\n\nOptions:\n";
+  auto specs = c.options();
+  specs.push_back(OptionSpec{"help", nullptr, "show this help"});
+  print_options(out, specs);
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int run_app(const std::vector<std::string>& args, AppIo& io) {
+  std::vector<std::string> rest = args;
+  const Command* cmd = nullptr;
+  if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help")) {
+    if (rest.size() > 1 && rest[0] == "help") {
+      if (const Command* c = find_command(rest[1])) {
+        print_command_help(io.out, *c);
+        return k_exit_ok;
+      }
+    }
+    print_main_help(io.out);
+    return k_exit_ok;
+  }
+  if (!rest.empty() && rest[0] == "--version") {
+    io.out << "torchdoctor " << tool_version() << '\n';
+    return k_exit_ok;
+  }
+  if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
+    cmd = find_command(rest[0]);
+    if (cmd == nullptr) {
+      std::string best;
+      std::size_t best_d = 3;
+      for (const auto& c : commands()) {
+        const std::size_t d = edit_distance(rest[0], c.name);
+        if (d < best_d) {
+          best_d = d;
+          best = c.name;
+        }
+      }
+      io.err << "torchdoctor: unknown command '" << rest[0] << "'"
+             << (best.empty() ? "" : " (did you mean '" + best + "'?)") << "; see 'torchdoctor --help'\n";
+      return k_exit_usage;
+    }
+    rest.erase(rest.begin());
+  } else {
+    cmd = find_command("doctor");
+  }
+  for (const auto& a : rest) {
+    if (a == "--help" || a == "-h") {
+      print_command_help(io.out, *cmd);
+      return k_exit_ok;
+    }
+  }
+  const auto specs = cmd->options();
+  auto parsed = parse_args(specs, rest, cmd->name);
+  if (!parsed) {
+    io.err << "torchdoctor: " << parsed.error().message << '\n';
+    return k_exit_usage;
+  }
+  return cmd->run(*parsed, io);
+}
+
+}  // namespace td

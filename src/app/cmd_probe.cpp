@@ -1,0 +1,40 @@
+// `torchdoctor probe`: describe this machine (or a tree, or a snapshot) fact by fact.
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/report/sections.hpp"
+
+namespace td {
+
+std::vector<OptionSpec> probe_options() {
+  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
+  specs.insert(specs.end(), output_options().begin(), output_options().end());
+  return specs;
+}
+
+int run_probe(const ParsedArgs& args, AppIo& io) {
+  auto out = output_choice(args, io);
+  if (!out) {
+    io.err << "torchdoctor: " << out.error().message << '\n';
+    return k_exit_usage;
+  }
+  if (!args.positionals.empty()) {
+    io.err << "torchdoctor: probe: unexpected argument '" << args.positionals.front() << "'\n";
+    return k_exit_usage;
+  }
+  auto facts = gather_host(args, io);
+  if (!facts) {
+    io.err << "torchdoctor: " << facts.error().message << '\n';
+    return exit_code_for(facts.error());
+  }
+  switch (out->format) {
+    case Format::json: io.out << host_to_json(*facts).dump(2) << '\n'; break;
+    case Format::markdown: io.out << render_markdown(probe_sections(*facts), "torchdoctor probe"); break;
+    case Format::text: io.out << render_text(probe_sections(*facts), out->color); break;
+  }
+  return k_exit_ok;
+}
+
+}  // namespace td

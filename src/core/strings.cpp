@@ -1,0 +1,117 @@
+#include "torchdoctor/core/strings.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+namespace td {
+
+std::string_view trim(std::string_view s) {
+  const auto is_space = [](char c) { return c == '\0' || std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find(sep, start);
+    out.emplace_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string_view> lines(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    std::size_t end = s.find('\n', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view line = s.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    out.push_back(line);
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool contains_icase(std::string_view s, std::string_view needle) {
+  return to_lower(s).find(to_lower(needle)) != std::string::npos;
+}
+
+std::map<std::string, std::string> parse_env_file(std::string_view text) {
+  std::map<std::string, std::string> out;
+  for (std::string_view line : lines(text)) {
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    const std::string key(trim(line.substr(0, eq)));
+    std::string_view raw = trim(line.substr(eq + 1));
+    std::string value;
+    if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) {
+      const char quote = raw.front();
+      for (std::size_t i = 1; i < raw.size() && raw[i] != quote; ++i) {
+        if (raw[i] == '\\' && quote == '"' && i + 1 < raw.size()) ++i;
+        value += raw[i];
+      }
+    } else {
+      value = std::string(raw);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+std::optional<unsigned long long> parse_uint(std::string_view s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  unsigned long long n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<unsigned long long>(c - '0');
+  }
+  return n;
+}
+
+bool is_printable(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 && c != '\n' && c != '\t' && c != '\r') return false;
+    if (u == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string sanitize(std::string_view s, std::size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u >= 0x7f) ? '?' : c;
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+std::string human_bytes(unsigned long long bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace td

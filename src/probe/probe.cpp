@@ -1,0 +1,39 @@
+// The detector table and the probe driver.
+#include "torchdoctor/probe/probe.hpp"
+
+#include <array>
+
+#include "torchdoctor/core/strings.hpp"
+
+namespace td {
+namespace {
+
+// Order matters: jetson reads what board found.
+constexpr std::array k_detectors{
+    Detector{"os", "os-release, kernel release and host name", detect_os},
+    Detector{"cpu", "CPU architecture, model, processors and ISA flags", detect_cpu},
+    Detector{"memory", "memory size and /dev/shm size", detect_memory},
+    Detector{"glibc", "glibc version from libc.so.6", detect_glibc},
+    Detector{"container", "container engine, Kubernetes and WSL2", detect_container},
+    Detector{"driver", "NVIDIA kernel driver version and module flavour", detect_driver},
+    Detector{"gpu", "NVIDIA GPUs on the PCI bus", detect_gpu_pci},
+    Detector{"board", "device-tree model and compatible strings", detect_board},
+    Detector{"jetson", "Jetson L4T release, SoC and module", detect_jetson},
+    Detector{"tooling", "docker, podman, NVIDIA Container Toolkit, CDI", detect_tooling},
+};
+
+}  // namespace
+
+std::span<const Detector> detectors() { return k_detectors; }
+
+void add_issue(HostFacts& facts, const char* detector, std::string message) {
+  facts.issues.push_back({detector, sanitize(message, 300)});
+}
+
+HostFacts probe_host(const ProbeContext& ctx) {
+  HostFacts facts;
+  for (const auto& d : k_detectors) d.run(ctx, facts);
+  return facts;
+}
+
+}  // namespace td

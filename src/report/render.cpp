@@ -1,0 +1,65 @@
+// Text and Markdown renderers for sections.
+#include <algorithm>
+
+#include "torchdoctor/report/sections.hpp"
+
+namespace td {
+namespace {
+
+const char* color_of(Tone t) {
+  switch (t) {
+    case Tone::good: return "\033[32m";
+    case Tone::warn: return "\033[33m";
+    case Tone::bad: return "\033[31m";
+    case Tone::muted: return "\033[2m";
+    case Tone::plain: break;
+  }
+  return "";
+}
+
+std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const std::vector<Section>& sections, bool color) {
+  std::size_t width = 0;
+  for (const auto& s : sections) {
+    for (const auto& r : s.rows) width = std::max(width, r.label.size());
+  }
+  std::string out;
+  const std::string bold = color ? "\033[1m" : "";
+  const std::string reset = color ? "\033[0m" : "";
+  for (const auto& s : sections) {
+    if (!out.empty()) out += '\n';
+    out += bold + s.title + reset + '\n';
+    for (const auto& r : s.rows) {
+      out += "  " + r.label + std::string(width - r.label.size() + 2, ' ');
+      const std::string c = color ? color_of(r.tone) : "";
+      out += c + r.value + (c.empty() ? "" : reset);
+      if (!r.detail.empty()) out += (color ? "  \033[2m(" : "  (") + r.detail + (color ? ")\033[0m" : ")");
+      out += '\n';
+    }
+    for (const auto& e : s.errors) out += "  " + std::string(color ? "\033[31merror\033[0m: " : "error: ") + e + '\n';
+  }
+  return out;
+}
+
+std::string render_markdown(const std::vector<Section>& sections, const std::string& heading) {
+  std::string out = "## " + heading + "\n";
+  for (const auto& s : sections) {
+    out += "\n### " + s.title + "\n\n| | value | source |\n|---|---|---|\n";
+    for (const auto& r : s.rows) out += "| " + md_escape(r.label) + " | " + md_escape(r.value) + " | " + md_escape(r.detail) + " |\n";
+    for (const auto& e : s.errors) out += "\n> error: " + md_escape(e) + "\n";
+  }
+  return out;
+}
+
+}  // namespace td

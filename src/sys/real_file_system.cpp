@@ -1,0 +1,109 @@
+// The real file system: POSIX calls on root + path.
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "torchdoctor/sys/file_system.hpp"
+
+namespace td {
+namespace {
+
+Error errno_error(const std::string& shown, int err) {
+  return make_error(err == ENOENT || err == ENOTDIR ? ErrorKind::not_found : ErrorKind::io,
+                    shown + ": " + std::strerror(err));
+}
+
+class RealFileSystem final : public FileSystem {
+ public:
+  explicit RealFileSystem(std::string root) : m_root(normalize_path(root)) {
+    if (m_root == "/") m_root.clear();
+  }
+
+  Result<std::uint64_t> filesystem_size(std::string_view path) const override {
+    struct statvfs vfs {};
+    auto resolved = resolve(path);
+    if (!resolved) return resolved.error();
+    const std::string real = host_path(*resolved);
+    if (::statvfs(real.c_str(), &vfs) != 0) return errno_error(display(path), errno);
+    return static_cast<std::uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+  }
+
+  std::string display(std::string_view path) const override { return m_root + std::string(path); }
+  bool is_live_root() const override { return m_root.empty(); }
+
+ protected:
+  bool resolves_natively() const override { return m_root.empty(); }
+
+  FileInfo lstat_raw(const std::string& path) const override {
+    struct stat st {};
+    if (::lstat(host_path(path).c_str(), &st) != 0) return {};
+    FileType type = FileType::other;
+    if (S_ISREG(st.st_mode)) type = FileType::regular;
+    else if (S_ISDIR(st.st_mode)) type = FileType::directory;
+    else if (S_ISLNK(st.st_mode)) type = FileType::symlink;
+    // On the live root we follow links ourselves via stat() semantics.
+    if (type == FileType::symlink && m_root.empty()) {
+      struct stat target {};
+      if (::stat(path.c_str(), &target) != 0) return {};
+      type = S_ISREG(target.st_mode) ? FileType::regular : S_ISDIR(target.st_mode) ? FileType::directory : FileType::other;
+      return {type, static_cast<std::uint64_t>(target.st_size)};
+    }
+    return {type, static_cast<std::uint64_t>(st.st_size)};
+  }
+
+  Result<std::string> read_link_raw(const std::string& path) const override {
+    char buf[4096];
+    const ssize_t n = ::readlink(host_path(path).c_str(), buf, sizeof buf);
+    if (n < 0) return errno_error(display(path), errno);
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+
+  Result<std::string> read_raw(const std::string& path, std::size_t max_bytes) const override {
+    const int fd = ::open(host_path(path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return errno_error(display(path), errno);
+    std::string out;
+    char buf[65536];
+    while (out.size() < max_bytes) {
+      const std::size_t want = std::min(sizeof buf, max_bytes - out.size());
+      const ssize_t n = ::read(fd, buf, want);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        ::close(fd);
+        return errno_error(display(path), err);
+      }
+      if (n == 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  }
+
+  Result<std::vector<std::string>> list_raw(const std::string& path) const override {
+    DIR* d = ::opendir(host_path(path).c_str());
+    if (d == nullptr) return errno_error(display(path), errno);
+    std::vector<std::string> names;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name != "." && name != "..") names.push_back(name);
+    }
+    ::closedir(d);
+    return names;
+  }
+
+ private:
+  std::string host_path(const std::string& path) const { return m_root + path; }
+  std::string m_root;  // empty for "/"
+};
+
+}  // namespace
+
+std::unique_ptr<FileSystem> make_real_file_system(std::string root) {
+  return std::make_unique<RealFileSystem>(std::move(root));
+}
+
+}  // namespace td
