@@ -108,6 +108,7 @@ Result<Version> Version::parse(std::string_view text) {
     pos = s.size();
   }
   if (pos != s.size()) return bad(text, "unexpected text after the version");
+  v.m_text = std::string(s);
   return v;
 }
 
@@ -121,6 +122,10 @@ Version Version::public_version() const {
   Version v = *this;
   v.m_local.clear();
   v.m_prefix.clear();
+  if (!v.m_text.empty()) {
+    v.m_text = v.m_text.substr(m_prefix.size());
+    if (const auto plus = v.m_text.find('+'); plus != std::string::npos) v.m_text.resize(plus);
+  }
   return v;
 }
 
@@ -131,6 +136,7 @@ Version Version::truncated(std::size_t n) const {
 }
 
 std::string Version::str() const {
+  if (!m_text.empty()) return m_text;
   std::string out = m_prefix;
   for (std::size_t i = 0; i < m_release.size(); ++i) {
     if (i != 0) out += '.';

@@ -1,5 +1,6 @@
 // The real file system: POSIX calls on root + path.
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,9 +18,22 @@ Error errno_error(const std::string& shown, int err) {
                     shown + ": " + std::strerror(err));
 }
 
+// The root as an absolute, symlink-free path (so links inside the tree resolve against it).
+std::string absolute_root(const std::string& root) {
+  char* real = ::realpath(root.c_str(), nullptr);
+  if (real != nullptr) {
+    std::string out(real);
+    std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath allocates with malloc
+    return out;
+  }
+  if (!root.empty() && root.front() == '/') return normalize_path(root);
+  char cwd[4096];
+  return normalize_path(std::string(::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "/") + "/" + root);
+}
+
 class RealFileSystem final : public FileSystem {
  public:
-  explicit RealFileSystem(std::string root) : m_root(normalize_path(root)) {
+  explicit RealFileSystem(const std::string& root) : m_root(absolute_root(root)) {
     if (m_root == "/") m_root.clear();
   }
 
@@ -103,7 +117,7 @@ class RealFileSystem final : public FileSystem {
 }  // namespace
 
 std::unique_ptr<FileSystem> make_real_file_system(std::string root) {
-  return std::make_unique<RealFileSystem>(std::move(root));
+  return std::make_unique<RealFileSystem>(root);
 }
 
 }  // namespace td

@@ -98,3 +98,10 @@ TEST(Version, RejectsGarbageWithAReason) {
     }
   }
 }
+
+TEST(Version, KeepsLeadingZerosWhenPrinting) {
+  EXPECT_EQ(v("535.183.01").str(), "535.183.01");
+  EXPECT_EQ(v("535.183.01"), v("535.183.1"));
+  EXPECT_EQ(v("r35.3.1").public_version().str(), "35.3.1");
+  EXPECT_EQ(v("2.6.0+cu124").public_version().str(), "2.6.0");
+}

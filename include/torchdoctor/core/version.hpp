@@ -48,7 +48,7 @@ class Version {
   /// The first `n` release numbers only (12.4.1 -> 12.4 for n = 2), no pre/post/dev/local.
   [[nodiscard]] Version truncated(std::size_t n) const;
 
-  /// Canonical text: prefix, release joined by dots, pre, post, dev and +local.
+  /// The text as given (535.183.01 keeps its zero); derived versions print canonically.
   [[nodiscard]] std::string str() const;
 
   /// Orders as described in the class comment.
@@ -63,6 +63,7 @@ class Version {
   std::optional<std::uint32_t> m_post;
   std::optional<std::uint32_t> m_dev;
   std::string m_local;
+  std::string m_text;  // the trimmed input, empty for derived versions
 };
 
 }  // namespace td

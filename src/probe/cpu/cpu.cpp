@@ -59,10 +59,37 @@ std::string normalize_machine(std::string m) {
 
 }  // namespace
 
+namespace {
+
+std::string arm_part_name(unsigned implementer, unsigned part) {
+  for (const auto& p : k_arm_parts) {
+    if (p.implementer == implementer && p.part == part) return p.name;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "ARM implementer 0x%02x part 0x%03x", implementer, part);
+  return buf;
+}
+
+// "4x Cortex-A55 + 4x Cortex-A76" for big.LITTLE, "Cortex-A72" when all cores match.
+std::string summarize_cores(const std::vector<std::string>& cores) {
+  std::vector<std::pair<std::string, int>> counts;
+  for (const auto& c : cores) {
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& e) { return e.first == c; });
+    if (it == counts.end()) counts.emplace_back(c, 1);
+    else ++it->second;
+  }
+  if (counts.size() == 1) return counts.front().first;
+  std::string out;
+  for (const auto& [name, n] : counts) out += (out.empty() ? "" : " + ") + std::to_string(n) + "x " + name;
+  return out;
+}
+
+}  // namespace
+
 Result<CpuInfo> parse_cpuinfo(std::string_view text) {
   CpuInfo info;
   std::optional<unsigned> implementer;
-  std::optional<unsigned> part;
+  std::vector<std::string> arm_cores;
   std::string hardware;
   std::string board_model;
   bool first_flags = true;
@@ -75,10 +102,10 @@ Result<CpuInfo> parse_cpuinfo(std::string_view text) {
       ++info.processors;
     } else if ((key == "model name" || key == "cpu model") && info.model.empty()) {
       info.model = sanitize(value);
-    } else if (key == "CPU implementer" && !implementer) {
+    } else if (key == "CPU implementer") {
       implementer = parse_hex(value);
-    } else if (key == "CPU part" && !part) {
-      part = parse_hex(value);
+    } else if (key == "CPU part" && implementer) {
+      if (auto part = parse_hex(value)) arm_cores.push_back(arm_part_name(*implementer, *part));
     } else if (key == "Hardware") {
       hardware = sanitize(value);
     } else if (key == "Model") {
@@ -90,16 +117,7 @@ Result<CpuInfo> parse_cpuinfo(std::string_view text) {
       }
     }
   }
-  if (info.model.empty() && implementer && part) {
-    for (const auto& p : k_arm_parts) {
-      if (p.implementer == *implementer && p.part == *part) info.model = p.name;
-    }
-    if (info.model.empty()) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "ARM implementer 0x%02x part 0x%03x", *implementer, *part);
-      info.model = buf;
-    }
-  }
+  if (info.model.empty() && !arm_cores.empty()) info.model = summarize_cores(arm_cores);
   if (info.model.empty() && !hardware.empty()) info.model = hardware;
   if (info.model.empty() && !board_model.empty()) info.model = board_model;
   if (info.processors == 0 && info.model.empty()) return make_error(ErrorKind::parse, "no processor entries");

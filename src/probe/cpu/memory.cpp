@@ -66,8 +66,16 @@ void detect_memory(const ProbeContext& ctx, HostFacts& facts) {
     return;
   }
   auto size = parse_shm_size_from_mounts(*mounts);
-  facts.cpu.shm_bytes = size ? Fact<std::uint64_t>::known(*size, mounts_src)
-                             : Fact<std::uint64_t>::unknown(mounts_src, size.error().message);
+  if (size) {
+    facts.cpu.shm_bytes = Fact<std::uint64_t>::known(*size, mounts_src);
+  } else if (size.error().kind == ErrorKind::not_found && size.error().message.find("without a size") != std::string::npos &&
+             facts.cpu.memory_bytes) {
+    // tmpfs without size= defaults to half of RAM (Documentation/filesystems/tmpfs.rst).
+    facts.cpu.shm_bytes = Fact<std::uint64_t>::known(*facts.cpu.memory_bytes.value / 2, mounts_src);
+    facts.cpu.shm_bytes.note = "tmpfs default: half of MemTotal";
+  } else {
+    facts.cpu.shm_bytes = Fact<std::uint64_t>::unknown(mounts_src, size.error().message);
+  }
 }
 
 }  // namespace td
