@@ -17,14 +17,21 @@ std::string text_of(const std::vector<std::string>& v) {
   return out.empty() ? "none" : out;
 }
 
+// The detail column: the source, and the note when a known fact was derived.
+template <typename T>
+std::string detail_of(const Fact<T>& f) {
+  if (!f.value) return f.note.empty() ? f.source : f.note;
+  return f.note.empty() ? f.source : f.source + "; " + f.note;
+}
+
 template <typename T>
 Row row(const std::string& label, const Fact<T>& f) {
-  if (f.value) return Row{label, text_of(*f.value), f.source, Tone::plain};
+  if (f.value) return Row{label, text_of(*f.value), detail_of(f), Tone::plain};
   return Row{label, "unknown", f.note.empty() ? f.source : f.note, Tone::muted};
 }
 
 Row bytes_row(const std::string& label, const Fact<std::uint64_t>& f) {
-  if (f.value) return Row{label, human_bytes(*f.value), f.source, Tone::plain};
+  if (f.value) return Row{label, human_bytes(*f.value), detail_of(f), Tone::plain};
   return Row{label, "unknown", f.note.empty() ? f.source : f.note, Tone::muted};
 }
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -28,8 +29,23 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
 
-  std::vector<std::string> argv_s{TD_BINARY};
+  // Cross-built tests run the binary under an emulator (TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu").
+  std::vector<std::string> argv_s;
+  if (const char* emu = std::getenv("TD_EMULATOR"); emu != nullptr && *emu != '\0') {
+    std::string word;
+    for (const char* c = emu;; ++c) {
+      if (*c == ' ' || *c == '\0') {
+        if (!word.empty()) argv_s.push_back(word);
+        word.clear();
+        if (*c == '\0') break;
+      } else {
+        word += *c;
+      }
+    }
+  }
+  argv_s.emplace_back(TD_BINARY);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const std::string program = argv_s.front();
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -41,7 +57,7 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   envp.push_back(nullptr);
 
   pid_t pid = 0;
-  if (posix_spawn(&pid, TD_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) throw std::runtime_error("spawn failed");
+  if (posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0) throw std::runtime_error("spawn failed");
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);

@@ -1,5 +1,7 @@
 // glibc detector: the version banner inside libc.so.6 (works on a mounted tree, unlike
 // gnu_get_libc_version), or musl's loader as a known non-glibc system.
+#include <unistd.h>
+
 #include <cstring>
 
 #include "torchdoctor/core/strings.hpp"
@@ -31,6 +33,17 @@ Result<Version> parse_glibc_banner(std::string_view bytes) {
 }
 
 void detect_glibc(const ProbeContext& ctx, HostFacts& facts) {
+  // On the live machine our own (dynamically linked) process runs on the system glibc: ask it,
+  // instead of scanning 2 MB of libc.so.6.
+  if (ctx.fs.is_live_root()) {
+    char buf[64] = {};
+    if (::confstr(_CS_GNU_LIBC_VERSION, buf, sizeof buf) > 0 && std::strncmp(buf, "glibc ", 6) == 0) {
+      if (auto v = Version::parse(buf + 6)) {
+        facts.cpu.glibc = Fact<Version>::known(*v, "confstr:_CS_GNU_LIBC_VERSION");
+        return;
+      }
+    }
+  }
   for (const char* dir : k_libc_dirs) {
     const std::string path = std::string(dir) + "/libc.so.6";
     if (ctx.fs.stat(path).type != FileType::regular) continue;

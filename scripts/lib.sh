@@ -1,0 +1,32 @@
+# Shared helpers for the project's scripts: bounded network steps, package installs, logging.
+# shellcheck shell=bash
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+APT_OPTS=(-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::Retries=3 -o DPkg::Lock::Timeout=120)
+
+# apt_install PKG...: installs the packages that are not installed yet; never hangs past 20 minutes.
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  if [ ! -f /tmp/.td-apt-updated ] || [ -n "${TD_APT_UPDATE:-}" ]; then
+    as_root timeout 600 apt-get "${APT_OPTS[@]}" update -qq && touch /tmp/.td-apt-updated
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive timeout 1200 apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# The packages every build needs (docs/dependencies.md says why each is here).
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libcurl4-openssl-dev ca-certificates)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3)
+
+jobs() { nproc 2>/dev/null || echo 2; }

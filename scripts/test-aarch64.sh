@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Cross-builds torchdoctor and its tests for aarch64 (Debian's cross compiler and arm64 -dev packages
+# through multiarch) and runs the test suite under qemu-user.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  log "enabling the arm64 package architecture"
+  as_root dpkg --add-architecture arm64
+  TD_APT_UPDATE=1 apt_install g++-aarch64-linux-gnu
+fi
+apt_install g++-aarch64-linux-gnu qemu-user libgtest-dev:arm64 libgmock-dev:arm64 libcurl4-openssl-dev:arm64
+
+log "aarch64 cross build (build/aarch64)"
+cmake -S . -B build/aarch64 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTD_BUILD_TESTS=ON \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake >/dev/null
+ninja -C build/aarch64 -j "$(jobs)"
+file build/aarch64/torchdoctor | grep -q "ARM aarch64" || die "build/aarch64/torchdoctor is not an aarch64 binary"
+log "aarch64 tests under qemu-user"
+(cd build/aarch64 && TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" ctest --output-on-failure -j "$(jobs)" --timeout 600)
