@@ -1,5 +1,6 @@
 # Third-party dependencies, all from Debian packages (see docs/dependencies.md).
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(tomlplusplus 3 REQUIRED)
 add_library(td_deps INTERFACE)
-target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json Threads::Threads ${CMAKE_DL_LIBS})
+target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json tomlplusplus::tomlplusplus Threads::Threads ${CMAKE_DL_LIBS})

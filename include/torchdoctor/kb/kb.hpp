@@ -1,0 +1,200 @@
+// The knowledge base: sourced facts about CUDA, drivers, GPUs, torch wheels, images, Jetson and
+// boards, loaded from data/kb/*.toml (embedded at build time, or --kb DIR). Schema: docs/kb.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/core/compute_capability.hpp"
+#include "torchdoctor/core/result.hpp"
+#include "torchdoctor/core/version.hpp"
+
+namespace td {
+
+/// Where a record came from and how sure we are of it.
+struct Provenance {
+  std::vector<std::string> sources;  ///< URLs or owner/repo:path@commit that were read.
+  bool confirmed = true;             ///< False when a value could not be confirmed at a source.
+  std::string note;                  ///< Why unconfirmed, or where sources disagree.
+  std::string file;                  ///< data/kb file the record is in.
+  std::uint32_t line = 0;            ///< Its line there.
+};
+
+/// A CUDA toolkit release and the driver it needs.
+struct CudaRelease {
+  Version version;
+  std::optional<Version> min_driver_linux, min_driver_windows;
+  std::string released;
+  Provenance from;
+};
+
+/// Minor-version compatibility: the oldest driver that runs anything built with CUDA `major`.x.
+struct CudaMajor {
+  std::uint32_t major = 0;
+  Version min_driver_linux;
+  std::optional<Version> min_driver_windows;
+  Provenance from;
+};
+
+/// A data-center driver branch.
+struct DriverBranch {
+  std::string branch, kind, eol;
+  std::optional<Version> max_cuda;
+  Provenance from;
+};
+
+/// The targets nvcc of one CUDA minor can compile for.
+struct ToolkitArch {
+  Version cuda;
+  std::vector<ComputeCapability> sm, arch_specific, family, deprecated;
+  Provenance from;
+};
+
+/// nvcc's supported host compilers for one CUDA minor.
+struct HostCompiler {
+  Version cuda;
+  std::optional<Version> gcc_min, gcc_max, clang_min, clang_max;
+  Provenance from;
+};
+
+/// A GPU model.
+struct GpuModel {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::vector<std::string> pci_ids;  ///< "0x2684", lower case.
+  ComputeCapability cc;
+  std::optional<double> memory_gib;
+  std::string family, segment;
+  Provenance from;
+};
+
+/// A PyTorch release.
+struct TorchRelease {
+  Version version;
+  std::string released;
+  std::vector<Version> python;
+  std::string pypi_default_linux_x86_64, pypi_default_linux_aarch64;
+  Provenance from;
+};
+
+/// One wheel variant of a release (cpu, cu124, ...).
+struct TorchWheel {
+  Version torch;
+  std::string variant;
+  std::optional<Version> cuda;
+  std::vector<ComputeCapability> arch;  ///< SASS targets.
+  std::vector<ComputeCapability> ptx;   ///< Targets also shipped as PTX.
+  std::vector<std::string> platforms;   ///< linux-x86_64, linux-aarch64, windows-x86_64.
+  std::optional<Version> glibc;
+  std::string index;                    ///< pypi | pytorch
+  Provenance from;
+};
+
+/// A pytorch/pytorch Docker Hub image.
+struct PytorchImage {
+  std::string ref;
+  Version torch;
+  std::optional<Version> cuda;
+  std::string cudnn, flavor;
+  std::vector<std::string> platforms;  ///< linux/amd64, linux/arm64.
+  Provenance from;
+};
+
+/// An nvcr.io/nvidia/pytorch image.
+struct NgcImage {
+  std::string ref;
+  std::string torch;  ///< As NVIDIA prints it (2.6.0a0+df5bbc09d1).
+  std::optional<Version> cuda;
+  std::optional<Version> min_driver;
+  std::vector<std::string> compat_drivers;
+  std::vector<std::string> platforms;
+  bool igpu = false;
+  std::string python, ubuntu;
+  Provenance from;
+};
+
+/// A JetPack release.
+struct JetPackRelease {
+  Version jetpack, l4t;
+  std::optional<Version> cuda;
+  std::string cudnn, tensorrt, ubuntu, released;
+  std::vector<std::string> modules;
+  Provenance from;
+};
+
+/// A Jetson module.
+struct JetsonModule {
+  std::string id, name, soc;
+  ComputeCapability cc;
+  std::vector<std::string> dt_compatible;
+  std::vector<std::string> l4t_major;
+  Provenance from;
+};
+
+/// An L4T container image (l4t-pytorch, dustynv).
+struct L4tImage {
+  std::string ref;
+  Version l4t;
+  std::string torch;
+  std::vector<std::string> platforms;
+  Provenance from;
+};
+
+/// A PyTorch wheel built for a JetPack.
+struct JetsonWheel {
+  Version jetpack;
+  std::string torch;
+  std::optional<Version> cuda;
+  std::vector<Version> python;
+  std::string index;
+  Provenance from;
+};
+
+/// An ARM board without an NVIDIA GPU.
+struct Board {
+  std::string id, name, soc, accelerator, path, advice;
+  std::vector<std::string> dt_compatible;
+  Provenance from;
+};
+
+/// The whole knowledge base.
+struct Kb {
+  std::string as_of;  ///< Date the facts were last checked (YYYY-MM-DD).
+  std::string origin; ///< "embedded" or the --kb directory.
+  std::vector<CudaRelease> cuda_releases;
+  std::vector<CudaMajor> cuda_majors;
+  std::vector<DriverBranch> driver_branches;
+  std::vector<ToolkitArch> toolkit_archs;
+  std::vector<HostCompiler> host_compilers;
+  std::vector<GpuModel> gpus;
+  std::vector<TorchRelease> torch_releases;
+  std::vector<TorchWheel> torch_wheels;
+  std::vector<PytorchImage> pytorch_images;
+  std::vector<NgcImage> ngc_images;
+  std::vector<JetPackRelease> jetpacks;
+  std::vector<JetsonModule> jetson_modules;
+  std::vector<L4tImage> l4t_images;
+  std::vector<JetsonWheel> jetson_wheels;
+  std::vector<Board> boards;
+};
+
+/// One KB file's name and text.
+struct KbFile {
+  std::string name;
+  std::string text;
+};
+
+/// Parses and validates KB files; the error names file, line and problem.
+Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin);
+/// Reads every *.toml in `dir`, sorted by name (names are "DIR/file.toml").
+Result<std::vector<KbFile>> read_kb_files(const std::string& dir);
+/// Loads every *.toml in `dir`.
+Result<Kb> load_kb_dir(const std::string& dir);
+/// The knowledge base embedded in the binary at build time.
+Result<Kb> load_embedded_kb();
+/// The files embedded at build time (empty in tools built without them).
+const std::vector<KbFile>& embedded_kb_files();
+
+}  // namespace td

@@ -1,0 +1,524 @@
+// Loads data/kb/*.toml into a Kb, checking every record: required keys, types, versions, sources,
+// unknown keys (typos), duplicates and dangling references. Problems name file, line and key.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <dirent.h>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "torchdoctor/kb/kb.hpp"
+
+namespace td {
+namespace {
+
+constexpr const char* k_meta_file = "meta.toml";
+
+// Collects problems; each is "file:line: table: problem".
+struct Problems {
+  std::vector<std::string> items;
+  void add(const std::string& file, std::uint32_t line, const std::string& what) {
+    items.push_back(file + ":" + std::to_string(line) + ": " + what);
+  }
+};
+
+// Reads one record (a TOML table) with typed getters that record problems and used keys.
+class Record {
+ public:
+  Record(const toml::table& t, std::string file, std::string table, Problems& problems)
+      : m_t(t), m_file(std::move(file)), m_table(std::move(table)), m_problems(problems) {
+    m_line = static_cast<std::uint32_t>(t.source().begin.line);
+  }
+
+  std::uint32_t line() const { return m_line; }
+
+  void problem(const std::string& key, const std::string& what) {
+    const toml::node* n = m_t.get(key);
+    const auto line = n != nullptr ? static_cast<std::uint32_t>(n->source().begin.line) : m_line;
+    m_problems.add(m_file, line, m_table + "." + key + ": " + what);
+  }
+
+  std::optional<std::string> str(const std::string& key, bool required) {
+    m_used.insert(key);
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) {
+      if (required) problem(key, "missing");
+      return std::nullopt;
+    }
+    if (const auto* s = n->as_string()) return s->get();
+    problem(key, "expected a string");
+    return std::nullopt;
+  }
+
+  std::string text(const std::string& key) { return str(key, false).value_or(""); }
+
+  std::optional<Version> version(const std::string& key, bool required) {
+    auto s = str(key, required);
+    if (!s) return std::nullopt;
+    auto v = Version::parse(*s);
+    if (!v) {
+      problem(key, v.error().message);
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  std::optional<ComputeCapability> cc(const std::string& key, bool required) {
+    auto s = str(key, required);
+    if (!s) return std::nullopt;
+    auto v = ComputeCapability::parse(*s);
+    if (!v) {
+      problem(key, v.error().message);
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  std::vector<std::string> strings(const std::string& key, bool required) {
+    m_used.insert(key);
+    std::vector<std::string> out;
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) {
+      if (required) problem(key, "missing");
+      return out;
+    }
+    if (const auto* s = n->as_string()) {  // a single string is accepted where a list is
+      out.push_back(s->get());
+      return out;
+    }
+    const auto* arr = n->as_array();
+    if (arr == nullptr) {
+      problem(key, "expected a list of strings");
+      return out;
+    }
+    for (const auto& item : *arr) {
+      if (const auto* s = item.as_string()) out.push_back(s->get());
+      else problem(key, "expected a list of strings");
+    }
+    return out;
+  }
+
+  std::vector<Version> versions(const std::string& key, bool required) {
+    std::vector<Version> out;
+    for (const auto& s : strings(key, required)) {
+      auto v = Version::parse(s);
+      if (v) out.push_back(*v);
+      else problem(key, v.error().message);
+    }
+    return out;
+  }
+
+  std::vector<ComputeCapability> ccs(const std::string& key, bool required) {
+    std::vector<ComputeCapability> out;
+    for (const auto& s : strings(key, required)) {
+      auto v = ComputeCapability::parse(s);
+      if (v) out.push_back(*v);
+      else problem(key, v.error().message);
+    }
+    return out;
+  }
+
+  std::optional<double> number(const std::string& key) {
+    m_used.insert(key);
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) return std::nullopt;
+    if (auto v = n->value<double>()) return *v;
+    problem(key, "expected a number");
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key, bool required) {
+    m_used.insert(key);
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) {
+      if (required) problem(key, "missing");
+      return std::nullopt;
+    }
+    if (const auto* i = n->as_integer()) return i->get();
+    problem(key, "expected an integer");
+    return std::nullopt;
+  }
+
+  bool boolean(const std::string& key, bool fallback) {
+    m_used.insert(key);
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) return fallback;
+    if (const auto* b = n->as_boolean()) return b->get();
+    problem(key, "expected true or false");
+    return fallback;
+  }
+
+  // The provenance keys every record has: source (required), confirmed, note.
+  Provenance provenance() {
+    Provenance p;
+    p.sources = strings("source", false);
+    if (p.sources.empty() || std::any_of(p.sources.begin(), p.sources.end(), [](const auto& s) { return s.empty(); })) {
+      problem("source", "missing: every record needs the URL or repository path it was read from");
+    }
+    p.confirmed = boolean("confirmed", true);
+    p.note = text("note");
+    if (!p.confirmed && p.note.empty()) problem("note", "an unconfirmed record needs a note saying why");
+    p.file = m_file;
+    p.line = m_line;
+    return p;
+  }
+
+  // Reports keys the schema does not know (usually typos).
+  void finish() {
+    for (const auto& [key, _] : m_t) {
+      const std::string k(key.str());
+      if (!m_used.count(k)) problem(k, "unknown key (see docs/kb.md)");
+    }
+  }
+
+ private:
+  const toml::table& m_t;
+  std::string m_file, m_table;
+  Problems& m_problems;
+  std::uint32_t m_line = 0;
+  std::set<std::string> m_used;
+};
+
+using RecordFn = std::function<void(Record&, Kb&)>;
+
+// The table readers: one per [[table]] name in the data files.
+const std::map<std::string, RecordFn>& readers() {
+  static const std::map<std::string, RecordFn> k_readers{
+      {"cuda_release",
+       [](Record& r, Kb& kb) {
+         CudaRelease x;
+         x.version = r.version("version", true).value_or(Version{});
+         x.min_driver_linux = r.version("min_driver_linux", false);
+         x.min_driver_windows = r.version("min_driver_windows", false);
+         x.released = r.text("released");
+         x.from = r.provenance();
+         kb.cuda_releases.push_back(std::move(x));
+       }},
+      {"cuda_major",
+       [](Record& r, Kb& kb) {
+         CudaMajor x;
+         x.major = static_cast<std::uint32_t>(r.integer("major", true).value_or(0));
+         x.min_driver_linux = r.version("min_driver_linux", true).value_or(Version{});
+         x.min_driver_windows = r.version("min_driver_windows", false);
+         x.from = r.provenance();
+         kb.cuda_majors.push_back(std::move(x));
+       }},
+      {"driver_branch",
+       [](Record& r, Kb& kb) {
+         DriverBranch x;
+         x.branch = r.str("branch", true).value_or("");
+         x.kind = r.text("kind");
+         x.max_cuda = r.version("max_cuda", false);
+         x.eol = r.text("eol");
+         x.from = r.provenance();
+         kb.driver_branches.push_back(std::move(x));
+       }},
+      {"toolkit_arch",
+       [](Record& r, Kb& kb) {
+         ToolkitArch x;
+         x.cuda = r.version("cuda", true).value_or(Version{});
+         x.sm = r.ccs("sm", true);
+         x.arch_specific = r.ccs("arch_specific", false);
+         x.family = r.ccs("family", false);
+         x.deprecated = r.ccs("deprecated", false);
+         x.from = r.provenance();
+         kb.toolkit_archs.push_back(std::move(x));
+       }},
+      {"host_compiler",
+       [](Record& r, Kb& kb) {
+         HostCompiler x;
+         x.cuda = r.version("cuda", true).value_or(Version{});
+         x.gcc_min = r.version("gcc_min", false);
+         x.gcc_max = r.version("gcc_max", false);
+         x.clang_min = r.version("clang_min", false);
+         x.clang_max = r.version("clang_max", false);
+         x.from = r.provenance();
+         kb.host_compilers.push_back(std::move(x));
+       }},
+      {"gpu",
+       [](Record& r, Kb& kb) {
+         GpuModel x;
+         x.name = r.str("name", true).value_or("");
+         x.aliases = r.strings("aliases", false);
+         for (auto id : r.strings("pci_ids", false)) {
+           std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+           x.pci_ids.push_back(id);
+         }
+         x.cc = r.cc("cc", true).value_or(ComputeCapability{});
+         x.memory_gib = r.number("memory_gib");
+         x.family = r.text("family");
+         x.segment = r.text("segment");
+         x.from = r.provenance();
+         kb.gpus.push_back(std::move(x));
+       }},
+      {"torch_release",
+       [](Record& r, Kb& kb) {
+         TorchRelease x;
+         x.version = r.version("version", true).value_or(Version{});
+         x.released = r.text("released");
+         x.python = r.versions("python", true);
+         x.pypi_default_linux_x86_64 = r.text("pypi_default_linux_x86_64");
+         x.pypi_default_linux_aarch64 = r.text("pypi_default_linux_aarch64");
+         x.from = r.provenance();
+         kb.torch_releases.push_back(std::move(x));
+       }},
+      {"torch_wheel",
+       [](Record& r, Kb& kb) {
+         TorchWheel x;
+         x.torch = r.version("torch", true).value_or(Version{});
+         x.variant = r.str("variant", true).value_or("");
+         x.cuda = r.version("cuda", false);
+         x.arch = r.ccs("arch", false);
+         x.ptx = r.ccs("ptx", false);
+         x.platforms = r.strings("platforms", true);
+         x.glibc = r.version("glibc", false);
+         x.index = r.text("index");
+         x.from = r.provenance();
+         if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
+         if (x.variant.rfind("cu", 0) == 0 && x.arch.empty()) r.problem("arch", "missing for a CUDA variant");
+         kb.torch_wheels.push_back(std::move(x));
+       }},
+      {"pytorch_image",
+       [](Record& r, Kb& kb) {
+         PytorchImage x;
+         x.ref = r.str("ref", true).value_or("");
+         x.torch = r.version("torch", true).value_or(Version{});
+         x.cuda = r.version("cuda", false);
+         x.cudnn = r.text("cudnn");
+         x.flavor = r.text("flavor");
+         x.platforms = r.strings("platforms", true);
+         x.from = r.provenance();
+         kb.pytorch_images.push_back(std::move(x));
+       }},
+      {"ngc_pytorch",
+       [](Record& r, Kb& kb) {
+         NgcImage x;
+         x.ref = r.str("ref", true).value_or("");
+         x.torch = r.text("torch");
+         x.cuda = r.version("cuda", false);
+         x.min_driver = r.version("min_driver", false);
+         x.compat_drivers = r.strings("compat_drivers", false);
+         x.platforms = r.strings("platforms", false);
+         x.igpu = r.boolean("igpu", false);
+         x.python = r.text("python");
+         x.ubuntu = r.text("ubuntu");
+         x.from = r.provenance();
+         kb.ngc_images.push_back(std::move(x));
+       }},
+      {"jetpack",
+       [](Record& r, Kb& kb) {
+         JetPackRelease x;
+         x.jetpack = r.version("jetpack", true).value_or(Version{});
+         x.l4t = r.version("l4t", true).value_or(Version{});
+         x.cuda = r.version("cuda", false);
+         x.cudnn = r.text("cudnn");
+         x.tensorrt = r.text("tensorrt");
+         x.ubuntu = r.text("ubuntu");
+         x.released = r.text("released");
+         x.modules = r.strings("modules", false);
+         x.from = r.provenance();
+         kb.jetpacks.push_back(std::move(x));
+       }},
+      {"jetson_module",
+       [](Record& r, Kb& kb) {
+         JetsonModule x;
+         x.id = r.str("id", true).value_or("");
+         x.name = r.text("name");
+         x.soc = r.text("soc");
+         x.cc = r.cc("cc", true).value_or(ComputeCapability{});
+         x.dt_compatible = r.strings("dt_compatible", false);
+         x.l4t_major = r.strings("l4t_major", false);
+         x.from = r.provenance();
+         kb.jetson_modules.push_back(std::move(x));
+       }},
+      {"l4t_image",
+       [](Record& r, Kb& kb) {
+         L4tImage x;
+         x.ref = r.str("ref", true).value_or("");
+         x.l4t = r.version("l4t", true).value_or(Version{});
+         x.torch = r.text("torch");
+         x.platforms = r.strings("platforms", false);
+         x.from = r.provenance();
+         kb.l4t_images.push_back(std::move(x));
+       }},
+      {"jetson_wheel",
+       [](Record& r, Kb& kb) {
+         JetsonWheel x;
+         x.jetpack = r.version("jetpack", true).value_or(Version{});
+         x.torch = r.str("torch", true).value_or("");
+         x.cuda = r.version("cuda", false);
+         x.python = r.versions("python", false);
+         x.index = r.text("index");
+         x.from = r.provenance();
+         kb.jetson_wheels.push_back(std::move(x));
+       }},
+      {"board",
+       [](Record& r, Kb& kb) {
+         Board x;
+         x.id = r.str("id", true).value_or("");
+         x.name = r.text("name");
+         x.soc = r.text("soc");
+         x.accelerator = r.text("accelerator");
+         x.path = r.text("path");
+         x.advice = r.text("advice");
+         x.dt_compatible = r.strings("dt_compatible", false);
+         x.from = r.provenance();
+         kb.boards.push_back(std::move(x));
+       }},
+  };
+  return k_readers;
+}
+
+void read_meta(const toml::table& doc, const std::string& file, Kb& kb, Problems& problems) {
+  const auto* as_of = doc.get("as_of");
+  if (as_of == nullptr || as_of->as_string() == nullptr) {
+    problems.add(file, 1, "as_of: missing (the date the knowledge base was last checked, YYYY-MM-DD)");
+    return;
+  }
+  kb.as_of = as_of->as_string()->get();
+  if (kb.as_of.size() != 10 || kb.as_of[4] != '-' || kb.as_of[7] != '-') {
+    problems.add(file, static_cast<std::uint32_t>(as_of->source().begin.line), "as_of: expected YYYY-MM-DD");
+  }
+}
+
+void read_file(const KbFile& f, Kb& kb, Problems& problems) {
+  toml::table doc;
+  try {
+    doc = toml::parse(f.text, f.name);
+  } catch (const toml::parse_error& e) {
+    problems.add(f.name, static_cast<std::uint32_t>(e.source().begin.line), std::string(e.description()));
+    return;
+  }
+  const bool is_meta = f.name.size() >= 9 && f.name.compare(f.name.size() - 9, 9, k_meta_file) == 0;
+  for (const auto& [key, node] : doc) {
+    const std::string name(key.str());
+    if (is_meta && (name == "as_of" || name == "schema" || name == "note")) continue;
+    const auto it = readers().find(name);
+    const auto* arr = node.as_array();
+    if (it == readers().end() || arr == nullptr || !arr->is_array_of_tables()) {
+      problems.add(f.name, static_cast<std::uint32_t>(node.source().begin.line),
+                   name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
+      continue;
+    }
+    for (const auto& item : *arr) {
+      Record r(*item.as_table(), f.name, name, problems);
+      it->second(r, kb);
+      r.finish();
+    }
+  }
+  if (is_meta) read_meta(doc, f.name, kb, problems);
+}
+
+template <typename T, typename KeyFn>
+void check_unique(const std::vector<T>& items, const char* table, KeyFn key, Problems& problems) {
+  std::map<std::string, const T*> seen;
+  for (const auto& item : items) {
+    const std::string k = key(item);
+    const auto [it, inserted] = seen.emplace(k, &item);
+    if (!inserted) {
+      problems.add(item.from.file, item.from.line,
+                   std::string(table) + ": duplicate entry '" + k + "' (first at " + it->second->from.file + ":" +
+                       std::to_string(it->second->from.line) + ")");
+    }
+  }
+}
+
+// Duplicates and references between tables.
+void cross_check(const Kb& kb, Problems& problems) {
+  check_unique(kb.cuda_releases, "cuda_release", [](const auto& x) { return x.version.str(); }, problems);
+  check_unique(kb.cuda_majors, "cuda_major", [](const auto& x) { return std::to_string(x.major); }, problems);
+  check_unique(kb.toolkit_archs, "toolkit_arch", [](const auto& x) { return x.cuda.str(); }, problems);
+  check_unique(kb.gpus, "gpu", [](const auto& x) { return x.name; }, problems);
+  check_unique(kb.torch_releases, "torch_release", [](const auto& x) { return x.version.str(); }, problems);
+  check_unique(kb.torch_wheels, "torch_wheel", [](const auto& x) { return x.torch.str() + "+" + x.variant; }, problems);
+  check_unique(kb.pytorch_images, "pytorch_image", [](const auto& x) { return x.ref; }, problems);
+  check_unique(kb.ngc_images, "ngc_pytorch", [](const auto& x) { return x.ref; }, problems);
+  check_unique(kb.jetpacks, "jetpack", [](const auto& x) { return x.jetpack.str(); }, problems);
+  check_unique(kb.jetson_modules, "jetson_module", [](const auto& x) { return x.id; }, problems);
+  check_unique(kb.l4t_images, "l4t_image", [](const auto& x) { return x.ref; }, problems);
+  check_unique(kb.boards, "board", [](const auto& x) { return x.id; }, problems);
+
+  std::set<std::string> releases;
+  for (const auto& r : kb.torch_releases) releases.insert(r.version.str());
+  for (const auto& w : kb.torch_wheels) {
+    if (!releases.count(w.torch.str())) {
+      problems.add(w.from.file, w.from.line, "torch_wheel.torch: '" + w.torch.str() + "' has no [[torch_release]]");
+    }
+  }
+  std::set<std::string> modules;
+  for (const auto& m : kb.jetson_modules) modules.insert(m.id);
+  for (const auto& j : kb.jetpacks) {
+    for (const auto& m : j.modules) {
+      if (!modules.count(m)) {
+        problems.add(j.from.file, j.from.line, "jetpack.modules: '" + m + "' has no [[jetson_module]] with that id");
+      }
+    }
+  }
+  std::set<std::string> jetpacks;
+  for (const auto& j : kb.jetpacks) jetpacks.insert(j.jetpack.str());
+  for (const auto& w : kb.jetson_wheels) {
+    if (!jetpacks.count(w.jetpack.str())) {
+      problems.add(w.from.file, w.from.line, "jetson_wheel.jetpack: '" + w.jetpack.str() + "' has no [[jetpack]]");
+    }
+  }
+}
+
+}  // namespace
+
+Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin) {
+  Kb kb;
+  kb.origin = origin;
+  Problems problems;
+  bool has_meta = false;
+  for (const auto& f : files) {
+    has_meta = has_meta || (f.name.size() >= 9 && f.name.compare(f.name.size() - 9, 9, k_meta_file) == 0);
+    read_file(f, kb, problems);
+  }
+  if (!has_meta) problems.items.push_back(origin + ": no " + k_meta_file + " (it holds as_of)");
+  cross_check(kb, problems);
+  if (!problems.items.empty()) {
+    std::string message;
+    for (const auto& p : problems.items) message += (message.empty() ? "" : "\n") + p;
+    return make_error(ErrorKind::bad_input, message);
+  }
+  return kb;
+}
+
+Result<std::vector<KbFile>> read_kb_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return make_error(ErrorKind::bad_input, dir + ": cannot open the knowledge-base directory");
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".toml") == 0) names.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  std::vector<KbFile> files;
+  for (const auto& n : names) {
+    std::ifstream in(dir + "/" + n, std::ios::binary);
+    if (!in) return make_error(ErrorKind::bad_input, dir + "/" + n + ": cannot read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files.push_back({dir + "/" + n, ss.str()});
+  }
+  if (files.empty()) return make_error(ErrorKind::bad_input, dir + ": no .toml files");
+  return files;
+}
+
+Result<Kb> load_kb_dir(const std::string& dir) {
+  auto files = read_kb_files(dir);
+  if (!files) return files.error();
+  return parse_kb(*files, dir);
+}
+
+Result<Kb> load_embedded_kb() {
+  const auto& files = embedded_kb_files();
+  if (files.empty()) return make_error(ErrorKind::internal, "this binary was built without an embedded knowledge base");
+  return parse_kb(files, "embedded");
+}
+
+}  // namespace td
