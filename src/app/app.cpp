@@ -44,7 +44,7 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
   return c;
 }
 
-Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io) {
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu) {
   HostFacts facts;
   const auto host = args.get("host");
   const auto root = args.get("root");
@@ -77,7 +77,7 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io) {
     facts.root = "";
   }
   facts.tool_version = tool_version();
-  if (auto s = apply_what_if(what_if_from(args), facts); !s) return s.error();
+  if (auto s = apply_what_if(what_if_from(args), facts, resolve_gpu); !s) return s.error();
   return facts;
 }
 

@@ -1,12 +1,137 @@
-// `torchdoctor` / `torchdoctor doctor`: probe, then report.
+// `torchdoctor` / `torchdoctor doctor`: probe, then a checklist of what works and what does not,
+// in the spirit of `flutter doctor`, ending with the recommendation.
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
+namespace {
 
-std::vector<OptionSpec> doctor_options() { return probe_options(); }
+// One line of the checklist.
+struct Check {
+  std::string title;
+  std::vector<Reason> reasons;
+};
 
-int run_doctor(const ParsedArgs& args, AppIo& io) { return run_probe(args, io); }
+std::string mark(const std::vector<Reason>& reasons, bool color) {
+  if (has_error(reasons)) return color ? "\033[31m[✗]\033[0m" : "[✗]";
+  if (!is_clean(reasons)) return color ? "\033[33m[!]\033[0m" : "[!]";
+  return color ? "\033[32m[✓]\033[0m" : "[✓]";
+}
+
+std::string machine_line(const HostFacts& f) {
+  std::string s = f.cpu.arch ? *f.cpu.arch.value : "unknown architecture";
+  if (f.os.pretty_name) s += ", " + *f.os.pretty_name.value;
+  if (f.cpu.glibc) s += ", glibc " + f.cpu.glibc.value->str();
+  if (f.container.inside && *f.container.inside.value) s += ", inside " + f.container.engine.value.value_or("a container");
+  if (f.jetson.l4t) s += ", L4T " + f.jetson.l4t.value->str();
+  if (f.jetson.jetpack) s += " (JetPack " + f.jetson.jetpack.value->str() + ")";
+  return s;
+}
+
+std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb) {
+  std::vector<Check> checks;
+  checks.push_back({"Machine: " + machine_line(f), {}});
+  if (h.tegra) {
+    Check c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}};
+    if (h.jetpack == nullptr) {
+      c.reasons.push_back({"UNKNOWN_L4T", Severity::error,
+                           "L4T " + (f.jetson.l4t ? f.jetson.l4t.value->str() : std::string("unknown")) +
+                               " is not in the knowledge base (as of " + kb.as_of + ")", ""});
+    }
+    checks.push_back(c);
+  } else if (f.driver.version) {
+    std::string t = "NVIDIA driver " + f.driver.version.value->str();
+    if (f.driver.cuda_level) t += " (CUDA " + f.driver.cuda_level.value->str() + ")";
+    if (f.driver.kernel_module) t += ", " + *f.driver.kernel_module.value + " kernel module";
+    checks.push_back({t, {}});
+  } else if (!h.gpus.empty()) {
+    checks.push_back({"NVIDIA driver", {{"NO_DRIVER", Severity::error, "an NVIDIA GPU is present but no NVIDIA driver is loaded",
+                                         "install the NVIDIA driver and reboot"}}});
+  }
+  if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}});
+  int i = 0;
+  for (const GpuFacts* g : h.gpus) {
+    Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}};
+    if (g->compute_capability) c.title += " (compute capability " + g->compute_capability.value->str() + ")";
+    else c.reasons.push_back({"UNKNOWN_GPU", Severity::warn, "compute capability unknown (not in the knowledge base as of " + kb.as_of + ")", ""});
+    checks.push_back(c);
+  }
+  if (f.torch.value && !f.torch.value->empty()) {
+    for (const auto& t : *f.torch.value) {
+      std::string title = "torch " + (t.version ? t.version.value->str() : std::string("(unknown version)"));
+      if (t.python) title += " (" + *t.python.value + ")";
+      checks.push_back({title, judge_installed(f, h, kb, t)});
+    }
+  } else {
+    checks.push_back({"torch: none installed that torchdoctor can see", {}});
+  }
+  const auto containers = container_findings(f, h);
+  checks.push_back({"Containers", containers});
+  return checks;
+}
+
+}  // namespace
+
+std::vector<OptionSpec> doctor_options() {
+  return probe_options();
+}
+
+int run_doctor(const ParsedArgs& args, AppIo& io) {
+  auto out = output_choice(args, io);
+  if (!out) {
+    io.err << "torchdoctor: " << out.error().message << '\n';
+    return k_exit_usage;
+  }
+  auto kb = load_kb_for(args);
+  if (!kb) {
+    io.err << "torchdoctor: " << kb.error().message << '\n';
+    return exit_code_for(kb.error());
+  }
+  auto probed = gather_host(args, io, gpu_resolver(*kb));
+  if (!probed) {
+    io.err << "torchdoctor: " << probed.error().message << '\n';
+    return exit_code_for(probed.error());
+  }
+  const HostFacts f = enrich_host(*probed, *kb);
+  const HostClass h = classify(f, *kb);
+  const auto checks = build_checks(f, h, *kb);
+  const Recommendation rec = recommend(f, *kb);
+  bool problem = false;
+  for (const auto& c : checks) problem = problem || !is_clean(c.reasons);
+  if (out->format == Format::json) {
+    nlohmann::json jc = nlohmann::json::array();
+    for (const auto& c : checks) {
+      nlohmann::json reasons = nlohmann::json::array();
+      for (const auto& r : c.reasons) reasons.push_back(reason_to_json(r));
+      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"reasons", reasons}});
+    }
+    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem}, {"checks", jc},
+                             {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, *kb, false)}}
+                  .dump(2)
+           << '\n';
+    return problem ? k_exit_problem : k_exit_ok;
+  }
+  std::string text;
+  for (const auto& c : checks) {
+    text += mark(c.reasons, out->color) + " " + c.title + "\n";
+    text += render_reasons(c.reasons, out->color, "    ");
+  }
+  text += "\n";
+  if (rec.best_wheel) {
+    text += "Recommended wheel: torch " + rec.best_wheel->torch + "+" + rec.best_wheel->variant + "\n    " + rec.best_wheel->install + "\n";
+    if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
+  }
+  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n";
+  text += render_reasons(rec.notes, out->color, "");
+  text += "\n" + std::string(problem ? "Problems found" : "No problems found") + " (knowledge base as of " + kb->as_of +
+          "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
+  io.out << text;
+  return problem ? k_exit_problem : k_exit_ok;
+}
 
 }  // namespace td

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/report/sections.hpp"
 
@@ -11,6 +12,7 @@ namespace td {
 std::vector<OptionSpec> probe_options() {
   std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
   specs.insert(specs.end(), output_options().begin(), output_options().end());
+  specs.push_back(kb_option());
   return specs;
 }
 
@@ -24,7 +26,14 @@ int run_probe(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: probe: unexpected argument '" << args.positionals.front() << "'\n";
     return k_exit_usage;
   }
-  auto facts = gather_host(args, io);
+  // GPU names in --gpu are looked up in the knowledge base, loaded only when one is given.
+  std::optional<Result<Kb>> kb;
+  const GpuNameResolver resolver = [&](const std::string& name) -> std::optional<NamedGpu> {
+    if (!kb) kb = load_kb_for(args);
+    if (!kb->ok()) return std::nullopt;
+    return gpu_resolver(kb->value())(name);
+  };
+  auto facts = gather_host(args, io, resolver);
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());

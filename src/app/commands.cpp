@@ -22,6 +22,22 @@ const std::array k_commands{
             "  torchdoctor probe --root /mnt/image --format markdown\n"
             "  torchdoctor probe --host host.json --gpu sm_120 --driver 570.86.15",
             probe_options, run_probe},
+    Command{"recommend", "the best wheel and image for this host, with the exact install command",
+            "torchdoctor recommend [options]",
+            "Judges every torch wheel (release x variant) and image the knowledge base knows against this host:\n"
+            "CPU architecture, Jetson/L4T, Python, glibc, the driver's CUDA level and each GPU's compute\n"
+            "capability against the build's compiled architectures. Prints the newest build that runs natively\n"
+            "on every GPU, its pip and uv commands, and why newer ones were rejected. Exit 1 when nothing fits.\n\n"
+            "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
+            "  torchdoctor recommend --torch 2.6 --all --json",
+            recommend_options, run_recommend},
+    Command{"kb", "validate or read the knowledge base (kb check DIR, kb show TOPIC)",
+            "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json]",
+            "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
+            "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
+            "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
+            "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes.",
+            kb_options, run_kb},
 };
 
 }  // namespace

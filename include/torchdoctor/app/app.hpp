@@ -41,7 +41,7 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
 
 /// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
 /// with --no-probe; then the what-if flags. Errors name the flag or file.
-Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io);
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {});
 
 /// One subcommand.
 struct Command {

@@ -13,4 +13,10 @@ int run_probe(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> doctor_options();
 int run_doctor(const ParsedArgs& args, AppIo& io);
 
+std::vector<OptionSpec> recommend_options();
+int run_recommend(const ParsedArgs& args, AppIo& io);
+
+std::vector<OptionSpec> kb_options();
+int run_kb(const ParsedArgs& args, AppIo& io);
+
 }  // namespace td

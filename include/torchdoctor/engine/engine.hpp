@@ -1,0 +1,80 @@
+// The engine: a pure function of host facts and the knowledge base. No I/O happens here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/kb/kb.hpp"
+
+namespace td {
+
+/// Fills facts the KB can derive (source "kb"): GPU names and capabilities from PCI ids or names,
+/// the driver's CUDA level from its version, the Jetson module, its iGPU capability and JetPack.
+HostFacts enrich_host(const HostFacts& facts, const Kb& kb);
+
+/// What kind of machine this is, as far as choosing builds goes.
+struct HostClass {
+  std::string platform;           ///< "linux-x86_64", "linux-aarch64", or "" when unknown.
+  bool tegra = false;             ///< A Jetson (L4T or a Tegra SoC).
+  bool tegra_sbsa = false;        ///< A Jetson whose JetPack uses the SBSA CUDA stack (JetPack 7+).
+  const JetPackRelease* jetpack = nullptr;
+  const Board* board = nullptr;   ///< An ARM board without an NVIDIA GPU.
+  bool gpus_known = false;
+  std::vector<const GpuFacts*> gpus;
+  std::optional<Version> driver_cuda;  ///< The driver's CUDA level, probed or derived.
+};
+
+/// Classifies an (enriched) host.
+HostClass classify(const HostFacts& facts, const Kb& kb);
+
+/// Why wheel `wheel` would or would not run on this host (empty when it runs natively).
+std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel);
+
+/// Why an installed torch does or does not work here; uses its probed arch list when known.
+std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchInstall& torch);
+
+/// Findings about running containers here: GPU runtime, /dev/shm.
+std::vector<Reason> container_findings(const HostFacts& facts, const HostClass& host);
+
+/// The install commands for a wheel.
+struct InstallCommand {
+  std::string pip;
+  std::string uv;
+};
+/// pip and uv commands that install `wheel` (no package-index host is named: see docs/kb.md).
+InstallCommand install_command(const TorchWheel& wheel);
+
+/// One judged candidate: a wheel or an image.
+struct Candidate {
+  std::string kind;     ///< "wheel" or "image".
+  std::string torch;    ///< Torch version.
+  std::string variant;  ///< cpu, cu124, jetson...
+  std::string ref;      ///< Image reference, for images.
+  std::string install;  ///< pip command (wheels) or docker pull (images).
+  std::string install_uv;
+  std::vector<Reason> reasons;
+  [[nodiscard]] bool ok() const { return !has_error(reasons); }
+  [[nodiscard]] bool native() const { return is_clean(reasons); }
+};
+
+/// What `recommend` decided.
+struct Recommendation {
+  std::optional<Candidate> best_wheel;
+  std::optional<Candidate> best_image;
+  std::vector<Candidate> rejected_newer;  ///< Newer candidates that do not run natively, and why.
+  std::vector<Candidate> all;             ///< Every candidate judged (for --all).
+  std::vector<Reason> notes;              ///< Host-level findings (UNKNOWN_L4T, KB_STALE, boards).
+};
+
+/// Options for recommend.
+struct RecommendOptions {
+  std::optional<Version> torch;  ///< Pin a release (2.6 or 2.6.0).
+};
+
+/// Chooses the best wheel and image for the host, and says why newer ones were rejected.
+Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options = {});
+
+}  // namespace td

@@ -1,0 +1,35 @@
+// Verdicts: reasons with stable codes (DESIGN.md), one human sentence each, and the fix.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace td {
+
+/// How much a reason matters: error = will not run; warn = runs with a caveat; info = context.
+enum class Severity { info, warn, error };
+
+/// One reason behind a verdict.
+struct Reason {
+  std::string code;     ///< Stable code such as GPU_ARCH_MISSING (never renamed).
+  Severity severity = Severity::error;
+  std::string message;  ///< One sentence with the facts that decided it.
+  std::string fix;      ///< What to do instead (a command where there is one); may be empty.
+};
+
+/// Every reason code with its meaning, for --help, docs and the JSON consumers.
+struct ReasonCode {
+  const char* code;
+  const char* meaning;
+};
+/// The table of reason codes.
+const std::vector<ReasonCode>& reason_codes();
+
+/// "error", "warn" or "info".
+const char* severity_name(Severity s);
+/// True when any reason is an error.
+bool has_error(const std::vector<Reason>& reasons);
+/// True when no reason is an error or a warning.
+bool is_clean(const std::vector<Reason>& reasons);
+
+}  // namespace td

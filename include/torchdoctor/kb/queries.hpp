@@ -1,0 +1,39 @@
+// Look-ups into the knowledge base used by the engine (pure functions of the Kb).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/kb/kb.hpp"
+
+namespace td {
+
+/// The GPU with PCI device id `pci_id` ("0x2684").
+const GpuModel* find_gpu_by_pci(const Kb& kb, const std::string& pci_id);
+/// The GPU named `name`: exact name, alias, or a unique model that contains it ("RTX 4090", "H100").
+const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name);
+/// The highest CUDA X.Y whose toolkit runs on driver `driver` (Linux), from the release table.
+std::optional<Version> cuda_level_for_driver(const Kb& kb, const Version& driver);
+/// The oldest Linux driver that supports CUDA `cuda` (X.Y) fully (its first release's minimum).
+std::optional<Version> min_driver_for_cuda(const Kb& kb, const Version& cuda);
+/// The minor-version-compatibility floor for CUDA `major`.x, if known.
+const CudaMajor* cuda_major_floor(const Kb& kb, std::uint32_t major);
+/// The JetPack release of L4T `l4t` (exact match), if known.
+const JetPackRelease* jetpack_for_l4t(const Kb& kb, const Version& l4t);
+/// The Jetson module that matches one of the device-tree `compatible` strings.
+const JetsonModule* module_for_compatible(const Kb& kb, const std::vector<std::string>& compatible);
+/// The Jetson module whose SoC is `soc` when only one module has it.
+const JetsonModule* module_for_soc(const Kb& kb, const std::string& soc);
+/// The board that matches one of the device-tree `compatible` strings.
+const Board* board_for_compatible(const Kb& kb, const std::vector<std::string>& compatible);
+/// The release record of torch `version` (public part), if known.
+const TorchRelease* find_torch_release(const Kb& kb, const Version& version);
+/// The newest torch release in the KB.
+const TorchRelease* newest_torch_release(const Kb& kb);
+/// The wheel of `torch` (public version) and `variant`, if known.
+const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant);
+/// The toolkit_arch row of CUDA `cuda` (X.Y), if known.
+const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda);
+
+}  // namespace td

@@ -1,0 +1,24 @@
+// Rendering verdicts: reasons, recommendations and the doctor's checklist, as text or JSON.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/engine/engine.hpp"
+
+namespace td {
+
+/// A reason as JSON {code, severity, message, fix}.
+nlohmann::json reason_to_json(const Reason& r);
+/// A candidate as JSON {kind, torch, variant, ref, ok, native, install, reasons}.
+nlohmann::json candidate_to_json(const Candidate& c);
+/// The recommend document (schema torchdoctor.recommend/v1).
+nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, bool all);
+
+/// "CODE — message" lines with the fix under it, indented by `indent`.
+std::string render_reasons(const std::vector<Reason>& reasons, bool color, const std::string& indent);
+/// The recommend report as text.
+std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool color);
+
+}  // namespace td

@@ -1,0 +1,196 @@
+// `torchdoctor kb check DIR` and `torchdoctor kb show TOPIC`: validate and read the knowledge base.
+#include <nlohmann/json.hpp>
+#include <functional>
+#include <ostream>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/engine/verdict.hpp"
+
+namespace td {
+namespace {
+
+using Table = std::vector<std::vector<std::string>>;  // first row: header
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+template <typename T>
+std::string join_str(const std::vector<T>& v) {
+  std::vector<std::string> s;
+  for (const auto& x : v) s.push_back(x.str());
+  return join(s, " ");
+}
+std::string opt(const std::optional<Version>& v) { return v ? v->str() : "-"; }
+std::string src(const Provenance& p) { return (p.confirmed ? "" : "UNCONFIRMED ") + (p.sources.empty() ? "" : p.sources.front()); }
+
+struct Topic {
+  const char* name;
+  const char* summary;
+  std::function<Table(const Kb&)> table;
+};
+
+const std::vector<Topic>& topics() {
+  static const std::vector<Topic> k_topics{
+      {"cuda", "CUDA toolkit releases and the driver each needs",
+       [](const Kb& kb) {
+         Table t{{"cuda", "released", "min driver (Linux)", "min driver (Windows)", "source"}};
+         for (const auto& r : kb.cuda_releases) t.push_back({r.version.str(), r.released, opt(r.min_driver_linux), opt(r.min_driver_windows), src(r.from)});
+         for (const auto& m : kb.cuda_majors) t.push_back({std::to_string(m.major) + ".x (minor-version compat)", "", m.min_driver_linux.str(), opt(m.min_driver_windows), src(m.from)});
+         return t;
+       }},
+      {"drivers", "data-center driver branches",
+       [](const Kb& kb) {
+         Table t{{"branch", "kind", "max cuda", "eol", "source"}};
+         for (const auto& b : kb.driver_branches) t.push_back({b.branch, b.kind, opt(b.max_cuda), b.eol, src(b.from)});
+         return t;
+       }},
+      {"toolkits", "compute capabilities each nvcc compiles for",
+       [](const Kb& kb) {
+         Table t{{"cuda", "sm", "deprecated", "a / f targets", "source"}};
+         for (const auto& a : kb.toolkit_archs) t.push_back({a.cuda.str(), join_str(a.sm), join_str(a.deprecated), join_str(a.arch_specific) + " " + join_str(a.family), src(a.from)});
+         return t;
+       }},
+      {"compilers", "host compilers nvcc supports",
+       [](const Kb& kb) {
+         Table t{{"cuda", "gcc", "clang", "source"}};
+         for (const auto& c : kb.host_compilers) t.push_back({c.cuda.str(), opt(c.gcc_min) + " .. " + opt(c.gcc_max), opt(c.clang_min) + " .. " + opt(c.clang_max), src(c.from)});
+         return t;
+       }},
+      {"gpus", "GPU models, PCI ids and compute capabilities",
+       [](const Kb& kb) {
+         Table t{{"name", "cc", "pci ids", "family", "source"}};
+         for (const auto& g : kb.gpus) t.push_back({g.name, g.cc.str(), join(g.pci_ids, " "), g.family, src(g.from)});
+         return t;
+       }},
+      {"torch", "PyTorch releases and their Python versions",
+       [](const Kb& kb) {
+         Table t{{"torch", "released", "python", "PyPI default (x86_64 / aarch64)", "source"}};
+         for (const auto& r : kb.torch_releases) t.push_back({r.version.str(), r.released, join_str(r.python), r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
+         return t;
+       }},
+      {"wheels", "torch wheels per variant: CUDA, arch list, platforms",
+       [](const Kb& kb) {
+         Table t{{"torch", "variant", "cuda", "sass", "ptx", "platforms", "glibc", "index", "source"}};
+         for (const auto& w : kb.torch_wheels) t.push_back({w.torch.str(), w.variant, opt(w.cuda), join_str(w.arch), join_str(w.ptx), join(w.platforms, " "), opt(w.glibc), w.index, src(w.from)});
+         return t;
+       }},
+      {"images", "pytorch/pytorch and nvcr.io/nvidia/pytorch images",
+       [](const Kb& kb) {
+         Table t{{"ref", "torch", "cuda", "platforms", "source"}};
+         for (const auto& i : kb.pytorch_images) t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), src(i.from)});
+         for (const auto& i : kb.ngc_images) t.push_back({i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), src(i.from)});
+         return t;
+       }},
+      {"jetson", "JetPack / L4T / CUDA and Jetson modules",
+       [](const Kb& kb) {
+         Table t{{"jetpack", "l4t", "cuda", "cudnn", "tensorrt", "modules", "source"}};
+         for (const auto& j : kb.jetpacks) t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cudnn, j.tensorrt, join(j.modules, " "), src(j.from)});
+         for (const auto& m : kb.jetson_modules) t.push_back({"module " + m.id, m.soc, "cc " + m.cc.str(), "", "", join(m.dt_compatible, " "), src(m.from)});
+         return t;
+       }},
+      {"jetson-builds", "L4T images and NVIDIA's torch wheels for Jetson",
+       [](const Kb& kb) {
+         Table t{{"kind", "ref / jetpack", "l4t / cuda", "torch", "source"}};
+         for (const auto& i : kb.l4t_images) t.push_back({"image", i.ref, i.l4t.str(), i.torch, src(i.from)});
+         for (const auto& w : kb.jetson_wheels) t.push_back({"wheel (" + w.index + ")", "JetPack " + w.jetpack.str(), opt(w.cuda), w.torch, src(w.from)});
+         return t;
+       }},
+      {"boards", "ARM boards without an NVIDIA GPU",
+       [](const Kb& kb) {
+         Table t{{"board", "soc", "path", "advice", "source"}};
+         for (const auto& b : kb.boards) t.push_back({b.name.empty() ? b.id : b.name, b.soc, b.path, b.advice, src(b.from)});
+         return t;
+       }},
+      {"codes", "reason codes and what they mean",
+       [](const Kb&) {
+         Table t{{"code", "meaning"}};
+         for (const auto& c : reason_codes()) t.push_back({c.code, c.meaning});
+         return t;
+       }},
+  };
+  return k_topics;
+}
+
+std::string render_table(const Table& t) {
+  std::vector<std::size_t> width(t.front().size(), 0);
+  for (const auto& row : t) {
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], std::min<std::size_t>(row[i].size(), 60));
+  }
+  std::string out;
+  for (const auto& row : t) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      std::string cell = row[i].size() > 60 && i + 1 < row.size() ? row[i].substr(0, 57) + "..." : row[i];
+      out += cell + (i + 1 < row.size() ? std::string(width[i] - std::min(cell.size(), width[i]) + 2, ' ') : "");
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+int kb_check(const ParsedArgs& args, AppIo& io) {
+  if (args.positionals.size() != 2) {
+    io.err << "torchdoctor: kb check: expected one directory (torchdoctor kb check DIR)\n";
+    return k_exit_usage;
+  }
+  auto kb = load_kb_dir(args.positionals[1]);
+  if (!kb) {
+    io.err << kb.error().message << '\n';
+    return k_exit_usage;
+  }
+  std::size_t records = kb->cuda_releases.size() + kb->cuda_majors.size() + kb->driver_branches.size() +
+                        kb->toolkit_archs.size() + kb->host_compilers.size() + kb->gpus.size() + kb->torch_releases.size() +
+                        kb->torch_wheels.size() + kb->pytorch_images.size() + kb->ngc_images.size() + kb->jetpacks.size() +
+                        kb->jetson_modules.size() + kb->l4t_images.size() + kb->jetson_wheels.size() + kb->boards.size();
+  io.out << args.positionals[1] << ": valid, " << records << " records, as of " << kb->as_of << '\n';
+  return k_exit_ok;
+}
+
+}  // namespace
+
+std::vector<OptionSpec> kb_options() {
+  std::vector<OptionSpec> specs(output_options().begin(), output_options().end());
+  specs.push_back(kb_option());
+  return specs;
+}
+
+int run_kb(const ParsedArgs& args, AppIo& io) {
+  const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
+  if (sub == "check") return kb_check(args, io);
+  if (sub == "show") {
+    auto kb = load_kb_for(args);
+    if (!kb) {
+      io.err << "torchdoctor: " << kb.error().message << '\n';
+      return exit_code_for(kb.error());
+    }
+    const std::string name = args.positionals.size() > 1 ? args.positionals[1] : "";
+    for (const auto& t : topics()) {
+      if (name != t.name) continue;
+      const Table table = t.table(*kb);
+      if (args.has("json") || args.get("format") == "json") {
+        nlohmann::json rows = nlohmann::json::array();
+        for (std::size_t i = 1; i < table.size(); ++i) {
+          nlohmann::json row = nlohmann::json::object();
+          for (std::size_t c = 0; c < table[i].size(); ++c) row[table[0][c]] = table[i][c];
+          rows.push_back(row);
+        }
+        io.out << nlohmann::json{{"schema", "torchdoctor.kb-table/v1"}, {"topic", t.name}, {"as_of", kb->as_of}, {"rows", rows}}.dump(2) << '\n';
+      } else {
+        io.out << render_table(table) << "(" << table.size() - 1 << " rows; knowledge base " << kb->origin << ", as of " << kb->as_of << ")\n";
+      }
+      return k_exit_ok;
+    }
+    io.err << "torchdoctor: kb show: " << (name.empty() ? "a topic is needed" : "unknown topic '" + name + "'") << "; topics:";
+    for (const auto& t : topics()) io.err << ' ' << t.name;
+    io.err << '\n';
+    return k_exit_usage;
+  }
+  io.err << "torchdoctor: kb: expected 'check DIR' or 'show TOPIC'; topics:";
+  for (const auto& t : topics()) io.err << ' ' << t.name;
+  io.err << '\n';
+  return k_exit_usage;
+}
+
+}  // namespace td

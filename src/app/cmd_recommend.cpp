@@ -1,0 +1,56 @@
+// `torchdoctor recommend`: the best wheel and image for this host (or the what-if facts).
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/report/verdicts.hpp"
+
+namespace td {
+
+std::vector<OptionSpec> recommend_options() {
+  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
+  specs.insert(specs.end(), output_options().begin(), output_options().end());
+  specs.push_back({"all", nullptr, "list every candidate with its verdict"});
+  specs.push_back(kb_option());
+  return specs;
+}
+
+int run_recommend(const ParsedArgs& args, AppIo& io) {
+  auto out = output_choice(args, io);
+  if (!out) {
+    io.err << "torchdoctor: " << out.error().message << '\n';
+    return k_exit_usage;
+  }
+  auto kb = load_kb_for(args);
+  if (!kb) {
+    io.err << "torchdoctor: " << kb.error().message << '\n';
+    return exit_code_for(kb.error());
+  }
+  // For recommend, --torch pins the release to choose from (not the installed torch).
+  RecommendOptions options;
+  ParsedArgs host_args = args;
+  if (auto pin = args.get("torch")) {
+    auto v = Version::parse(*pin);
+    if (!v || v->release().size() < 2 || !v->local().empty()) {
+      io.err << "torchdoctor: --torch '" << *pin << "': expected a torch release like 2.6 or 2.6.0\n";
+      return k_exit_usage;
+    }
+    options.torch = *v;
+    host_args.values.erase("torch");
+  }
+  auto facts = gather_host(host_args, io, gpu_resolver(*kb));
+  if (!facts) {
+    io.err << "torchdoctor: " << facts.error().message << '\n';
+    return exit_code_for(facts.error());
+  }
+  const Recommendation r = recommend(*facts, *kb, options);
+  if (out->format == Format::json) {
+    io.out << recommendation_to_json(r, *kb, args.has("all")).dump(2) << '\n';
+  } else {
+    io.out << render_recommendation(r, *kb, args.has("all"), out->color);
+  }
+  return r.best_wheel ? k_exit_ok : k_exit_problem;
+}
+
+}  // namespace td

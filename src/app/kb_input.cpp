@@ -1,0 +1,32 @@
+#include "torchdoctor/app/kb_input.hpp"
+
+#include "torchdoctor/kb/queries.hpp"
+
+namespace td {
+
+OptionSpec kb_option() { return {"kb", "DIR", "use the knowledge base in DIR instead of the embedded one"}; }
+
+Result<Kb> load_kb_for(const ParsedArgs& args) {
+  if (auto dir = args.get("kb")) {
+    auto kb = load_kb_dir(*dir);
+    if (!kb) {
+      // Show the first problem; `torchdoctor kb check DIR` lists them all.
+      const std::string& m = kb.error().message;
+      const auto nl = m.find('\n');
+      std::string first = m.substr(0, nl);
+      if (nl != std::string::npos) first += " (and more: run 'torchdoctor kb check " + *dir + "')";
+      return make_error(ErrorKind::bad_input, "--kb " + *dir + ": " + first);
+    }
+    return kb;
+  }
+  return load_embedded_kb();
+}
+
+GpuNameResolver gpu_resolver(const Kb& kb) {
+  return [&kb](const std::string& name) -> std::optional<NamedGpu> {
+    if (const GpuModel* g = find_gpu_by_name(kb, name)) return NamedGpu{g->name, g->cc, g->segment == "tegra"};
+    return std::nullopt;
+  };
+}
+
+}  // namespace td

@@ -1,0 +1,225 @@
+// The rules that decide whether one torch build runs on a host. judge_wheel (a KB wheel) and
+// judge_installed (a probed install) both describe the build as a BuildDesc and share them.
+#include <algorithm>
+
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/engine/gpu_rules.hpp"
+#include "torchdoctor/kb/queries.hpp"
+
+namespace td {
+namespace {
+
+struct BuildDesc {
+  std::string label;  // "torch 2.6.0+cu124"
+  std::string variant;
+  std::optional<Version> cuda;
+  std::vector<ComputeCapability> sass, ptx;
+  bool arch_known = false;
+  std::vector<std::string> platforms;  // empty: unknown
+  std::optional<Version> glibc;
+  std::vector<Version> python;         // empty: unknown
+};
+
+Reason reason(const char* code, Severity s, std::string message, std::string fix = {}) {
+  return Reason{code, s, std::move(message), std::move(fix)};
+}
+
+std::string gpu_label(const GpuFacts& g) {
+  std::string name = g.name ? *g.name.value : "NVIDIA GPU";
+  if (g.compute_capability) name += " (sm_" + g.compute_capability.value->digits() + ")";
+  return name;
+}
+
+void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, std::vector<Reason>& out) {
+  if (b.platforms.empty() || h.platform.empty()) return;
+  if (std::find(b.platforms.begin(), b.platforms.end(), h.platform) != b.platforms.end()) return;
+  std::string have;
+  for (const auto& p : b.platforms) have += (have.empty() ? "" : ", ") + p;
+  out.push_back(reason("ARCH_MISMATCH", Severity::error,
+                       b.label + " is built for " + have + ", this host is " + *f.cpu.arch.value +
+                           ": installing it fails, and its binaries would fail with `exec format error`"));
+}
+
+void check_python(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
+  if (b.python.empty() || !f.python_version) return;
+  const Version py = f.python_version.value->truncated(2);
+  for (const auto& p : b.python) {
+    if (p.truncated(2) == py) return;
+  }
+  std::string have;
+  for (const auto& p : b.python) have += (have.empty() ? "" : ", ") + p.str();
+  out.push_back(reason("PYTHON_UNSUPPORTED", Severity::error,
+                       b.label + " has wheels for Python " + have + ", this host's Python is " + py.str()));
+}
+
+void check_glibc(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
+  if (!b.glibc || !f.cpu.glibc || !(*f.cpu.glibc.value < *b.glibc)) return;
+  out.push_back(reason("GLIBC_TOO_OLD", Severity::error,
+                       b.label + " needs glibc >= " + b.glibc->str() + " (manylinux), this host has " +
+                           f.cpu.glibc.value->str()));
+}
+
+// The driver: present, and new enough for the build's CUDA (or inside minor-version compatibility).
+void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
+  if (!b.cuda || h.tegra) return;
+  if (!f.driver.version && !h.driver_cuda) {
+    const bool absent = f.driver.version.note == "no NVIDIA kernel module loaded";
+    out.push_back(reason("NO_DRIVER", Severity::error,
+                         b.label + " needs the NVIDIA driver; " +
+                             (absent ? std::string("no NVIDIA kernel module is loaded") : "the driver version is unknown"),
+                         "install the NVIDIA driver (for CUDA " + b.cuda->truncated(2).str() + ": " +
+                             (min_driver_for_cuda(kb, *b.cuda) ? ">= " + min_driver_for_cuda(kb, *b.cuda)->str() : "a recent one") +
+                             ") and reboot"));
+    return;
+  }
+  const Version need = b.cuda->truncated(2);
+  if (h.driver_cuda && !(*h.driver_cuda < need)) return;
+  const auto full = min_driver_for_cuda(kb, need);
+  const std::string have = f.driver.version ? "driver " + f.driver.version.value->str() : "a driver";
+  const std::string level = h.driver_cuda ? " (CUDA " + h.driver_cuda->str() + ")" : "";
+  const CudaMajor* floor = cuda_major_floor(kb, need.major());
+  if (floor != nullptr && f.driver.version && !(*f.driver.version.value < floor->min_driver_linux) && h.driver_cuda &&
+      h.driver_cuda->major() == need.major()) {
+    out.push_back(reason("MINOR_VERSION_COMPAT", Severity::warn,
+                         b.label + " is built with CUDA " + need.str() + "; " + have + level +
+                             " runs it through CUDA minor-version compatibility (>= " + floor->min_driver_linux.str() +
+                             "), without PTX JIT and features newer than the driver",
+                         full ? "for full support update the driver to >= " + full->str() : ""));
+    return;
+  }
+  out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
+                       b.label + " needs " + (full ? "driver >= " + full->str() : "a driver for CUDA " + need.str()) +
+                           ", this host has " + have + level,
+                       full ? "update the NVIDIA driver to >= " + full->str() + ", or use an older CUDA variant" : ""));
+}
+
+void check_gpus(const BuildDesc& b, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
+  if (!b.cuda) return;
+  if (h.gpus_known && h.gpus.empty()) {
+    out.push_back(reason("NO_GPU", Severity::warn, b.label + " is a CUDA build but this host has no NVIDIA GPU: it runs on the CPU only",
+                         "the cpu variant is smaller"));
+    return;
+  }
+  if (!b.arch_known) return;
+  for (const GpuFacts* g : h.gpus) {
+    if (!g->compute_capability) {
+      out.push_back(reason("UNKNOWN_GPU", Severity::warn,
+                           gpu_label(*g) + ": compute capability unknown (not in the knowledge base as of " + kb.as_of +
+                               "); cannot tell whether " + b.label + " has kernels for it"));
+      continue;
+    }
+    const ComputeCapability cc = g->compute_capability.value->hardware();
+    const std::string list = arch_list_text(b.sass, b.ptx);
+    switch (fit_gpu(b.sass, b.ptx, cc)) {
+      case GpuFit::native: break;
+      case GpuFit::ptx_jit:
+        out.push_back(reason("PTX_JIT", Severity::warn,
+                             b.label + " has no machine code for " + gpu_label(*g) + " (" + list +
+                                 "); its PTX is JIT-compiled at start-up, which is slow the first time"));
+        if (h.driver_cuda && *h.driver_cuda < b.cuda->truncated(2)) {
+          out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
+                               "PTX JIT needs a driver for CUDA " + b.cuda->truncated(2).str() + "; this driver supports " +
+                                   h.driver_cuda->str()));
+        }
+        break;
+      case GpuFit::too_old:
+        out.push_back(reason("GPU_TOO_OLD", Severity::error,
+                             b.label + " dropped " + gpu_label(*g) + ": it is built for " + list +
+                                 " (`no kernel image is available for execution on the device`)"));
+        break;
+      case GpuFit::missing:
+        out.push_back(reason("GPU_ARCH_MISSING", Severity::error,
+                             b.label + " has no kernels for " + gpu_label(*g) + ": it is built for " + list +
+                                 " (`no kernel image is available for execution on the device`)"));
+        break;
+    }
+  }
+}
+
+std::vector<Reason> judge(const BuildDesc& b, const HostFacts& f, const HostClass& h, const Kb& kb) {
+  std::vector<Reason> out;
+  check_platform(b, f, h, out);
+  if (h.tegra && b.cuda && !h.tegra_sbsa && b.variant.rfind("cu", 0) == 0) {
+    out.push_back(reason("NOT_FOR_TEGRA", Severity::error,
+                         b.label + " is built for discrete/SBSA GPUs; a Jetson's integrated GPU needs NVIDIA's Jetson builds "
+                                   "for its JetPack"));
+  }
+  check_python(b, f, out);
+  check_glibc(b, f, out);
+  check_driver(b, f, h, kb, out);
+  check_gpus(b, h, kb, out);
+  if (!b.cuda && h.gpus_known && !h.gpus.empty() && !h.tegra) {
+    out.push_back(reason("CPU_ONLY_BUILD", Severity::warn, b.label + " is CPU-only: the NVIDIA GPU will not be used"));
+  }
+  return out;
+}
+
+BuildDesc describe(const TorchWheel& w, const Kb& kb) {
+  BuildDesc b;
+  b.label = "torch " + w.torch.str() + "+" + w.variant;
+  b.variant = w.variant;
+  b.cuda = w.cuda;
+  b.sass = w.arch;
+  b.ptx = w.ptx;
+  b.arch_known = !w.arch.empty() || !w.ptx.empty();
+  b.platforms = w.platforms;
+  b.glibc = w.glibc;
+  if (const auto* rel = find_torch_release(kb, w.torch)) b.python = rel->python;
+  return b;
+}
+
+}  // namespace
+
+std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel) {
+  return judge(describe(wheel, kb), facts, host, kb);
+}
+
+std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchInstall& t) {
+  BuildDesc b;
+  const std::string version = t.version ? t.version.value->str() : "unknown version";
+  b.label = "torch " + version;
+  b.cuda = t.cuda.value;
+  b.variant = t.version && !t.version.value->local().empty() ? t.version.value->local() : (b.cuda ? "cuda" : "cpu");
+  std::vector<Reason> notes;
+  const TorchWheel* wheel = t.version ? find_wheel(kb, *t.version.value, b.variant) : nullptr;
+  if (t.arch_list) {
+    for (const auto& c : *t.arch_list.value) (c.is_ptx() ? b.ptx : b.sass).push_back(c.hardware());
+    b.arch_known = true;
+  } else if (wheel != nullptr) {
+    b.sass = wheel->arch;
+    b.ptx = wheel->ptx;
+    b.arch_known = true;
+  }
+  if (t.version && find_torch_release(kb, *t.version.value) == nullptr) {
+    const TorchRelease* newest = newest_torch_release(kb);
+    if (newest != nullptr && newest->version < t.version.value->public_version()) {
+      notes.push_back(reason("KB_STALE", Severity::info,
+                             "torch " + version + " is newer than the knowledge base (as of " + kb.as_of +
+                                 ", newest " + newest->version.str() + "); judged from its own " +
+                                 (t.arch_list ? "compiled arch list" : "CUDA version only")));
+    }
+  }
+  // A CPU-only build on a GPU machine is the classic "CUDA not available".
+  if (t.version && !t.cuda && host.gpus_known && !host.gpus.empty() && !host.tegra) {
+    auto out = notes;
+    out.push_back(reason("CPU_ONLY_BUILD", Severity::error,
+                         "torch " + version + " is a CPU-only build (torch.version.cuda is None): the NVIDIA GPU is unused "
+                                              "and torch.cuda.is_available() is False"));
+    return out;
+  }
+  auto out = judge(b, facts, host, kb);
+  out.insert(out.begin(), notes.begin(), notes.end());
+  return out;
+}
+
+InstallCommand install_command(const TorchWheel& w) {
+  const std::string pin = "torch==" + w.torch.str();
+  if (w.index == "pypi" || w.index.empty()) return {"pip install " + pin, "uv pip install " + pin};
+  // The PyTorch wheel index is named by variant; uv knows its address (--torch-backend), pip needs
+  // it spelled out: we name no package-index host, so the pip form reads it from PYTORCH_INDEX_URL.
+  return {"pip install " + pin + " --index-url \"$PYTORCH_INDEX_URL/" + w.variant + "\"",
+          "uv pip install " + pin + " --torch-backend=" + w.variant};
+}
+
+}  // namespace td

@@ -1,0 +1,187 @@
+// recommend: every candidate wheel and image judged; the best ones chosen; newer ones explained.
+#include <algorithm>
+
+#include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/kb/queries.hpp"
+
+namespace td {
+namespace {
+
+Reason note(const char* code, Severity s, std::string message, std::string fix = {}) {
+  return Reason{code, s, std::move(message), std::move(fix)};
+}
+
+bool pinned_out(const RecommendOptions& o, const Version& torch) {
+  if (!o.torch) return false;
+  for (std::size_t i = 0; i < o.torch->release().size(); ++i) {
+    if (torch.part(i) != o.torch->part(i)) return true;
+  }
+  return false;
+}
+
+// Higher is better among wheels of one release: the PyPI default, then the newest CUDA.
+int variant_rank(const TorchWheel& w) {
+  int rank = 0;
+  if (w.cuda) rank = static_cast<int>(w.cuda->major() * 100 + w.cuda->minor());
+  if (w.index == "pypi") rank += 10000;
+  return rank;
+}
+
+Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons) {
+  const auto cmd = install_command(w);
+  return Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)};
+}
+
+void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
+  const bool want_cpu = h.gpus_known && h.gpus.empty();
+  const TorchWheel* best = nullptr;
+  std::vector<Reason> best_reasons;
+  for (const auto& w : kb.torch_wheels) {
+    if (pinned_out(o, w.torch)) continue;
+    auto reasons = judge_wheel(f, h, kb, w);
+    // Without a GPU the cpu variant is the natural choice; CUDA variants only add weight.
+    const bool fits = want_cpu ? (!w.cuda && !has_error(reasons)) : (w.cuda ? is_clean(reasons) : false);
+    r.all.push_back(wheel_candidate(w, reasons));
+    if (!fits) continue;
+    if (best == nullptr || best->torch < w.torch || (best->torch == w.torch && variant_rank(*best) < variant_rank(w))) {
+      best = &w;
+      best_reasons = reasons;
+    }
+  }
+  if (best != nullptr) r.best_wheel = wheel_candidate(*best, best_reasons);
+  for (const auto& c : r.all) {
+    if (c.kind != "wheel" || c.native()) continue;
+    if (best == nullptr || best->torch < *Version::parse(c.torch)) {
+      if (!want_cpu && c.variant == "cpu") continue;
+      r.rejected_newer.push_back(c);
+    }
+  }
+}
+
+// Images: the platform and the torch wheel inside (pytorch/pytorch images are built from them).
+void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
+  const std::string docker_arch = h.platform == "linux-x86_64" ? "linux/amd64" : h.platform == "linux-aarch64" ? "linux/arm64" : "";
+  const PytorchImage* best = nullptr;
+  for (const auto& img : kb.pytorch_images) {
+    if (pinned_out(o, img.torch)) continue;
+    std::vector<Reason> reasons;
+    if (!docker_arch.empty() && std::find(img.platforms.begin(), img.platforms.end(), docker_arch) == img.platforms.end()) {
+      std::string have;
+      for (const auto& p : img.platforms) have += (have.empty() ? "" : ", ") + p;
+      reasons.push_back(note("ARCH_MISMATCH", Severity::error,
+                             img.ref + " is published for " + have + " only; on this " + docker_arch +
+                                 " host it fails with `exec format error`"));
+    }
+    if (h.tegra && img.cuda) {
+      reasons.push_back(note("NOT_FOR_TEGRA", Severity::error,
+                             img.ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack"));
+    }
+    if (img.cuda) {
+      const std::string variant = "cu" + std::to_string(img.cuda->major()) + std::to_string(img.cuda->minor());
+      if (const TorchWheel* w = find_wheel(kb, img.torch, variant)) {
+        for (auto& reason : judge_wheel(f, h, kb, *w)) {
+          if (reason.code == "ARCH_MISMATCH" || reason.code == "PYTHON_UNSUPPORTED" || reason.code == "GLIBC_TOO_OLD" ||
+              reason.code == "NOT_FOR_TEGRA") {
+            continue;  // the image brings its own Python and glibc; platform checked above
+          }
+          reasons.push_back(std::move(reason));
+        }
+      }
+    }
+    r.all.push_back(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
+                              "docker pull " + img.ref, "", reasons});
+    const bool runtime = img.flavor == "runtime";
+    if (!is_clean(reasons) || !runtime || (h.gpus_known && !h.gpus.empty() && !img.cuda)) continue;
+    if (best == nullptr || best->torch < img.torch || (best->torch == img.torch && best->cuda && img.cuda && *best->cuda < *img.cuda)) {
+      best = &img;
+    }
+  }
+  if (best != nullptr) {
+    r.best_image = Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", {}};
+  }
+}
+
+// Jetson: NVIDIA's wheels for the JetPack and L4T images of the same line.
+void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
+  if (h.jetpack == nullptr) {
+    const std::string l4t = f.jetson.l4t ? f.jetson.l4t.value->str() : "unknown";
+    r.notes.push_back(note("UNKNOWN_L4T", Severity::error,
+                           "L4T " + l4t + " is not in the knowledge base (as of " + kb.as_of +
+                               "): no JetPack, CUDA or matching builds can be named without guessing",
+                           "check the L4T release (cat /etc/nv_tegra_release) or pass --l4t/--jetpack"));
+    return;
+  }
+  const JetsonWheel* best = nullptr;
+  for (const auto& w : kb.jetson_wheels) {
+    if (!(w.jetpack == h.jetpack->jetpack)) continue;
+    if (o.torch) {
+      auto v = Version::parse(w.torch);
+      if (!v || pinned_out(o, *v)) continue;
+    }
+    std::vector<Reason> reasons;
+    if (f.python_version && !w.python.empty() &&
+        std::none_of(w.python.begin(), w.python.end(), [&](const Version& p) { return p.truncated(2) == f.python_version.value->truncated(2); })) {
+      reasons.push_back(note("PYTHON_UNSUPPORTED", Severity::error,
+                             "NVIDIA's torch " + w.torch + " for JetPack " + w.jetpack.str() + " is built for Python " +
+                                 w.python.front().str()));
+    }
+    r.all.push_back(Candidate{"wheel", w.torch, "jetson-" + w.index, "",
+                              "pip install torch==" + w.torch + "  # from the " + w.index + " index for JetPack " + w.jetpack.str(), "",
+                              reasons});
+    if (!reasons.empty()) continue;
+    auto v = Version::parse(w.torch);
+    auto bv = best ? Version::parse(best->torch) : Result<Version>(Version{});
+    if (best == nullptr || (v && bv && *bv < *v)) best = &w;
+  }
+  if (best != nullptr) {
+    r.best_wheel = Candidate{"wheel", best->torch, "jetson-" + best->index, "",
+                             "pip install torch==" + best->torch + "  # from the " + best->index + " index for JetPack " +
+                                 best->jetpack.str(),
+                             "", {}};
+  }
+  const L4tImage* image = nullptr;
+  for (const auto& img : kb.l4t_images) {
+    const bool same_line = img.l4t.major() == h.jetpack->l4t.major() && img.l4t.minor() == h.jetpack->l4t.minor();
+    std::vector<Reason> reasons;
+    if (!same_line) {
+      reasons.push_back(note("L4T_MISMATCH", Severity::error,
+                             img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
+    }
+    r.all.push_back(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons});
+    if (same_line && (image == nullptr || image->l4t < img.l4t)) image = &img;
+  }
+  for (const auto& img : kb.ngc_images) {
+    if (!img.igpu) continue;
+    // NGC iGPU images need the JetPack's CUDA major; they ship from JetPack 6 on.
+    if (!h.jetpack->cuda || !img.cuda || img.cuda->major() != h.jetpack->cuda->major() || *h.jetpack->cuda < img.cuda->truncated(2)) continue;
+    if (image == nullptr) r.best_image = Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}};
+  }
+  if (image != nullptr) r.best_image = Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}};
+}
+
+}  // namespace
+
+Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options) {
+  const HostFacts f = enrich_host(facts, kb);
+  const HostClass h = classify(f, kb);
+  Recommendation r;
+  if (h.board != nullptr) {
+    r.notes.push_back(note("NO_GPU", Severity::info,
+                           (h.board->name.empty() ? h.board->id : h.board->name) + " has no NVIDIA GPU: " + h.board->advice));
+  }
+  if (h.tegra && !h.tegra_sbsa) {
+    choose_jetson(f, h, kb, options, r);
+    return r;
+  }
+  if (h.tegra) choose_jetson(f, h, kb, options, r);
+  const auto jetson_best = r.best_wheel;
+  choose_wheel(f, h, kb, options, r);
+  if (jetson_best && !r.best_wheel) r.best_wheel = jetson_best;
+  choose_image(f, h, kb, options, r);
+  if (!h.gpus_known) {
+    r.notes.push_back(note("UNKNOWN_GPU", Severity::warn, "the GPUs of this host are unknown; the choice assumes none"));
+  }
+  return r;
+}
+
+}  // namespace td

@@ -1,0 +1,51 @@
+#include "torchdoctor/engine/verdict.hpp"
+
+#include <algorithm>
+
+namespace td {
+
+const std::vector<ReasonCode>& reason_codes() {
+  static const std::vector<ReasonCode> k_codes{
+      {"ARCH_MISMATCH", "built for another CPU architecture (x86_64 vs aarch64): `exec format error`"},
+      {"NOT_FOR_TEGRA", "a discrete-GPU/SBSA build on a Jetson, whose iGPU needs Jetson builds"},
+      {"L4T_MISMATCH", "a Jetson build for another L4T line"},
+      {"UNKNOWN_L4T", "the L4T release is not in the knowledge base"},
+      {"NO_DRIVER", "NVIDIA GPU present but no NVIDIA driver loaded"},
+      {"DRIVER_TOO_OLD", "the driver is older than the build's CUDA needs"},
+      {"MINOR_VERSION_COMPAT", "the driver is older than the build's CUDA but inside CUDA minor-version compatibility"},
+      {"NO_GPU", "a CUDA build on a machine without an NVIDIA GPU: runs on the CPU only"},
+      {"GPU_ARCH_MISSING", "no kernels for the GPU's compute capability: `no kernel image is available`"},
+      {"PTX_JIT", "no machine code for the GPU; PTX is JIT-compiled at start-up (slow first run)"},
+      {"GPU_TOO_OLD", "the GPU is older than the oldest architecture the build supports"},
+      {"UNKNOWN_GPU", "the GPU or its compute capability is not known"},
+      {"CPU_ONLY_BUILD", "a CPU-only torch on a machine with an NVIDIA GPU"},
+      {"PYTHON_UNSUPPORTED", "no wheel for this Python version"},
+      {"GLIBC_TOO_OLD", "the wheel needs a newer glibc (manylinux baseline)"},
+      {"TAG_NOT_FOUND", "the image tag was never published"},
+      {"REQUIRE_UNSATISFIED", "the image's NVIDIA_REQUIRE_* conditions fail on this host"},
+      {"NO_CONTAINER_GPU_RUNTIME", "containers cannot reach the GPU: no NVIDIA Container Toolkit runtime or CDI"},
+      {"SHM_TOO_SMALL", "/dev/shm is too small for DataLoader workers"},
+      {"TOOLKIT_MISMATCH", "the CUDA toolkit does not match torch.version.cuda"},
+      {"KB_STALE", "newer than the knowledge base; judged from what can still be said"},
+  };
+  return k_codes;
+}
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::warn: return "warn";
+    case Severity::error: return "error";
+  }
+  return "error";
+}
+
+bool has_error(const std::vector<Reason>& reasons) {
+  return std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::error; });
+}
+
+bool is_clean(const std::vector<Reason>& reasons) {
+  return std::all_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::info; });
+}
+
+}  // namespace td

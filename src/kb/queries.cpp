@@ -1,0 +1,134 @@
+#include "torchdoctor/kb/queries.hpp"
+
+#include <algorithm>
+
+#include "torchdoctor/core/strings.hpp"
+
+namespace td {
+
+const GpuModel* find_gpu_by_pci(const Kb& kb, const std::string& pci_id) {
+  const std::string id = to_lower(pci_id);
+  for (const auto& g : kb.gpus) {
+    if (std::find(g.pci_ids.begin(), g.pci_ids.end(), id) != g.pci_ids.end()) return &g;
+  }
+  return nullptr;
+}
+
+const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name) {
+  const std::string wanted = to_lower(trim(name));
+  if (wanted.empty()) return nullptr;
+  for (const auto& g : kb.gpus) {
+    if (to_lower(g.name) == wanted) return &g;
+    for (const auto& a : g.aliases) {
+      if (to_lower(a) == wanted) return &g;
+    }
+  }
+  // A unique model whose name contains the words given ("4090" -> "NVIDIA GeForce RTX 4090").
+  const GpuModel* found = nullptr;
+  for (const auto& g : kb.gpus) {
+    if (to_lower(g.name).find(wanted) == std::string::npos) continue;
+    if (found != nullptr && found->cc != g.cc) return nullptr;  // ambiguous across capabilities
+    if (found == nullptr) found = &g;
+  }
+  return found;
+}
+
+std::optional<Version> cuda_level_for_driver(const Kb& kb, const Version& driver) {
+  std::optional<Version> best;
+  for (const auto& r : kb.cuda_releases) {
+    if (!r.min_driver_linux || driver < *r.min_driver_linux) continue;
+    const Version xy = r.version.truncated(2);
+    if (!best || *best < xy) best = xy;
+  }
+  return best;
+}
+
+std::optional<Version> min_driver_for_cuda(const Kb& kb, const Version& cuda) {
+  const Version xy = cuda.truncated(2);
+  std::optional<Version> best;
+  for (const auto& r : kb.cuda_releases) {
+    if (r.version.truncated(2) != xy || !r.min_driver_linux) continue;
+    if (!best || *r.min_driver_linux < *best) best = *r.min_driver_linux;
+  }
+  return best;
+}
+
+const CudaMajor* cuda_major_floor(const Kb& kb, std::uint32_t major) {
+  for (const auto& m : kb.cuda_majors) {
+    if (m.major == major) return &m;
+  }
+  return nullptr;
+}
+
+const JetPackRelease* jetpack_for_l4t(const Kb& kb, const Version& l4t) {
+  const Version wanted = l4t.public_version();
+  for (const auto& j : kb.jetpacks) {
+    if (j.l4t.public_version() == wanted) return &j;
+  }
+  return nullptr;
+}
+
+const JetsonModule* module_for_compatible(const Kb& kb, const std::vector<std::string>& compatible) {
+  // The most specific string first: compatible lists go from board to SoC.
+  for (const auto& c : compatible) {
+    for (const auto& m : kb.jetson_modules) {
+      for (const auto& dt : m.dt_compatible) {
+        if (dt == c && dt.rfind("nvidia,tegra", 0) != 0) return &m;
+      }
+    }
+  }
+  return nullptr;
+}
+
+const JetsonModule* module_for_soc(const Kb& kb, const std::string& soc) {
+  const JetsonModule* found = nullptr;
+  for (const auto& m : kb.jetson_modules) {
+    if (m.soc != soc) continue;
+    if (found != nullptr && found->cc != m.cc) return nullptr;
+    found = &m;
+  }
+  return found;
+}
+
+const Board* board_for_compatible(const Kb& kb, const std::vector<std::string>& compatible) {
+  for (const auto& c : compatible) {
+    for (const auto& b : kb.boards) {
+      if (std::find(b.dt_compatible.begin(), b.dt_compatible.end(), c) != b.dt_compatible.end()) return &b;
+    }
+  }
+  return nullptr;
+}
+
+const TorchRelease* find_torch_release(const Kb& kb, const Version& version) {
+  const Version v = version.public_version();
+  for (const auto& r : kb.torch_releases) {
+    if (r.version == v) return &r;
+  }
+  return nullptr;
+}
+
+const TorchRelease* newest_torch_release(const Kb& kb) {
+  const TorchRelease* best = nullptr;
+  for (const auto& r : kb.torch_releases) {
+    if (best == nullptr || best->version < r.version) best = &r;
+  }
+  return best;
+}
+
+const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant) {
+  const Version v = torch.public_version();
+  for (const auto& w : kb.torch_wheels) {
+    if (w.torch == v && w.variant == variant) return &w;
+  }
+  return nullptr;
+}
+
+const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda) {
+  const Version xy = cuda.truncated(2);
+  for (const auto& t : kb.toolkit_archs) {
+    if (t.cuda.truncated(2) == xy) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace td
