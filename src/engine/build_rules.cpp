@@ -62,7 +62,7 @@ void check_glibc(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& ou
 
 // The driver: present, and new enough for the build's CUDA (or inside minor-version compatibility).
 void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
-  if (!b.cuda || h.tegra) return;
+  if (!b.cuda || h.tegra || (h.gpus_known && h.gpus.empty())) return;  // no GPU: NO_GPU says it
   if (!f.driver.version && !h.driver_cuda) {
     const bool absent = f.driver.version.note == "no NVIDIA kernel module loaded";
     out.push_back(reason("NO_DRIVER", Severity::error,
@@ -79,8 +79,8 @@ void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, co
   const std::string have = f.driver.version ? "driver " + f.driver.version.value->str() : "a driver";
   const std::string level = h.driver_cuda ? " (CUDA " + h.driver_cuda->str() + ")" : "";
   const CudaMajor* floor = cuda_major_floor(kb, need.major());
-  if (floor != nullptr && f.driver.version && !(*f.driver.version.value < floor->min_driver_linux) && h.driver_cuda &&
-      h.driver_cuda->major() == need.major()) {
+  if (floor != nullptr && f.driver.version && !(*f.driver.version.value < floor->min_driver_linux) &&
+      (!h.driver_cuda || h.driver_cuda->major() >= need.major())) {
     out.push_back(reason("MINOR_VERSION_COMPAT", Severity::warn,
                          b.label + " is built with CUDA " + need.str() + "; " + have + level +
                              " runs it through CUDA minor-version compatibility (>= " + floor->min_driver_linux.str() +
