@@ -11,7 +11,7 @@ constexpr std::array k_host_options{
     OptionSpec{"host", "FILE", "use a snapshot from `probe --json` instead of probing ('-' reads stdin)"},
     OptionSpec{"no-probe", nullptr, "start from no facts at all (use with the what-if flags)"},
     OptionSpec{"arch", "ARCH", "what if the CPU architecture were x86_64 or aarch64"},
-    OptionSpec{"gpu", "GPU", "what if the GPUs were these (name, sm_XX or X.Y; repeatable)", true},
+    OptionSpec{"gpu", "GPU", "what if the GPUs were these (name, sm_XX or X.Y; repeatable; none for no GPU)", true},
     OptionSpec{"driver", "VERSION", "what if the NVIDIA driver were VERSION (550.54.15)"},
     OptionSpec{"cuda-driver", "X.Y", "what if the driver's CUDA level were X.Y"},
     OptionSpec{"l4t", "VERSION", "what if the Jetson L4T release were VERSION (36.4.3)"},

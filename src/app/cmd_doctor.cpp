@@ -123,7 +123,9 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   }
   text += "\n";
   if (rec.best_wheel) {
-    text += "Recommended wheel: torch " + rec.best_wheel->torch + "+" + rec.best_wheel->variant + "\n    " + rec.best_wheel->install + "\n";
+    const std::string v = rec.best_wheel->variant;
+    text += "Recommended wheel: torch " + rec.best_wheel->torch + (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) +
+            "\n    " + rec.best_wheel->install + "\n";
     if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
   }
   if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n";

@@ -68,7 +68,7 @@ const std::vector<Topic>& topics() {
       {"torch", "PyTorch releases and their Python versions",
        [](const Kb& kb) {
          Table t{{"torch", "released", "python", "PyPI default (x86_64 / aarch64)", "source"}};
-         for (const auto& r : kb.torch_releases) t.push_back({r.version.str(), r.released, join_str(r.python), r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
+         for (const auto& r : kb.torch_releases) t.push_back({r.version.str(), r.released, join(r.python, " "), r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
          return t;
        }},
       {"wheels", "torch wheels per variant: CUDA, arch list, platforms",

@@ -82,7 +82,9 @@ Status apply_what_if(const WhatIf& w, HostFacts& facts, const GpuNameResolver& r
     if (!v) return v.error();
     facts.python_version.override_with(v->truncated(2));
   }
-  if (!w.gpus.empty()) {
+  if (w.gpus.size() == 1 && to_lower(w.gpus.front()) == "none") {
+    facts.gpus.override_with({});  // --gpu none: a machine without an NVIDIA GPU
+  } else if (!w.gpus.empty()) {
     std::vector<GpuFacts> gpus;
     for (const auto& g : w.gpus) {
       auto gpu = gpu_flag(g, resolve_gpu);

@@ -18,7 +18,7 @@ struct BuildDesc {
   bool arch_known = false;
   std::vector<std::string> platforms;  // empty: unknown
   std::optional<Version> glibc;
-  std::vector<Version> python;         // empty: unknown
+  const TorchRelease* release = nullptr;  // for its Python list
 };
 
 Reason reason(const char* code, Severity s, std::string message, std::string fix = {}) {
@@ -42,13 +42,11 @@ void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, 
 }
 
 void check_python(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
-  if (b.python.empty() || !f.python_version) return;
+  if (b.release == nullptr || b.release->python.empty() || !f.python_version) return;
   const Version py = f.python_version.value->truncated(2);
-  for (const auto& p : b.python) {
-    if (p.truncated(2) == py) return;
-  }
+  if (release_supports_python(*b.release, py)) return;
   std::string have;
-  for (const auto& p : b.python) have += (have.empty() ? "" : ", ") + p.str();
+  for (const auto& p : b.release->python) have += (have.empty() ? "" : ", ") + p;
   out.push_back(reason("PYTHON_UNSUPPORTED", Severity::error,
                        b.label + " has wheels for Python " + have + ", this host's Python is " + py.str()));
 }
@@ -165,7 +163,7 @@ BuildDesc describe(const TorchWheel& w, const Kb& kb) {
   b.arch_known = !w.arch.empty() || !w.ptx.empty();
   b.platforms = w.platforms;
   b.glibc = w.glibc;
-  if (const auto* rel = find_torch_release(kb, w.torch)) b.python = rel->python;
+  b.release = find_torch_release(kb, w.torch);
   return b;
 }
 
@@ -182,7 +180,7 @@ std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& hos
   b.cuda = t.cuda.value;
   b.variant = t.version && !t.version.value->local().empty() ? t.version.value->local() : (b.cuda ? "cuda" : "cpu");
   std::vector<Reason> notes;
-  const TorchWheel* wheel = t.version ? find_wheel(kb, *t.version.value, b.variant) : nullptr;
+  const TorchWheel* wheel = t.version ? find_wheel(kb, *t.version.value, b.variant, host.platform) : nullptr;
   if (t.arch_list) {
     for (const auto& c : *t.arch_list.value) (c.is_ptx() ? b.ptx : b.sass).push_back(c.hardware());
     b.arch_known = true;

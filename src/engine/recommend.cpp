@@ -1,5 +1,6 @@
 // recommend: every candidate wheel and image judged; the best ones chosen; newer ones explained.
 #include <algorithm>
+#include <tuple>
 
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
@@ -27,6 +28,17 @@ int variant_rank(const TorchWheel& w) {
   return rank;
 }
 
+// Warnings that still allow a build to be recommended: minor-version compatibility runs the
+// cubins fine (only PTX JIT and newer driver features are missing), and an unknown GPU cannot be
+// judged either way. Every other warning (PTX_JIT, NO_GPU, CPU_ONLY_BUILD) disqualifies.
+bool acceptable(const std::vector<Reason>& reasons) {
+  for (const auto& r : reasons) {
+    if (r.severity == Severity::error) return false;
+    if (r.severity == Severity::warn && r.code != "MINOR_VERSION_COMPAT" && r.code != "UNKNOWN_GPU") return false;
+  }
+  return true;
+}
+
 Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons) {
   const auto cmd = install_command(w);
   return Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)};
@@ -40,10 +52,14 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
     if (pinned_out(o, w.torch)) continue;
     auto reasons = judge_wheel(f, h, kb, w);
     // Without a GPU the cpu variant is the natural choice; CUDA variants only add weight.
-    const bool fits = want_cpu ? (!w.cuda && !has_error(reasons)) : (w.cuda ? is_clean(reasons) : false);
+    const bool fits = want_cpu ? (!w.cuda && !has_error(reasons)) : (w.cuda ? acceptable(reasons) : false);
     r.all.push_back(wheel_candidate(w, reasons));
     if (!fits) continue;
-    if (best == nullptr || best->torch < w.torch || (best->torch == w.torch && variant_rank(*best) < variant_rank(w))) {
+    // Newest release first; within a release a clean variant beats one with caveats, then the rank.
+    const auto key = [&](const TorchWheel& x, const std::vector<Reason>& xr) {
+      return std::tuple(x.torch, is_clean(xr) ? 1 : 0, variant_rank(x));
+    };
+    if (best == nullptr || key(*best, best_reasons) < key(w, reasons)) {
       best = &w;
       best_reasons = reasons;
     }
@@ -51,6 +67,8 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   if (best != nullptr) r.best_wheel = wheel_candidate(*best, best_reasons);
   for (const auto& c : r.all) {
     if (c.kind != "wheel" || c.native()) continue;
+    // Builds for another platform are noise here; `--all` still lists them.
+    if (std::any_of(c.reasons.begin(), c.reasons.end(), [](const Reason& x) { return x.code == "ARCH_MISMATCH"; })) continue;
     if (best == nullptr || best->torch < *Version::parse(c.torch)) {
       if (!want_cpu && c.variant == "cpu") continue;
       r.rejected_newer.push_back(c);
@@ -78,7 +96,13 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
     }
     if (img.cuda) {
       const std::string variant = "cu" + std::to_string(img.cuda->major()) + std::to_string(img.cuda->minor());
-      if (const TorchWheel* w = find_wheel(kb, img.torch, variant)) {
+      const TorchWheel* w = find_wheel(kb, img.torch, variant, h.platform);
+      if (w == nullptr || (w->arch.empty() && w->ptx.empty())) {
+        reasons.push_back(note("ARCH_LIST_UNKNOWN", Severity::warn,
+                               "the GPU architectures of the torch " + img.torch.str() + "+" + variant + " inside " + img.ref +
+                                   " are not in the knowledge base for " + h.platform + ": its kernels cannot be checked"));
+      }
+      if (w != nullptr) {
         for (auto& reason : judge_wheel(f, h, kb, *w)) {
           if (reason.code == "ARCH_MISMATCH" || reason.code == "PYTHON_UNSUPPORTED" || reason.code == "GLIBC_TOO_OLD" ||
               reason.code == "NOT_FOR_TEGRA") {
@@ -101,6 +125,17 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   }
 }
 
+// How to install a Jetson wheel. No package-index host is named (docs/kb.md): the jetson-ai-lab
+// index is read from JETSON_INDEX_URL; NVIDIA's own wheels are downloads from its Jetson page.
+std::string jetson_install(const JetsonWheel& w) {
+  const std::string pin = "torch==" + w.torch;
+  if (w.index == "jetson-ai-lab" && w.cuda) {
+    return "pip install " + pin + " --index-url \"$JETSON_INDEX_URL/jp" + std::to_string(w.jetpack.major()) + "/cu" +
+           std::to_string(w.cuda->major()) + std::to_string(w.cuda->minor()) + "\"";
+  }
+  return "pip install <NVIDIA's torch-" + w.torch + " wheel for JetPack " + w.jetpack.str() + " (\"PyTorch for Jetson\")>";
+}
+
 // Jetson: NVIDIA's wheels for the JetPack and L4T images of the same line.
 void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
   if (h.jetpack == nullptr) {
@@ -113,7 +148,11 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
   }
   const JetsonWheel* best = nullptr;
   for (const auto& w : kb.jetson_wheels) {
-    if (!(w.jetpack == h.jetpack->jetpack)) continue;
+    // A wheel built for one JetPack runs on the others of the same major with the same CUDA
+    // (JetPack 6.0-6.2 all ship CUDA 12.6); without CUDA on both sides, only the exact JetPack.
+    const bool same_cuda = w.cuda && h.jetpack->cuda && w.cuda->truncated(2) == h.jetpack->cuda->truncated(2);
+    const bool fits = w.jetpack == h.jetpack->jetpack || (w.jetpack.major() == h.jetpack->jetpack.major() && same_cuda);
+    if (!fits) continue;
     if (o.torch) {
       auto v = Version::parse(w.torch);
       if (!v || pinned_out(o, *v)) continue;
@@ -125,20 +164,16 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
                              "NVIDIA's torch " + w.torch + " for JetPack " + w.jetpack.str() + " is built for Python " +
                                  w.python.front().str()));
     }
-    r.all.push_back(Candidate{"wheel", w.torch, "jetson-" + w.index, "",
-                              "pip install torch==" + w.torch + "  # from the " + w.index + " index for JetPack " + w.jetpack.str(), "",
-                              reasons});
+    r.all.push_back(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons});
     if (!reasons.empty()) continue;
-    auto v = Version::parse(w.torch);
-    auto bv = best ? Version::parse(best->torch) : Result<Version>(Version{});
-    if (best == nullptr || (v && bv && *bv < *v)) best = &w;
+    // Newest first, but a release candidate only when nothing final is there.
+    const auto key = [](const JetsonWheel& x) {
+      auto v = Version::parse(x.torch);
+      return std::pair(v && v->pre() == Version::Pre::rc ? 0 : 1, v ? *v : Version{});
+    };
+    if (best == nullptr || key(*best) < key(w)) best = &w;
   }
-  if (best != nullptr) {
-    r.best_wheel = Candidate{"wheel", best->torch, "jetson-" + best->index, "",
-                             "pip install torch==" + best->torch + "  # from the " + best->index + " index for JetPack " +
-                                 best->jetpack.str(),
-                             "", {}};
-  }
+  if (best != nullptr) r.best_wheel = Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", {}};
   const L4tImage* image = nullptr;
   for (const auto& img : kb.l4t_images) {
     const bool same_line = img.l4t.major() == h.jetpack->l4t.major() && img.l4t.minor() == h.jetpack->l4t.minor();
@@ -148,7 +183,12 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
                              img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
     }
     r.all.push_back(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons});
-    if (same_line && (image == nullptr || image->l4t < img.l4t)) image = &img;
+    // The newest torch of the same L4T line (then the newest L4T).
+    const auto key = [](const L4tImage& x) {
+      auto v = Version::parse(x.torch);
+      return std::pair(v ? *v : Version{}, x.l4t);
+    };
+    if (same_line && (image == nullptr || key(*image) < key(img))) image = &img;
   }
   for (const auto& img : kb.ngc_images) {
     if (!img.igpu) continue;
@@ -171,6 +211,12 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
   }
   if (h.tegra && !h.tegra_sbsa) {
     choose_jetson(f, h, kb, options, r);
+    // The generic aarch64 wheels are what `pip install torch` gets on a Jetson: show why not (--all).
+    for (const auto& w : kb.torch_wheels) {
+      if (!w.cuda || pinned_out(options, w.torch)) continue;
+      if (std::find(w.platforms.begin(), w.platforms.end(), h.platform) == w.platforms.end()) continue;
+      r.all.push_back(wheel_candidate(w, judge_wheel(f, h, kb, w)));
+    }
     return r;
   }
   if (h.tegra) choose_jetson(f, h, kb, options, r);

@@ -27,6 +27,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"SHM_TOO_SMALL", "/dev/shm is too small for DataLoader workers"},
       {"TOOLKIT_MISMATCH", "the CUDA toolkit does not match torch.version.cuda"},
       {"KB_STALE", "newer than the knowledge base; judged from what can still be said"},
+      {"ARCH_LIST_UNKNOWN", "the build's compiled GPU architectures are not known, so its kernels cannot be checked"},
   };
   return k_codes;
 }

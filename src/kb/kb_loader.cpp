@@ -259,7 +259,11 @@ const std::map<std::string, RecordFn>& readers() {
          TorchRelease x;
          x.version = r.version("version", true).value_or(Version{});
          x.released = r.text("released");
-         x.python = r.versions("python", true);
+         x.python = r.strings("python", true);
+         for (const auto& py : x.python) {
+           const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
+           if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
+         }
          x.pypi_default_linux_x86_64 = r.text("pypi_default_linux_x86_64");
          x.pypi_default_linux_aarch64 = r.text("pypi_default_linux_aarch64");
          x.from = r.provenance();
@@ -278,7 +282,9 @@ const std::map<std::string, RecordFn>& readers() {
          x.index = r.text("index");
          x.from = r.provenance();
          if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
-         if (x.variant.rfind("cu", 0) == 0 && x.arch.empty()) r.problem("arch", "missing for a CUDA variant");
+         if (x.variant.rfind("cu", 0) == 0 && x.arch.empty() && x.from.confirmed) {
+           r.problem("arch", "missing for a CUDA variant (an unknown list needs confirmed = false and a note)");
+         }
          kb.torch_wheels.push_back(std::move(x));
        }},
       {"pytorch_image",
@@ -312,6 +318,7 @@ const std::map<std::string, RecordFn>& readers() {
        [](Record& r, Kb& kb) {
          JetPackRelease x;
          x.jetpack = r.version("jetpack", true).value_or(Version{});
+         x.stage = r.text("stage");
          x.l4t = r.version("l4t", true).value_or(Version{});
          x.cuda = r.version("cuda", false);
          x.cudnn = r.text("cudnn");
@@ -330,6 +337,7 @@ const std::map<std::string, RecordFn>& readers() {
          x.soc = r.text("soc");
          x.cc = r.cc("cc", true).value_or(ComputeCapability{});
          x.dt_compatible = r.strings("dt_compatible", false);
+         x.p_numbers = r.strings("p_numbers", false);
          x.l4t_major = r.strings("l4t_major", false);
          x.from = r.provenance();
          kb.jetson_modules.push_back(std::move(x));
@@ -433,10 +441,17 @@ void cross_check(const Kb& kb, Problems& problems) {
   check_unique(kb.toolkit_archs, "toolkit_arch", [](const auto& x) { return x.cuda.str(); }, problems);
   check_unique(kb.gpus, "gpu", [](const auto& x) { return x.name; }, problems);
   check_unique(kb.torch_releases, "torch_release", [](const auto& x) { return x.version.str(); }, problems);
-  check_unique(kb.torch_wheels, "torch_wheel", [](const auto& x) { return x.torch.str() + "+" + x.variant; }, problems);
+  check_unique(
+      kb.torch_wheels, "torch_wheel",
+      [](const auto& x) {
+        std::string key = x.torch.str() + "+" + x.variant;
+        for (const auto& p : x.platforms) key += " " + p;
+        return key;
+      },
+      problems);
   check_unique(kb.pytorch_images, "pytorch_image", [](const auto& x) { return x.ref; }, problems);
   check_unique(kb.ngc_images, "ngc_pytorch", [](const auto& x) { return x.ref; }, problems);
-  check_unique(kb.jetpacks, "jetpack", [](const auto& x) { return x.jetpack.str(); }, problems);
+  check_unique(kb.jetpacks, "jetpack", [](const auto& x) { return "L4T " + x.l4t.str(); }, problems);
   check_unique(kb.jetson_modules, "jetson_module", [](const auto& x) { return x.id; }, problems);
   check_unique(kb.l4t_images, "l4t_image", [](const auto& x) { return x.ref; }, problems);
   check_unique(kb.boards, "board", [](const auto& x) { return x.id; }, problems);

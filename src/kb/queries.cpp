@@ -115,12 +115,18 @@ const TorchRelease* newest_torch_release(const Kb& kb) {
   return best;
 }
 
-const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant) {
+const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant, const std::string& platform) {
   const Version v = torch.public_version();
   for (const auto& w : kb.torch_wheels) {
-    if (w.torch == v && w.variant == variant) return &w;
+    if (!(w.torch == v) || w.variant != variant) continue;
+    if (platform.empty() || std::find(w.platforms.begin(), w.platforms.end(), platform) != w.platforms.end()) return &w;
   }
   return nullptr;
+}
+
+bool release_supports_python(const TorchRelease& release, const Version& python) {
+  const std::string wanted = python.truncated(2).str();
+  return std::find(release.python.begin(), release.python.end(), wanted) != release.python.end();
 }
 
 const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda) {

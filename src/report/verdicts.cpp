@@ -16,6 +16,7 @@ const char* color_of(Severity s) {
 
 std::string candidate_title(const Candidate& c) {
   if (c.kind == "image") return c.ref;
+  if (c.variant.find(':') != std::string::npos) return "torch " + c.torch + " [" + c.variant + "]";
   return "torch " + c.torch + (c.variant.empty() ? "" : "+" + c.variant);
 }
 

@@ -74,7 +74,7 @@ struct GpuModel {
 struct TorchRelease {
   Version version;
   std::string released;
-  std::vector<Version> python;
+  std::vector<std::string> python;  ///< "3.12", and "3.13t" for free-threaded builds.
   std::string pypi_default_linux_x86_64, pypi_default_linux_aarch64;
   Provenance from;
 };
@@ -84,7 +84,7 @@ struct TorchWheel {
   Version torch;
   std::string variant;
   std::optional<Version> cuda;
-  std::vector<ComputeCapability> arch;  ///< SASS targets.
+  std::vector<ComputeCapability> arch;  ///< SASS targets; empty when unknown (then confirmed = false).
   std::vector<ComputeCapability> ptx;   ///< Targets also shipped as PTX.
   std::vector<std::string> platforms;   ///< linux-x86_64, linux-aarch64, windows-x86_64.
   std::optional<Version> glibc;
@@ -118,6 +118,7 @@ struct NgcImage {
 /// A JetPack release.
 struct JetPackRelease {
   Version jetpack, l4t;
+  std::string stage;  ///< "" for production, "DP" (developer preview) or "EA" (early access).
   std::optional<Version> cuda;
   std::string cudnn, tensorrt, ubuntu, released;
   std::vector<std::string> modules;
@@ -129,6 +130,7 @@ struct JetsonModule {
   std::string id, name, soc;
   ComputeCapability cc;
   std::vector<std::string> dt_compatible;
+  std::vector<std::string> p_numbers;  ///< Module part numbers (p3701, p3767).
   std::vector<std::string> l4t_major;
   Provenance from;
 };

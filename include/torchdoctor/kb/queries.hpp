@@ -31,8 +31,11 @@ const Board* board_for_compatible(const Kb& kb, const std::vector<std::string>& 
 const TorchRelease* find_torch_release(const Kb& kb, const Version& version);
 /// The newest torch release in the KB.
 const TorchRelease* newest_torch_release(const Kb& kb);
-/// The wheel of `torch` (public version) and `variant`, if known.
-const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant);
+/// The wheel of `torch` (public version) and `variant` for `platform` ("" = any), if known.
+const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant,
+                             const std::string& platform = "");
+/// True when the release lists Python `python` (X.Y; free-threaded "3.13t" entries do not count).
+bool release_supports_python(const TorchRelease& release, const Version& python);
 /// The toolkit_arch row of CUDA `cuda` (X.Y), if known.
 const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda);
 

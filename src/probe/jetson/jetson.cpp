@@ -69,7 +69,8 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts) {
 
   bool tegra = facts.jetson.l4t.has_value();
   std::string tegra_source = facts.jetson.l4t.source;
-  if (auto family = ctx.fs.read_file("/sys/devices/soc0/family", 256); family && trim(*family) == "Tegra") {
+  // Mainline kernels say "Tegra"; some L4T kernels "Tegra210" and the like.
+  if (auto family = ctx.fs.read_file("/sys/devices/soc0/family", 256); family && to_lower(trim(*family)).rfind("tegra", 0) == 0) {
     tegra = true;
     if (tegra_source.empty()) tegra_source = "file:/sys/devices/soc0/family";
   }

@@ -1,0 +1,16 @@
+// Fuzz the host snapshot reader: never crash; a snapshot that loads re-serialises and re-loads equal.
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "torchdoctor/core/host_json.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto facts = td::host_from_text(text, "fuzz");
+  if (!facts) return 0;
+  const auto j = td::host_to_json(*facts);
+  auto back = td::host_from_json(j);
+  if (!back || td::host_to_json(*back) != j) std::abort();
+  return 0;
+}

@@ -1,0 +1,11 @@
+// Fuzz parse_nvidia_proc_version: arbitrary bytes never crash it.
+#include <string_view>
+
+#include "torchdoctor/probe/parsers.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto r = td::parse_nvidia_proc_version(text);
+  (void)r;
+  return 0;
+}
