@@ -3,3 +3,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
 add_library(td_deps INTERFACE)
 target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json Threads::Threads ${CMAKE_DL_LIBS})
+# The registry client: libcurl (libcurl4-openssl-dev) for HTTP(S), OpenSSL's libcrypto for sha256 digests.
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+target_link_libraries(td_deps INTERFACE CURL::libcurl OpenSSL::Crypto)

@@ -13,4 +13,7 @@ int run_probe(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> doctor_options();
 int run_doctor(const ParsedArgs& args, AppIo& io);
 
+std::vector<OptionSpec> image_options();
+int run_image(const ParsedArgs& args, AppIo& io);
+
 }  // namespace td
