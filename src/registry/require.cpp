@@ -132,8 +132,10 @@ RequireOutcome evaluate_requirement(const std::string& requirement, const Requir
   RequireOutcome out;
   if (gpu != nullptr) out.gpu = gpu->label;
   bool any_unknown = false;
+  bool any_term = false;  // dsl.c starts from "true": a requirement without terms holds
   for (const auto& term : fields(requirement, ' ')) {
     if (term.empty()) continue;
+    any_term = true;
     Tri term_state = Tri::yes;
     std::vector<std::string> unknown;
     for (const auto& text : fields(term, ',')) {
@@ -172,6 +174,7 @@ RequireOutcome evaluate_requirement(const std::string& requirement, const Requir
     out.state = RequireState::unknown;
     return out;
   }
+  if (!any_term) return out;
   out.state = RequireState::unsatisfied;
   out.message = unsatisfied_text(requirement);
   return out;
