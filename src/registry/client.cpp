@@ -153,8 +153,10 @@ Status RegistryClient::authenticate(const ImageRef& ref, const HttpResponse& res
   req.connect_timeout = o.connect_timeout;
   req.timeout = o.request_timeout;
   const std::string realm_host = url_host(url);
-  // Credentials go to the token server only over TLS, or to the registry's own (or an insecure-listed) host.
-  if (creds && (url_scheme(url) == "https" || realm_host == host || o.insecure_hosts.count(realm_host) != 0)) {
+  // Credentials go to the token server only over TLS, or in clear to the registry's own machine (any
+  // port) or an insecure-listed host.
+  auto machine = [](const std::string& h) { return h.substr(0, h.rfind(':') == std::string::npos || h.back() == ']' ? h.size() : h.rfind(':')); };
+  if (creds && (url_scheme(url) == "https" || machine(realm_host) == machine(host) || o.insecure_hosts.count(realm_host) != 0)) {
     req.headers.push_back("Authorization: Basic " + base64_encode(creds->username + ":" + creds->secret));
   }
   auto r = follow(req, realm_host);
