@@ -65,6 +65,24 @@ void RegistryShared::log(const std::string& line) const {
   }
 }
 
+std::mutex& RegistryShared::key_lock(const std::string& key) {
+  const std::lock_guard lock(m_mutex);
+  auto& slot = m_key_locks[key];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
+}
+
+void RegistryShared::remember_challenge(const std::string& host, const AuthChallenge& challenge) {
+  const std::lock_guard lock(m_mutex);
+  m_challenges[host] = challenge;
+}
+
+std::optional<AuthChallenge> RegistryShared::known_challenge(const std::string& host) const {
+  const std::lock_guard lock(m_mutex);
+  const auto it = m_challenges.find(host);
+  return it == m_challenges.end() ? std::nullopt : std::optional<AuthChallenge>(it->second);
+}
+
 std::string summarize_answer(const HttpResponse& r) {
   std::string s = std::to_string(r.status);
   const auto doc = nlohmann::json::parse(r.body, nullptr, false);
@@ -123,22 +141,29 @@ Result<HttpResponse> RegistryClient::follow(HttpRequest req, const std::string& 
                                                 " redirects from " + redact_url(first));
 }
 
-Status RegistryClient::authenticate(const ImageRef& ref, const HttpResponse& resp, const std::string& key) {
+Status RegistryClient::authenticate(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key,
+                                    const std::optional<std::string>& rejected) {
+  const std::lock_guard lock(m_shared.key_lock(key));
+  // Another thread may have fetched this token while we waited.
+  if (auto cached = m_shared.cached_auth(key); cached && cached != rejected) return Ok{};
   const std::string host = ref.api_host();
-  const auto header = resp.header("www-authenticate");
-  if (!header) return make_error(ErrorKind::unavailable, host + " answered 401 without a WWW-Authenticate challenge");
-  const auto challenge = parse_www_authenticate(*header);
-  if (!challenge) return make_error(ErrorKind::unavailable, host + " sent a malformed WWW-Authenticate challenge");
-  const auto creds = m_shared.credentials(ref.registry);
-  const auto& o = m_shared.options();
-  if (challenge->scheme == "basic") {
+  if (challenge.scheme == "basic") {
+    const auto creds = m_shared.credentials(ref.registry);
     if (!creds) return make_error(ErrorKind::unavailable, host + " requires credentials (docker login " + ref.registry + ")");
     m_shared.store_auth(key, "Basic " + base64_encode(creds->username + ":" + creds->secret), std::chrono::hours(1));
     return Ok{};
   }
-  if (challenge->scheme != "bearer") {
-    return make_error(ErrorKind::unavailable, host + " asks for unsupported authentication '" + sanitize(challenge->scheme, 20) + "'");
+  if (challenge.scheme != "bearer") {
+    return make_error(ErrorKind::unavailable, host + " asks for unsupported authentication '" + sanitize(challenge.scheme, 20) + "'");
   }
+  return fetch_token(ref, challenge, key);
+}
+
+Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch, const std::string& key) {
+  const std::string host = ref.api_host();
+  const auto creds = m_shared.credentials(ref.registry);
+  const auto& o = m_shared.options();
+  const auto* challenge = &ch;
   const auto realm = challenge->params.find("realm");
   if (realm == challenge->params.end() || (url_scheme(realm->second) != "https" && url_scheme(realm->second) != "http")) {
     return make_error(ErrorKind::unavailable, host + " sent a bearer challenge without a usable realm");
@@ -190,12 +215,26 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     req.connect_timeout = o.connect_timeout;
     req.timeout = o.request_timeout;
     if (!accept.empty()) req.headers.push_back("Accept: " + accept);
-    if (auto auth = m_shared.cached_auth(key)) req.headers.push_back("Authorization: " + *auth);
+    auto used = m_shared.cached_auth(key);
+    if (!used && !authenticated) {
+      // This registry wanted a bearer token for another repository: ask for ours before the first
+      // request rather than after its 401.
+      if (auto known = m_shared.known_challenge(host)) {
+        known->params.erase("scope");
+        if (authenticate(ref, *known, key, std::nullopt)) used = m_shared.cached_auth(key);
+      }
+    }
+    if (used) req.headers.push_back("Authorization: " + *used);
     auto r = follow(req, host);
     if (!r) return r;
     if (r->status == 401 && !authenticated) {
       authenticated = true;
-      if (auto s = authenticate(ref, *r, key); !s) return s.error();
+      const auto header = r->header("www-authenticate");
+      if (!header) return make_error(ErrorKind::unavailable, host + " answered 401 without a WWW-Authenticate challenge");
+      auto challenge = parse_www_authenticate(*header);
+      if (!challenge) return make_error(ErrorKind::unavailable, host + " sent a malformed WWW-Authenticate challenge");
+      if (challenge->scheme == "bearer") m_shared.remember_challenge(host, *challenge);
+      if (auto s = authenticate(ref, *challenge, key, used); !s) return s.error();
       --attempt;
       continue;
     }

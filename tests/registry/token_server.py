@@ -26,6 +26,15 @@ class Signer:
         self.key, self.issuer = key, issuer
         der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True, capture_output=True).stdout
         self.x5c = base64.b64encode(der).decode()
+        self.private_key = None
+        try:  # in-process signing when the cryptography package is there; `openssl dgst` otherwise
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import padding
+            with open(key, "rb") as f:
+                self.private_key = serialization.load_pem_private_key(f.read(), password=None)
+            self.sign_args = (padding.PKCS1v15(), hashes.SHA256())
+        except Exception:
+            self.private_key = None
 
     def token(self, service: str, subject: str, access: list) -> str:
         now = int(time.time())
@@ -33,8 +42,11 @@ class Signer:
         claims = {"iss": self.issuer, "sub": subject, "aud": service, "exp": now + 300, "nbf": now - 10,
                   "iat": now, "jti": uuid.uuid4().hex, "access": access}
         signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
-        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
-                             check=True, capture_output=True).stdout
+        if self.private_key is not None:
+            sig = self.private_key.sign(signing_input.encode(), *self.sign_args)
+        else:
+            sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
+                                 check=True, capture_output=True).stdout
         return signing_input + "." + b64url(sig)
 
 

@@ -53,12 +53,20 @@ class RegistryShared {
   void store_auth(const std::string& key, std::string value, std::chrono::seconds ttl);
   /// Writes one line to the request log, if any.
   void log(const std::string& line) const;
+  /// A lock per key, so that threads needing the same token fetch it once.
+  std::mutex& key_lock(const std::string& key);
+  /// Remembers the bearer challenge of registry `host`, to ask for tokens of other repositories up front.
+  void remember_challenge(const std::string& host, const AuthChallenge& challenge);
+  /// The bearer challenge seen from `host`, if any.
+  [[nodiscard]] std::optional<AuthChallenge> known_challenge(const std::string& host) const;
 
  private:
   RegistryOptions m_options;
   std::shared_ptr<const CredentialSource> m_credentials;
   mutable std::mutex m_mutex;
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> m_auth;
+  std::map<std::string, std::unique_ptr<std::mutex>> m_key_locks;
+  std::map<std::string, AuthChallenge> m_challenges;
 };
 
 /// A fetched manifest.
@@ -87,7 +95,9 @@ class RegistryClient {
 
  private:
   Result<HttpResponse> follow(HttpRequest request, const std::string& registry_host);
-  Status authenticate(const ImageRef& ref, const HttpResponse& challenge, const std::string& key);
+  Status authenticate(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key,
+                      const std::optional<std::string>& rejected);
+  Status fetch_token(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key);
   std::string base_url(const ImageRef& ref) const;
 
   RegistryShared& m_shared;
