@@ -4,3 +4,7 @@ find_package(Threads REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
 add_library(td_deps INTERFACE)
 target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json tomlplusplus::tomlplusplus Threads::Threads ${CMAKE_DL_LIBS})
+# The registry client: libcurl (libcurl4-openssl-dev) for HTTP(S), OpenSSL's libcrypto for sha256 digests.
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+target_link_libraries(td_deps INTERFACE CURL::libcurl OpenSSL::Crypto)

@@ -38,6 +38,21 @@ const std::array k_commands{
             "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
             "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes.",
             kb_options, run_kb},
+    Command{"image", "check container images in their registry before a pull: exists, platform, NVIDIA_REQUIRE_*",
+            "torchdoctor image REF... [options]",
+            "Asks each image's registry (Docker Hub, nvcr.io, ghcr.io, quay.io or any OCI registry) for its index,\n"
+            "the manifest for this host's platform and its config, without pulling layers. Reports a missing tag\n"
+            "with the nearest tags (TAG_NOT_FOUND), an image without a build for this platform (ARCH_MISMATCH,\n"
+            "the 'exec format error' of x86 images on a Jetson), and NVIDIA_REQUIRE_* conditions the NVIDIA\n"
+            "runtime would refuse here (REQUIRE_UNSATISFIED, with its 'unsatisfied condition' text).\n"
+            "Credentials come from ~/.docker/config.json (auths, credHelpers, credsStore). Answers are cached\n"
+            "under $XDG_CACHE_HOME/torchdoctor/registry; --offline uses only the cache.\n"
+            "Exit 0 when every image fits, 1 when one does not, 2 for a malformed reference, 3 when a registry\n"
+            "could not be asked.\n\n"
+            "Examples:\n  torchdoctor image nvcr.io/nvidia/pytorch:24.05-py3\n"
+            "  torchdoctor image pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime --arch aarch64\n"
+            "  torchdoctor image localhost:5000/me/train:1 --insecure-registry localhost:5000 --json",
+            image_options, run_image},
 };
 
 }  // namespace

@@ -18,5 +18,7 @@ int run_recommend(const ParsedArgs& args, AppIo& io);
 
 std::vector<OptionSpec> kb_options();
 int run_kb(const ParsedArgs& args, AppIo& io);
+std::vector<OptionSpec> image_options();
+int run_image(const ParsedArgs& args, AppIo& io);
 
 }  // namespace td

@@ -1,0 +1,41 @@
+// The registry half of an image verdict: facts the registry can settle before a pull (does it
+// exist, is there a build for this platform, do its NVIDIA_REQUIRE_* hold here). The engine adds its
+// own reasons (GPU_ARCH_MISSING, L4T_MISMATCH, alternatives) by appending to ImageVerdict::reasons.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/registry/image_facts.hpp"
+#include "torchdoctor/registry/require.hpp"
+
+namespace td {
+
+/// How much a reason matters: an error makes the image a problem (exit 1).
+enum class ReasonSeverity { error, warning, info };
+
+/// "error", "warning" or "info".
+const char* severity_name(ReasonSeverity severity);
+
+/// One finding about an image, with a stable code (DESIGN.md reason codes).
+struct ImageReason {
+  std::string code;     ///< TAG_NOT_FOUND, ARCH_MISMATCH, REQUIRE_UNSATISFIED, ...
+  std::string message;  ///< One or two sentences for a person.
+  ReasonSeverity severity = ReasonSeverity::error;
+};
+
+/// Everything the registry half concluded about one image on one host.
+struct ImageVerdict {
+  std::vector<ImageReason> reasons;  ///< In the order found; the engine may append.
+  RequireOutcome requirements;       ///< The NVIDIA_REQUIRE_* evaluation.
+  std::vector<std::string> lints;    ///< Likely mistakes in the image's NVIDIA environment.
+
+  /// True when any reason is an error.
+  [[nodiscard]] bool problem() const;
+};
+
+/// Turns what the registry told about an image and what we know about the host into reasons.
+ImageVerdict check_image(const ImageFacts& image, const HostFacts& host);
+
+}  // namespace td
