@@ -64,6 +64,7 @@ Result<ProbeOptions> probe_options_from(const ParsedArgs& args) {
       return make_error(ErrorKind::bad_input, "--timeout '" + *t + "': expected seconds between 0 and 3600, such as 10 or 0.5");
     }
     o.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    o.import_timeout = o.timeout;
   }
   return o;
 }

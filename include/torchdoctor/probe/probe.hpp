@@ -17,6 +17,7 @@ struct ProbeOptions {
   std::vector<std::string> pythons;           ///< --python PATH: more interpreters to probe, first is the default.
   bool import_torch = false;                  ///< --import-torch: also import torch in each interpreter.
   std::chrono::milliseconds timeout{10000};   ///< Limit for every child process (nvcc, python).
+  std::chrono::milliseconds import_timeout{60000};  ///< Limit for importing torch (seconds on a cold disk).
 };
 
 /// What a detector may touch: the file tree, the environment and the options.

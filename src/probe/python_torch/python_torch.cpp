@@ -74,7 +74,7 @@ void import_torch(const ProbeContext& ctx, const PythonEnvironment& env, TorchIn
     return;
   }
   SpawnOptions opts;
-  opts.timeout = ctx.options.timeout;
+  opts.timeout = ctx.options.import_timeout;
   opts.max_output = 1U << 20U;
   auto outcome = run_program({env.interpreter, "-c", std::string(import_torch_script())}, opts);
   if (!outcome || !outcome->succeeded()) {
