@@ -6,7 +6,7 @@ namespace td {
 Result<TorchArchScan> scan_torch_arch_list(const FileSystem& fs, const std::string& torch_dir) {
   const std::string lib = normalize_path(torch_dir + "/lib");
   auto names = fs.list_dir(lib);
-  if (!names) return names.error();
+  if (!names) return make_error(ErrorKind::not_found, "no libtorch_cuda.so in " + fs.display(lib) + " (no such folder)");
   std::vector<std::string> files;
   // libtorch_cuda.so first: it holds almost all kernels; older releases split it into
   // libtorch_cuda_cu.so and libtorch_cuda_cpp.so; libtorch_cuda_linalg.so holds the linalg ones.

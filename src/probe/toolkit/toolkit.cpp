@@ -41,6 +41,7 @@ std::vector<Candidate> candidates(const ProbeContext& ctx, const std::vector<std
   }
   out.push_back({"/usr/lib/cuda", "/usr/lib/cuda"});
   out.push_back({"/opt/cuda", "/opt/cuda"});
+  out.push_back({"/opt/conda", "/opt/conda"});  // the usual conda prefix in container images
   if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty()) out.push_back({normalize_path(*conda), "CONDA_PREFIX"});
   for (const auto& site : sites) out.push_back({site + "/nvidia/cuda_nvcc", "pip:" + site});
   return out;
@@ -53,19 +54,27 @@ bool looks_like_toolkit(const FileSystem& fs, const std::string& dir) {
   return false;
 }
 
-// The version from the first dist-info or conda-meta record of `package` in `dir`.
-std::optional<Fact<Version>> version_from_package_record(const FileSystem& fs, const std::string& dir,
-                                                         const std::vector<std::string>& prefixes) {
+// A package record's name and version: dist-info folders ("nvidia_cuda_nvcc_cu12-12.4.131.dist-info")
+// and conda-meta files ("cuda-nvcc-12.4.131-0.json").
+std::optional<std::pair<std::string, std::string>> package_record(const std::string& entry) {
+  if (auto p = parse_dist_info_name(entry)) return std::make_pair(p->name, p->version);
+  if (!entry.ends_with(".json")) return std::nullopt;
+  const std::string stem = entry.substr(0, entry.size() - 5);
+  const auto build = stem.rfind('-');
+  if (build == std::string::npos || build == 0) return std::nullopt;
+  const auto dash = stem.rfind('-', build - 1);
+  if (dash == std::string::npos || dash == 0) return std::nullopt;
+  return std::make_pair(stem.substr(0, dash), stem.substr(dash + 1, build - dash - 1));
+}
+
+// The nvcc version from the package records in `dir` (conda's cuda-nvcc, pip's nvidia-cuda-nvcc*).
+std::optional<Fact<Version>> version_from_package_records(const FileSystem& fs, const std::string& dir) {
   auto names = fs.list_dir(dir);
   if (!names) return std::nullopt;
   for (const auto& n : *names) {
-    for (const auto& prefix : prefixes) {
-      if (!n.starts_with(prefix)) continue;
-      std::string rest = n.substr(prefix.size());  // "12.4.131.dist-info", "12.4.131-0.json"
-      rest = rest.substr(0, rest.find_first_not_of("0123456789."));
-      while (!rest.empty() && rest.back() == '.') rest.pop_back();
-      if (auto v = Version::parse(rest); v && v->release().size() >= 2) return Fact<Version>::known(*v, "file:" + join(dir, n));
-    }
+    const auto record = package_record(n);
+    if (!record || (record->first != "cuda-nvcc" && !record->first.starts_with("nvidia-cuda-nvcc"))) continue;
+    if (auto v = Version::parse(record->second); v && v->release().size() >= 2) return Fact<Version>::known(*v, "file:" + join(dir, n));
   }
   return std::nullopt;
 }
@@ -89,10 +98,10 @@ Fact<Version> toolkit_version(const ProbeContext& ctx, const CudaToolkit& tk, Ho
   }
   // Package records: a toolkit assembled from wheels (dist-info/), a conda env (conda-meta/), or
   // pip's nvidia/cuda_nvcc whose dist-info sits two levels up in site-packages.
-  if (auto v = version_from_package_record(fs, join(dir, "dist-info"), {"nvidia_cuda_nvcc-", "nvidia_cuda_nvcc_cu"})) return *v;
-  if (auto v = version_from_package_record(fs, join(dir, "conda-meta"), {"cuda-nvcc-", "cuda-version-"})) return *v;
+  if (auto v = version_from_package_records(fs, join(dir, "dist-info"))) return *v;
+  if (auto v = version_from_package_records(fs, join(dir, "conda-meta"))) return *v;
   if (dir.ends_with("/nvidia/cuda_nvcc")) {
-    if (auto v = version_from_package_record(fs, parent_dir(parent_dir(dir)), {"nvidia_cuda_nvcc_cu"})) return *v;
+    if (auto v = version_from_package_records(fs, parent_dir(parent_dir(dir)))) return *v;
   }
   for (const auto& inc : {join(dir, "include/cuda.h"), join(dir, "targets/x86_64-linux/include/cuda.h"),
                           join(dir, "targets/sbsa-linux/include/cuda.h"), join(dir, "targets/aarch64-linux/include/cuda.h")}) {
