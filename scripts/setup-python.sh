@@ -10,7 +10,7 @@
 # Pinned: torch 2.6.0, whose Linux x86_64 wheel on PyPI is built with CUDA 12.4 (torch.version.cuda
 # "12.4"); its nvidia-* dependencies are the cu12 runtime packages (cuDNN 9.1, NCCL 2.21.5, ...).
 # Measured on a 2-core CI machine: torch wheel 767 MB in ~14 s, all 23 wheels 2.9 GB in ~72 s,
-# venv install ~2 min; well inside a 30-minute CI job, so the full set is installed (torch imports).
+# venv install ~80 s (5.2 GB unpacked); well inside a 30-minute CI job, so the full set is installed (torch imports).
 set -euo pipefail
 
 readonly TORCH_VERSION="2.6.0"
