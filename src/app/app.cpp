@@ -1,6 +1,8 @@
 // Dispatch, help and the pieces every command shares.
 #include "torchdoctor/app/app.hpp"
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -44,8 +46,33 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
   return c;
 }
 
+Result<ProbeOptions> probe_options_from(const ParsedArgs& args) {
+  ProbeOptions o;
+  o.pythons = args.all("python");
+  // Relative interpreter paths are relative to the current directory on the live machine.
+  if (!args.has("root")) {
+    std::error_code ec;
+    for (auto& p : o.pythons) {
+      if (!p.empty() && p.front() != '/') p = std::filesystem::absolute(p, ec).string();
+    }
+  }
+  o.import_torch = args.has("import-torch");
+  if (const auto t = args.get("timeout")) {
+    char* end = nullptr;
+    const double seconds = std::strtod(t->c_str(), &end);
+    if (t->empty() || end != t->c_str() + t->size() || !(seconds > 0) || seconds > 3600) {
+      return make_error(ErrorKind::bad_input, "--timeout '" + *t + "': expected seconds between 0 and 3600, such as 10 or 0.5");
+    }
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    o.import_timeout = o.timeout;
+  }
+  return o;
+}
+
 Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu) {
   HostFacts facts;
+  auto options = probe_options_from(args);
+  if (!options) return options.error();
   const auto host = args.get("host");
   const auto root = args.get("root");
   if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");
@@ -71,7 +98,7 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
       auto listing = fs->list_dir("/");
       if (!listing) return make_error(ErrorKind::bad_input, "--root " + *root + ": " + listing.error().message);
     }
-    facts = probe_host(ProbeContext{*fs, env});
+    facts = probe_host(ProbeContext{*fs, env, std::move(*options)});
     facts.root = root.value_or("/");
   } else {
     facts.root = "";

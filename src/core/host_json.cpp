@@ -17,6 +17,10 @@ json encode(const Version& v) { return v.str(); }
 json encode(const ComputeCapability& v) { return v.str(); }
 json encode(const GpuFacts& g);
 json encode(const TorchInstall& t);
+json encode(const PythonPackage& p) { return json{{"name", p.name}, {"version", p.version}}; }
+json encode(const PythonInterpreter& p);
+json encode(const CudaToolkit& t);
+json encode(const CudaLibrary& l);
 
 template <typename T>
 json encode(const std::vector<T>& items) {
@@ -48,8 +52,22 @@ json encode(const GpuFacts& g) {
 json encode(const TorchInstall& t) {
   return json{{"python", encode(t.python)},     {"python_version", encode(t.python_version)},
               {"version", encode(t.version)},   {"cuda", encode(t.cuda)},
-              {"arch_list", encode(t.arch_list)}, {"location", encode(t.location)}};
+              {"arch_list", encode(t.arch_list)}, {"location", encode(t.location)},
+              {"hip", encode(t.hip)},           {"git_version", encode(t.git_version)},
+              {"nvidia_packages", encode(t.nvidia_packages)}, {"cuda_available", encode(t.cuda_available)},
+              {"device_count", encode(t.device_count)}, {"cudnn", encode(t.cudnn)},
+              {"nccl", encode(t.nccl)},         {"import_arch_list", encode(t.import_arch_list)}};
 }
+
+json encode(const PythonInterpreter& p) {
+  return json{{"path", p.path}, {"kind", p.kind}, {"found_by", p.found_by}, {"version", encode(p.version)}};
+}
+
+json encode(const CudaToolkit& t) {
+  return json{{"path", t.path}, {"found_by", t.found_by}, {"version", encode(t.version)}, {"nvcc", encode(t.nvcc)}};
+}
+
+json encode(const CudaLibrary& l) { return json{{"name", l.name}, {"version", encode(l.version)}}; }
 
 // ---- decoding with JSON paths in errors ---------------------------------------------------------
 
@@ -87,6 +105,11 @@ Result<ComputeCapability> decode(const json& j, const std::string& path, Compute
 }
 Result<GpuFacts> decode(const json& j, const std::string& path, GpuFacts*);
 Result<TorchInstall> decode(const json& j, const std::string& path, TorchInstall*);
+Result<PythonInterpreter> decode(const json& j, const std::string& path, PythonInterpreter*);
+Result<CudaToolkit> decode(const json& j, const std::string& path, CudaToolkit*);
+Result<CudaLibrary> decode(const json& j, const std::string& path, CudaLibrary*);
+
+Result<PythonPackage> decode(const json& j, const std::string& path, PythonPackage*);
 
 template <typename T>
 Result<std::vector<T>> decode(const json& j, const std::string& path, std::vector<T>*) {
@@ -98,6 +121,32 @@ Result<std::vector<T>> decode(const json& j, const std::string& path, std::vecto
     out.push_back(std::move(*item));
   }
   return out;
+}
+
+// A required string member of a plain (non-Fact) object.
+Status read_string(const json& obj, const char* key, const std::string& parent, std::string& out) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return type_error(parent + "." + key, "a string");
+  out = it->get<std::string>();
+  return Ok{};
+}
+
+// An optional array-of-strings member of a plain object.
+Status read_strings(const json& obj, const char* key, const std::string& parent, std::vector<std::string>& out) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Ok{};
+  auto v = decode(*it, parent + "." + key, static_cast<std::vector<std::string>*>(nullptr));
+  if (!v) return v.error();
+  out = std::move(*v);
+  return Ok{};
+}
+
+Result<PythonPackage> decode(const json& j, const std::string& path, PythonPackage*) {
+  if (!j.is_object()) return type_error(path, "an object {\"name\": string, \"version\": string}");
+  PythonPackage p;
+  if (auto s_ = read_string(j, "name", path, p.name); !s_) return s_.error();
+  if (auto s_ = read_string(j, "version", path, p.version); !s_) return s_.error();
+  return p;
 }
 
 // Reads `obj[key]` as a Fact; a missing key or null means unknown.
@@ -164,7 +213,43 @@ Result<TorchInstall> decode(const json& j, const std::string& path, TorchInstall
   TD_READ(j, "cuda", path, t.cuda);
   TD_READ(j, "arch_list", path, t.arch_list);
   TD_READ(j, "location", path, t.location);
+  TD_READ(j, "hip", path, t.hip);
+  TD_READ(j, "git_version", path, t.git_version);
+  TD_READ(j, "nvidia_packages", path, t.nvidia_packages);
+  TD_READ(j, "cuda_available", path, t.cuda_available);
+  TD_READ(j, "device_count", path, t.device_count);
+  TD_READ(j, "cudnn", path, t.cudnn);
+  TD_READ(j, "nccl", path, t.nccl);
+  TD_READ(j, "import_arch_list", path, t.import_arch_list);
   return t;
+}
+
+Result<PythonInterpreter> decode(const json& j, const std::string& path, PythonInterpreter*) {
+  if (!j.is_object()) return type_error(path, "an object");
+  PythonInterpreter p;
+  if (auto s_ = read_string(j, "path", path, p.path); !s_) return s_.error();
+  if (auto s_ = read_string(j, "kind", path, p.kind); !s_) return s_.error();
+  if (auto s_ = read_strings(j, "found_by", path, p.found_by); !s_) return s_.error();
+  TD_READ(j, "version", path, p.version);
+  return p;
+}
+
+Result<CudaToolkit> decode(const json& j, const std::string& path, CudaToolkit*) {
+  if (!j.is_object()) return type_error(path, "an object");
+  CudaToolkit t;
+  if (auto s_ = read_string(j, "path", path, t.path); !s_) return s_.error();
+  if (auto s_ = read_strings(j, "found_by", path, t.found_by); !s_) return s_.error();
+  TD_READ(j, "version", path, t.version);
+  TD_READ(j, "nvcc", path, t.nvcc);
+  return t;
+}
+
+Result<CudaLibrary> decode(const json& j, const std::string& path, CudaLibrary*) {
+  if (!j.is_object()) return type_error(path, "an object");
+  CudaLibrary l;
+  if (auto s_ = read_string(j, "name", path, l.name); !s_) return s_.error();
+  TD_READ(j, "version", path, l.version);
+  return l;
 }
 
 }  // namespace
@@ -198,6 +283,11 @@ json host_to_json(const HostFacts& f) {
         {"cdi_specs", encode(f.tooling.cdi_specs)}}},
       {"torch", encode(f.torch)},
       {"python_version", encode(f.python_version)},
+      {"pythons", encode(f.pythons)},
+      {"toolkits", {{"toolkits", encode(f.toolkits.toolkits)}, {"cuda_home", encode(f.toolkits.cuda_home)},
+                    {"nvcc_on_path", encode(f.toolkits.nvcc_on_path)},
+                    {"build_toolkit", encode(f.toolkits.build_toolkit)},
+                    {"libraries", encode(f.toolkits.libraries)}}},
       {"issues", issues},
   };
 }
@@ -220,6 +310,15 @@ Result<HostFacts> host_from_json(const json& doc) {
   TD_READ(doc, "gpus", "", f.gpus);
   TD_READ(doc, "torch", "", f.torch);
   TD_READ(doc, "python_version", "", f.python_version);
+  TD_READ(doc, "pythons", "", f.pythons);
+
+  auto tks = section(doc, "toolkits");
+  if (!tks) return tks.error();
+  TD_READ(**tks, "toolkits", "toolkits", f.toolkits.toolkits);
+  TD_READ(**tks, "cuda_home", "toolkits", f.toolkits.cuda_home);
+  TD_READ(**tks, "nvcc_on_path", "toolkits", f.toolkits.nvcc_on_path);
+  TD_READ(**tks, "build_toolkit", "toolkits", f.toolkits.build_toolkit);
+  TD_READ(**tks, "libraries", "toolkits", f.toolkits.libraries);
 
   auto os = section(doc, "os");
   if (!os) return os.error();

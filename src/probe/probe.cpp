@@ -20,6 +20,8 @@ constexpr std::array k_detectors{
     Detector{"board", "device-tree model and compatible strings", detect_board},
     Detector{"jetson", "Jetson L4T release, SoC and module", detect_jetson},
     Detector{"tooling", "docker, podman, NVIDIA Container Toolkit, CDI", detect_tooling},
+    Detector{"toolkit", "CUDA toolkits (nvcc), cuDNN, NCCL and TensorRT", detect_toolkits},
+    Detector{"python", "Python interpreters and torch installs (version.py, compiled GPU archs)", detect_python_torch},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "torchdoctor/core/strings.hpp"
+#include "software_sections.hpp"
 #include "torchdoctor/report/sections.hpp"
 
 namespace td {
@@ -41,6 +42,7 @@ const std::map<std::string, std::string>& section_of_detector() {
       {"os", "System"},      {"cpu", "CPU and memory"}, {"memory", "CPU and memory"}, {"glibc", "CPU and memory"},
       {"container", "Container"}, {"driver", "NVIDIA driver and GPUs"}, {"gpu", "NVIDIA driver and GPUs"},
       {"board", "Board and Jetson"}, {"jetson", "Board and Jetson"}, {"tooling", "Container tooling"},
+      {"toolkit", "CUDA toolkits"}, {"python", "Python and torch"},
   };
   return k_map;
 }
@@ -96,15 +98,8 @@ std::vector<Section> probe_sections(const HostFacts& f) {
                   row("Docker runtimes", f.tooling.docker_runtimes),
                   row("Default runtime", f.tooling.docker_default_runtime), row("CDI specs", f.tooling.cdi_specs)},
                  {}});
-  if (f.torch.value && !f.torch.value->empty()) {
-    Section torch{"Python and torch", {}, {}};
-    for (const auto& t : *f.torch.value) {
-      std::string value = t.version ? t.version.value->str() : "unknown version";
-      value += t.cuda ? ", CUDA " + t.cuda.value->str() : ", no CUDA";
-      torch.rows.push_back(Row{"torch", value, t.python ? *t.python.value : t.version.source, Tone::plain});
-    }
-    out.push_back(std::move(torch));
-  }
+  out.push_back(toolkit_section(f));
+  out.push_back(python_torch_section(f));
   for (const auto& issue : f.issues) {
     const auto it = section_of_detector().find(issue.detector);
     const std::string title = it == section_of_detector().end() ? "System" : it->second;

@@ -25,7 +25,26 @@ std::string parent_of(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
+// Bytes held in memory.
+class MemoryFile final : public RandomAccessFile {
+ public:
+  MemoryFile(std::string bytes, std::string name) : m_bytes(std::move(bytes)), m_name(std::move(name)) {}
+  [[nodiscard]] std::uint64_t size() const override { return m_bytes.size(); }
+  [[nodiscard]] Result<std::string> read_at(std::uint64_t offset, std::size_t length) const override {
+    if (offset >= m_bytes.size()) return std::string();
+    return m_bytes.substr(static_cast<std::size_t>(offset), length);
+  }
+
+ private:
+  std::string m_bytes;
+  std::string m_name;
+};
+
 }  // namespace
+
+std::unique_ptr<RandomAccessFile> make_memory_file(std::string bytes, std::string name) {
+  return std::make_unique<MemoryFile>(std::move(bytes), std::move(name));
+}
 
 std::string normalize_path(std::string_view path) {
   std::vector<std::string> out;
@@ -44,6 +63,10 @@ std::string normalize_path(std::string_view path) {
 
 Result<std::string> FileSystem::resolve(std::string_view path) const {
   if (resolves_natively()) return normalize_path(path);
+  return walk_links(path);
+}
+
+Result<std::string> FileSystem::walk_links(std::string_view path) const {
   std::vector<std::string> pending = split_path(path);
   std::reverse(pending.begin(), pending.end());
   std::string current;  // resolved prefix, "" means "/"
@@ -79,6 +102,18 @@ Result<std::string> FileSystem::read_file(std::string_view path, std::size_t max
   auto resolved = resolve(path);
   if (!resolved) return resolved.error();
   return read_raw(*resolved, max_bytes);
+}
+
+Result<std::unique_ptr<RandomAccessFile>> FileSystem::open_file(std::string_view path) const {
+  auto resolved = resolve(path);
+  if (!resolved) return resolved.error();
+  return open_raw(*resolved);
+}
+
+Result<std::unique_ptr<RandomAccessFile>> FileSystem::open_raw(const std::string& path) const {
+  auto bytes = read_raw(path, std::string::npos);
+  if (!bytes) return bytes.error();
+  return make_memory_file(std::move(*bytes), display(path));
 }
 
 Result<std::vector<std::string>> FileSystem::list_dir(std::string_view path) const {

@@ -1,5 +1,6 @@
 // The real file system: POSIX calls on root + path.
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -30,6 +31,40 @@ std::string absolute_root(const std::string& root) {
   char cwd[4096];
   return normalize_path(std::string(::getcwd(cwd, sizeof cwd) != nullptr ? cwd : "/") + "/" + root);
 }
+// An open descriptor read with pread: only the bytes asked for are read.
+class FdFile final : public RandomAccessFile {
+ public:
+  FdFile(int fd, std::uint64_t size, std::string shown) : m_fd(fd), m_size(size), m_shown(std::move(shown)) {}
+  FdFile(const FdFile&) = delete;
+  FdFile& operator=(const FdFile&) = delete;
+  ~FdFile() override { ::close(m_fd); }
+
+  [[nodiscard]] std::uint64_t size() const override { return m_size; }
+
+  [[nodiscard]] Result<std::string> read_at(std::uint64_t offset, std::size_t length) const override {
+    std::string out;
+    if (offset >= m_size) return out;
+    length = static_cast<std::size_t>(std::min<std::uint64_t>(length, m_size - offset));
+    out.resize(length);
+    std::size_t done = 0;
+    while (done < length) {
+      const ssize_t n = ::pread(m_fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno_error(m_shown, errno);
+      }
+      if (n == 0) break;  // the file shrank since it was opened
+      done += static_cast<std::size_t>(n);
+    }
+    out.resize(done);
+    return out;
+  }
+
+ private:
+  int m_fd;
+  std::uint64_t m_size;
+  std::string m_shown;
+};
 
 class RealFileSystem final : public FileSystem {
  public:
@@ -47,6 +82,17 @@ class RealFileSystem final : public FileSystem {
   }
 
   std::string display(std::string_view path) const override { return m_root + std::string(path); }
+
+  Result<std::string> real_path(std::string_view path) const override {
+    if (!m_root.empty()) return walk_links(path);
+    // lstat_raw follows links on the live root, so ask the OS.
+    const std::string p = normalize_path(path);
+    char* real = ::realpath(p.c_str(), nullptr);
+    if (real == nullptr) return errno_error(p, errno);
+    std::string out(real);
+    std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath allocates with malloc
+    return out;
+  }
   bool is_live_root() const override { return m_root.empty(); }
 
  protected:
@@ -95,6 +141,18 @@ class RealFileSystem final : public FileSystem {
     }
     ::close(fd);
     return out;
+  }
+
+  Result<std::unique_ptr<RandomAccessFile>> open_raw(const std::string& path) const override {
+    const int fd = ::open(host_path(path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return errno_error(display(path), errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return make_error(ErrorKind::io, display(path) + ": not a regular file");
+    }
+    return std::unique_ptr<RandomAccessFile>(
+        std::make_unique<FdFile>(fd, static_cast<std::uint64_t>(st.st_size), display(path)));
   }
 
   Result<std::vector<std::string>> list_raw(const std::string& path) const override {

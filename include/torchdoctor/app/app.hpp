@@ -8,6 +8,7 @@
 
 #include "torchdoctor/app/cli.hpp"
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/sys/env.hpp"
 
 namespace td {
@@ -38,6 +39,9 @@ struct OutputChoice {
 
 /// Reads the output options; fails on an unknown format or colour mode.
 Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
+
+/// Reads --python, --import-torch and --timeout; fails on a malformed --timeout.
+Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
 
 /// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
 /// with --no-probe; then the what-if flags. Errors name the flag or file.

@@ -85,14 +85,61 @@ struct ContainerToolingFacts {
   Fact<std::vector<std::string>> cdi_specs;        ///< CDI spec files in /etc/cdi, /var/run/cdi.
 };
 
+/// One installed Python package, from its dist-info folder name.
+struct PythonPackage {
+  std::string name;     ///< nvidia-cublas-cu12
+  std::string version;  ///< 12.4.5.8, as written.
+};
+
 /// One installed torch (filled by the Python/torch probe or `--torch`).
 struct TorchInstall {
   Fact<std::string> python;            ///< Interpreter path.
   Fact<Version> python_version;        ///< 3.11
   Fact<Version> version;               ///< 2.6.0+cu124
   Fact<Version> cuda;                  ///< torch.version.cuda; unknown for CPU-only builds.
-  Fact<std::vector<ComputeCapability>> arch_list;  ///< Compiled SASS and PTX targets.
+  Fact<std::vector<ComputeCapability>> arch_list;  ///< Compiled SASS and PTX (compute_XX) targets;
+                                                   ///< source says which files (fatbin:...) or import.
   Fact<std::string> location;          ///< site-packages/torch
+  Fact<std::string> hip;               ///< torch.version.hip; unknown for CUDA and CPU builds.
+  Fact<std::string> git_version;       ///< torch.version.git_version.
+  Fact<std::vector<PythonPackage>> nvidia_packages;  ///< pip nvidia-* packages beside torch.
+  Fact<bool> cuda_available;           ///< torch.cuda.is_available() (--import-torch only).
+  Fact<std::uint32_t> device_count;    ///< torch.cuda.device_count() (--import-torch only).
+  Fact<Version> cudnn;                 ///< torch.backends.cudnn.version() (--import-torch only).
+  Fact<Version> nccl;                  ///< torch.cuda.nccl.version() (--import-torch only).
+  Fact<std::vector<ComputeCapability>> import_arch_list;  ///< torch._C._cuda_getArchFlags() (--import-torch).
+};
+
+/// One Python interpreter found on the machine.
+struct PythonInterpreter {
+  std::string path;                   ///< As found (root-relative).
+  std::string kind;                   ///< venv, conda or system.
+  std::vector<std::string> found_by;  ///< --python, VIRTUAL_ENV, CONDA_PREFIX, PATH, ...
+  Fact<Version> version;              ///< From pyvenv.cfg, file names, or by running it.
+};
+
+/// One CUDA toolkit folder.
+struct CudaToolkit {
+  std::string path;                   ///< Root folder, symlinks resolved (/usr/local/cuda-12.4).
+  std::vector<std::string> found_by;  ///< CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda, conda, pip, ...
+  Fact<Version> version;              ///< From version.json, version.txt, package metadata, cuda.h or nvcc.
+  Fact<std::string> nvcc;             ///< Its nvcc; unknown for runtime-only folders.
+};
+
+/// A CUDA library found on the machine (cuDNN, NCCL, TensorRT); the source names the file read.
+struct CudaLibrary {
+  std::string name;                   ///< cudnn, nccl or tensorrt.
+  Fact<Version> version;
+};
+
+/// CUDA toolkits and the libraries builds and runs pick up.
+struct ToolkitFacts {
+  Fact<std::vector<CudaToolkit>> toolkits;
+  Fact<std::string> cuda_home;        ///< $CUDA_HOME (or $CUDA_PATH) as set.
+  Fact<std::string> nvcc_on_path;     ///< The first nvcc on PATH.
+  Fact<std::string> build_toolkit;    ///< The toolkit torch extension builds use (CUDA_HOME, CUDA_PATH,
+                                      ///< nvcc on PATH, /usr/local/cuda, in that order).
+  Fact<std::vector<CudaLibrary>> libraries;
 };
 
 /// A detector that could not do its job: shown in its section, the report goes on.
@@ -117,6 +164,8 @@ struct HostFacts {
   ContainerToolingFacts tooling;
   Fact<std::vector<TorchInstall>> torch;
   Fact<Version> python_version;       ///< Default interpreter's version (or override).
+  Fact<std::vector<PythonInterpreter>> pythons;  ///< Interpreters found, the default first.
+  ToolkitFacts toolkits;
   std::vector<ProbeIssue> issues;
 };
 

@@ -1,8 +1,10 @@
 // probe: the only code that reads the machine. Each detector fills its part of HostFacts.
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/sys/env.hpp"
@@ -10,10 +12,19 @@
 
 namespace td {
 
-/// What a detector may touch: the file tree and the environment.
+/// Choices from the command line that change what detectors do.
+struct ProbeOptions {
+  std::vector<std::string> pythons;           ///< --python PATH: more interpreters to probe, first is the default.
+  bool import_torch = false;                  ///< --import-torch: also import torch in each interpreter.
+  std::chrono::milliseconds timeout{10000};   ///< Limit for every child process (nvcc, python).
+  std::chrono::milliseconds import_timeout{60000};  ///< Limit for importing torch (seconds on a cold disk).
+};
+
+/// What a detector may touch: the file tree, the environment and the options.
 struct ProbeContext {
   const FileSystem& fs;
   const Env& env;
+  ProbeOptions options = {};
 };
 
 /// A detector: fills facts from the context; records a ProbeIssue instead of failing.
@@ -46,5 +57,7 @@ void detect_gpu_pci(const ProbeContext& ctx, HostFacts& facts);
 void detect_board(const ProbeContext& ctx, HostFacts& facts);
 void detect_jetson(const ProbeContext& ctx, HostFacts& facts);
 void detect_tooling(const ProbeContext& ctx, HostFacts& facts);
+void detect_toolkits(const ProbeContext& ctx, HostFacts& facts);
+void detect_python_torch(const ProbeContext& ctx, HostFacts& facts);
 
 }  // namespace td

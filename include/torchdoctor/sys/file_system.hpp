@@ -22,6 +22,19 @@ struct FileInfo {
   std::uint64_t size = 0;
 };
 
+/// Random access to one open file, for files too large to read whole (libtorch_cuda.so is ~1 GB).
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  /// The file's size in bytes when it was opened.
+  [[nodiscard]] virtual std::uint64_t size() const = 0;
+  /// Reads up to `length` bytes at `offset`; fewer only at the end of the file, none past it.
+  [[nodiscard]] virtual Result<std::string> read_at(std::uint64_t offset, std::size_t length) const = 0;
+};
+
+/// A RandomAccessFile over bytes in memory; `name` appears in error messages.
+std::unique_ptr<RandomAccessFile> make_memory_file(std::string bytes, std::string name);
+
 /// Read-only access to a tree of files rooted somewhere; symlinks resolve inside the root.
 class FileSystem {
  public:
@@ -38,8 +51,13 @@ class FileSystem {
   [[nodiscard]] FileInfo stat(std::string_view path) const;
   /// True when `path` exists after following symlinks.
   [[nodiscard]] bool exists(std::string_view path) const { return stat(path).type != FileType::missing; }
+  /// Opens the regular file at `path` for random access (following symlinks within the root).
+  [[nodiscard]] Result<std::unique_ptr<RandomAccessFile>> open_file(std::string_view path) const;
   /// The path with every symlink resolved inside the root, or an error for loops and dangling links.
   [[nodiscard]] Result<std::string> resolve(std::string_view path) const;
+  /// Like resolve, but always the canonical path, also on the live root where resolve leaves
+  /// symlinks to the OS: for telling whether two paths name the same file or folder.
+  [[nodiscard]] virtual Result<std::string> real_path(std::string_view path) const { return walk_links(path); }
   /// The size in bytes of the file system holding `path` (statvfs), when the implementation knows.
   [[nodiscard]] virtual Result<std::uint64_t> filesystem_size(std::string_view path) const = 0;
   /// How to show `path` to a user: with the root prepended when the root is not "/".
@@ -56,8 +74,12 @@ class FileSystem {
   [[nodiscard]] virtual Result<std::string> read_raw(const std::string& path, std::size_t max_bytes) const = 0;
   /// Lists a directory whose path is already resolved.
   [[nodiscard]] virtual Result<std::vector<std::string>> list_raw(const std::string& path) const = 0;
+  /// Opens a resolved path for random access; this default reads the whole file into memory.
+  [[nodiscard]] virtual Result<std::unique_ptr<RandomAccessFile>> open_raw(const std::string& path) const;
   /// True when the OS may resolve symlinks itself (the live root).
   [[nodiscard]] virtual bool resolves_natively() const { return false; }
+  /// Resolves every symlink of `path` with lstat_raw and read_link_raw.
+  [[nodiscard]] Result<std::string> walk_links(std::string_view path) const;
 };
 
 /// The real file system under `root` ("/" for the live machine).
