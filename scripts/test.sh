@@ -1,17 +1,42 @@
 #!/usr/bin/env bash
-# One command that installs what the tests need, builds, and runs the whole test suite.
-#   ./scripts/test.sh            everything
-#   TD_SKIP_CROSS=1 ./scripts/test.sh   skip the aarch64 build under qemu (prints that it skipped)
+# One command that installs what the tests need, builds, and runs the whole test suite:
+#   1. the native build and every unit and integration test (real torch in .venv, Debian's CPU-only
+#      python3-torch, a real docker-registry with a token server and a hostile server on loopback);
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. a short libFuzzer smoke of every parser (bench/fuzz, 20 s each by default);
+#   4. the aarch64 cross-build and its tests under qemu-user.
+# Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1 (the skip is printed).
+#   ./scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 apt_install "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 
+log "Python with a real CUDA torch (.venv) and Debian's CPU-only python3-torch"
+scripts/setup-python.sh --debian || log "WARNING: scripts/setup-python.sh failed; the torch tests will skip and say why"
+
 log "native build and tests (build/test)"
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTD_BUILD_TESTS=ON >/dev/null
 ninja -C build/test -j "$(jobs)"
 (cd build/test && ctest --output-on-failure -j "$(jobs)" --timeout 300)
+
+if [ -n "${TD_SKIP_SANITIZE:-}" ]; then
+  log "SKIPPED: sanitizer build (TD_SKIP_SANITIZE is set)"
+else
+  log "ASan+UBSan build and tests (build/sanitize)"
+  cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTD_BUILD_TESTS=ON -DTD_SANITIZE=ON >/dev/null
+  ninja -C build/sanitize -j "$(jobs)"
+  (cd build/sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+     ctest --output-on-failure -j "$(jobs)" --timeout 600)
+fi
+
+if [ -n "${TD_SKIP_FUZZ:-}" ]; then
+  log "SKIPPED: fuzz smoke (TD_SKIP_FUZZ is set)"
+else
+  log "fuzz smoke: every target for ${TD_FUZZ_SECONDS:-20} s"
+  bench/fuzz "${TD_FUZZ_SECONDS:-20}"
+fi
 
 if [ -n "${TD_SKIP_CROSS:-}" ]; then
   log "SKIPPED: aarch64 cross-build under qemu (TD_SKIP_CROSS is set)"
