@@ -33,7 +33,7 @@ std::string machine_line(const HostFacts& f) {
   return s;
 }
 
-std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb) {
+std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb, const Recommendation& rec) {
   std::vector<Check> checks;
   checks.push_back({"Machine: " + machine_line(f), {}});
   if (h.tegra) {
@@ -65,7 +65,14 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     for (const auto& t : *f.torch.value) {
       std::string title = "torch " + (t.version ? t.version.value->str() : std::string("(unknown version)"));
       if (t.python) title += " (" + *t.python.value + ")";
-      checks.push_back({title, judge_installed(f, h, kb, t)});
+      auto reasons = judge_installed(f, h, kb, t);
+      // The fix for a broken install is the recommended wheel.
+      for (auto& r : reasons) {
+        if (r.severity == Severity::error && r.fix.empty() && rec.best_wheel) {
+          r.fix = rec.best_wheel->install_uv.empty() ? rec.best_wheel->install : rec.best_wheel->install_uv;
+        }
+      }
+      checks.push_back({title, reasons});
     }
   } else {
     checks.push_back({"torch: none installed that torchdoctor can see", {}});
@@ -99,8 +106,8 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   }
   const HostFacts f = enrich_host(*probed, *kb);
   const HostClass h = classify(f, *kb);
-  const auto checks = build_checks(f, h, *kb);
   const Recommendation rec = recommend(f, *kb);
+  const auto checks = build_checks(f, h, *kb, rec);
   bool problem = false;
   for (const auto& c : checks) problem = problem || !is_clean(c.reasons);
   if (out->format == Format::json) {
