@@ -6,6 +6,8 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/engine/images.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/registry/image_check.hpp"
 #include "torchdoctor/registry/inspect.hpp"
@@ -164,7 +166,7 @@ std::vector<OptionSpec> image_options() {
   const std::vector<OptionSpec> own{
       {"platform", "OS/ARCH", "check this platform (linux/arm64) instead of this host's"},
       {"insecure-registry", "HOST", "talk plain HTTP to registry HOST[:PORT] (repeatable)", true},
-      {"offline", nullptr, "answer from the disk cache only"},
+      {"offline", nullptr, "answer from the disk cache and the knowledge base only (no network)"},
       {"refresh", nullptr, "ask the registry again even for recently cached tags"},
       {"no-cache", nullptr, "neither read nor write the disk cache"},
       {"tag-ttl", "SECONDS", "trust a cached tag this long (default 600)"},
@@ -174,7 +176,21 @@ std::vector<OptionSpec> image_options() {
       {"verbose", nullptr, "log each request to stderr (credentials and tokens never)"},
   };
   specs.insert(specs.end(), own.begin(), own.end());
+  specs.push_back(kb_option());
   return specs;
+}
+
+// Appends the knowledge base's reasons that the registry check did not already give.
+void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j) {
+  for (const auto& r : j.reasons) {
+    const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
+    if (seen) continue;
+    const ReasonSeverity s = r.severity == Severity::error ? ReasonSeverity::error
+                             : r.severity == Severity::warn ? ReasonSeverity::warning
+                                                            : ReasonSeverity::info;
+    v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
+  }
+  if (!v.reasons.empty() && j.instead) v.reasons.push_back({"INSTEAD", "for this host use " + *j.instead, ReasonSeverity::info});
 }
 
 int run_image(const ParsedArgs& args, AppIo& io) {
@@ -214,12 +230,32 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   if (args.has("verbose")) {
     for (const auto& w : creds->warnings()) io.err << "torchdoctor: " << w << '\n';
   }
+  // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
+  // judges tags it knows without any request.
+  auto kb = load_kb_for(args);
+  if (!kb) {
+    io.err << "torchdoctor: " << kb.error().message << '\n';
+    return exit_code_for(kb.error());
+  }
   bool problem = false;
   bool undetermined = false;
   json doc{{"schema", k_image_schema}, {"tool_version", tool_version()}, {"platform", run->inspect.platform.str()}, {"images", json::array()}};
-  for (const auto& r : results) {
+  for (auto r : results) {
     std::optional<ImageVerdict> verdict;
-    if (!r.error) verdict = check_image(r.facts, *host);
+    const auto kbj = judge_image_from_kb(*host, *kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
+    if (!r.error) {
+      verdict = check_image(r.facts, *host);
+      if (kbj.known_tag) add_kb_reasons(*verdict, kbj);
+    } else if (run->inspect.offline && (kbj.known_tag || kbj.known_repository)) {
+      verdict = ImageVerdict{};
+      verdict->requirements.state = RequireState::unknown;
+      verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
+      verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", ReasonSeverity::info});
+      add_kb_reasons(*verdict, kbj);
+      r.error.reset();
+      r.facts.found = kbj.known_tag;
+      r.facts.nearest_tags = kbj.nearest_tags;
+    }
     problem = problem || (verdict && verdict->problem());
     undetermined = undetermined || r.error.has_value();
     if (out->format == Format::json) doc["images"].push_back(image_json(r, verdict ? &*verdict : nullptr));

@@ -1,0 +1,27 @@
+// Images judged from the knowledge base: known tags, their platforms, the torch inside, the L4T
+// line; and, for a tag the KB's repositories never published, the nearest real tags.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "torchdoctor/engine/engine.hpp"
+
+namespace td {
+
+/// What the knowledge base says about one image reference.
+struct KbImageJudgement {
+  bool known_repository = false;          ///< The KB tracks this repository's tags.
+  bool known_tag = false;                 ///< The tag is in the KB.
+  std::vector<Reason> reasons;            ///< ARCH_MISMATCH, NOT_FOR_TEGRA, L4T_MISMATCH, GPU_ARCH_MISSING, TAG_NOT_FOUND...
+  std::vector<std::string> nearest_tags;  ///< For TAG_NOT_FOUND: the closest published tags.
+  std::optional<std::string> instead;     ///< The image recommend picks for this host.
+};
+
+/// Judges `registry/repository:tag` (normalised, e.g. "docker.io/pytorch/pytorch", "2.6.0-...")
+/// for the host from the KB alone.
+KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
+                                     const std::string& repository, const std::string& tag);
+
+}  // namespace td

@@ -1,0 +1,145 @@
+// Image verdicts from the knowledge base (pure): used by `image --offline` and to add what the
+// registry cannot tell (the torch inside, the L4T line) to online checks.
+#include "torchdoctor/engine/images.hpp"
+
+#include <algorithm>
+
+#include "torchdoctor/kb/queries.hpp"
+
+namespace td {
+namespace {
+
+struct KnownImage {
+  std::string registry, repository, tag;
+  const PytorchImage* pytorch = nullptr;
+  const NgcImage* ngc = nullptr;
+  const L4tImage* l4t = nullptr;
+};
+
+// Splits a KB ref ("pytorch/pytorch:2.6.0-...", "nvcr.io/nvidia/pytorch:24.12-py3") like docker does.
+KnownImage split_ref(const std::string& ref) {
+  KnownImage k;
+  const auto colon = ref.rfind(':');
+  std::string name = colon == std::string::npos ? ref : ref.substr(0, colon);
+  k.tag = colon == std::string::npos ? "latest" : ref.substr(colon + 1);
+  const auto slash = name.find('/');
+  const std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
+  if (first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost") {
+    k.registry = first;
+    k.repository = name.substr(slash + 1);
+  } else {
+    k.registry = "docker.io";
+    k.repository = slash == std::string::npos ? "library/" + name : name;
+  }
+  return k;
+}
+
+std::vector<KnownImage> known_images(const Kb& kb) {
+  std::vector<KnownImage> out;
+  for (const auto& i : kb.pytorch_images) {
+    auto k = split_ref(i.ref);
+    k.pytorch = &i;
+    out.push_back(k);
+  }
+  for (const auto& i : kb.ngc_images) {
+    auto k = split_ref(i.ref);
+    k.ngc = &i;
+    out.push_back(k);
+  }
+  for (const auto& i : kb.l4t_images) {
+    auto k = split_ref(i.ref);
+    k.l4t = &i;
+    out.push_back(k);
+  }
+  return out;
+}
+
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1);
+  std::vector<std::size_t> cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb& kb, const KnownImage& k) {
+  std::vector<Reason> out;
+  const std::string ref = k.registry == "docker.io" ? k.repository + ":" + k.tag : k.registry + "/" + k.repository + ":" + k.tag;
+  const std::string docker_arch = h.platform == "linux-x86_64" ? "linux/amd64" : h.platform == "linux-aarch64" ? "linux/arm64" : "";
+  const std::vector<std::string>* platforms = k.pytorch ? &k.pytorch->platforms : k.ngc ? &k.ngc->platforms : k.l4t ? &k.l4t->platforms : nullptr;
+  if (platforms != nullptr && !platforms->empty() && !docker_arch.empty() &&
+      std::find(platforms->begin(), platforms->end(), docker_arch) == platforms->end()) {
+    std::string have;
+    for (const auto& p : *platforms) have += (have.empty() ? "" : ", ") + p;
+    out.push_back({"ARCH_MISMATCH", Severity::error,
+                   ref + " is published for " + have + " only: on this " + docker_arch + " host it fails with `exec format error`", ""});
+  }
+  if (k.l4t != nullptr) {
+    if (!h.tegra) {
+      out.push_back({"ARCH_MISMATCH", Severity::error, ref + " is a Jetson (L4T) image; this host is not a Jetson", ""});
+    } else if (h.jetpack != nullptr && (k.l4t->l4t.major() != h.jetpack->l4t.major() || k.l4t->l4t.minor() != h.jetpack->l4t.minor())) {
+      out.push_back({"L4T_MISMATCH", Severity::error,
+                     ref + " is built for L4T " + k.l4t->l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str(), ""});
+    }
+  }
+  if (k.ngc != nullptr && k.ngc->igpu && !h.tegra) {
+    out.push_back({"ARCH_MISMATCH", Severity::error, ref + " is an iGPU (Jetson) image; this host has no integrated NVIDIA GPU", ""});
+  }
+  if (h.tegra && !h.tegra_sbsa && ((k.pytorch != nullptr && k.pytorch->cuda) || (k.ngc != nullptr && !k.ngc->igpu))) {
+    out.push_back({"NOT_FOR_TEGRA", Severity::error,
+                   ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack (run with --runtime nvidia)", ""});
+  }
+  if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
+    const std::string variant = "cu" + std::to_string(k.pytorch->cuda->major()) + std::to_string(k.pytorch->cuda->minor());
+    if (const TorchWheel* w = find_wheel(kb, k.pytorch->torch, variant, h.platform)) {
+      for (auto& r : judge_wheel(f, h, kb, *w)) {
+        if (r.code == "GPU_ARCH_MISSING" || r.code == "GPU_TOO_OLD" || r.code == "PTX_JIT" || r.code == "DRIVER_TOO_OLD" ||
+            r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU") {
+          out.push_back(std::move(r));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
+                                     const std::string& repository, const std::string& tag) {
+  const HostFacts f = enrich_host(facts, kb);
+  const HostClass h = classify(f, kb);
+  KbImageJudgement j;
+  std::vector<std::pair<std::size_t, std::string>> same_repo;
+  for (const auto& k : known_images(kb)) {
+    if (k.registry != registry || k.repository != repository) continue;
+    j.known_repository = true;
+    if (k.tag == tag) {
+      j.known_tag = true;
+      j.reasons = judge_known(f, h, kb, k);
+    } else {
+      same_repo.emplace_back(distance(tag, k.tag), k.tag);
+    }
+  }
+  if (j.known_repository && !j.known_tag) {
+    std::sort(same_repo.begin(), same_repo.end());
+    for (std::size_t i = 0; i < same_repo.size() && i < 3; ++i) j.nearest_tags.push_back(same_repo[i].second);
+    std::string near;
+    for (const auto& t : j.nearest_tags) near += (near.empty() ? "" : ", ") + t;
+    j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
+                         repository + ":" + tag + " is not a tag the knowledge base knows for this repository (as of " +
+                             kb.as_of + "; it lists the published release tags); nearest: " + near,
+                         ""});
+  }
+  const Recommendation rec = recommend(facts, kb);
+  if (rec.best_image) j.instead = rec.best_image->ref;
+  return j;
+}
+
+}  // namespace td
