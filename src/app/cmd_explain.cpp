@@ -101,7 +101,7 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());
   }
-  TextInput input(text->first, limits);
+  TextInput input(std::move(text->first), limits);
   if (text->second) input.set_truncated();
   const ExplainResult r = explain(input, *facts, *kb);
   if (out->format == Format::json) io.out << explain_to_json(r, *kb).dump(2) << '\n';

@@ -272,6 +272,11 @@ void apply_os(const CollectEnv& env, HostFacts& f) {
         if (const auto at = kernel.find(a); at != std::string::npos) kernel.resize(at);
       }
       set_fact(f.os.kernel, kernel, *p);
+      // An L4T kernel ("5.15.136-tegra") means a Jetson even when the GPU line is missing.
+      if (kernel.find("-tegra") != std::string::npos && !f.jetson.soc && !f.jetson.l4t) {
+        f.jetson.soc = Fact<std::string>::known("tegra", source_of(*p));
+        f.jetson.soc.note = "an L4T (tegra) kernel";
+      }
     }
     if (const auto g = v.find("glibc"); g != std::string::npos && !env.known("libc")) {
       if (auto ver = version_in(std::string_view(v).substr(g))) set_fact(f.cpu.glibc, *ver, *p);

@@ -13,6 +13,8 @@ namespace td {
 
 using explain_detail::Context;
 
+bool known_predicate(const std::string& predicate) { return explain_detail::known_predicate_name(predicate); }
+
 bool ExplainResult::problem() const {
   return std::any_of(diagnoses.begin(), diagnoses.end(), [](const Diagnosis& d) { return d.severity != Severity::info; });
 }
@@ -47,10 +49,11 @@ void apply_gpu(const std::map<std::string, std::string>& cap, const std::string&
   g.name = Fact<std::string>::known(name_it != cap.end() ? std::string(trim(name_it->second)) : "GPU " + cc_it->second, source);
   g.integrated = Fact<bool>::unknown(source, "not said");
   if (f.gpus.value) {
-    for (const auto& have : *f.gpus.value) {
+    for (auto& have : *f.gpus.value) {
       const bool same_cc = g.compute_capability && have.compute_capability &&
                            have.compute_capability.value->hardware() == *g.compute_capability.value;
       const bool same_name = name_it != cap.end() && have.name && contains_icase(*have.name.value, trim(name_it->second));
+      if (same_name && !have.compute_capability && g.compute_capability) have.compute_capability = g.compute_capability;
       if (same_cc || same_name) return;  // the input names a GPU the facts already have
     }
     if (!f.gpus.value->empty()) {

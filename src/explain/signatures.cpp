@@ -109,6 +109,7 @@ std::vector<ComputeCapability> parse_arch_list(std::string_view text) {
   std::vector<ComputeCapability> out;
   std::string word;
   auto flush = [&] {
+    while (!word.empty() && word.back() == '.') word.pop_back();  // "sm_90." ends a sentence
     if (word.empty()) return;
     if (auto cc = ComputeCapability::parse(word)) {
       if (std::find(out.begin(), out.end(), *cc) == out.end()) out.push_back(*cc);

@@ -99,11 +99,12 @@ std::size_t count_non_text(std::string_view s) {
 
 }  // namespace
 
-TextInput::TextInput(std::string_view raw, const InputLimits& limits) : m_max_line(limits.max_line) {
-  if (raw.size() > limits.max_total) {
-    raw = raw.substr(0, limits.max_total);
+TextInput::TextInput(std::string input, const InputLimits& limits) : m_owned(std::move(input)), m_max_line(limits.max_line) {
+  if (m_owned.size() > limits.max_total) {
+    m_owned.resize(limits.max_total);
     m_stats.truncated = true;
   }
+  const std::string_view raw = m_owned;
   m_stats.bytes = raw.size();
   const auto* u = reinterpret_cast<const unsigned char*>(raw.data());
   int utf16 = 0;
@@ -112,7 +113,8 @@ TextInput::TextInput(std::string_view raw, const InputLimits& limits) : m_max_li
   else utf16 = utf16_guess(raw);
   if (utf16 != 0) {
     const std::string_view body = (utf16 == 2 || utf16 == -2) ? raw.substr(2) : raw;
-    m_owned = decode_utf16(body, utf16 > 0);
+    std::string decoded = decode_utf16(body, utf16 > 0);
+    m_owned = std::move(decoded);
     m_text = m_owned;
     m_stats.encoding = utf16 > 0 ? "utf-16le" : "utf-16be";
   } else {

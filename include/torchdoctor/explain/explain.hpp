@@ -73,6 +73,9 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
 /// The torch wheels of the knowledge base whose SASS arch list is exactly `sass` (PTX ignored).
 std::vector<const TorchWheel*> wheels_with_arch(const Kb& kb, const std::vector<ComputeCapability>& sass);
 
+/// True when `predicate` belongs to the [[signature.refine]] `when` vocabulary (docs/kb.md).
+bool known_predicate(const std::string& predicate);
+
 /// Parses "sm_50 sm_60 ...", "['sm_50', 'compute_90']" or "8.0;8.6+PTX" into targets (PTX as PTX).
 std::vector<ComputeCapability> parse_arch_list(std::string_view text);
 

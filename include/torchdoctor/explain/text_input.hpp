@@ -29,8 +29,8 @@ struct InputStats {
 /// The decoded text and where each line starts and (capped) ends.
 class TextInput {
  public:
-  /// Decodes and indexes `raw`.
-  TextInput(std::string_view raw, const InputLimits& limits = {});
+  /// Takes, decodes and indexes `raw` (moved in: the text is owned, views into it stay valid).
+  explicit TextInput(std::string raw, const InputLimits& limits = {});
   TextInput(const TextInput&) = delete;
   TextInput& operator=(const TextInput&) = delete;
 
@@ -47,7 +47,7 @@ class TextInput {
   void set_truncated() { m_stats.truncated = true; }
 
  private:
-  std::string m_owned;  // decoded text when the input was UTF-16
+  std::string m_owned;  // the input, or its UTF-8 decoding when it was UTF-16
   std::string_view m_text;
   std::vector<std::size_t> m_starts, m_ends;
   InputStats m_stats;
