@@ -18,6 +18,11 @@ Result<std::pair<std::string, bool>> read_file_capped(const std::string& path, s
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return make_error(ErrorKind::bad_input, "--file " + path + ": cannot open the file");
   std::string text;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long size = std::ftell(f);
+    if (size > 0) text.reserve(std::min<std::size_t>(static_cast<std::size_t>(size), limit));
+    std::rewind(f);
+  }
   std::string buf(1 << 16, '\0');
   bool more = false;
   while (true) {

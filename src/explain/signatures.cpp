@@ -1,8 +1,9 @@
-// Finding signatures in a log: a Boyer-Moore-Horspool search for each plain pattern over the whole
-// text (cheap, no per-line work), then the signature's regex only on the few matching lines, and
+// Finding signatures in a log: a memchr-driven search for each plain pattern over the whole text
+// (cheap, no per-line work), then the signature's regex only on the few matching lines, and
 // only on a bounded window of them, so a 10 MB log or a 64 KiB line costs the same regex time.
 #include <algorithm>
-#include <functional>
+#include <cctype>
+#include <cstring>
 #include <regex>
 #include <set>
 
@@ -36,6 +37,45 @@ std::string shown_line(const TextInput& in, std::size_t line, std::size_t offset
   std::string_view part = trim(l.substr(start - line_start));
   std::string out = sanitize(part, 200);
   return start > line_start ? "..." + out : out;
+}
+
+// How common a byte is in logs (lower is rarer): letters, digits and the punctuation of numbers,
+// paths and key=value pairs are everywhere; quotes, brackets and most upper case letters are not.
+int commonness(unsigned char c) {
+  if (c == ' ' || c == '.' || c == '=' || c == ':' || std::isdigit(c) != 0) return 6;
+  if (std::strchr("etaoinsrl", c) != nullptr && c != 0) return 5;
+  if (std::islower(c) != 0 || c == '/' || c == '-' || c == '_' || c == ',') return 4;
+  if (std::strchr("CESTRAINOD", c) != nullptr && c != 0) return 3;
+  if (std::isupper(c) != 0 || c == '(' || c == ')' || c == '[' || c == ']') return 2;
+  return 1;
+}
+
+// The position of the rarest byte of `p`.
+std::size_t rare_index(std::string_view p) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < p.size(); ++i) {
+    if (commonness(static_cast<unsigned char>(p[i])) < commonness(static_cast<unsigned char>(p[best]))) best = i;
+  }
+  return best;
+}
+
+// Finds `p` in `text` from `from`: memchr (vectorised) for its rarest byte, then a compare. On a
+// 10 MB log this is several times faster than a Boyer-Moore-Horspool search for short patterns.
+std::size_t find_bytes(std::string_view text, std::string_view p, std::size_t from) {
+  const std::size_t k = rare_index(p);
+  const char needle = p[k];
+  std::size_t pos = from + k;
+  while (pos < text.size()) {
+    const void* hit = std::memchr(text.data() + pos, needle, text.size() - pos);
+    if (hit == nullptr) return std::string_view::npos;
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+    const std::size_t start = at - k;
+    if (start + p.size() <= text.size() && text[start] == p[0] && std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
+      return start;
+    }
+    pos = at + 1;
+  }
+  return std::string_view::npos;
 }
 
 struct Compiled {
@@ -80,18 +120,15 @@ std::vector<SignatureHit> find_signatures(const TextInput& in, const Kb& kb, con
     std::size_t examined = 0;
     for (const std::string& p : s.patterns) {
       if (p.empty()) continue;
-      const std::boyer_moore_horspool_searcher searcher(p.begin(), p.end());
-      auto it = text.begin();
-      while (true) {
-        it = std::search(it, text.end(), searcher);
-        if (it == text.end()) break;
-        const auto offset = static_cast<std::size_t>(it - text.begin());
+      std::size_t from = 0;
+      while (from < text.size()) {
+        const std::size_t offset = find_bytes(text, p, from);
+        if (offset == std::string_view::npos) break;
         const std::size_t line = in.line_of(offset);
         // Go on after this line: one hit per line is enough.
         const std::string_view l = in.line(line);
         const auto line_end = static_cast<std::size_t>(l.data() - text.data()) + l.size();
-        const std::size_t next = std::max(offset + 1, line_end);
-        it = text.begin() + static_cast<std::ptrdiff_t>(std::min(next, text.size()));
+        from = std::max(offset + 1, line_end);
         if (!in.in_capped_part(offset) || !lines_seen.insert(line).second) continue;
         if (examined >= o.max_hits_per_signature) continue;
         ++examined;
