@@ -31,6 +31,18 @@ const std::array k_commands{
             "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
             "  torchdoctor recommend --torch 2.6 --all --json",
             recommend_options, run_recommend},
+    Command{"explain", "diagnose error messages, logs and pasted collect_env reports",
+            "torchdoctor explain [TEXT...] [--file LOG] [options]",
+            "Reads error text (arguments, --file LOG, or stdin), a log, or a pasted\n"
+            "`python -m torch.utils.collect_env` report (recognised automatically), matches the knowledge\n"
+            "base's error signatures, and judges them against this machine's facts (or --host, --no-probe and\n"
+            "the what-if flags): the same message has different causes on different machines. Prints ranked\n"
+            "diagnoses with the cause, the evidence (input line, fact) and the fix. Exit 1 when a problem is\n"
+            "diagnosed, 0 when no known signature is found, 2 for unreadable input.\n\n"
+            "Examples:\n  python train.py 2>&1 | torchdoctor explain\n"
+            "  torchdoctor explain --file collect_env.txt --no-probe\n"
+            "  torchdoctor explain 'CUDA error: no kernel image is available for execution on the device' --gpu sm_120",
+            explain_options, run_explain},
     Command{"kb", "validate or read the knowledge base (kb check DIR, kb show TOPIC)",
             "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json]",
             "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"

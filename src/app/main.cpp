@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any thread: the registry client uses libcurl
   const std::vector<std::string> args(argv + 1, argv + argc);
   const auto env = td::make_process_env();
-  td::AppIo io{std::cout, std::cerr, std::cin, *env, ::isatty(STDOUT_FILENO) == 1};
+  td::AppIo io{std::cout, std::cerr, std::cin, *env, ::isatty(STDOUT_FILENO) == 1,
+                 ::isatty(STDIN_FILENO) == 1};
   const int code = td::run_app(args, io);
   std::cout.flush();
   curl_global_cleanup();

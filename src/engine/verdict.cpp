@@ -28,6 +28,14 @@ const std::vector<ReasonCode>& reason_codes() {
       {"TOOLKIT_MISMATCH", "the CUDA toolkit does not match torch.version.cuda"},
       {"KB_STALE", "newer than the knowledge base; judged from what can still be said"},
       {"ARCH_LIST_UNKNOWN", "the build's compiled GPU architectures are not known, so its kernels cannot be checked"},
+      {"TORCH_VARIANT_MISMATCH", "the torch that runs is another build than the one reported or installed"},
+      {"EXTENSION_ARCH_MISSING", "torch has kernels for the GPU but a compiled extension does not"},
+      {"BUILD_NO_GPU_ARCH", "a CUDA extension build with no visible GPU and no TORCH_CUDA_ARCH_LIST"},
+      {"CONTAINER_GPU_LOST", "a running container lost its GPU devices (`Failed to initialize NVML: Unknown Error`)"},
+      {"WRONG_GPU_FLAG", "`docker --gpus` where the NVIDIA runtime must be named (`--runtime nvidia`)"},
+      {"LIBRARY_NOT_FOUND", "a CUDA library (libcudart, libcublas, libcudnn, ...) cannot be loaded"},
+      {"CPU_ISA_UNSUPPORTED", "a binary uses CPU instructions this processor lacks (`Illegal instruction`)"},
+      {"TENSOR_DEVICE_MISMATCH", "tensors on different devices: a bug in the program, not in the stack"},
   };
   return k_codes;
 }

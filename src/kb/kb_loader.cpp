@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -151,6 +152,24 @@ class Record {
     return fallback;
   }
 
+  // The tables of an array-of-tables key (nested records such as [[signature.refine]]).
+  std::vector<const toml::table*> tables(const std::string& key) {
+    m_used.insert(key);
+    std::vector<const toml::table*> out;
+    const toml::node* n = m_t.get(key);
+    if (n == nullptr) return out;
+    const auto* arr = n->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables()) {
+      problem(key, "expected [[" + m_table + "." + key + "]] tables");
+      return out;
+    }
+    for (const auto& item : *arr) out.push_back(item.as_table());
+    return out;
+  }
+
+  const std::string& file() const { return m_file; }
+  Problems& problems() { return m_problems; }
+
   // The provenance keys every record has: source (required), confirmed, note.
   Provenance provenance() {
     Provenance p;
@@ -183,6 +202,68 @@ class Record {
 };
 
 using RecordFn = std::function<void(Record&, Kb&)>;
+
+bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (v == a) return true;
+  }
+  return false;
+}
+
+// Compiles the regex once at load so a typo fails `kb check` and the build, not a user's run.
+void check_regex(Record& r, const Signature& x) {
+  if (x.regex.empty()) {
+    if (!x.captures.empty()) r.problem("captures", "captures need a regex");
+    return;
+  }
+  try {
+    const std::regex re(x.regex, std::regex::ECMAScript);
+    if (re.mark_count() != x.captures.size()) {
+      r.problem("captures", "the regex has " + std::to_string(re.mark_count()) + " groups but " +
+                                std::to_string(x.captures.size()) + " capture names");
+    }
+  } catch (const std::regex_error& e) {
+    r.problem("regex", std::string("invalid regex: ") + e.what());
+  }
+}
+
+void read_signature(Record& r, Kb& kb) {
+  Signature x;
+  x.id = r.str("id", true).value_or("");
+  x.patterns = r.strings("pattern", true);
+  for (const auto& p : x.patterns) {
+    if (p.size() < 3) r.problem("pattern", "'" + p + "' is too short to find in a log (3 characters or more)");
+  }
+  x.regex = r.text("regex");
+  x.captures = r.strings("captures", false);
+  x.lines = static_cast<std::uint32_t>(r.integer("lines", false).value_or(1));
+  if (x.lines < 1 || x.lines > 4) r.problem("lines", "expected 1 to 4");
+  x.kind = r.str("kind", false).value_or("problem");
+  if (!one_of(x.kind, {"problem", "fact"})) r.problem("kind", "expected \"problem\" or \"fact\"");
+  x.code = r.str("code", x.kind == "problem").value_or("");
+  x.severity = r.str("severity", false).value_or("error");
+  if (!one_of(x.severity, {"error", "warn", "info"})) r.problem("severity", "expected error, warn or info");
+  x.cause = r.str("cause", x.kind == "problem").value_or("");
+  x.fix = r.text("fix");
+  x.priority = r.integer("priority", false).value_or(50);
+  for (const toml::table* t : r.tables("refine")) {
+    Record sub(*t, r.file(), "signature.refine", r.problems());
+    SignatureRefinement f;
+    f.when = sub.strings("when", true);
+    f.code = sub.text("code");
+    f.severity = sub.text("severity");
+    if (!f.severity.empty() && !one_of(f.severity, {"error", "warn", "info"})) sub.problem("severity", "expected error, warn or info");
+    f.cause = sub.text("cause");
+    f.fix = sub.text("fix");
+    f.reject = sub.boolean("reject", false);
+    sub.text("note");  // why this refinement exists (documentation only)
+    sub.finish();
+    x.refine.push_back(std::move(f));
+  }
+  check_regex(r, x);
+  x.from = r.provenance();
+  kb.signatures.push_back(std::move(x));
+}
 
 // The table readers: one per [[table]] name in the data files.
 const std::map<std::string, RecordFn>& readers() {
@@ -363,6 +444,7 @@ const std::map<std::string, RecordFn>& readers() {
          x.from = r.provenance();
          kb.jetson_wheels.push_back(std::move(x));
        }},
+      {"signature", read_signature},
       {"board",
        [](Record& r, Kb& kb) {
          Board x;
@@ -455,6 +537,7 @@ void cross_check(const Kb& kb, Problems& problems) {
   check_unique(kb.jetson_modules, "jetson_module", [](const auto& x) { return x.id; }, problems);
   check_unique(kb.l4t_images, "l4t_image", [](const auto& x) { return x.ref; }, problems);
   check_unique(kb.boards, "board", [](const auto& x) { return x.id; }, problems);
+  check_unique(kb.signatures, "signature", [](const auto& x) { return x.id; }, problems);
 
   std::set<std::string> releases;
   for (const auto& r : kb.torch_releases) releases.insert(r.version.str());

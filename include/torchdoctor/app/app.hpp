@@ -26,6 +26,7 @@ struct AppIo {
   std::istream& in;
   const Env& env;
   bool out_is_tty = false;
+  bool in_is_tty = false;  ///< stdin is a terminal (explain then reads no log from it).
 };
 
 /// How to print.

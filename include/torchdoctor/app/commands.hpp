@@ -16,6 +16,9 @@ int run_doctor(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> recommend_options();
 int run_recommend(const ParsedArgs& args, AppIo& io);
 
+std::vector<OptionSpec> explain_options();
+int run_explain(const ParsedArgs& args, AppIo& io);
+
 std::vector<OptionSpec> kb_options();
 int run_kb(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> image_options();

@@ -161,6 +161,33 @@ struct Board {
   Provenance from;
 };
 
+/// A condition that changes or rejects a signature's diagnosis when the facts say so.
+struct SignatureRefinement {
+  std::vector<std::string> when;  ///< Predicates that must all hold (docs/kb.md, "[[signature]]").
+  std::string code;               ///< Replacement reason code; empty keeps the signature's.
+  std::string severity;           ///< Replacement severity (error, warn, info); empty keeps it.
+  std::string cause;              ///< Replacement cause; empty keeps it.
+  std::string fix;                ///< Replacement fix; empty keeps it.
+  bool reject = false;            ///< The facts rule this diagnosis out.
+};
+
+/// An error message torchdoctor recognises in logs, and what it means.
+struct Signature {
+  std::string id;
+  std::vector<std::string> patterns;   ///< Plain substrings; a line holding any of them matches.
+  std::string regex;                   ///< Optional ECMAScript regex run on the matching line(s).
+  std::vector<std::string> captures;   ///< Names of the regex's groups, in order.
+  std::uint32_t lines = 1;             ///< Lines the regex sees (the matching one and those after it).
+  std::string kind = "problem";        ///< "problem" (a diagnosis) or "fact" (only supplies facts).
+  std::string code;                    ///< Reason code (DESIGN.md) of the diagnosis.
+  std::string severity = "error";      ///< error, warn or info.
+  std::string cause;                   ///< One sentence; {name} and {name|fallback} are filled in.
+  std::string fix;                     ///< Commands; "; " separates steps.
+  std::int64_t priority = 50;          ///< Higher ranks first among diagnoses of equal weight.
+  std::vector<SignatureRefinement> refine;
+  Provenance from;
+};
+
 /// The whole knowledge base.
 struct Kb {
   std::string as_of;  ///< Date the facts were last checked (YYYY-MM-DD).
@@ -180,6 +207,7 @@ struct Kb {
   std::vector<L4tImage> l4t_images;
   std::vector<JetsonWheel> jetson_wheels;
   std::vector<Board> boards;
+  std::vector<Signature> signatures;
 };
 
 /// One KB file's name and text.

@@ -1,0 +1,82 @@
+// explain: error text, logs and collect_env reports + host facts + the knowledge base's
+// [[signature]] table -> ranked diagnoses with cause, evidence and fix. Pure: no I/O here.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/explain/collect_env.hpp"
+#include "torchdoctor/explain/text_input.hpp"
+#include "torchdoctor/kb/kb.hpp"
+
+namespace td {
+
+/// Why a diagnosis was made: an input line, a fact, or an engine finding.
+struct Evidence {
+  std::string kind;      ///< "input", "fact" or "engine".
+  std::size_t line = 0;  ///< 1-based input line for "input" (and for facts read from the input).
+  std::string text;      ///< The line (shortened, non-printable bytes shown as '?') or the fact.
+};
+
+/// One diagnosis.
+struct Diagnosis {
+  std::string signature;  ///< Signature id, or "collect_env" / "arch_list" for findings on facts alone.
+  std::string code;       ///< Reason code.
+  Severity severity = Severity::error;
+  std::string cause;      ///< One sentence.
+  std::vector<Evidence> evidence;
+  std::vector<std::string> fix;  ///< Commands or steps, in order.
+  std::size_t first_line = 0;    ///< First input line that matched (0: none).
+  std::size_t occurrences = 0;   ///< Matching lines seen.
+  bool refined = false;          ///< A refinement on facts decided the code or cause.
+};
+
+/// One matched line of a signature, with its captures (before any facts are applied).
+struct SignatureHit {
+  const Signature* signature = nullptr;
+  std::size_t line = 0;  ///< 1-based.
+  std::string text;      ///< The line, shortened for display.
+  std::map<std::string, std::string> captures;
+};
+
+/// Options for explain.
+struct ExplainOptions {
+  std::size_t max_hits_per_signature = 32;  ///< Matching lines examined per signature (all are counted).
+  std::size_t regex_window = 2048;          ///< Bytes around a match the regex runs on, per line.
+};
+
+/// What explain found.
+struct ExplainResult {
+  InputStats input;
+  std::optional<CollectEnv> collect_env;
+  std::vector<Diagnosis> diagnoses;  ///< Ranked: errors first, then facts-confirmed, priority, first line.
+  std::vector<std::string> notes;    ///< Things worth knowing that are not diagnoses.
+  HostFacts facts;                   ///< The facts the diagnoses were made on (after the input's).
+  std::size_t signatures_checked = 0;
+
+  /// True when a diagnosis is a warning or an error (exit 1).
+  [[nodiscard]] bool problem() const;
+};
+
+/// Finds every signature's matching lines (substring prefilter, then the regex on a bounded window).
+std::vector<SignatureHit> find_signatures(const TextInput& input, const Kb& kb, const ExplainOptions& options = {});
+
+/// Explains `input` on `host` (the probed, loaded or what-if facts).
+ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& kb, const ExplainOptions& options = {});
+
+/// The torch wheels of the knowledge base whose SASS arch list is exactly `sass` (PTX ignored).
+std::vector<const TorchWheel*> wheels_with_arch(const Kb& kb, const std::vector<ComputeCapability>& sass);
+
+/// True when `predicate` belongs to the [[signature.refine]] `when` vocabulary (docs/kb.md).
+bool known_predicate(const std::string& predicate);
+
+/// Parses "sm_50 sm_60 ...", "['sm_50', 'compute_90']" or "8.0;8.6+PTX" into targets (PTX as PTX).
+std::vector<ComputeCapability> parse_arch_list(std::string_view text);
+
+}  // namespace td
