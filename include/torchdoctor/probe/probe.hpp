@@ -5,15 +5,17 @@
 #include <string>
 
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/sys/env.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 
 namespace td {
 
-/// What a detector may touch: the file tree and the environment.
+/// What a detector may touch: the file tree and the environment, and how to ask the GPU libraries.
 struct ProbeContext {
   const FileSystem& fs;
   const Env& env;
+  GpuProbeOptions gpu{};
 };
 
 /// A detector: fills facts from the context; records a ProbeIssue instead of failing.
@@ -46,5 +48,6 @@ void detect_gpu_pci(const ProbeContext& ctx, HostFacts& facts);
 void detect_board(const ProbeContext& ctx, HostFacts& facts);
 void detect_jetson(const ProbeContext& ctx, HostFacts& facts);
 void detect_tooling(const ProbeContext& ctx, HostFacts& facts);
+void detect_gpu_libs(const ProbeContext& ctx, HostFacts& facts);
 
 }  // namespace td
