@@ -76,6 +76,12 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
   const auto host = args.get("host");
   const auto root = args.get("root");
   if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");
+  auto gpu_timeout = GpuProbeOptions::k_default_timeout;
+  if (auto t = args.get("gpu-timeout")) {
+    auto parsed = parse_gpu_timeout(*t);
+    if (!parsed) return parsed.error();
+    gpu_timeout = *parsed;
+  }
   if (host) {
     std::string text;
     if (*host == "-") {
@@ -98,7 +104,10 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
       auto listing = fs->list_dir("/");
       if (!listing) return make_error(ErrorKind::bad_input, "--root " + *root + ": " + listing.error().message);
     }
-    facts = probe_host(ProbeContext{*fs, env, std::move(*options)});
+    ProbeContext ctx{*fs, env, std::move(*options)};
+    ctx.gpu.timeout = gpu_timeout;
+    ctx.gpu.use_cache = !args.has("no-cache");
+    facts = probe_host(ctx);
     facts.root = root.value_or("/");
   } else {
     facts.root = "";

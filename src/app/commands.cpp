@@ -16,8 +16,10 @@ const std::array k_commands{
     Command{"probe", "describe this machine, a mounted tree or a snapshot, fact by fact, with sources",
             "torchdoctor probe [options]",
             "Reads the OS, CPU, glibc, memory, /dev/shm, container, NVIDIA driver, PCI GPUs, Jetson/L4T,\n"
-            "board and container tooling from files only; never loads a GPU library. Every fact names its\n"
-            "source; an unknown fact is shown as unknown (null in JSON) with the reason.\n\n"
+            "board and container tooling from files. The driver's CUDA level and each GPU's compute\n"
+            "capability come from NVML, else libcuda, else nvidia-smi, each asked in a child process that\n"
+            "is killed after --gpu-timeout; the answer is cached until the next boot or driver change.\n"
+            "Every fact names its source; an unknown fact is shown as unknown (null in JSON) with the reason.\n\n"
             "Examples:\n  torchdoctor probe\n  torchdoctor probe --json > host.json\n"
             "  torchdoctor probe --root /mnt/image --format markdown\n"
             "  torchdoctor probe --host host.json --gpu sm_120 --driver 570.86.15",

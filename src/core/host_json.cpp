@@ -272,6 +272,13 @@ json host_to_json(const HostFacts& f) {
       {"driver", {{"version", encode(f.driver.version)}, {"kernel_module", encode(f.driver.kernel_module)},
                   {"cuda_level", encode(f.driver.cuda_level)}}},
       {"gpus", encode(f.gpus)},
+      {"gpu_probe",
+       {{"answered_by", encode(f.gpu_probe.answered_by)}, {"cache", encode(f.gpu_probe.cache)},
+        {"nvml_library", encode(f.gpu_probe.nvml_library)}, {"libcuda_library", encode(f.gpu_probe.libcuda_library)},
+        {"libcuda_forward_compat", encode(f.gpu_probe.libcuda_forward_compat)},
+        {"libcuda_cuda_level", encode(f.gpu_probe.libcuda_cuda_level)},
+        {"cuda_visible_devices", encode(f.gpu_probe.cuda_visible_devices)},
+        {"cuda_device_count", encode(f.gpu_probe.cuda_device_count)}}},
       {"jetson", {{"l4t", encode(f.jetson.l4t)}, {"jetpack", encode(f.jetson.jetpack)},
                   {"module", encode(f.jetson.module)}, {"soc", encode(f.jetson.soc)}}},
       {"board", {{"model", encode(f.board.model)}, {"compatible", encode(f.board.compatible)}}},
@@ -349,6 +356,17 @@ Result<HostFacts> host_from_json(const json& doc) {
   TD_READ(**drv, "version", "driver", f.driver.version);
   TD_READ(**drv, "kernel_module", "driver", f.driver.kernel_module);
   TD_READ(**drv, "cuda_level", "driver", f.driver.cuda_level);
+
+  auto gp = section(doc, "gpu_probe");
+  if (!gp) return gp.error();
+  TD_READ(**gp, "answered_by", "gpu_probe", f.gpu_probe.answered_by);
+  TD_READ(**gp, "cache", "gpu_probe", f.gpu_probe.cache);
+  TD_READ(**gp, "nvml_library", "gpu_probe", f.gpu_probe.nvml_library);
+  TD_READ(**gp, "libcuda_library", "gpu_probe", f.gpu_probe.libcuda_library);
+  TD_READ(**gp, "libcuda_forward_compat", "gpu_probe", f.gpu_probe.libcuda_forward_compat);
+  TD_READ(**gp, "libcuda_cuda_level", "gpu_probe", f.gpu_probe.libcuda_cuda_level);
+  TD_READ(**gp, "cuda_visible_devices", "gpu_probe", f.gpu_probe.cuda_visible_devices);
+  TD_READ(**gp, "cuda_device_count", "gpu_probe", f.gpu_probe.cuda_device_count);
 
   auto jet = section(doc, "jetson");
   if (!jet) return jet.error();

@@ -8,7 +8,7 @@
 namespace td {
 namespace {
 
-// Order matters: jetson reads what board found.
+// Order matters: jetson reads what board found; gpu_libs merges into the GPUs found before it.
 constexpr std::array k_detectors{
     Detector{"os", "os-release, kernel release and host name", detect_os},
     Detector{"cpu", "CPU architecture, model, processors and ISA flags", detect_cpu},
@@ -19,6 +19,9 @@ constexpr std::array k_detectors{
     Detector{"gpu", "NVIDIA GPUs on the PCI bus", detect_gpu_pci},
     Detector{"board", "device-tree model and compatible strings", detect_board},
     Detector{"jetson", "Jetson L4T release, SoC and module", detect_jetson},
+    // After gpu and jetson: it merges into the GPUs they found.
+    Detector{"gpu_libs", "NVML, libcuda or nvidia-smi in a time-boxed child: CUDA level, capability, memory, MIG",
+             detect_gpu_libs},
     Detector{"tooling", "docker, podman, NVIDIA Container Toolkit, CDI", detect_tooling},
     Detector{"toolkit", "CUDA toolkits (nvcc), cuDNN, NCCL and TensorRT", detect_toolkits},
     Detector{"python", "Python interpreters and torch installs (version.py, compiled GPU archs)", detect_python_torch},

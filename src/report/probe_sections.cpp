@@ -41,6 +41,7 @@ const std::map<std::string, std::string>& section_of_detector() {
   static const std::map<std::string, std::string> k_map{
       {"os", "System"},      {"cpu", "CPU and memory"}, {"memory", "CPU and memory"}, {"glibc", "CPU and memory"},
       {"container", "Container"}, {"driver", "NVIDIA driver and GPUs"}, {"gpu", "NVIDIA driver and GPUs"},
+      {"gpu_libs", "NVIDIA driver and GPUs"},
       {"board", "Board and Jetson"}, {"jetson", "Board and Jetson"}, {"tooling", "Container tooling"},
       {"toolkit", "CUDA toolkits"}, {"python", "Python and torch"},
   };
@@ -63,9 +64,29 @@ void add_gpu_rows(Section& s, const HostFacts& f) {
     if (g.compute_capability) value += ", compute capability " + g.compute_capability.value->str();
     if (g.memory_bytes) value += ", " + human_bytes(*g.memory_bytes.value);
     if (g.integrated && *g.integrated.value) value += " (integrated)";
+    if (g.mig_mode && *g.mig_mode.value == "enabled") value += ", MIG enabled";
     std::string detail = g.pci_bus_id ? *g.pci_bus_id.value : g.name.source;
     s.rows.push_back(Row{"GPU " + std::to_string(i++), value, detail, Tone::plain});
   }
+}
+
+// Which library answered, what libcuda sees, and whether the answer came from the cache.
+void add_gpu_probe_rows(Section& s, const GpuProbeFacts& p) {
+  s.rows.push_back(row("GPU libraries answered", p.answered_by));
+  s.rows.push_back(row("NVML library", p.nvml_library));
+  Row cuda = row("libcuda", p.libcuda_library);
+  if (p.libcuda_forward_compat && *p.libcuda_forward_compat.value) {
+    cuda.value += " (forward compat)";
+    cuda.tone = Tone::warn;
+  }
+  s.rows.push_back(cuda);
+  s.rows.push_back(row("libcuda CUDA level", p.libcuda_cuda_level));
+  Row visible{"CUDA_VISIBLE_DEVICES", p.cuda_visible_devices ? "'" + *p.cuda_visible_devices.value + "'" : "not set",
+              p.cuda_visible_devices.note, p.cuda_visible_devices ? Tone::warn : Tone::muted};
+  s.rows.push_back(visible);
+  Row cache = row("Probe cache", p.cache);
+  if (p.cache && !p.cache.note.empty()) cache.detail = p.cache.source.empty() ? p.cache.note : p.cache.source + " (" + p.cache.note + ")";
+  s.rows.push_back(cache);
 }
 
 }  // namespace
@@ -87,6 +108,7 @@ std::vector<Section> probe_sections(const HostFacts& f) {
               row("Driver CUDA level", f.driver.cuda_level)},
              {}};
   add_gpu_rows(nv, f);
+  add_gpu_probe_rows(nv, f.gpu_probe);
   out.push_back(std::move(nv));
   out.push_back({"Board and Jetson",
                  {row("Board", f.board.model), row("Compatible", f.board.compatible), row("L4T", f.jetson.l4t),

@@ -50,7 +50,14 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  std::vector<std::string> env_s{"PATH=/usr/bin:/bin", "HOME=/nonexistent"};
+  // A variable in `env` replaces the default of the same name (getenv would see the first).
+  std::vector<std::string> env_s;
+  for (const char* def : {"PATH=/usr/bin:/bin", "HOME=/nonexistent"}) {
+    const std::string key = std::string(def).substr(0, std::string(def).find('=') + 1);
+    bool given = false;
+    for (const auto& e : env) given = given || e.rfind(key, 0) == 0;
+    if (!given) env_s.emplace_back(def);
+  }
   env_s.insert(env_s.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());

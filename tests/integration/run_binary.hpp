@@ -14,7 +14,7 @@ struct RunResult {
 };
 
 /// Runs TD_BINARY with `args`, feeding `input` on stdin, with `env` (KEY=VALUE) added to a clean
-/// environment (PATH and HOME only).
+/// environment (PATH=/usr/bin:/bin and HOME=/nonexistent unless `env` sets them).
 RunResult run_td(const std::vector<std::string>& args, const std::string& input = {},
                  const std::vector<std::string>& env = {});
 

@@ -60,6 +60,18 @@ struct DriverFacts {
   Fact<Version> cuda_level;     ///< Highest CUDA version the driver supports (12.4).
 };
 
+/// How the GPU libraries were asked (NVML, libcuda, nvidia-smi) and what answered.
+struct GpuProbeFacts {
+  Fact<std::string> answered_by;          ///< nvml, libcuda or nvidia-smi: the best source that answered.
+  Fact<std::string> cache;                ///< hit, miss, corrupt (ignored and rewritten) or disabled.
+  Fact<std::string> nvml_library;         ///< The libnvidia-ml file that answered.
+  Fact<std::string> libcuda_library;      ///< The libcuda file that answered.
+  Fact<bool> libcuda_forward_compat;      ///< True when that libcuda comes from a cuda-compat folder.
+  Fact<Version> libcuda_cuda_level;       ///< cuDriverGetVersion of that libcuda.
+  Fact<std::string> cuda_visible_devices; ///< CUDA_VISIBLE_DEVICES as set (null when unset); the note says its effect.
+  Fact<std::uint32_t> cuda_device_count;  ///< Devices libcuda enumerates, after CUDA_VISIBLE_DEVICES.
+};
+
 /// Jetson (Tegra) identity.
 struct JetsonFacts {
   Fact<Version> l4t;            ///< L4T release, 35.3.1.
@@ -159,6 +171,7 @@ struct HostFacts {
   ContainerFacts container;
   DriverFacts driver;
   Fact<std::vector<GpuFacts>> gpus;   ///< Unknown when GPUs could not be enumerated.
+  GpuProbeFacts gpu_probe;
   JetsonFacts jetson;
   BoardFacts board;
   ContainerToolingFacts tooling;

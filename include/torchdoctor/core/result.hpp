@@ -37,7 +37,7 @@ inline Error make_error(ErrorKind kind, std::string message) { return Error{kind
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : m_data(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T v) : m_data(std::in_place_index<0>, std::move(v)) {}  // NOLINT(google-explicit-constructor)
   Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return m_data.index() == 0; }

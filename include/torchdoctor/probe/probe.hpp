@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/sys/env.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 
@@ -25,6 +26,7 @@ struct ProbeContext {
   const FileSystem& fs;
   const Env& env;
   ProbeOptions options = {};
+  GpuProbeOptions gpu{};  ///< How to ask the GPU libraries (timeout, cache).
 };
 
 /// A detector: fills facts from the context; records a ProbeIssue instead of failing.
@@ -59,5 +61,6 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts);
 void detect_tooling(const ProbeContext& ctx, HostFacts& facts);
 void detect_toolkits(const ProbeContext& ctx, HostFacts& facts);
 void detect_python_torch(const ProbeContext& ctx, HostFacts& facts);
+void detect_gpu_libs(const ProbeContext& ctx, HostFacts& facts);
 
 }  // namespace td
