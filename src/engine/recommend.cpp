@@ -45,24 +45,36 @@ Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons) {
 }
 
 void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
-  const bool want_cpu = h.gpus_known && h.gpus.empty();
+  bool want_cpu = h.gpus_known && h.gpus.empty();
   const TorchWheel* best = nullptr;
   std::vector<Reason> best_reasons;
+  const TorchWheel* best_cpu = nullptr;  // the fallback when the GPUs are unknown and no CUDA build fits
+  std::vector<Reason> best_cpu_reasons;
+  // Newest release first; within a release a clean variant beats one with caveats, then the rank.
+  const auto key = [](const TorchWheel& x, const std::vector<Reason>& xr) {
+    return std::tuple(x.torch, is_clean(xr) ? 1 : 0, variant_rank(x));
+  };
   for (const auto& w : kb.torch_wheels) {
     if (pinned_out(o, w.torch)) continue;
     auto reasons = judge_wheel(f, h, kb, w);
     // Without a GPU the cpu variant is the natural choice; CUDA variants only add weight.
     const bool fits = want_cpu ? (!w.cuda && !has_error(reasons)) : (w.cuda ? acceptable(reasons) : false);
     r.all.push_back(wheel_candidate(w, reasons));
+    if (!w.cuda && !has_error(reasons) && (best_cpu == nullptr || key(*best_cpu, best_cpu_reasons) < key(w, reasons))) {
+      best_cpu = &w;
+      best_cpu_reasons = reasons;
+    }
     if (!fits) continue;
-    // Newest release first; within a release a clean variant beats one with caveats, then the rank.
-    const auto key = [&](const TorchWheel& x, const std::vector<Reason>& xr) {
-      return std::tuple(x.torch, is_clean(xr) ? 1 : 0, variant_rank(x));
-    };
     if (best == nullptr || key(*best, best_reasons) < key(w, reasons)) {
       best = &w;
       best_reasons = reasons;
     }
+  }
+  // GPUs unknown and no CUDA build can run (no driver, say): the CPU build runs everywhere.
+  if (best == nullptr && !h.gpus_known && best_cpu != nullptr) {
+    best = best_cpu;
+    best_reasons = best_cpu_reasons;
+    want_cpu = true;
   }
   if (best != nullptr) r.best_wheel = wheel_candidate(*best, best_reasons);
   for (const auto& c : r.all) {
@@ -225,7 +237,10 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
   if (jetson_best && !r.best_wheel) r.best_wheel = jetson_best;
   choose_image(f, h, kb, options, r);
   if (!h.gpus_known) {
-    r.notes.push_back(note("UNKNOWN_GPU", Severity::warn, "the GPUs of this host are unknown; the choice assumes none"));
+    const bool cpu = r.best_wheel && r.best_wheel->variant == "cpu";
+    r.notes.push_back(note("UNKNOWN_GPU", Severity::warn,
+                           cpu ? "the GPUs of this host are unknown and no CUDA build can run here: the choice is the CPU build"
+                               : "the GPUs of this host are unknown: the choice cannot check a GPU's architecture"));
   }
   return r;
 }
