@@ -18,6 +18,9 @@ echo "== libraries =="; ldconfig -p | grep -E "libcuda\.so|nvidia-ml"; ls -d /us
 echo "== probe (uncached) =="; "$D/torchdoctor" probe --no-cache
 "$D/torchdoctor" probe --json --no-cache > "$OUT/probe.json"
 "$D/torchdoctor" probe --json > /dev/null
+echo "== probe --import-torch (python3 on PATH) =="; "$D/torchdoctor" probe --import-torch | sed -n '/Python and torch/,$p'
+echo "== doctor =="; "$D/torchdoctor" doctor; echo "doctor exit code: $?"
+echo "== recommend =="; "$D/torchdoctor" recommend | head -30
 echo "== probe (cached) =="; "$D/torchdoctor" probe | sed -n '/NVIDIA driver/,/^$/p'
 t() { local n=$1; shift; local s; s=$(date +%s%N); for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done; echo "$(( ($(date +%s%N) - s) / n / 1000 )) us mean over $n: $*"; }
 echo "== timings =="
@@ -27,7 +30,7 @@ t 200 "$D/torchdoctor" --version
 t 10 nvidia-smi -q
 t 10 nvidia-smi --query-gpu=$Q --format=csv,noheader,nounits
 t 3 python3 -m torch.utils.collect_env
-echo "== per detector (real libraries, cache warm) =="; LD_LIBRARY_PATH="$D/bench" "$D/bench/td_bench_probe" --benchmark_min_time=0.2 2>&1 | tail -13 || echo "(no td_bench_probe: configure with -DTD_BUILD_BENCH=ON)"
+echo "== per detector (real libraries, cache warm) =="; LD_LIBRARY_PATH="$D/bench${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$D/bench/td_bench_probe" --benchmark_min_time=0.2 2>&1 | tail -13 || echo "(no td_bench_probe: configure with -DTD_BUILD_BENCH=ON)"
 echo "== bench/probe_cached.sh (fakes) =="; (cd "$SRC" && bash bench/probe_cached.sh "$D" 200 2>&1 | tail -8 && cp bench/out/probe_cached.* "$OUT/")
 echo "== unit tests =="; "$D/tests/td_unit_tests" 2>&1 | tail -4
 echo "== integration tests =="; "$D/tests/td_integration_tests" 2>&1 | grep -E "SKIPPED|FAILED|PASSED|Failure" | head -20

@@ -27,7 +27,7 @@ cat > "$work/gpu.json" <<'JSON'
           {"name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-fedcba98-7654-3210-fedc-ba9876543210",
            "bus_id": "00000000:41:00.0", "cc": "9.0", "memory": 85520809984, "mig": "enabled"}]}
 JSON
-export TD_FAKE_GPU_CONFIG="$work/gpu.json" LD_LIBRARY_PATH="$fakes/nvml:$fakes/cuda" XDG_CACHE_HOME="$work/cache"
+export TD_FAKE_GPU_CONFIG="$work/gpu.json" LD_LIBRARY_PATH="$fakes/nvml:$fakes/cuda${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" XDG_CACHE_HOME="$work/cache"
 
 "$bin" probe --json > /dev/null  # fills the cache
 if ! "$bin" probe --json | tr -d ' \n' | grep -q '"value":"hit"'; then
