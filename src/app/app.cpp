@@ -69,10 +69,12 @@ Result<ProbeOptions> probe_options_from(const ParsedArgs& args) {
   return o;
 }
 
-Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu) {
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu,
+                              const std::vector<std::string>& detectors) {
   HostFacts facts;
   auto options = probe_options_from(args);
   if (!options) return options.error();
+  options->detectors = detectors;
   const auto host = args.get("host");
   const auto root = args.get("root");
   if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");

@@ -67,6 +67,23 @@ const std::array k_commands{
             "  torchdoctor image pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime --arch aarch64\n"
             "  torchdoctor image localhost:5000/me/train:1 --insecure-registry localhost:5000 --json",
             image_options, run_image},
+    Command{"build-env", "decide whether this node builds CUDA extensions, and for which GPUs (no GPU needed)",
+            "torchdoctor build-env [--format sh|cmake|json|github|make|nvcc|text] [--targets LIST] [options]",
+            "Decides from what a build needs, never from a visible GPU: CUDA is built when a CUDA toolkit with\n"
+            "nvcc is found and the default Python's torch is a CUDA build (torch.version.cuda, read from\n"
+            "version.py without importing torch). It never loads libcuda or NVML unless --visible-gpus asks.\n"
+            "Mode: TORCHDOCTOR_CUDA=auto|force|off wins, then USE_CUDA=0 (off), then FORCE_CUDA=1 (force).\n"
+            "Architectures: TORCH_CUDA_ARCH_LIST (validated against the toolkit) > --targets > --visible-gpus\n"
+            "> torch's own compiled list that the toolkit can compile, with +PTX on the newest; never empty.\n"
+            "Checks CUDA_HOME against PATH's nvcc and torch.version.cuda (TOOLKIT_MISMATCH: a different major\n"
+            "is an error, a minor a warning) and the host compiler against nvcc's supported range.\n"
+            "Exit 0 when decided (build or skip), 1 when the build would fail (a problem above), 2 for bad\n"
+            "input such as an invalid TORCH_CUDA_ARCH_LIST.\n\n"
+            "Examples:\n  eval \"$(torchdoctor build-env --format sh)\" && pip install --no-build-isolation .\n"
+            "  cmake -S . -B build $(torchdoctor build-env --format cmake)\n"
+            "  torchdoctor build-env --targets 'A100,H100,RTX 4090' --format github >> \"$GITHUB_ENV\"\n"
+            "  torchdoctor build-env --targets fleet/ --json      # a folder of probe --json snapshots",
+            build_env_options, run_build_env},
 };
 
 }  // namespace

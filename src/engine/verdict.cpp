@@ -35,6 +35,12 @@ const std::vector<ReasonCode>& reason_codes() {
       {"WRONG_GPU_FLAG", "`docker --gpus` where the NVIDIA runtime must be named (`--runtime nvidia`)"},
       {"LIBRARY_NOT_FOUND", "a CUDA library (libcudart, libcublas, libcudnn, ...) cannot be loaded"},
       {"CPU_ISA_UNSUPPORTED", "a binary uses CPU instructions this processor lacks (`Illegal instruction`)"},
+      {"NO_TOOLKIT", "a CUDA build was asked for but no CUDA toolkit with nvcc was found"},
+      {"TORCH_NOT_FOUND", "a CUDA extension build was forced but the build's Python has no torch"},
+      {"TOOLKIT_ARCH_UNSUPPORTED", "the CUDA toolkit cannot compile (or has deprecated) a requested GPU architecture"},
+      {"HOST_COMPILER_UNSUPPORTED", "the host C++ compiler is outside the range nvcc accepts, or missing"},
+      {"BUILD_MODE_CONFLICT", "USE_CUDA=0 and FORCE_CUDA=1 are both set"},
+      {"ARCH_LIST_EMPTY", "no GPU architecture is left to compile for"},
       {"TENSOR_DEVICE_MISMATCH", "tensors on different devices: a bug in the program, not in the stack"},
   };
   return k_codes;

@@ -1,6 +1,7 @@
 // The detector table and the probe driver.
 #include "torchdoctor/probe/probe.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "torchdoctor/core/strings.hpp"
@@ -37,7 +38,10 @@ void add_issue(HostFacts& facts, const char* detector, std::string message) {
 
 HostFacts probe_host(const ProbeContext& ctx) {
   HostFacts facts;
-  for (const auto& d : k_detectors) d.run(ctx, facts);
+  const auto& only = ctx.options.detectors;
+  for (const auto& d : k_detectors) {
+    if (only.empty() || std::find(only.begin(), only.end(), d.name) != only.end()) d.run(ctx, facts);
+  }
   return facts;
 }
 

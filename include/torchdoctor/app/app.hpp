@@ -45,8 +45,10 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
 Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
 
 /// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
-/// with --no-probe; then the what-if flags. Errors name the flag or file.
-Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {});
+/// with --no-probe; then the what-if flags. Errors name the flag or file. `detectors` limits the
+/// probe to those detectors (empty: all).
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {},
+                              const std::vector<std::string>& detectors = {});
 
 /// One subcommand.
 struct Command {
