@@ -9,4 +9,5 @@ target_compile_options(td_warnings INTERFACE
 if(TD_SANITIZE)
   target_compile_options(td_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(td_warnings INTERFACE -fsanitize=address,undefined)
+  target_sources(td_warnings INTERFACE ${CMAKE_CURRENT_LIST_DIR}/sanitizer_options.cpp)
 endif()

@@ -97,11 +97,12 @@ std::vector<std::pair<std::string, std::string>> variables(const BuildEnv& b) {
   return v;
 }
 
+// One line: the decision and why.
 std::string headline(const BuildEnv& b) {
   if (!b.build_cuda) return "do not build CUDA: " + b.skip_reason;
-  return std::string("build CUDA") + (b.mode == CudaMode::auto_ ? " (a CUDA toolkit and " : " (") +
-         (b.mode == CudaMode::auto_ ? (b.torch ? "a CUDA torch are present; no GPU is needed)" : "no torch needed)")
-                                    : std::string("forced by ") + b.mode_source + ")");
+  if (b.mode != CudaMode::auto_) return "build CUDA: forced by " + b.mode_source;
+  return b.torch ? "build CUDA: a CUDA toolkit and a CUDA torch are present (no GPU is needed)"
+                 : "build CUDA: a CUDA toolkit is present (--no-torch; no GPU is needed)";
 }
 
 void print_comments(std::ostream& out, const BuildEnv& b, const char* mark) {
@@ -144,7 +145,8 @@ nlohmann::json to_json(const BuildEnv& b) {
 }
 
 void print_text(std::ostream& out, const BuildEnv& b) {
-  out << "Build CUDA: " << (b.build_cuda ? "yes — " + headline(b) : "no — " + b.skip_reason) << "\n\n";
+  const std::string line = headline(b);
+  out << (b.build_cuda ? "Build CUDA: yes — " : "Build CUDA: no — ") << line.substr(line.find(": ") + 2) << "\n\n";
   if (b.build_cuda && !b.archs.empty()) {
     out << "  TORCH_CUDA_ARCH_LIST      " << torch_cuda_arch_list(b.archs) << "   (from " << b.arch_source << ")\n";
     out << "  CMAKE_CUDA_ARCHITECTURES  " << cmake_cuda_architectures(b.archs) << "\n\n";

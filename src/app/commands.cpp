@@ -67,6 +67,23 @@ const std::array k_commands{
             "  torchdoctor image pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime --arch aarch64\n"
             "  torchdoctor image localhost:5000/me/train:1 --insecure-registry localhost:5000 --json",
             image_options, run_image},
+    Command{"verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
+            "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
+            "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"
+            "time-boxed child (no Python, no CUDA runtime), creates a context per device, loads torchdoctor's\n"
+            "kernels (a fatbinary built at build time for every architecture nvcc compiles, plus PTX; NVRTC on\n"
+            "their embedded source otherwise) and checks vector add, a tiled SGEMM and the sinusoidal\n"
+            "positional-encoding table against CPU references, then pinned H2D/D2H and D2D bandwidth. The torch\n"
+            "suite runs an embedded script with each interpreter that has torch (or --python): CUDA\n"
+            "availability with the reason, each device's capability against the wheel's arch list, a GPU\n"
+            "matmul against the CPU, the positional-encoding buffer checks (moves with the module, saved in\n"
+            "state_dict, the plain-attribute trap), torch.compile(fullgraph=True) against eager on varying\n"
+            "lengths, AMP bf16/fp16, a cuDNN convolution, scaled_dot_product_attention and a DataLoader with\n"
+            "2 workers passing 64 MB tensors (/dev/shm). Every check is pass, fail or skip with the reason and\n"
+            "its time. Exit 1 when a check fails, 0 otherwise.\n\n"
+            "Examples:\n  torchdoctor verify\n  torchdoctor verify --suite native --json\n"
+            "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile",
+            verify_options, run_verify},
     Command{"build-env", "decide whether this node builds CUDA extensions, and for which GPUs (no GPU needed)",
             "torchdoctor build-env [--format sh|cmake|json|github|make|nvcc|text] [--targets LIST] [options]",
             "Decides from what a build needs, never from a visible GPU: CUDA is built when a CUDA toolkit with\n"

@@ -34,11 +34,10 @@ Status decide_mode(const Env& env, BuildEnv& b) {
     if (v != "auto" && v != "force" && v != "off") {
       return make_error(ErrorKind::bad_input, "TORCHDOCTOR_CUDA='" + sanitize(*ours) + "': expected auto, force or off");
     }
-    b.inputs.push_back({"TORCHDOCTOR_CUDA", *ours, v == "auto" ? "decide from the toolkit and torch" : "CUDA " + v + " (overrides USE_CUDA and FORCE_CUDA)"});
-    if (v != "auto") {
-      b.mode = v == "force" ? CudaMode::force : CudaMode::off;
-      b.mode_source = "TORCHDOCTOR_CUDA";
-    }
+    b.inputs.push_back({"TORCHDOCTOR_CUDA", *ours,
+                        (v == "auto" ? std::string("decide from the toolkit and torch") : "CUDA " + v) + " (USE_CUDA and FORCE_CUDA are ignored)"});
+    b.mode = v == "force" ? CudaMode::force : v == "off" ? CudaMode::off : CudaMode::auto_;
+    b.mode_source = "TORCHDOCTOR_CUDA";
   }
   const bool use_off = use && env_false(*use);
   const bool force_on = force && env_true(*force);

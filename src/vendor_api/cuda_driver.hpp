@@ -65,4 +65,77 @@ using DeviceTotalMemFn = Result(std::size_t*, Device);
 /// cuDeviceGetUuid_v2 / cuDeviceGetUuid(CUuuid* uuid, CUdevice dev).
 using DeviceGetUuidFn = Result(Uuid*, Device);
 
+inline constexpr Result k_error_no_binary_for_gpu = 209;
+inline constexpr Result k_error_invalid_ptx = 218;
+inline constexpr Result k_error_unsupported_ptx_version = 222;
+
+// Execution (the native verification suite).
+/// CUcontext, CUmodule, CUfunction, CUstream, CUevent: opaque handles.
+using Context = void*;
+using Module = void*;
+using Function = void*;
+using Stream = void*;
+/// CUdeviceptr: a device address (unsigned long long on 64-bit platforms).
+using DevicePtr = unsigned long long;
+
+// Primary context: https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__PRIMARY__CTX.html
+/// cuDevicePrimaryCtxRetain(CUcontext* pctx, CUdevice dev).
+using DevicePrimaryCtxRetainFn = Result(Context*, Device);
+/// cuDevicePrimaryCtxRelease_v2(CUdevice dev).
+using DevicePrimaryCtxReleaseFn = Result(Device);
+// Context: https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__CTX.html
+/// cuCtxSetCurrent(CUcontext ctx).
+using CtxSetCurrentFn = Result(Context);
+/// cuCtxSynchronize().
+using CtxSynchronizeFn = Result();
+// Modules: https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__MODULE.html
+/// cuModuleLoadData(CUmodule* module, const void* image): a fatbinary, cubin or NUL-terminated PTX.
+using ModuleLoadDataFn = Result(Module*, const void*);
+/// cuModuleGetFunction(CUfunction* hfunc, CUmodule hmod, const char* name).
+using ModuleGetFunctionFn = Result(Function*, Module, const char*);
+/// cuModuleUnload(CUmodule hmod).
+using ModuleUnloadFn = Result(Module);
+// Memory: https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__MEM.html (the _v2 symbols)
+/// cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize).
+using MemAllocFn = Result(DevicePtr*, std::size_t);
+/// cuMemFree_v2(CUdeviceptr dptr).
+using MemFreeFn = Result(DevicePtr);
+/// cuMemAllocHost_v2(void** pp, size_t bytesize): page-locked host memory.
+using MemAllocHostFn = Result(void**, std::size_t);
+/// cuMemFreeHost(void* p).
+using MemFreeHostFn = Result(void*);
+/// cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes).
+using MemcpyHtoDFn = Result(DevicePtr, const void*, std::size_t);
+/// cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes).
+using MemcpyDtoHFn = Result(void*, DevicePtr, std::size_t);
+/// cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes).
+using MemcpyDtoDFn = Result(DevicePtr, DevicePtr, std::size_t);
+// Execution: https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__EXEC.html
+/// cuLaunchKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+///                sharedMemBytes, hStream, kernelParams, extra).
+using LaunchKernelFn = Result(Function, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, Stream,
+                              void**, void**);
+
 }  // namespace td::cuda
+
+// NVRTC, for the kernels when no fatbinary was built: https://docs.nvidia.com/cuda/nvrtc/index.html
+namespace td::nvrtc {
+
+/// nvrtcResult; 0 is NVRTC_SUCCESS.
+using Result = int;
+/// nvrtcProgram: an opaque handle.
+using Program = void*;
+/// nvrtcCreateProgram(prog, src, name, numHeaders, headers, includeNames).
+using CreateProgramFn = Result(Program*, const char*, const char*, int, const char* const*, const char* const*);
+/// nvrtcCompileProgram(prog, numOptions, options).
+using CompileProgramFn = Result(Program, int, const char* const*);
+/// nvrtcGetPTXSize(prog, size_t* ptxSizeRet) and nvrtcGetProgramLogSize.
+using GetSizeFn = Result(Program, std::size_t*);
+/// nvrtcGetPTX(prog, char* ptx) and nvrtcGetProgramLog.
+using GetTextFn = Result(Program, char*);
+/// nvrtcDestroyProgram(nvrtcProgram* prog).
+using DestroyProgramFn = Result(Program*);
+/// nvrtcVersion(int* major, int* minor).
+using VersionFn = Result(int*, int*);
+
+}  // namespace td::nvrtc

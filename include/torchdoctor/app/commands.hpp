@@ -21,6 +21,8 @@ int run_explain(const ParsedArgs& args, AppIo& io);
 
 std::vector<OptionSpec> kb_options();
 int run_kb(const ParsedArgs& args, AppIo& io);
+std::vector<OptionSpec> verify_options();
+int run_verify(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> build_env_options();
 int run_build_env(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> image_options();

@@ -1,0 +1,163 @@
+// `torchdoctor verify`: run real work (the native CUDA suite and the torch suite) and report every
+// check as pass, fail or skip with the reason and its time.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/probe/gpu_libs.hpp"
+#include "torchdoctor/verify/native.hpp"
+
+namespace td {
+
+namespace {
+
+const std::vector<std::string> k_verify_detectors{"os", "cpu", "gpu", "python"};
+
+Result<std::chrono::milliseconds> seconds_option(const ParsedArgs& args, const char* name, std::chrono::milliseconds fallback) {
+  auto v = args.get(name);
+  if (!v) return fallback;
+  auto parsed = parse_gpu_timeout(*v);
+  if (!parsed) return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v, 40) + "': expected seconds, more than 0 and at most 600");
+  return *parsed;
+}
+
+// The interpreters whose torch the suite runs with: --python, else each one that has torch.
+std::vector<std::string> torch_pythons(const ParsedArgs& args, const HostFacts& facts, std::string& none_why) {
+  std::vector<std::string> out = args.all("python");
+  if (!out.empty()) return out;
+  if (facts.torch) {
+    for (const auto& t : *facts.torch) {
+      if (t.python && std::find(out.begin(), out.end(), *t.python) == out.end()) out.push_back(*t.python);
+    }
+  }
+  if (out.empty()) {
+    std::string found;
+    if (facts.pythons) {
+      for (const auto& p : *facts.pythons) found += (found.empty() ? "" : ", ") + p.path;
+    }
+    none_why = "no torch found" + (found.empty() ? std::string(" and no Python interpreter") : " in " + found) + " (name one with --python)";
+  }
+  return out;
+}
+
+void print_text(std::ostream& out, const std::vector<CheckResult>& checks, bool color) {
+  std::string suite;
+  for (const auto& c : checks) {
+    const std::string title = c.suite == "native" ? "Native suite (libcuda, our kernels; no Python)" : "Torch suite";
+    if (c.suite != suite) {
+      out << (suite.empty() ? "" : "\n") << title << '\n';
+      suite = c.suite;
+    }
+    const char* mark = c.status == "pass" ? "pass" : c.status == "fail" ? "FAIL" : "skip";
+    const char* on = !color ? "" : c.status == "pass" ? "\033[32m" : c.status == "fail" ? "\033[31m" : "\033[33m";
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f ms", c.ms);
+    out << "  " << on << '[' << mark << ']' << (color ? "\033[0m" : "") << ' ' << c.name;
+    if (!c.device.empty()) out << "  (" << c.device << ')';
+    out << "  " << ms << "\n      " << c.detail << '\n';
+  }
+  int pass = 0;
+  int fail = 0;
+  int skip = 0;
+  for (const auto& c : checks) (c.status == "pass" ? pass : c.status == "fail" ? fail : skip)++;
+  out << '\n' << pass << " passed, " << fail << " failed, " << skip << " skipped\n";
+}
+
+nlohmann::json to_json(const std::vector<CheckResult>& checks) {
+  nlohmann::json j{{"schema", "torchdoctor.verify/v1"}, {"checks", nlohmann::json::array()}};
+  int pass = 0;
+  int fail = 0;
+  int skip = 0;
+  for (const auto& c : checks) {
+    (c.status == "pass" ? pass : c.status == "fail" ? fail : skip)++;
+    nlohmann::json x{{"suite", c.suite}, {"name", c.name}, {"device", c.device}, {"status", c.status}, {"detail", c.detail}, {"ms", c.ms}};
+    x["value"] = c.value ? nlohmann::json(*c.value) : nlohmann::json();
+    x["unit"] = c.unit;
+    j["checks"].push_back(std::move(x));
+  }
+  j["summary"] = {{"pass", pass}, {"fail", fail}, {"skip", skip}};
+  return j;
+}
+
+}  // namespace
+
+std::vector<OptionSpec> verify_options() {
+  return {
+      {"suite", "NAME", "run only this suite: native or torch (repeatable; default both)", true},
+      {"python", "PATH", "run the torch suite with this interpreter (repeatable; default: each one with torch)", true},
+      {"timeout", "SECONDS", "limit for each suite run (default: native 30, torch 600)"},
+      {"nvrtc", nullptr, "compile the native kernels with NVRTC even when a fatbinary is embedded"},
+      {"no-compile", nullptr, "skip the torch.compile check (it takes seconds to minutes on a CPU)"},
+      {"json", nullptr, "print JSON (same as --format json)"},
+      {"format", "FORMAT", "text or json"},
+      {"color", "WHEN", "auto, always or never (NO_COLOR is respected)"},
+  };
+}
+
+int run_verify(const ParsedArgs& args, AppIo& io) {
+  auto out = output_choice(args, io);
+  if (!out) {
+    io.err << "torchdoctor: " << out.error().message << '\n';
+    return k_exit_usage;
+  }
+  bool native = true;
+  bool torch = true;
+  if (args.has("suite")) {
+    native = torch = false;
+    for (const auto& s : args.all("suite")) {
+      if (s == "native") native = true;
+      else if (s == "torch") torch = true;
+      else {
+        io.err << "torchdoctor: --suite '" << sanitize(s, 40) << "': expected native or torch\n";
+        return k_exit_usage;
+      }
+    }
+  }
+  auto native_timeout = seconds_option(args, "timeout", std::chrono::seconds(30));
+  auto torch_timeout = seconds_option(args, "timeout", std::chrono::seconds(600));
+  if (!native_timeout || !torch_timeout) {
+    io.err << "torchdoctor: " << (native_timeout ? torch_timeout.error() : native_timeout.error()).message << '\n';
+    return k_exit_usage;
+  }
+  ParsedArgs probe_args;
+  probe_args.values["python"] = args.all("python");
+  if (probe_args.values["python"].empty()) probe_args.values.erase("python");
+  if (auto t = args.get("timeout")) probe_args.values["timeout"] = {*t};  // finding interpreters runs them too
+  auto facts = gather_host(probe_args, io, {}, k_verify_detectors);
+  if (!facts) {
+    io.err << "torchdoctor: " << facts.error().message << '\n';
+    return exit_code_for(facts.error());
+  }
+  std::vector<CheckResult> checks;
+  if (native) {
+    NativeOptions o;
+    o.timeout = *native_timeout;
+    o.force_nvrtc = args.has("nvrtc");
+    auto r = run_native_suite(o);
+    checks.insert(checks.end(), r.begin(), r.end());
+  }
+  if (torch) {
+    std::string none_why;
+    const auto pythons = torch_pythons(args, *facts, none_why);
+    if (pythons.empty()) checks.push_back(CheckResult{"torch", "suite", "", "skip", none_why, 0, std::nullopt, ""});
+    TorchSuiteOptions o;
+    o.timeout = *torch_timeout;
+    o.no_compile = args.has("no-compile");
+    o.expect_gpu = facts->gpus && !facts->gpus->empty();
+    for (const auto& py : pythons) {
+      auto r = run_torch_suite(py, o);
+      for (auto& c : r) {
+        if (pythons.size() > 1 && c.device.empty()) c.device = py;
+      }
+      checks.insert(checks.end(), r.begin(), r.end());
+    }
+  }
+  if (out->format == Format::json) io.out << to_json(checks).dump(2) << '\n';
+  else print_text(io.out, checks, out->color);
+  const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
+  return failed ? k_exit_problem : k_exit_ok;
+}
+
+}  // namespace td
