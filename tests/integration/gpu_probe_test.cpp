@@ -218,7 +218,10 @@ TEST_F(GpuProbe, AHangIsNotCached) {
   config(base_config());
   auto second = probe(env(both()), {"--gpu-timeout", "0.3"});
   EXPECT_EQ(second["gpu_probe"]["cache"]["value"], "miss");
-  EXPECT_TRUE(issues(second).empty()) << issues(second);
+  // Not the hang again (on a machine with a real NVIDIA module, the fake's driver version also
+  // differs from the kernel module's, which is reported and is not what this test is about).
+  EXPECT_EQ(issues(second).find("did not answer"), std::string::npos) << issues(second);
+  EXPECT_EQ(second["gpu_probe"]["answered_by"]["value"], "nvml");
 }
 
 TEST_F(GpuProbe, CudaVisibleDevicesAndItsEffect) {
@@ -226,7 +229,9 @@ TEST_F(GpuProbe, CudaVisibleDevicesAndItsEffect) {
   EXPECT_EQ(doc["gpu_probe"]["cuda_visible_devices"]["value"], "1");
   EXPECT_EQ(doc["gpu_probe"]["cuda_visible_devices"]["note"], "CUDA sees 1 of 2 GPUs");
   EXPECT_EQ(doc["gpu_probe"]["cuda_device_count"]["value"], 1);
-  EXPECT_EQ(doc["gpus"]["value"].size(), 2U);  // NVML still lists both
+  std::size_t from_nvml = 0;  // NVML still lists both (a real GPU on the PCI bus may add itself)
+  for (const auto& g : doc["gpus"]["value"]) from_nvml += g["name"]["source"] == "nvml" ? 1U : 0U;
+  EXPECT_EQ(from_nvml, 2U) << doc["gpus"].dump(2);
   auto hidden = probe(env(both(), {"CUDA_VISIBLE_DEVICES="}));
   EXPECT_EQ(hidden["gpu_probe"]["cuda_visible_devices"]["note"], "set but empty: CUDA sees no GPU");
   EXPECT_EQ(hidden["gpu_probe"]["cuda_device_count"]["value"], 0);
