@@ -7,4 +7,6 @@ target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json tomlplusplu
 # The registry client: libcurl (libcurl4-openssl-dev) for HTTP(S), OpenSSL's libcrypto for sha256 digests.
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
-target_link_libraries(td_deps INTERFACE CURL::libcurl OpenSSL::Crypto)
+# libcurl: headers only; src/registry/http.cpp loads libcurl.so.4 on first use (see there why).
+target_include_directories(td_deps INTERFACE ${CURL_INCLUDE_DIRS})
+target_link_libraries(td_deps INTERFACE OpenSSL::Crypto ${CMAKE_DL_LIBS})

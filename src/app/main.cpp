@@ -1,5 +1,4 @@
 // main: adapts argv to run_app; nothing else lives here.
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -10,13 +9,11 @@
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any thread: the registry client uses libcurl
   const std::vector<std::string> args(argv + 1, argv + argc);
   const auto env = td::make_process_env();
   td::AppIo io{std::cout, std::cerr, std::cin, *env, ::isatty(STDOUT_FILENO) == 1,
                  ::isatty(STDIN_FILENO) == 1};
   const int code = td::run_app(args, io);
   std::cout.flush();
-  curl_global_cleanup();
   return code;
 }

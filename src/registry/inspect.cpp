@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "torchdoctor/registry/http.hpp"
 #include "torchdoctor/registry/tags.hpp"
 
 namespace td {
@@ -151,6 +152,7 @@ ImageInspection inspect_image(RegistryClient* client, const RegistryCache* cache
 std::vector<ImageInspection> inspect_images(const std::vector<ImageRef>& refs, RegistryShared* shared,
                                             const RegistryCache* cache, const InspectOptions& o) {
   std::vector<ImageInspection> results(refs.size());
+  if (!o.offline) (void)http_init();  // load libcurl before the threads; a failure shows per request
   std::atomic<std::size_t> next{0};
   auto worker = [&]() {
     std::unique_ptr<RegistryClient> client;

@@ -36,6 +36,9 @@ struct HttpResponse {
 };
 
 /// A reusable connection-keeping HTTP client for one thread.
+/// Loads libcurl (once; call before starting threads); fails when it is missing or too old.
+Status http_init();
+
 class HttpSession {
  public:
   HttpSession();
