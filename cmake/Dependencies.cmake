@@ -5,8 +5,12 @@ find_package(tomlplusplus 3 REQUIRED)
 add_library(td_deps INTERFACE)
 target_link_libraries(td_deps INTERFACE nlohmann_json::nlohmann_json tomlplusplus::tomlplusplus Threads::Threads ${CMAKE_DL_LIBS})
 # The registry client: libcurl (libcurl4-openssl-dev) for HTTP(S), OpenSSL's libcrypto for sha256 digests.
-find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
-# libcurl: headers only; src/registry/http.cpp loads libcurl.so.4 on first use (see there why).
-target_include_directories(td_deps INTERFACE ${CURL_INCLUDE_DIRS})
+# libcurl: its headers only (the compiler's own multiarch include path finds them, for cross builds
+# too); src/registry/http.cpp loads libcurl.so.4 on first use (see there why).
+include(CheckIncludeFileCXX)
+check_include_file_cxx(curl/curl.h TD_HAVE_CURL_H)
+if(NOT TD_HAVE_CURL_H)
+  message(FATAL_ERROR "curl/curl.h not found: install libcurl4-openssl-dev (scripts/bootstrap.sh does)")
+endif()
 target_link_libraries(td_deps INTERFACE OpenSSL::Crypto ${CMAKE_DL_LIBS})

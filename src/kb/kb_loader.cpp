@@ -7,9 +7,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <iterator>
-#include <thread>
-#include <atomic>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -569,57 +566,6 @@ void cross_check(const Kb& kb, Problems& problems) {
 
 }  // namespace
 
-// Moves every record of `part` to the end of `kb`.
-void append(Kb& kb, Kb&& part) {
-  const auto move_into = [](auto& dst, auto& src) { dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end())); };
-  if (!part.as_of.empty()) kb.as_of = part.as_of;
-  move_into(kb.cuda_releases, part.cuda_releases);
-  move_into(kb.cuda_majors, part.cuda_majors);
-  move_into(kb.driver_branches, part.driver_branches);
-  move_into(kb.toolkit_archs, part.toolkit_archs);
-  move_into(kb.host_compilers, part.host_compilers);
-  move_into(kb.gpus, part.gpus);
-  move_into(kb.torch_releases, part.torch_releases);
-  move_into(kb.torch_wheels, part.torch_wheels);
-  move_into(kb.pytorch_images, part.pytorch_images);
-  move_into(kb.ngc_images, part.ngc_images);
-  move_into(kb.jetpacks, part.jetpacks);
-  move_into(kb.jetson_modules, part.jetson_modules);
-  move_into(kb.l4t_images, part.l4t_images);
-  move_into(kb.jetson_wheels, part.jetson_wheels);
-  move_into(kb.boards, part.boards);
-  move_into(kb.signatures, part.signatures);
-}
-
-// Parses each file into its own part, several at a time (TOML parsing is most of a load: 10 ms
-// for the embedded KB on one core), then merges the parts in file order, so the records and the
-// problems come out exactly as a one-by-one load would give them.
-void read_files(const std::vector<KbFile>& files, Kb& kb, Problems& problems) {
-  std::vector<std::pair<Kb, Problems>> parts(files.size());
-  std::vector<std::size_t> order(files.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return files[a].text.size() > files[b].text.size(); });
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t n = next++; n < order.size(); n = next++) read_file(files[order[n]], parts[order[n]].first, parts[order[n]].second);
-  };
-  const std::size_t threads_wanted = std::min<std::size_t>(std::max(1U, std::thread::hardware_concurrency()), files.size());
-  std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < threads_wanted; ++t) {
-    try {
-      threads.emplace_back(work);
-    } catch (...) {  // no more threads: this one does the rest
-      break;
-    }
-  }
-  work();
-  for (auto& t : threads) t.join();
-  for (auto& [part, part_problems] : parts) {
-    append(kb, std::move(part));
-    problems.items.insert(problems.items.end(), part_problems.items.begin(), part_problems.items.end());
-  }
-}
-
 Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin) {
   Kb kb;
   kb.origin = origin;
@@ -627,8 +573,8 @@ Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin)
   bool has_meta = false;
   for (const auto& f : files) {
     has_meta = has_meta || (f.name.size() >= 9 && f.name.compare(f.name.size() - 9, 9, k_meta_file) == 0);
+    read_file(f, kb, problems);
   }
-  read_files(files, kb, problems);
   if (!has_meta) problems.items.push_back(origin + ": no " + k_meta_file + " (it holds as_of)");
   cross_check(kb, problems);
   if (!problems.items.empty()) {
