@@ -23,7 +23,7 @@ log "aarch64 tests under qemu-user"
 # threads can livelock (the registry client's workers), and hang timeouts measured in wall time
 # overrun (emulation is ~10-50x slower); all of that is x86-independent logic the native run covers. Everything ARM-specific (probes of the ARM fixture trees, parsers,
 # the KB, the engine, explain, build-env's decisions) runs here.
-under_qemu_skip='^(Registry\.|GpuProbe\.|GpuLibsDetector\.ATimeout|Verify\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda))'
+under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.ATimeout|Verify\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda))'
 log "SKIPPED under qemu (run natively instead): tests matching $under_qemu_skip"
 (cd build/aarch64 && TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
    ctest --output-on-failure -j "$(jobs)" --timeout 300 -E "$under_qemu_skip")
