@@ -9,11 +9,15 @@ RUNS=${1:-20}
 apt_install hyperfine "${BUILD_PACKAGES[@]}"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTD_BUILD_TESTS=OFF >/dev/null
 ninja -C build/release torchdoctor >/dev/null
-PY=.venv/bin/python
+PY=$PWD/.venv/bin/python
 [ -x "$PY" ] || scripts/setup-python.sh
 "$PY" -c "import torch" || die "the benchmark venv has no importable torch"
 out=bench/out
 mkdir -p "$out"
+# The probe finds interpreters on PATH. A version-manager shim (pyenv's python3 is a bash script)
+# has to be run to learn its version, which costs more than the whole probe; measure the common
+# case instead: a venv with torch first on PATH, then the system directories.
+export PATH="$PWD/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 hyperfine --style basic -N --warmup 3 --runs "$RUNS" --export-json "$out/probe.json" \
   "build/release/torchdoctor probe --json --no-cache" 2>/dev/null || \
 hyperfine --style basic -N --warmup 3 --runs "$RUNS" --export-json "$out/probe.json" "build/release/torchdoctor probe --json"
