@@ -3,7 +3,7 @@
 #   1. the native build and every unit and integration test (real torch in .venv, Debian's CPU-only
 #      python3-torch, a real docker-registry with a token server and a hostile server on loopback);
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. a short libFuzzer smoke of every parser (bench/fuzz, 10 s each by default);
+#   3. a short libFuzzer smoke of every parser (bench/fuzz, 5 s each by default);
 #   4. the aarch64 cross-build and its tests under qemu-user.
 # Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1 (the skip is printed).
 #   ./scripts/test.sh
@@ -35,8 +35,8 @@ fi
 if [ -n "${TD_SKIP_FUZZ:-}" ]; then
   log "SKIPPED: fuzz smoke (TD_SKIP_FUZZ is set)"
 else
-  log "fuzz smoke: every target for ${TD_FUZZ_SECONDS:-10} s"
-  bench/fuzz "${TD_FUZZ_SECONDS:-10}"
+  log "fuzz smoke: every target for ${TD_FUZZ_SECONDS:-5} s"
+  bench/fuzz "${TD_FUZZ_SECONDS:-5}"
 fi
 
 if [ -n "${TD_SKIP_CROSS:-}" ]; then
