@@ -34,27 +34,19 @@ struct CurlApi {
   decltype(&::curl_free) free = nullptr;
 };
 
-template <typename Fn>
-Status bind(const DynamicLibrary& lib, Fn& out, const char* name) {
-  auto p = lib.raw_symbol(name);
-  if (!p) return p.error();
-  out = reinterpret_cast<Fn>(*p);
-  return Ok{};
-}
-
 Result<std::unique_ptr<CurlApi>> load_curl() {
   const std::vector<std::string> names{"libcurl.so.4", "libcurl-gnutls.so.4"};
   auto lib = DynamicLibrary::open_first(names);
   if (!lib) return make_error(ErrorKind::unavailable, "the registry client needs libcurl (Debian: libcurl4): " + lib.error().message);
   auto api = std::unique_ptr<CurlApi>(new CurlApi{std::move(*lib)});
   const DynamicLibrary& l = api->lib;
-  for (auto st : {bind(l, api->global_init, "curl_global_init"), bind(l, api->easy_init, "curl_easy_init"),
-                  bind(l, api->easy_cleanup, "curl_easy_cleanup"), bind(l, api->easy_reset, "curl_easy_reset"),
-                  bind(l, api->easy_setopt, "curl_easy_setopt"), bind(l, api->easy_perform, "curl_easy_perform"),
-                  bind(l, api->easy_getinfo, "curl_easy_getinfo"), bind(l, api->easy_strerror, "curl_easy_strerror"),
-                  bind(l, api->slist_append, "curl_slist_append"), bind(l, api->slist_free_all, "curl_slist_free_all"),
-                  bind(l, api->url, "curl_url"), bind(l, api->url_set, "curl_url_set"), bind(l, api->url_get, "curl_url_get"),
-                  bind(l, api->url_cleanup, "curl_url_cleanup"), bind(l, api->free, "curl_free")}) {
+  for (auto st : {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
+                  l.bind(api->easy_cleanup, "curl_easy_cleanup"), l.bind(api->easy_reset, "curl_easy_reset"),
+                  l.bind(api->easy_setopt, "curl_easy_setopt"), l.bind(api->easy_perform, "curl_easy_perform"),
+                  l.bind(api->easy_getinfo, "curl_easy_getinfo"), l.bind(api->easy_strerror, "curl_easy_strerror"),
+                  l.bind(api->slist_append, "curl_slist_append"), l.bind(api->slist_free_all, "curl_slist_free_all"),
+                  l.bind(api->url, "curl_url"), l.bind(api->url_set, "curl_url_set"), l.bind(api->url_get, "curl_url_get"),
+                  l.bind(api->url_cleanup, "curl_url_cleanup"), l.bind(api->free, "curl_free")}) {
     if (!st) return make_error(ErrorKind::unavailable, "the libcurl at " + l.path() + " is too old: " + st.error().message);
   }
   api->global_init(CURL_GLOBAL_DEFAULT);

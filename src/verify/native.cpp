@@ -56,25 +56,17 @@ struct Api {
   }
 };
 
-template <typename Fn>
-Status bind(const DynamicLibrary& lib, Fn*& out, const char* name) {
-  auto f = lib.symbol<Fn>(name);
-  if (!f) return f.error();
-  out = *f;
-  return Ok{};
-}
-
 Status load_api(const DynamicLibrary& lib, Api& a) {
   if (auto f = lib.symbol<cuda::GetErrorNameFn>("cuGetErrorName")) a.error_name = *f;
-  for (auto s : {bind(lib, a.init, "cuInit"), bind(lib, a.device_count, "cuDeviceGetCount"), bind(lib, a.device_get, "cuDeviceGet"),
-                 bind(lib, a.device_name, "cuDeviceGetName"), bind(lib, a.attribute, "cuDeviceGetAttribute"),
-                 bind(lib, a.ctx_retain, "cuDevicePrimaryCtxRetain"), bind(lib, a.ctx_release, "cuDevicePrimaryCtxRelease_v2"),
-                 bind(lib, a.ctx_set, "cuCtxSetCurrent"), bind(lib, a.sync, "cuCtxSynchronize"),
-                 bind(lib, a.module_load, "cuModuleLoadData"), bind(lib, a.get_function, "cuModuleGetFunction"),
-                 bind(lib, a.module_unload, "cuModuleUnload"), bind(lib, a.alloc, "cuMemAlloc_v2"), bind(lib, a.free, "cuMemFree_v2"),
-                 bind(lib, a.alloc_host, "cuMemAllocHost_v2"), bind(lib, a.free_host, "cuMemFreeHost"),
-                 bind(lib, a.htod, "cuMemcpyHtoD_v2"), bind(lib, a.dtoh, "cuMemcpyDtoH_v2"), bind(lib, a.dtod, "cuMemcpyDtoD_v2"),
-                 bind(lib, a.launch, "cuLaunchKernel")}) {
+  for (auto s : {lib.bind(a.init, "cuInit"), lib.bind(a.device_count, "cuDeviceGetCount"), lib.bind(a.device_get, "cuDeviceGet"),
+                 lib.bind(a.device_name, "cuDeviceGetName"), lib.bind(a.attribute, "cuDeviceGetAttribute"),
+                 lib.bind(a.ctx_retain, "cuDevicePrimaryCtxRetain"), lib.bind(a.ctx_release, "cuDevicePrimaryCtxRelease_v2"),
+                 lib.bind(a.ctx_set, "cuCtxSetCurrent"), lib.bind(a.sync, "cuCtxSynchronize"),
+                 lib.bind(a.module_load, "cuModuleLoadData"), lib.bind(a.get_function, "cuModuleGetFunction"),
+                 lib.bind(a.module_unload, "cuModuleUnload"), lib.bind(a.alloc, "cuMemAlloc_v2"), lib.bind(a.free, "cuMemFree_v2"),
+                 lib.bind(a.alloc_host, "cuMemAllocHost_v2"), lib.bind(a.free_host, "cuMemFreeHost"),
+                 lib.bind(a.htod, "cuMemcpyHtoD_v2"), lib.bind(a.dtoh, "cuMemcpyDtoH_v2"), lib.bind(a.dtod, "cuMemcpyDtoD_v2"),
+                 lib.bind(a.launch, "cuLaunchKernel")}) {
     if (!s) return s;
   }
   return Ok{};
@@ -269,9 +261,9 @@ KernelImage nvrtc_image(const NativeOptions& o, int major, int minor) {
   nvrtc::GetSizeFn* log_size = nullptr;
   nvrtc::GetTextFn* log = nullptr;
   nvrtc::DestroyProgramFn* destroy = nullptr;
-  for (auto s : {bind(*lib, create, "nvrtcCreateProgram"), bind(*lib, compile, "nvrtcCompileProgram"), bind(*lib, ptx_size, "nvrtcGetPTXSize"),
-                 bind(*lib, ptx, "nvrtcGetPTX"), bind(*lib, log_size, "nvrtcGetProgramLogSize"), bind(*lib, log, "nvrtcGetProgramLog"),
-                 bind(*lib, destroy, "nvrtcDestroyProgram")}) {
+  for (auto s : {lib->bind(create, "nvrtcCreateProgram"), lib->bind(compile, "nvrtcCompileProgram"), lib->bind(ptx_size, "nvrtcGetPTXSize"),
+                 lib->bind(ptx, "nvrtcGetPTX"), lib->bind(log_size, "nvrtcGetProgramLogSize"), lib->bind(log, "nvrtcGetProgramLog"),
+                 lib->bind(destroy, "nvrtcDestroyProgram")}) {
     if (!s) return {"", "", "NVRTC at " + lib->path() + " is unusable: " + s.error().message};
   }
   const std::string source(embedded_kernels_source());

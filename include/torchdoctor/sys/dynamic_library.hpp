@@ -40,6 +40,14 @@ class DynamicLibrary {
     return reinterpret_cast<Fn*>(*p);
   }
 
+  /// Sets the function pointer `out` to symbol `name`; fails (leaving `out`) when it is missing.
+  template <typename FnPtr>
+  [[nodiscard]] Result<Ok> bind(FnPtr& out, const std::string& name) const {
+    auto p = raw_symbol(name);
+    if (!p) return p.error();
+    out = reinterpret_cast<FnPtr>(*p);
+    return Ok{};
+  }
   /// The newest version of `base` present: `base_vN` for N from `newest` down to 2, then `base`
   /// itself. Only for functions whose versions share one signature. `found` receives the name used.
   template <typename Fn>
