@@ -114,8 +114,7 @@ std::vector<SignatureHit> find_signatures(const TextInput& in, const Kb& kb, con
   std::vector<SignatureHit> hits;
   const std::string_view text = in.text();
   for (const Signature& s : kb.signatures) {
-    const Compiled c = compile(s);
-    if (c.broken) continue;
+    std::optional<Compiled> c;  // compiled on the first literal hit: most signatures never match
     std::set<std::size_t> lines_seen;
     std::size_t examined = 0;
     for (const std::string& p : s.patterns) {
@@ -132,8 +131,10 @@ std::vector<SignatureHit> find_signatures(const TextInput& in, const Kb& kb, con
         if (!in.in_capped_part(offset) || !lines_seen.insert(line).second) continue;
         if (examined >= o.max_hits_per_signature) continue;
         ++examined;
+        if (!c) c = compile(s);
+        if (c->broken) break;
         SignatureHit h{&s, line + 1, shown_line(in, line, offset), {}};
-        if (c.re && !run_regex(*c.re, regex_window(in, line, offset, s.lines, o.regex_window), s, h.captures)) continue;
+        if (c->re && !run_regex(*c->re, regex_window(in, line, offset, s.lines, o.regex_window), s, h.captures)) continue;
         hits.push_back(std::move(h));
       }
     }
