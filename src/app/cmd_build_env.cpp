@@ -75,13 +75,6 @@ Status add_target(const std::string& entry, const Kb& kb, BuildEnvRequest& r) {
                                               "or a snapshot file from `torchdoctor probe --json`");
 }
 
-std::string sh_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@") == std::string::npos) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // The variables every format writes, in order.
 std::vector<std::pair<std::string, std::string>> variables(const BuildEnv& b) {
   std::vector<std::pair<std::string, std::string>> v;
@@ -169,7 +162,7 @@ Status print_format(std::ostream& out, const std::string& format, const BuildEnv
     out << to_json(b).dump(2) << '\n';
   } else if (format == "sh") {
     print_comments(out, b, "#");
-    for (const auto& [k, v] : variables(b)) out << "export " << k << '=' << sh_quote(v) << '\n';
+    for (const auto& [k, v] : variables(b)) out << "export " << k << '=' << shell_quote(v) << '\n';
   } else if (format == "cmake") {
     // One line for `cmake $(torchdoctor build-env --format cmake)`: no quotes (they would be kept).
     out << "-DTORCHDOCTOR_BUILD_CUDA=" << (b.build_cuda ? "ON" : "OFF");

@@ -67,6 +67,24 @@ const std::array k_commands{
             "  torchdoctor image pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime --arch aarch64\n"
             "  torchdoctor image localhost:5000/me/train:1 --insecure-registry localhost:5000 --json",
             image_options, run_image},
+    Command{"run-command", "the exact docker/podman/compose/Kubernetes command that runs an image here with the GPU",
+            "torchdoctor run-command IMAGE [-- COMMAND...] [--engine docker|podman|compose|k8s] [options]",
+            "Writes the command that starts IMAGE on this host, with one \"why\" line per decision on stderr:\n"
+            "the GPU flag this host needs (--runtime nvidia on a Jetson, --gpus all with the NVIDIA Container\n"
+            "Toolkit, --device nvidia.com/gpu=all through CDI for podman; NO_CONTAINER_GPU_RUNTIME with the\n"
+            "install steps when the toolkit or CDI spec is missing), /dev/shm sized from RAM for DataLoader\n"
+            "workers (or --ipc-host), the --ulimit memlock/stack flags NGC images ask for, the current folder\n"
+            "at /workspace, and you as the user so files stay yours (--as-root to keep the image's user).\n"
+            "--engine compose writes a compose file, --engine k8s a Pod with nvidia.com/gpu limits and a\n"
+            "memory-backed /dev/shm. The image is checked for this host first (registry, cache or, with\n"
+            "--offline, the knowledge base; --no-check skips it). Only the command goes to stdout.\n"
+            "Exit 0 when the command will work, 1 when it will not (missing GPU runtime, an image that\n"
+            "cannot run here), 2 for bad input.\n\n"
+            "Examples:\n  torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3 -- python train.py\n"
+            "  torchdoctor run-command dustynv/l4t-pytorch:r36.4.0 --jupyter\n"
+            "  torchdoctor run-command pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --engine k8s > pod.yaml\n"
+            "  $(torchdoctor run-command --quiet --offline pytorch/pytorch:latest) python -c 'import torch'",
+            run_command_options, run_run_command},
     Command{"verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
             "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
             "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"

@@ -114,4 +114,20 @@ std::string human_bytes(unsigned long long bytes) {
   return buf;
 }
 
+std::string shell_quote(const std::string& s) {
+  // '=' and ',' are safe inside a word; '~' and a leading '=' are not (tilde expansion, zsh's =cmd).
+  constexpr std::string_view k_safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,@%";
+  if (!s.empty() && s.find_first_not_of(k_safe) == std::string::npos && s[0] != '=') return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string shell_join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
+  return out;
+}
+
 }  // namespace td
+

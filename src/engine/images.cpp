@@ -117,7 +117,8 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
   const HostClass h = classify(f, kb);
   KbImageJudgement j;
   std::vector<std::pair<std::size_t, std::string>> same_repo;
-  for (const auto& k : known_images(kb)) {
+  const auto known = known_images(kb);
+  for (const auto& k : known) {
     if (k.registry != registry || k.repository != repository) continue;
     j.known_repository = true;
     if (k.tag == tag) {
@@ -132,10 +133,23 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
     for (std::size_t i = 0; i < same_repo.size() && i < 3; ++i) j.nearest_tags.push_back(same_repo[i].second);
     std::string near;
     for (const auto& t : j.nearest_tags) near += (near.empty() ? "" : ", ") + t;
-    j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
-                         repository + ":" + tag + " is not a tag the knowledge base knows for this repository (as of " +
-                             kb.as_of + "; it lists the published release tags); nearest: " + near,
-                         ""});
+    // Only a release whose whole image matrix the KB holds (pytorch/pytorch, generated from the release
+    // workflow) lets it say a tag was never published; elsewhere it lists some tags, not all.
+    const std::string release = tag.substr(0, tag.find('-'));
+    const bool whole_release = std::any_of(known.begin(), known.end(), [&](const KnownImage& k) {
+      return k.registry == registry && k.repository == repository && k.pytorch != nullptr && k.pytorch->torch.str() == release;
+    });
+    if (whole_release) {
+      j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
+                           repository + ":" + tag + " was never published: the knowledge base holds every image tag of PyTorch " +
+                               release + " (from its release workflow); nearest: " + near,
+                           ""});
+    } else {
+      j.reasons.push_back({"TAG_UNKNOWN", Severity::warn,
+                           repository + ":" + tag + " is not among the tags the knowledge base lists for this repository (as of " +
+                               kb.as_of + "; it lists some, not all); nearest known: " + near,
+                           "ask the registry: run without --offline"});
+    }
   }
   const Recommendation rec = recommend(facts, kb);
   if (rec.best_image) j.instead = rec.best_image->ref;

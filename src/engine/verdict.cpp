@@ -22,6 +22,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"PYTHON_UNSUPPORTED", "no wheel for this Python version"},
       {"GLIBC_TOO_OLD", "the wheel needs a newer glibc (manylinux baseline)"},
       {"TAG_NOT_FOUND", "the image tag was never published"},
+      {"TAG_UNKNOWN", "offline, the knowledge base does not list the tag (it lists some tags, not all): ask the registry"},
       {"REQUIRE_UNSATISFIED", "the image's NVIDIA_REQUIRE_* conditions fail on this host"},
       {"NO_CONTAINER_GPU_RUNTIME", "containers cannot reach the GPU: no NVIDIA Container Toolkit runtime or CDI"},
       {"SHM_TOO_SMALL", "/dev/shm is too small for DataLoader workers"},

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -63,9 +64,22 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // A child that exits without reading its input must not kill the test with SIGPIPE; the child
+  // itself starts with SIGPIPE at its default, like under a shell.
+  static const bool k_sigpipe_ignored = (std::signal(SIGPIPE, SIG_IGN), true);
+  (void)k_sigpipe_ignored;
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  if (posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data()) != 0) throw std::runtime_error("spawn failed");
+  const int spawned = posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw std::runtime_error("spawn failed");
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);

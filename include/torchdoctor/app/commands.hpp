@@ -27,5 +27,7 @@ std::vector<OptionSpec> build_env_options();
 int run_build_env(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> image_options();
 int run_image(const ParsedArgs& args, AppIo& io);
+std::vector<OptionSpec> run_command_options();
+int run_run_command(const ParsedArgs& args, AppIo& io);
 
 }  // namespace td

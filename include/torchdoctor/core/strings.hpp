@@ -29,5 +29,9 @@ bool is_printable(std::string_view s);
 std::string sanitize(std::string_view s, std::size_t max = 120);
 /// Bytes as "24.0 GiB" / "64.0 MiB".
 std::string human_bytes(unsigned long long bytes);
+/// `s` as one POSIX shell word: unchanged when it is made of safe characters, else single-quoted.
+std::string shell_quote(const std::string& s);
+/// The words shell-quoted and joined by spaces: a command line a POSIX shell splits back into `words`.
+std::string shell_join(const std::vector<std::string>& words);
 
 }  // namespace td

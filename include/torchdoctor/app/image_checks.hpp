@@ -1,0 +1,31 @@
+// Checking images for a host, shared by `image` and `run-command`: the registry options, the
+// registry and cache lookups, and the knowledge base's judgement on top.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "torchdoctor/app/app.hpp"
+#include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/registry/image_check.hpp"
+#include "torchdoctor/registry/inspect.hpp"
+
+namespace td {
+
+/// The registry options: --insecure-registry, --offline, --refresh, --no-cache, --tag-ttl,
+/// --timeout, --connect-timeout, --jobs, --verbose.
+std::vector<OptionSpec> registry_options();
+
+/// One image: what the registry (or cache) said, and the verdict when there is one.
+struct CheckedImage {
+  ImageInspection inspection;
+  std::optional<ImageVerdict> verdict;  ///< None when the image could not be checked (see inspection.error).
+};
+
+/// Inspects `refs` for `platform` with the registry options in `args`, and judges each for `host`
+/// with the registry's facts and `kb` (offline, the KB alone judges tags it knows).
+/// Fails (bad input) on a malformed option.
+Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform,
+                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host, const Kb& kb);
+
+}  // namespace td

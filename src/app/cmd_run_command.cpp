@@ -1,0 +1,258 @@
+// `torchdoctor run-command IMAGE [-- COMMAND...]`: the exact command that starts IMAGE on this host
+// with the GPU, shared memory, NGC's ulimits, the working folder and a non-root user; the image is
+// checked for this host first (registry, cache or knowledge base).
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/image_checks.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/run_plan.hpp"
+#include "torchdoctor/registry/image_ref.hpp"
+
+namespace td {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_run_schema = "torchdoctor.run_command/v1";
+
+Result<std::uint64_t> parse_size(const std::string& text) {
+  std::string t = to_lower(text);
+  std::uint64_t unit = 1;
+  for (const auto& [suffix, mult] : std::initializer_list<std::pair<const char*, std::uint64_t>>{
+           {"gib", 1ULL << 30U}, {"gb", 1ULL << 30U}, {"gi", 1ULL << 30U}, {"g", 1ULL << 30U},
+           {"mib", 1ULL << 20U}, {"mb", 1ULL << 20U}, {"mi", 1ULL << 20U}, {"m", 1ULL << 20U}}) {
+    const std::string s = suffix;
+    if (t.size() > s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0) {
+      t.resize(t.size() - s.size());
+      unit = mult;
+      break;
+    }
+  }
+  const auto n = parse_uint(t);
+  if (!n || *n == 0 || *n > (1ULL << 50U) / unit || *n * unit < (1ULL << 20U)) {
+    return make_error(ErrorKind::bad_input, "--shm-size '" + sanitize(text) + "': expected a size of at least 1 MiB such as 8g, 16GiB or 512m");
+  }
+  return *n * unit;
+}
+
+Result<UserIds> parse_user(const std::string& text) {
+  const auto colon = text.find(':');
+  const auto uid = parse_uint(text.substr(0, colon));
+  const auto gid = colon == std::string::npos ? std::nullopt : parse_uint(text.substr(colon + 1));
+  if (!uid || !gid || *uid > UINT_MAX || *gid > UINT_MAX) {
+    return make_error(ErrorKind::bad_input, "--user '" + sanitize(text) + "': expected numeric UID:GID such as 1000:1000");
+  }
+  return UserIds{static_cast<unsigned>(*uid), static_cast<unsigned>(*gid)};
+}
+
+// Kubernetes object names (and safe compose service names): a DNS-1123 label.
+bool valid_name(const std::string& n) {
+  if (n.empty() || n.size() > 63 || n.front() == '-' || n.back() == '-') return false;
+  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+}
+
+Result<unsigned> small_number(const ParsedArgs& args, const char* name, unsigned fallback, unsigned max) {
+  const auto v = args.get(name);
+  if (!v) return fallback;
+  const auto n = parse_uint(*v);
+  if (!n || *n == 0 || *n > max) {
+    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v) + "': expected a whole number from 1 to " + std::to_string(max));
+  }
+  return static_cast<unsigned>(*n);
+}
+
+Result<std::string> working_folder(const ParsedArgs& args) {
+  if (args.has("no-mount")) return std::string();
+  const std::string given = args.get("workdir").value_or(".");
+  char buf[PATH_MAX];
+  if (::realpath(given.c_str(), buf) == nullptr) {
+    return make_error(ErrorKind::bad_input, "--workdir '" + sanitize(given) + "': no such folder");
+  }
+  return std::string(buf);
+}
+
+Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
+  RunRequest r;
+  r.image = ref.original;
+  r.ngc = ref.registry == "nvcr.io" && ref.repository.rfind("nvidia/", 0) == 0;
+  r.command.assign(args.positionals.begin() + 1, args.positionals.end());
+  if (auto e = args.get("engine")) {
+    r.engine = parse_run_engine(*e);
+    if (!r.engine) return make_error(ErrorKind::bad_input, "--engine '" + sanitize(*e) + "': expected docker, podman, compose or k8s");
+  }
+  auto dir = working_folder(args);
+  if (!dir) return dir.error();
+  r.host_dir = *dir;
+  if (args.has("as-root") && args.has("user")) return make_error(ErrorKind::bad_input, "--as-root and --user contradict each other; give one");
+  if (auto u = args.get("user")) {
+    auto ids = parse_user(*u);
+    if (!ids) return ids.error();
+    r.user = *ids;
+  } else if (!args.has("as-root") && ::getuid() != 0) {
+    r.user = UserIds{::getuid(), ::getgid()};
+  }
+  if (args.has("ipc-host") && args.has("shm-size")) return make_error(ErrorKind::bad_input, "--ipc-host and --shm-size contradict each other; give one");
+  r.ipc_host = args.has("ipc-host");
+  if (auto s = args.get("shm-size")) {
+    auto bytes = parse_size(*s);
+    if (!bytes) return bytes.error();
+    r.shm_bytes = *bytes;
+  }
+  if (args.has("jupyter")) {
+    if (!r.command.empty()) return make_error(ErrorKind::bad_input, "--jupyter starts JupyterLab: drop the command after the image, or drop --jupyter");
+    auto port = small_number(args, "port", 8888, 65535);
+    if (!port) return port.error();
+    r.jupyter_port = *port;
+  } else if (args.has("port")) {
+    return make_error(ErrorKind::bad_input, "--port is the JupyterLab port: use it with --jupyter");
+  }
+  if (args.has("gpu-count")) {
+    auto n = small_number(args, "gpu-count", 1, 1024);
+    if (!n) return n.error();
+    r.gpu_count = *n;
+  }
+  r.name = args.get("name").value_or("torch");
+  if (!valid_name(r.name)) {
+    return make_error(ErrorKind::bad_input, "--name '" + sanitize(r.name) + "': use lower-case letters, digits and '-' (at most 63, a Kubernetes name)");
+  }
+  return r;
+}
+
+json reason_json(const std::string& code, const char* severity, const std::string& message, const std::string& fix) {
+  return {{"code", code}, {"severity", severity}, {"message", message}, {"fix", fix.empty() ? json(nullptr) : json(fix)}};
+}
+
+// The image check's outcome, for the text report and JSON.
+struct CheckSummary {
+  std::string status = "skipped";  // ok, problem, unknown, skipped
+  std::string message;
+  json reasons = json::array();
+  bool problem = false;
+};
+
+CheckSummary summarize(const std::optional<CheckedImage>& c, const std::string& skipped_why) {
+  CheckSummary s;
+  if (!c) {
+    s.message = skipped_why;
+    return s;
+  }
+  if (!c->verdict) {
+    s.status = "unknown";
+    s.message = "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
+    return s;
+  }
+  s.problem = c->verdict->problem();
+  s.status = s.problem ? "problem" : "ok";
+  s.message = c->inspection.facts.from_cache ? "checked (from the cache)" : "checked";
+  for (const auto& r : c->verdict->reasons) s.reasons.push_back(reason_json(r.code, severity_name(r.severity), r.message, ""));
+  return s;
+}
+
+void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check, const std::string& image) {
+  err << "why:\n";
+  for (const auto& n : plan.notes) err << "  " << n.flag << ": " << n.why << '\n';
+  for (const auto& r : plan.reasons) {
+    err << "x " << r.code << ": " << r.message << '\n';
+    if (!r.fix.empty()) err << "  fix: " << r.fix << '\n';
+  }
+  err << "image " << image << ": ";
+  if (check.status == "skipped" || check.status == "unknown") err << check.message << '\n';
+  else err << (check.problem ? "will NOT run here" : "runs here") << " (" << check.message << ")\n";
+  for (const auto& r : check.reasons) {
+    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warning" ? "! " : "i ") << r["code"].get<std::string>() << ": "
+        << r["message"].get<std::string>() << '\n';
+  }
+}
+
+}  // namespace
+
+std::vector<OptionSpec> run_command_options() {
+  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
+  specs.insert(specs.end(), output_options().begin(), output_options().end());
+  const std::vector<OptionSpec> own{
+      {"engine", "NAME", "write the command for docker, podman, compose (a compose file) or k8s (a Pod); default: what is installed"},
+      {"workdir", "DIR", "the folder mounted at /workspace (default: the current folder)"},
+      {"no-mount", nullptr, "mount no folder"},
+      {"user", "UID:GID", "run as this user (default: you, so files in /workspace stay yours)"},
+      {"as-root", nullptr, "run as the image's user (root) instead of you"},
+      {"ipc-host", nullptr, "share the host's IPC namespace (--ipc=host) instead of a sized /dev/shm"},
+      {"shm-size", "SIZE", "size of /dev/shm, e.g. 16g (default: a quarter of RAM, 1 to 16 GiB)"},
+      {"jupyter", nullptr, "start JupyterLab in /workspace, published on 127.0.0.1"},
+      {"port", "N", "the JupyterLab port on this machine (default 8888)"},
+      {"gpu-count", "N", "GPUs a Kubernetes Pod asks for (default: every GPU seen here)"},
+      {"name", "NAME", "compose service or Pod name (default torch)"},
+      {"no-check", nullptr, "do not check the image for this host (no registry request)"},
+      {"quiet", nullptr, "print only the command: no \"why\" lines on stderr"},
+  };
+  specs.insert(specs.end(), own.begin(), own.end());
+  const auto reg = registry_options();
+  specs.insert(specs.end(), reg.begin(), reg.end());
+  specs.push_back(kb_option());
+  return specs;
+}
+
+int run_run_command(const ParsedArgs& args, AppIo& io) {
+  auto fail = [&io](const Error& e) {
+    io.err << "torchdoctor: " << e.message << '\n';
+    return exit_code_for(e);
+  };
+  auto out = output_choice(args, io);
+  if (!out) return fail(out.error());
+  if (args.positionals.empty()) {
+    return fail(make_error(ErrorKind::bad_input, "run-command: give an image, e.g. torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3"));
+  }
+  auto ref = parse_image_ref(args.positionals[0]);
+  if (!ref) return fail(ref.error());
+  auto request = read_request(args, *ref);
+  if (!request) return fail(request.error());
+  auto kb = load_kb_for(args);
+  if (!kb) return fail(kb.error());
+  auto facts = gather_host(args, io, gpu_resolver(*kb));
+  if (!facts) return fail(facts.error());
+  const HostFacts enriched = enrich_host(*facts, *kb);
+  const HostClass host = classify(enriched, *kb);
+  const RunPlan plan = plan_run(enriched, host, *request);
+
+  std::optional<CheckedImage> checked;
+  std::string skipped_why = "not checked (--no-check)";
+  if (!args.has("no-check")) {
+    const auto platform = enriched.cpu.arch ? platform_for_machine(*enriched.cpu.arch) : std::nullopt;
+    if (!platform) {
+      skipped_why = "not checked: this host's architecture is unknown (give --arch)";
+    } else {
+      auto results = check_images({*ref}, *platform, args, io, enriched, *kb);
+      if (!results) return fail(results.error());
+      checked = std::move(results->front());
+    }
+  }
+  const CheckSummary check = summarize(checked, skipped_why);
+  const bool problem = has_error(plan.reasons) || check.problem;
+  const int code = problem ? k_exit_problem : k_exit_ok;
+  const std::string text = render_run(plan);
+  if (out->format == Format::json) {
+    const bool shell = plan.engine == RunEngine::docker || plan.engine == RunEngine::podman;
+    json doc{{"schema", k_run_schema}, {"tool_version", tool_version()}, {"image", request->image}, {"engine", run_engine_name(plan.engine)},
+             {"gpu_access", gpu_access_name(plan.gpu)}, {"text", text}, {"exit_code", code}};
+    doc["argv"] = shell ? json(run_argv(plan)) : json(nullptr);
+    doc["notes"] = json::array();
+    for (const auto& n : plan.notes) doc["notes"].push_back({{"flag", n.flag}, {"why", n.why}});
+    doc["reasons"] = json::array();
+    for (const auto& r : plan.reasons) doc["reasons"].push_back(reason_json(r.code, severity_name(r.severity), r.message, r.fix));
+    doc["image_check"] = {{"status", check.status}, {"message", check.message}, {"reasons", check.reasons}};
+    io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    return code;
+  }
+  io.out << text;
+  if (!args.has("quiet")) print_why(io.err, plan, check, ref->str());
+  else if (problem) io.err << "torchdoctor: this command will not work as it is: run without --quiet to see why\n";
+  return code;
+}
+
+}  // namespace td

@@ -1,0 +1,131 @@
+// Checking images for a host, shared by `image` and `run-command`.
+#include "torchdoctor/app/image_checks.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <ostream>
+
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/images.hpp"
+#include "torchdoctor/registry/cache.hpp"
+#include "torchdoctor/sys/file_system.hpp"
+
+namespace td {
+namespace {
+
+struct RegistrySetup {
+  InspectOptions inspect;
+  RegistryOptions registry;
+  bool use_cache = true;
+};
+
+Result<long long> seconds_option(const ParsedArgs& args, const char* name, long long fallback, long long max) {
+  const auto v = args.get(name);
+  if (!v) return fallback;
+  const auto n = parse_uint(*v);
+  if (!n || *n == 0 || static_cast<long long>(*n) > max) {
+    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + *v + "': expected a whole number from 1 to " + std::to_string(max));
+  }
+  return static_cast<long long>(*n);
+}
+
+Result<RegistrySetup> read_setup(const ParsedArgs& args) {
+  RegistrySetup run;
+  auto timeout = seconds_option(args, "timeout", 20, 600);
+  auto connect = seconds_option(args, "connect-timeout", 5, 120);
+  auto jobs = seconds_option(args, "jobs", 8, 64);
+  auto ttl = seconds_option(args, "tag-ttl", 600, 30LL * 86400);
+  for (const auto* r : {&timeout, &connect, &jobs, &ttl}) {
+    if (!*r) return r->error();
+  }
+  run.registry.request_timeout = std::chrono::seconds(*timeout);
+  run.registry.connect_timeout = std::chrono::seconds(std::min(*connect, *timeout));
+  for (const auto& h : args.all("insecure-registry")) run.registry.insecure_hosts.insert(to_lower(h));
+  run.inspect.jobs = static_cast<unsigned>(*jobs);
+  run.inspect.tag_ttl_seconds = *ttl;
+  run.inspect.offline = args.has("offline");
+  run.inspect.refresh = args.has("refresh");
+  run.inspect.now = static_cast<std::int64_t>(std::time(nullptr));
+  run.use_cache = !args.has("no-cache");
+  if (run.inspect.offline && !run.use_cache) return make_error(ErrorKind::bad_input, "--offline needs the cache; drop --no-cache");
+  return run;
+}
+
+// Appends the knowledge base's reasons that the registry check did not already give.
+void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j) {
+  for (const auto& r : j.reasons) {
+    const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
+    if (seen) continue;
+    const ReasonSeverity s = r.severity == Severity::error ? ReasonSeverity::error
+                             : r.severity == Severity::warn ? ReasonSeverity::warning
+                                                            : ReasonSeverity::info;
+    v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
+  }
+  if (!v.reasons.empty() && j.instead) v.reasons.push_back({"INSTEAD", "for this host use " + *j.instead, ReasonSeverity::info});
+}
+
+// The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
+// judges tags it knows without any request.
+CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline) {
+  std::optional<ImageVerdict> verdict;
+  const auto kbj = judge_image_from_kb(host, kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
+  if (!r.error) {
+    verdict = check_image(r.facts, host);
+    if (kbj.known_tag) add_kb_reasons(*verdict, kbj);
+  } else if (offline && (kbj.known_tag || kbj.known_repository)) {
+    verdict = ImageVerdict{};
+    verdict->requirements.state = RequireState::unknown;
+    verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
+    verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", ReasonSeverity::info});
+    add_kb_reasons(*verdict, kbj);
+    r.error.reset();
+    r.facts.found = kbj.known_tag;
+    r.facts.nearest_tags = kbj.nearest_tags;
+  }
+  return CheckedImage{std::move(r), std::move(verdict)};
+}
+
+}  // namespace
+
+std::vector<OptionSpec> registry_options() {
+  return {
+      {"insecure-registry", "HOST", "talk plain HTTP to registry HOST[:PORT] (repeatable)", true},
+      {"offline", nullptr, "answer from the disk cache and the knowledge base only (no network)"},
+      {"refresh", nullptr, "ask the registry again even for recently cached tags"},
+      {"no-cache", nullptr, "neither read nor write the disk cache"},
+      {"tag-ttl", "SECONDS", "trust a cached tag this long (default 600)"},
+      {"timeout", "SECONDS", "limit for each request, body included (default 20)"},
+      {"connect-timeout", "SECONDS", "limit for connecting (default 5)"},
+      {"jobs", "N", "references fetched at once (default 8)"},
+      {"verbose", nullptr, "log each request to stderr (credentials and tokens never)"},
+  };
+}
+
+Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform, const ParsedArgs& args,
+                                               const AppIo& io, const HostFacts& host, const Kb& kb) {
+  auto run = read_setup(args);
+  if (!run) return run.error();
+  run->inspect.platform = platform;
+  std::optional<RegistryCache> cache;
+  if (run->use_cache) {
+    if (auto dir = RegistryCache::default_dir(io.env)) cache.emplace(*dir);
+  }
+  if (run->inspect.offline && !cache) {
+    return make_error(ErrorKind::bad_input, "--offline needs a cache folder, but neither XDG_CACHE_HOME nor HOME is set");
+  }
+  if (args.has("verbose")) run->registry.log = [&io](const std::string& line) { io.err << "torchdoctor: " << line << '\n'; };
+  const auto fs = make_real_file_system("/");
+  auto creds = std::make_shared<DockerConfigCredentials>(*fs, io.env, std::chrono::seconds(5));
+  RegistryShared shared(run->registry, creds);
+  auto results = inspect_images(refs, &shared, cache ? &*cache : nullptr, run->inspect);
+  if (args.has("verbose")) {
+    for (const auto& w : creds->warnings()) io.err << "torchdoctor: " << w << '\n';
+  }
+  std::vector<CheckedImage> out;
+  out.reserve(results.size());
+  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline));
+  return out;
+}
+
+}  // namespace td
