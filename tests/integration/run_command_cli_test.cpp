@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "run_binary.hpp"
 
@@ -61,9 +62,12 @@ std::string capture(const std::string& command) {
 
 // Loads YAML with Python's yaml module and gives it back as JSON; empty when that is not possible.
 json yaml_to_json(const std::string& yaml) {
-  const std::string path = ::testing::TempDir() + "/td-run-command.yaml";
+  // One file per process and call: ctest runs the tests of this file in parallel processes.
+  static int calls = 0;
+  const std::string path = ::testing::TempDir() + "/td-run-command-" + std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".yaml";
   std::ofstream(path) << yaml;
   const std::string out = capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " + path + " 2>&1");
+  std::remove(path.c_str());
   return json::parse(out, nullptr, false);
 }
 
