@@ -5,6 +5,8 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/verify/native.hpp"
@@ -42,45 +44,6 @@ std::vector<std::string> torch_pythons(const ParsedArgs& args, const HostFacts& 
   return out;
 }
 
-void print_text(std::ostream& out, const std::vector<CheckResult>& checks, bool color) {
-  std::string suite;
-  for (const auto& c : checks) {
-    const std::string title = c.suite == "native" ? "Native suite (libcuda, our kernels; no Python)" : "Torch suite";
-    if (c.suite != suite) {
-      out << (suite.empty() ? "" : "\n") << title << '\n';
-      suite = c.suite;
-    }
-    const char* mark = c.status == "pass" ? "pass" : c.status == "fail" ? "FAIL" : "skip";
-    const char* on = !color ? "" : c.status == "pass" ? "\033[32m" : c.status == "fail" ? "\033[31m" : "\033[33m";
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.1f ms", c.ms);
-    out << "  " << on << '[' << mark << ']' << (color ? "\033[0m" : "") << ' ' << c.name;
-    if (!c.device.empty()) out << "  (" << c.device << ')';
-    out << "  " << ms << "\n      " << c.detail << '\n';
-  }
-  int pass = 0;
-  int fail = 0;
-  int skip = 0;
-  for (const auto& c : checks) (c.status == "pass" ? pass : c.status == "fail" ? fail : skip)++;
-  out << '\n' << pass << " passed, " << fail << " failed, " << skip << " skipped\n";
-}
-
-nlohmann::json to_json(const std::vector<CheckResult>& checks) {
-  nlohmann::json j{{"schema", "torchdoctor.verify/v1"}, {"checks", nlohmann::json::array()}};
-  int pass = 0;
-  int fail = 0;
-  int skip = 0;
-  for (const auto& c : checks) {
-    (c.status == "pass" ? pass : c.status == "fail" ? fail : skip)++;
-    nlohmann::json x{{"suite", c.suite}, {"name", c.name}, {"device", c.device}, {"status", c.status}, {"detail", c.detail}, {"ms", c.ms}};
-    x["value"] = c.value ? nlohmann::json(*c.value) : nlohmann::json();
-    x["unit"] = c.unit;
-    j["checks"].push_back(std::move(x));
-  }
-  j["summary"] = {{"pass", pass}, {"fail", fail}, {"skip", skip}};
-  return j;
-}
-
 }  // namespace
 
 std::vector<OptionSpec> verify_options() {
@@ -90,9 +53,14 @@ std::vector<OptionSpec> verify_options() {
       {"timeout", "SECONDS", "limit for each suite run (default: native 30, torch 600)"},
       {"nvrtc", nullptr, "compile the native kernels with NVRTC even when a fatbinary is embedded"},
       {"no-compile", nullptr, "skip the torch.compile check (it takes seconds to minutes on a CPU)"},
+      {"image", "IMAGE", "run the suites inside IMAGE (run-command's GPU, shm and ulimit flags; this binary mounted in)"},
+      {"engine", "NAME", "with --image: docker or podman (default: what is installed)"},
+      {"pull-timeout", "SECONDS", "with --image: time allowed for pulling and starting it, on top of the suites' (default 900)"},
+      {"verbose", nullptr, "with --image: print the container command on stderr"},
       {"json", nullptr, "print JSON (same as --format json)"},
       {"format", "FORMAT", "text or json"},
       {"color", "WHEN", "auto, always or never (NO_COLOR is respected)"},
+      kb_option(),
   };
 }
 
@@ -120,6 +88,13 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
   if (!native_timeout || !torch_timeout) {
     io.err << "torchdoctor: " << (native_timeout ? torch_timeout.error() : native_timeout.error()).message << '\n';
     return k_exit_usage;
+  }
+  if (args.has("image")) return run_verify_image(args, io, out->format == Format::json, out->color);
+  for (const char* only_image : {"engine", "verbose", "pull-timeout"}) {
+    if (args.has(only_image)) {
+      io.err << "torchdoctor: --" << only_image << " goes with --image IMAGE\n";
+      return k_exit_usage;
+    }
   }
   ParsedArgs probe_args;
   probe_args.values["python"] = args.all("python");
@@ -154,8 +129,8 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
       checks.insert(checks.end(), r.begin(), r.end());
     }
   }
-  if (out->format == Format::json) io.out << to_json(checks).dump(2) << '\n';
-  else print_text(io.out, checks, out->color);
+  if (out->format == Format::json) io.out << checks_json(checks).dump(2) << '\n';
+  else print_checks(io.out, checks, out->color);
   const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
   return failed ? k_exit_problem : k_exit_ok;
 }

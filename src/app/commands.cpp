@@ -98,9 +98,11 @@ const std::array k_commands{
             "state_dict, the plain-attribute trap), torch.compile(fullgraph=True) against eager on varying\n"
             "lengths, AMP bf16/fp16, a cuDNN convolution, scaled_dot_product_attention and a DataLoader with\n"
             "2 workers passing 64 MB tensors (/dev/shm). Every check is pass, fail or skip with the reason and\n"
-            "its time. Exit 1 when a check fails, 0 otherwise.\n\n"
+            "its time. --image IMAGE runs the suites inside IMAGE with run-command's flags and this binary\n"
+            "mounted in (docker or podman). Exit 1 when a check fails, 0 otherwise.\n\n"
             "Examples:\n  torchdoctor verify\n  torchdoctor verify --suite native --json\n"
-            "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile",
+            "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile\n"
+            "  torchdoctor verify --image nvcr.io/nvidia/pytorch:25.12-py3",
             verify_options, run_verify},
     Command{"build-env", "decide whether this node builds CUDA extensions, and for which GPUs (no GPU needed)",
             "torchdoctor build-env [--format sh|cmake|json|github|make|nvcc|text] [--targets LIST] [options]",

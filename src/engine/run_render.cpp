@@ -68,7 +68,9 @@ void compose_gpu(std::ostream& o, const RunPlan& p) {
 }  // namespace
 
 std::vector<std::string> run_argv(const RunPlan& p) {
-  std::vector<std::string> a{p.engine == RunEngine::podman ? "podman" : "docker", "run", "--rm", "-it"};
+  std::vector<std::string> a{p.engine == RunEngine::podman ? "podman" : "docker", "run", "--rm"};
+  if (p.interactive) a.emplace_back("-it");
+  if (!p.container_name.empty()) a.insert(a.end(), {"--name", p.container_name});
   switch (p.gpu) {
     case GpuAccess::gpus_all: a.insert(a.end(), {"--gpus", "all"}); break;
     case GpuAccess::runtime_nvidia: a.insert(a.end(), {"--runtime", "nvidia"}); break;
@@ -86,6 +88,10 @@ std::vector<std::string> run_argv(const RunPlan& p) {
     if (p.host_dir.find_first_of(":,\"") == std::string::npos) a.insert(a.end(), {"-v", p.host_dir + ":" + k_workspace});
     else a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", p.host_dir) + ",dst=" + k_workspace});
     a.insert(a.end(), {"-w", k_workspace});
+  }
+  for (const auto& [src, dst] : p.read_only_mounts) {
+    if (src.find_first_of(":,\"") == std::string::npos) a.insert(a.end(), {"-v", src + ":" + dst + ":ro"});
+    else a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", src) + ",dst=" + dst + ",readonly"});
   }
   if (p.keep_id) a.emplace_back("--userns=keep-id");
   if (p.user) a.insert(a.end(), {"--user", std::to_string(p.user->uid) + ":" + std::to_string(p.user->gid)});

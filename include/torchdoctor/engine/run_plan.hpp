@@ -76,6 +76,9 @@ struct RunPlan {
   std::optional<unsigned> jupyter_port;
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> env;
+  bool interactive = true;          ///< -it (docker/podman); off when the output is captured.
+  std::string container_name;       ///< --name (docker/podman); empty: none.
+  std::vector<std::pair<std::string, std::string>> read_only_mounts;  ///< Host path -> container path, read-only.
   std::vector<RunNote> notes;       ///< One per decision, in the order of the flags.
   std::vector<Reason> reasons;      ///< Problems: NO_CONTAINER_GPU_RUNTIME ...
 };

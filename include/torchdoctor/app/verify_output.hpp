@@ -1,0 +1,21 @@
+// verify's report: checks as text or JSON (schema torchdoctor.verify/v1), and read back from the
+// JSON a torchdoctor inside a container printed (verify --image).
+#pragma once
+
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "torchdoctor/core/result.hpp"
+#include "torchdoctor/verify/native.hpp"
+
+namespace td {
+
+/// The checks grouped by suite, one line each with its detail, then the totals.
+void print_checks(std::ostream& out, const std::vector<CheckResult>& checks, bool color);
+/// The torchdoctor.verify/v1 document.
+nlohmann::json checks_json(const std::vector<CheckResult>& checks);
+/// Reads a torchdoctor.verify/v1 document back; fails naming what is malformed.
+Result<std::vector<CheckResult>> checks_from_json(const nlohmann::json& doc);
+
+}  // namespace td
