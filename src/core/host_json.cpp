@@ -1,5 +1,7 @@
 #include "torchdoctor/core/host_json.hpp"
 
+#include "torchdoctor/core/strings.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace td {
@@ -417,6 +419,9 @@ Result<HostFacts> host_from_text(std::string_view text, const std::string& origi
       for (std::size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n' ? 1 : 0;
       return make_error(ErrorKind::bad_input, origin + ":" + std::to_string(line) + ": malformed JSON (byte " +
                                                   std::to_string(e.byte) + ")");
+    } catch (const json::exception& e) {
+      // Not a syntax error: a number too large for a double (1e999999) and the like.
+      return make_error(ErrorKind::bad_input, origin + ": malformed JSON (" + sanitize(e.what(), 120) + ")");
     }
     return make_error(ErrorKind::bad_input, origin + ": malformed JSON");
   }

@@ -93,3 +93,15 @@ TEST(HostJson, WrongTypesNameTheField) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("os: expected an object"), std::string::npos);
 }
+
+// Found by fuzz_host_json (tests/fuzz/regressions/host_json-number-overflow): a number too large for
+// a double is not a parse_error but an out_of_range, which escaped and aborted.
+TEST(HostJson, NumberTooLargeIsMalformedNotACrash) {
+  const std::string fuzzed("\x20" "111111111e111111n\x8f!!\0\0\0\0\0\0\0c", 29);
+  auto r = host_from_text(fuzzed, "snapshot.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("snapshot.json"), std::string::npos) << r.error().message;
+  auto big = host_from_text(R"({"schema": "torchdoctor.host/v1", "cpu": {"memory_bytes": {"value": 1e999999}}})", "big.json");
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("malformed JSON"), std::string::npos) << big.error().message;
+}
