@@ -4,7 +4,7 @@
 # with torch already installed does nothing. Wheels are cached in ~/.cache/torchdoctor-ci/wheels, so
 # a rebuilt venv installs offline.
 #
-#   scripts/setup-python.sh            # .venv with torch (full dependency set, ~2.9 GB of wheels)
+#   scripts/setup-python.sh            # .venv with torch (full dependency set, ~2.9 GB of wheels) and kubernetes-validate
 #   scripts/setup-python.sh --debian   # also Debian's python3-torch (CPU-only; needs root and apt)
 #
 # Pinned: torch 2.6.0, whose Linux x86_64 wheel on PyPI is built with CUDA 12.4 (torch.version.cuda
@@ -14,6 +14,8 @@
 set -euo pipefail
 
 readonly TORCH_VERSION="2.6.0"
+# Validates the Kubernetes manifests torchdoctor writes against the schemas of their kinds (bundled).
+readonly K8S_VALIDATE="kubernetes-validate==1.37.0"
 readonly TORCH_CUDA="12.4"
 readonly REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly VENV="${REPO_ROOT}/.venv"
@@ -57,6 +59,15 @@ setup_venv() {
   echo "setup-python: torch $(installed_torch) (CUDA ${TORCH_CUDA}) in ${VENV}"
 }
 
+setup_k8s_validate() {
+  if [[ -x "${VENV}/bin/kubernetes-validate" ]]; then
+    echo "setup-python: kubernetes-validate already in ${VENV}; nothing to do"
+    return 0
+  fi
+  "${VENV}/bin/python" -m pip download "${PIP_NET[@]}" --dest "${CACHE}" "${K8S_VALIDATE}"
+  "${VENV}/bin/python" -m pip install "${PIP_NET[@]}" --no-index --find-links "${CACHE}" "${K8S_VALIDATE}"
+}
+
 setup_debian() {
   if dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed"; then
     echo "setup-python: Debian python3-torch already installed; nothing to do"
@@ -68,4 +79,5 @@ setup_debian() {
 }
 
 setup_venv
+setup_k8s_validate
 if (( with_debian )); then setup_debian; fi

@@ -76,7 +76,9 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
   if (!options) return options.error();
   options->detectors = detectors;
   const auto host = args.get("host");
-  const auto root = args.get("root");
+  const auto host_root = args.get("host-root");
+  if (host_root && args.has("root")) return make_error(ErrorKind::bad_input, "--root and --host-root cannot be used together");
+  const auto root = host_root ? host_root : args.get("root");
   if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");
   auto gpu_timeout = GpuProbeOptions::k_default_timeout;
   if (auto t = args.get("gpu-timeout")) {
@@ -97,10 +99,10 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
     if (!loaded) return loaded.error();
     facts = std::move(*loaded);
   } else if (!args.has("no-probe")) {
-    auto fs = make_real_file_system(root.value_or("/"));
+    auto fs = make_real_file_system(root.value_or("/"), host_root.has_value());
     // A mounted tree is not this process: do not read our own environment for it.
     const MapEnv empty_env;
-    const Env& env = root ? static_cast<const Env&>(empty_env) : io.env;
+    const Env& env = root && !host_root ? static_cast<const Env&>(empty_env) : io.env;
     if (root && !fs->exists("/")) return make_error(ErrorKind::bad_input, "--root " + *root + ": not a directory");
     if (root) {
       auto listing = fs->list_dir("/");

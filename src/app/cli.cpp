@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::array k_host_options{
     OptionSpec{"root", "DIR", "probe the tree under DIR (a mounted image or fixture) instead of /"},
+    OptionSpec{"host-root", "DIR", "this machine's own root mounted at DIR (a DaemonSet's /host): files there, GPU libraries here"},
     OptionSpec{"host", "FILE", "use a snapshot from `probe --json` instead of probing ('-' reads stdin)"},
     OptionSpec{"no-probe", nullptr, "start from no facts at all (use with the what-if flags)"},
     OptionSpec{"gpu-timeout", "SECONDS", "give NVML, libcuda and nvidia-smi this long each to answer (default 10)"},

@@ -85,6 +85,35 @@ const std::array k_commands{
             "  torchdoctor run-command pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --engine k8s > pod.yaml\n"
             "  $(torchdoctor run-command --quiet --offline pytorch/pytorch:latest) python -c 'import torch'",
             run_command_options, run_run_command},
+    Command{"fleet", "judge many probe snapshots against images: where each runs, and why not elsewhere",
+            "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|csv]",
+            "Reads `torchdoctor probe --json` snapshots: files, folders of .json/.jsonl files, or JSON lines on\n"
+            "stdin (-). Each node is reduced to what placement needs (arch, GPUs and compute capabilities, the\n"
+            "driver's CUDA level, Jetson L4T) and each --image to what it needs (its platforms, the CUDA level\n"
+            "its NVIDIA_REQUIRE_CUDA asks for, the kernels of the torch inside, Jetson or not), from its registry\n"
+            "or, with --offline, the knowledge base. Prints per image where it runs and, per reason code, where\n"
+            "it does not. A snapshot that cannot be read (truncated line, another schema, a duplicate node name)\n"
+            "is reported with its file and line; the rest of the fleet is still judged.\n"
+            "Exit 0 when every image runs on every node, 1 when one does not (or an input was rejected), 2 for\n"
+            "bad usage or when no snapshot could be read, 3 when an image could not be found.\n\n"
+            "Examples:\n  torchdoctor fleet snapshots/ --image pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline\n"
+            "  ssh node1 torchdoctor probe --json | torchdoctor fleet - --image nvcr.io/nvidia/pytorch:25.12-py3\n"
+            "  torchdoctor fleet nodes.jsonl --image a:1 --image b:2 --format csv > placement.csv",
+            fleet_options, run_fleet},
+    Command{"k8s", "Kubernetes: node labels for Node Feature Discovery, and the nodeAffinity for an image",
+            "torchdoctor k8s labels [--output FILE] [--every SECONDS] | torchdoctor k8s affinity IMAGE [--format yaml|json]",
+            "`k8s labels` writes this node's torch-level facts as an NFD features.d file (name=value lines, written\n"
+            "atomically, under 64 kB): the driver and its CUDA level (GPU feature discovery's names under the\n"
+            "torchdoctor.dev/ prefix), GPU count, product, family and compute capabilities, Jetson L4T/JetPack, and\n"
+            "for each torch variant (cu126, cu128, cpu, ...) whether its newest wheel runs natively here and which\n"
+            "release that is. deploy/daemonset.yaml runs it on every node with --every. `k8s affinity IMAGE` prints\n"
+            "the nodeAffinity (matchExpressions on those labels and kubernetes.io/arch) that selects exactly the\n"
+            "nodes where the image runs, and the container's nvidia.com/gpu limit. Labels are documented in\n"
+            "docs/kubernetes.md.\n\n"
+            "Examples:\n  torchdoctor k8s labels\n"
+            "  torchdoctor k8s labels --host-root /host --output /etc/kubernetes/node-feature-discovery/features.d/torchdoctor --every 3600\n"
+            "  torchdoctor k8s affinity pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline",
+            k8s_options, run_k8s},
     Command{"verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
             "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
             "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"

@@ -73,52 +73,73 @@ json encode(const CudaLibrary& l) { return json{{"name", l.name}, {"version", en
 
 // ---- decoding with JSON paths in errors ---------------------------------------------------------
 
+// Where a value sits in the document ("gpus[1].name.value"), built only when an error names it:
+// a snapshot has hundreds of facts, and almost all of them decode without an error.
+class JsonPath {
+ public:
+  JsonPath(const char* root) : m_key(root) {}  // NOLINT(google-explicit-constructor): "" or a section name
+  JsonPath(const JsonPath& parent, const char* key) : m_parent(&parent), m_key(key) {}
+  JsonPath(const JsonPath& parent, std::size_t index) : m_parent(&parent), m_index(index) {}
+  [[nodiscard]] std::string str() const {
+    std::string s = m_parent != nullptr ? m_parent->str() : "";
+    if (m_key == nullptr) return s + "[" + std::to_string(m_index) + "]";
+    if (*m_key == '\0') return s;
+    return s.empty() ? std::string(m_key) : s + "." + m_key;
+  }
+
+ private:
+  const JsonPath* m_parent = nullptr;
+  const char* m_key = nullptr;  // null for an array index
+  std::size_t m_index = 0;
+};
+
 Error type_error(const std::string& path, const char* expected) {
   return make_error(ErrorKind::bad_input, path + ": expected " + expected);
 }
 
-Result<std::string> decode(const json& j, const std::string& path, std::string*) {
-  if (!j.is_string()) return type_error(path, "a string");
+Result<std::string> decode(const json& j, const JsonPath& path, std::string*) {
+  if (!j.is_string()) return type_error(path.str(), "a string");
   return j.get<std::string>();
 }
-Result<bool> decode(const json& j, const std::string& path, bool*) {
-  if (!j.is_boolean()) return type_error(path, "true or false");
+Result<bool> decode(const json& j, const JsonPath& path, bool*) {
+  if (!j.is_boolean()) return type_error(path.str(), "true or false");
   return j.get<bool>();
 }
-Result<std::uint32_t> decode(const json& j, const std::string& path, std::uint32_t*) {
-  if (!j.is_number_unsigned() || j.get<std::uint64_t>() > 0xffffffffULL) return type_error(path, "a non-negative integer");
+Result<std::uint32_t> decode(const json& j, const JsonPath& path, std::uint32_t*) {
+  if (!j.is_number_unsigned() || j.get<std::uint64_t>() > 0xffffffffULL) return type_error(path.str(), "a non-negative integer");
   return j.get<std::uint32_t>();
 }
-Result<std::uint64_t> decode(const json& j, const std::string& path, std::uint64_t*) {
-  if (!j.is_number_unsigned()) return type_error(path, "a non-negative integer");
+Result<std::uint64_t> decode(const json& j, const JsonPath& path, std::uint64_t*) {
+  if (!j.is_number_unsigned()) return type_error(path.str(), "a non-negative integer");
   return j.get<std::uint64_t>();
 }
-Result<Version> decode(const json& j, const std::string& path, Version*) {
-  if (!j.is_string()) return type_error(path, "a version string such as \"550.54.15\"");
+Result<Version> decode(const json& j, const JsonPath& path, Version*) {
+  if (!j.is_string()) return type_error(path.str(), "a version string such as \"550.54.15\"");
   auto v = Version::parse(j.get<std::string>());
-  if (!v) return v.error().with_context(path);
+  if (!v) return v.error().with_context(path.str());
   return v;
 }
-Result<ComputeCapability> decode(const json& j, const std::string& path, ComputeCapability*) {
-  if (!j.is_string()) return type_error(path, "a compute capability string such as \"8.6\"");
+Result<ComputeCapability> decode(const json& j, const JsonPath& path, ComputeCapability*) {
+  if (!j.is_string()) return type_error(path.str(), "a compute capability string such as \"8.6\"");
   auto v = ComputeCapability::parse(j.get<std::string>());
-  if (!v) return v.error().with_context(path);
+  if (!v) return v.error().with_context(path.str());
   return v;
 }
-Result<GpuFacts> decode(const json& j, const std::string& path, GpuFacts*);
-Result<TorchInstall> decode(const json& j, const std::string& path, TorchInstall*);
-Result<PythonInterpreter> decode(const json& j, const std::string& path, PythonInterpreter*);
-Result<CudaToolkit> decode(const json& j, const std::string& path, CudaToolkit*);
-Result<CudaLibrary> decode(const json& j, const std::string& path, CudaLibrary*);
+Result<GpuFacts> decode(const json& j, const JsonPath& path, GpuFacts*);
+Result<TorchInstall> decode(const json& j, const JsonPath& path, TorchInstall*);
+Result<PythonInterpreter> decode(const json& j, const JsonPath& path, PythonInterpreter*);
+Result<CudaToolkit> decode(const json& j, const JsonPath& path, CudaToolkit*);
+Result<CudaLibrary> decode(const json& j, const JsonPath& path, CudaLibrary*);
 
-Result<PythonPackage> decode(const json& j, const std::string& path, PythonPackage*);
+Result<PythonPackage> decode(const json& j, const JsonPath& path, PythonPackage*);
 
 template <typename T>
-Result<std::vector<T>> decode(const json& j, const std::string& path, std::vector<T>*) {
-  if (!j.is_array()) return type_error(path, "an array");
+Result<std::vector<T>> decode(const json& j, const JsonPath& path, std::vector<T>*) {
+  if (!j.is_array()) return type_error(path.str(), "an array");
   std::vector<T> out;
+  out.reserve(j.size());
   for (std::size_t i = 0; i < j.size(); ++i) {
-    auto item = decode(j[i], path + "[" + std::to_string(i) + "]", static_cast<T*>(nullptr));
+    auto item = decode(j[i], JsonPath(path, i), static_cast<T*>(nullptr));
     if (!item) return item.error();
     out.push_back(std::move(*item));
   }
@@ -126,25 +147,25 @@ Result<std::vector<T>> decode(const json& j, const std::string& path, std::vecto
 }
 
 // A required string member of a plain (non-Fact) object.
-Status read_string(const json& obj, const char* key, const std::string& parent, std::string& out) {
+Status read_string(const json& obj, const char* key, const JsonPath& parent, std::string& out) {
   const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return type_error(parent + "." + key, "a string");
+  if (it == obj.end() || !it->is_string()) return type_error(JsonPath(parent, key).str(), "a string");
   out = it->get<std::string>();
   return Ok{};
 }
 
 // An optional array-of-strings member of a plain object.
-Status read_strings(const json& obj, const char* key, const std::string& parent, std::vector<std::string>& out) {
+Status read_strings(const json& obj, const char* key, const JsonPath& parent, std::vector<std::string>& out) {
   const auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return Ok{};
-  auto v = decode(*it, parent + "." + key, static_cast<std::vector<std::string>*>(nullptr));
+  auto v = decode(*it, JsonPath(parent, key), static_cast<std::vector<std::string>*>(nullptr));
   if (!v) return v.error();
   out = std::move(*v);
   return Ok{};
 }
 
-Result<PythonPackage> decode(const json& j, const std::string& path, PythonPackage*) {
-  if (!j.is_object()) return type_error(path, "an object {\"name\": string, \"version\": string}");
+Result<PythonPackage> decode(const json& j, const JsonPath& path, PythonPackage*) {
+  if (!j.is_object()) return type_error(path.str(), "an object {\"name\": string, \"version\": string}");
   PythonPackage p;
   if (auto s_ = read_string(j, "name", path, p.name); !s_) return s_.error();
   if (auto s_ = read_string(j, "version", path, p.version); !s_) return s_.error();
@@ -153,21 +174,21 @@ Result<PythonPackage> decode(const json& j, const std::string& path, PythonPacka
 
 // Reads `obj[key]` as a Fact; a missing key or null means unknown.
 template <typename T>
-Status read_fact(const json& obj, const char* key, const std::string& parent, Fact<T>& out) {
-  const std::string path = parent.empty() ? key : parent + "." + key;
+Status read_fact(const json& obj, const char* key, const JsonPath& parent, Fact<T>& out) {
+  const JsonPath path(parent, key);
   const auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
     out = Fact<T>::unknown("");
     return Ok{};
   }
-  if (!it->is_object()) return type_error(path, "an object {\"value\": ..., \"source\": ...} or null");
+  if (!it->is_object()) return type_error(path.str(), "an object {\"value\": ..., \"source\": ...} or null");
   const json& f = *it;
   if (const auto s = f.find("source"); s != f.end()) {
-    if (!s->is_string()) return type_error(path + ".source", "a string");
+    if (!s->is_string()) return type_error(JsonPath(path, "source").str(), "a string");
     out.source = s->get<std::string>();
   }
   if (const auto n = f.find("note"); n != f.end()) {
-    if (!n->is_string()) return type_error(path + ".note", "a string");
+    if (!n->is_string()) return type_error(JsonPath(path, "note").str(), "a string");
     out.note = n->get<std::string>();
   }
   const auto v = f.find("value");
@@ -175,7 +196,7 @@ Status read_fact(const json& obj, const char* key, const std::string& parent, Fa
     out.value.reset();
     return Ok{};
   }
-  auto decoded = decode(*v, path + ".value", static_cast<T*>(nullptr));
+  auto decoded = decode(*v, JsonPath(path, "value"), static_cast<T*>(nullptr));
   if (!decoded) return decoded.error();
   out.value = std::move(*decoded);
   return Ok{};
@@ -192,8 +213,8 @@ Result<const json*> section(const json& doc, const char* key) {
 #define TD_READ(obj, key, parent, field) \
   if (auto s_ = read_fact(obj, key, parent, field); !s_) return s_.error()
 
-Result<GpuFacts> decode(const json& j, const std::string& path, GpuFacts*) {
-  if (!j.is_object()) return type_error(path, "an object");
+Result<GpuFacts> decode(const json& j, const JsonPath& path, GpuFacts*) {
+  if (!j.is_object()) return type_error(path.str(), "an object");
   GpuFacts g;
   TD_READ(j, "pci_bus_id", path, g.pci_bus_id);
   TD_READ(j, "pci_device_id", path, g.pci_device_id);
@@ -206,8 +227,8 @@ Result<GpuFacts> decode(const json& j, const std::string& path, GpuFacts*) {
   return g;
 }
 
-Result<TorchInstall> decode(const json& j, const std::string& path, TorchInstall*) {
-  if (!j.is_object()) return type_error(path, "an object");
+Result<TorchInstall> decode(const json& j, const JsonPath& path, TorchInstall*) {
+  if (!j.is_object()) return type_error(path.str(), "an object");
   TorchInstall t;
   TD_READ(j, "python", path, t.python);
   TD_READ(j, "python_version", path, t.python_version);
@@ -226,8 +247,8 @@ Result<TorchInstall> decode(const json& j, const std::string& path, TorchInstall
   return t;
 }
 
-Result<PythonInterpreter> decode(const json& j, const std::string& path, PythonInterpreter*) {
-  if (!j.is_object()) return type_error(path, "an object");
+Result<PythonInterpreter> decode(const json& j, const JsonPath& path, PythonInterpreter*) {
+  if (!j.is_object()) return type_error(path.str(), "an object");
   PythonInterpreter p;
   if (auto s_ = read_string(j, "path", path, p.path); !s_) return s_.error();
   if (auto s_ = read_string(j, "kind", path, p.kind); !s_) return s_.error();
@@ -236,8 +257,8 @@ Result<PythonInterpreter> decode(const json& j, const std::string& path, PythonI
   return p;
 }
 
-Result<CudaToolkit> decode(const json& j, const std::string& path, CudaToolkit*) {
-  if (!j.is_object()) return type_error(path, "an object");
+Result<CudaToolkit> decode(const json& j, const JsonPath& path, CudaToolkit*) {
+  if (!j.is_object()) return type_error(path.str(), "an object");
   CudaToolkit t;
   if (auto s_ = read_string(j, "path", path, t.path); !s_) return s_.error();
   if (auto s_ = read_strings(j, "found_by", path, t.found_by); !s_) return s_.error();
@@ -246,8 +267,8 @@ Result<CudaToolkit> decode(const json& j, const std::string& path, CudaToolkit*)
   return t;
 }
 
-Result<CudaLibrary> decode(const json& j, const std::string& path, CudaLibrary*) {
-  if (!j.is_object()) return type_error(path, "an object");
+Result<CudaLibrary> decode(const json& j, const JsonPath& path, CudaLibrary*) {
+  if (!j.is_object()) return type_error(path.str(), "an object");
   CudaLibrary l;
   if (auto s_ = read_string(j, "name", path, l.name); !s_) return s_.error();
   TD_READ(j, "version", path, l.version);

@@ -36,8 +36,7 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
 
 }  // namespace
 
-HostFacts enrich_host(const HostFacts& facts, const Kb& kb) {
-  HostFacts f = facts;
+HostFacts enrich_host(HostFacts f, const Kb& kb) {
   if (f.gpus.value) {
     for (auto& g : *f.gpus.value) enrich_gpu(g, kb);
   }

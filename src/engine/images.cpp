@@ -156,4 +156,27 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
   return j;
 }
 
+std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag) {
+  for (const auto& k : known_images(kb)) {
+    if (k.registry != registry || k.repository != repository || k.tag != tag) continue;
+    KbImageInfo i;
+    if (k.pytorch != nullptr) {
+      i.platforms = k.pytorch->platforms;
+      i.cuda = k.pytorch->cuda;
+      i.torch = k.pytorch->torch;
+    } else if (k.ngc != nullptr) {
+      i.platforms = k.ngc->platforms;
+      i.cuda = k.ngc->cuda;
+      i.jetson = k.ngc->igpu;
+    } else if (k.l4t != nullptr) {
+      i.platforms = k.l4t->platforms;
+      i.l4t = k.l4t->l4t;
+      i.jetson = true;
+    }
+    return i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace td
+

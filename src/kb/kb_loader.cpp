@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {
@@ -324,6 +325,8 @@ const std::map<std::string, RecordFn>& readers() {
          GpuModel x;
          x.name = r.str("name", true).value_or("");
          x.aliases = r.strings("aliases", false);
+         x.lookup_names.push_back(to_lower(x.name));
+         for (const auto& a : x.aliases) x.lookup_names.push_back(to_lower(a));
          for (auto id : r.strings("pci_ids", false)) {
            std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
            x.pci_ids.push_back(id);

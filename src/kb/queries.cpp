@@ -18,15 +18,12 @@ const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name) {
   const std::string wanted = to_lower(trim(name));
   if (wanted.empty()) return nullptr;
   for (const auto& g : kb.gpus) {
-    if (to_lower(g.name) == wanted) return &g;
-    for (const auto& a : g.aliases) {
-      if (to_lower(a) == wanted) return &g;
-    }
+    if (std::find(g.lookup_names.begin(), g.lookup_names.end(), wanted) != g.lookup_names.end()) return &g;
   }
   // A unique model whose name contains the words given ("4090" -> "NVIDIA GeForce RTX 4090").
   const GpuModel* found = nullptr;
   for (const auto& g : kb.gpus) {
-    if (to_lower(g.name).find(wanted) == std::string::npos) continue;
+    if (g.lookup_names.empty() || g.lookup_names.front().find(wanted) == std::string::npos) continue;
     if (found != nullptr && found->cc != g.cc) return nullptr;  // ambiguous across capabilities
     if (found == nullptr) found = &g;
   }

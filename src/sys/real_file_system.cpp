@@ -68,7 +68,7 @@ class FdFile final : public RandomAccessFile {
 
 class RealFileSystem final : public FileSystem {
  public:
-  explicit RealFileSystem(const std::string& root) : m_root(absolute_root(root)) {
+  RealFileSystem(const std::string& root, bool live) : m_root(absolute_root(root)), m_live(live) {
     if (m_root == "/") m_root.clear();
   }
 
@@ -93,7 +93,7 @@ class RealFileSystem final : public FileSystem {
     std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath allocates with malloc
     return out;
   }
-  bool is_live_root() const override { return m_root.empty(); }
+  bool is_live_root() const override { return m_root.empty() || m_live; }
 
  protected:
   bool resolves_natively() const override { return m_root.empty(); }
@@ -170,12 +170,13 @@ class RealFileSystem final : public FileSystem {
  private:
   std::string host_path(const std::string& path) const { return m_root + path; }
   std::string m_root;  // empty for "/"
+  bool m_live = false;  // this machine's own root, mounted at m_root (a DaemonSet's /host)
 };
 
 }  // namespace
 
-std::unique_ptr<FileSystem> make_real_file_system(std::string root) {
-  return std::make_unique<RealFileSystem>(root);
+std::unique_ptr<FileSystem> make_real_file_system(std::string root, bool live) {
+  return std::make_unique<RealFileSystem>(root, live);
 }
 
 }  // namespace td

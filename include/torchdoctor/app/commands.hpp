@@ -29,6 +29,10 @@ std::vector<OptionSpec> build_env_options();
 int run_build_env(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> image_options();
 int run_image(const ParsedArgs& args, AppIo& io);
+std::vector<OptionSpec> k8s_options();
+int run_k8s(const ParsedArgs& args, AppIo& io);
+std::vector<OptionSpec> fleet_options();
+int run_fleet(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> run_command_options();
 int run_run_command(const ParsedArgs& args, AppIo& io);
 

@@ -24,4 +24,17 @@ struct KbImageJudgement {
 KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag);
 
+/// What the knowledge base records about one image tag, for fleet placement.
+struct KbImageInfo {
+  std::vector<std::string> platforms;  ///< linux/amd64, linux/arm64.
+  std::optional<Version> cuda;         ///< The CUDA inside (null for CPU images).
+  std::optional<Version> torch;        ///< The torch release inside (pytorch/pytorch images).
+  std::optional<Version> l4t;          ///< L4T images: the L4T release they are built for.
+  bool jetson = false;                 ///< Built for Jetson (L4T or NGC -igpu).
+};
+
+/// The KB's record of `registry/repository:tag`, when it has one.
+std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag);
+
 }  // namespace td
+

@@ -63,6 +63,7 @@ struct HostCompiler {
 struct GpuModel {
   std::string name;
   std::vector<std::string> aliases;
+  std::vector<std::string> lookup_names;  ///< name and aliases in lower case (filled by the loader).
   std::vector<std::string> pci_ids;  ///< "0x2684", lower case.
   ComputeCapability cc;
   std::optional<double> memory_gib;

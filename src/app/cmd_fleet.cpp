@@ -1,0 +1,382 @@
+// `torchdoctor fleet SNAPSHOT... [--image REF...]`: many `probe --json` snapshots (files, folders,
+// JSON lines, stdin) judged against images: per image, where it runs and why not elsewhere.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <unordered_map>
+
+#include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/image_checks.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/fleet.hpp"
+#include "torchdoctor/registry/image_ref.hpp"
+
+namespace td {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct InputProblem {
+  std::string where;  // file:line
+  std::string message;
+};
+
+struct Fleet {
+  std::vector<NodeProfile> nodes;
+  std::vector<InputProblem> problems;
+  std::unordered_map<std::string, std::string> seen;  // node name -> where first seen
+};
+
+// Placement reads a few sections of a snapshot: the parser drops the rest (and every fact's source
+// and note) while reading, which halves the time of a large fleet.
+bool placement_keys(int depth, json::parse_event_t event, json& parsed) {
+  if (event != json::parse_event_t::key) return true;
+  const auto& k = parsed.get_ref<const std::string&>();
+  if (k == "source" || k == "note" || k == "pci_bus_id" || k == "uuid" || k == "mig_mode" || k == "memory_bytes") return false;
+  if (depth != 1) return true;
+  return k == "schema" || k == "hostname" || k == "cpu" || k == "driver" || k == "gpus" || k == "jetson" || k == "board";
+}
+
+void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::string& where) {
+  const json doc = json::parse(text, placement_keys, false);
+  if (doc.is_discarded()) {
+    fleet.problems.push_back({where, "not valid JSON (a truncated line?)"});
+    return;
+  }
+  auto facts = host_from_json(doc);
+  if (!facts) {
+    fleet.problems.push_back({where, facts.error().message});
+    return;
+  }
+  NodeProfile node = node_profile(std::move(*facts), kb);
+  if (node.name.empty()) node.name = where;
+  const auto [it, fresh] = fleet.seen.emplace(node.name, where);
+  if (!fresh) {
+    fleet.problems.push_back({where, "node '" + sanitize(node.name) + "' was already read at " + it->second + "; this snapshot is left out"});
+    return;
+  }
+  fleet.nodes.push_back(std::move(node));
+}
+
+// A file holds one JSON document (probe --json output) or JSON lines (one snapshot per line).
+void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::string& name) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    fleet.problems.push_back({name, "empty"});
+    return;
+  }
+  if (const json whole = json::parse(text, nullptr, false); !whole.is_discarded()) {
+    add_snapshot(fleet, kb, text, name);
+    return;
+  }
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    const std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (trim(line).empty()) continue;
+    add_snapshot(fleet, kb, line, name + ":" + std::to_string(line_no));
+  }
+}
+
+Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::istream& in) {
+  if (source == "-") {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    read_text(fleet, kb, text, "stdin");
+    return Ok{};
+  }
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(source, ec)) {
+    for (const auto& e : fs::directory_iterator(source, ec)) {
+      const auto ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".json" || ext == ".jsonl")) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) fleet.problems.push_back({source, "no .json or .jsonl files in this folder"});
+  } else if (fs::exists(source, ec)) {
+    files.emplace_back(source);
+  } else {
+    return make_error(ErrorKind::bad_input, source + ": no such file or folder");
+  }
+  for (const auto& f : files) {
+    std::ifstream file(f, std::ios::binary | std::ios::ate);
+    std::string text;
+    if (file) {
+      text.resize(static_cast<std::size_t>(file.tellg()));
+      file.seekg(0);
+      file.read(text.data(), static_cast<std::streamsize>(text.size()));
+    }
+    if (!file) {
+      fleet.problems.push_back({f.string(), "cannot be read"});
+      continue;
+    }
+    read_text(fleet, kb, text, f.string());
+  }
+  return Ok{};
+}
+
+const char* verdict_of(std::uint32_t bits) {
+  if (bits == 0) return "runs";
+  return (bits & ~k_fit_unknown_mask) != 0 ? "does-not-run" : "unknown";
+}
+
+std::vector<FitBit> bits_of(std::uint32_t bits) {
+  std::vector<FitBit> out;
+  for (std::uint32_t b = 1; b != 0 && b <= bits; b <<= 1U) {
+    if ((bits & b) != 0U) out.push_back(static_cast<FitBit>(b));
+  }
+  return out;
+}
+
+std::string codes_of(std::uint32_t bits) {
+  std::string s;
+  for (auto b : bits_of(bits)) s += (s.empty() ? "" : " ") + std::string(fit_code(b));
+  return s;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+json node_json(const NodeProfile& n) {
+  json ccs = json::array();
+  for (const auto& c : n.ccs) ccs.push_back(c.str());
+  return {{"name", n.name},
+          {"arch", n.arch.empty() ? json(nullptr) : json(n.arch)},
+          {"gpus", n.gpus_known ? json(n.gpu_names) : json(nullptr)},
+          {"compute_capabilities", ccs},
+          {"driver", n.driver ? json(n.driver->str()) : json(nullptr)},
+          {"cuda_level", n.cuda_level ? json(n.cuda_level->str()) : json(nullptr)},
+          {"tegra", n.tegra},
+          {"l4t", n.l4t ? json(n.l4t->str()) : json(nullptr)}};
+}
+
+json needs_json(const ImageNeeds& im) {
+  json k = nullptr;
+  if (im.kernels) {
+    k = json::array();
+    for (const auto& c : *im.kernels) k.push_back(c.str());
+  }
+  return {{"archs", im.archs},
+          {"needs_gpu", im.needs_gpu},
+          {"min_cuda", im.min_cuda ? json(im.min_cuda->str()) : json(nullptr)},
+          {"kernels", k},
+          {"jetson", im.tegra == ImageNeeds::Tegra::required ? json(true) : im.tegra == ImageNeeds::Tegra::forbidden ? json(false) : json(nullptr)},
+          {"l4t", im.l4t ? json(im.l4t->str()) : json(nullptr)},
+          {"unknown", im.unknowns}};
+}
+
+// Nodes with the same placement facts (arch, capabilities, driver CUDA level, Jetson L4T) get the
+// same verdicts: each image is judged once per group, however many nodes share it.
+struct Groups {
+  std::vector<std::uint32_t> of;                  // node -> group
+  std::vector<std::size_t> size;                  // group -> nodes in it
+  std::vector<std::size_t> first;                 // group -> its first node
+};
+
+std::string placement_key(const NodeProfile& n) {
+  std::string k = n.arch + '|' + (n.gpus_known ? "g" : "-") + (n.cc_unknown ? "u" : "-") + (n.tegra ? "t" : "-") + (n.tegra_sbsa ? "s" : "-");
+  for (const auto& cc : n.ccs) k += '|' + cc.str();
+  k += '|' + (n.cuda_level ? n.cuda_level->str() : "?") + '|' + (n.l4t ? n.l4t->str() : "?");
+  return k;
+}
+
+Groups group_nodes(const std::vector<NodeProfile>& nodes) {
+  Groups g;
+  std::unordered_map<std::string, std::uint32_t> index;
+  g.of.reserve(nodes.size());
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    const auto [it, fresh] = index.emplace(placement_key(nodes[n]), static_cast<std::uint32_t>(g.size.size()));
+    if (fresh) {
+      g.size.push_back(0);
+      g.first.push_back(n);
+    }
+    g.of.push_back(it->second);
+    ++g.size[it->second];
+  }
+  return g;
+}
+
+struct Tally {
+  std::size_t runs = 0, no = 0, unknown = 0;
+  std::map<std::string, std::pair<std::size_t, std::vector<std::size_t>>> by_code;  // code -> nodes, the first 5 of them
+};
+
+Tally tally(const std::vector<std::uint32_t>& group_bits, const Groups& g) {
+  Tally t;
+  for (std::size_t n = 0; n < g.of.size(); ++n) {
+    const std::uint32_t b = group_bits[g.of[n]];
+    if (b == 0) {
+      ++t.runs;
+      continue;
+    }
+    ((b & ~k_fit_unknown_mask) != 0 ? t.no : t.unknown)++;
+    const char* last = nullptr;
+    for (auto bit : bits_of(b)) {
+      const char* code = fit_code(bit);
+      if (last != nullptr && std::string_view(last) == code) continue;  // two bits can share a code
+      last = code;
+      auto& [count, examples] = t.by_code[code];
+      if (examples.empty() || examples.back() != n) {
+        ++count;
+        if (examples.size() < 5) examples.push_back(n);
+      }
+    }
+  }
+  return t;
+}
+
+void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
+                const Groups& groups, bool by_node) {
+  out << fleet.nodes.size() << " node" << (fleet.nodes.size() == 1 ? "" : "s") << " (" << groups.size.size() << " distinct), " << images.size()
+      << " image" << (images.size() == 1 ? "" : "s") << '\n';
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const Tally t = tally(fits[i], groups);
+    out << '\n' << images[i].ref << "\n  runs on " << t.runs << " of " << fleet.nodes.size();
+    if (t.no) out << "; does not run on " << t.no;
+    if (t.unknown) out << "; undetermined on " << t.unknown;
+    out << '\n';
+    for (const auto& [code, entry] : t.by_code) {
+      const auto& [count, examples] = entry;
+      out << "  " << code << " x" << count << ": ";
+      for (std::size_t k = 0; k < examples.size(); ++k) out << (k ? ", " : "") << fleet.nodes[examples[k]].name;
+      if (count > examples.size()) out << ", ...";
+      const NodeProfile& first = fleet.nodes[examples[0]];
+      for (const auto& [c, w] : describe_fit(images[i], first, fits[i][groups.of[examples[0]]])) {
+        if (c == code) out << "  (" << first.name << ": " << w << ")";
+      }
+      out << '\n';
+    }
+    for (const auto& u : images[i].unknowns) out << "  not known about the image: " << u << " (not checked)\n";
+  }
+  if (!by_node) return;
+  out << "\nBy node\n";
+  for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
+    std::size_t runs = 0;
+    for (const auto& row : fits) runs += row[groups.of[n]] == 0 ? 1 : 0;
+    const auto& node = fleet.nodes[n];
+    out << "  " << node.name << "  " << (node.arch.empty() ? "?" : node.arch) << "  " << node.gpu_names.size() << " GPU"
+        << (node.gpu_names.size() == 1 ? "" : "s") << "  driver " << (node.driver ? node.driver->str() : "?") << "  runs " << runs << " of "
+        << images.size() << '\n';
+  }
+}
+
+}  // namespace
+
+std::vector<OptionSpec> fleet_options() {
+  std::vector<OptionSpec> specs{
+      {"image", "REF", "judge this image on every node (repeatable)", true},
+      {"platform", "OS/ARCH", "read the images' config for this platform (default linux/amd64)"},
+      {"format", "FORMAT", "text, json or csv (csv: one row per node and image)"},
+      {"json", nullptr, "print JSON (same as --format json)"},
+      {"by-node", nullptr, "text: also list every node with how many images run there"},
+  };
+  const auto reg = registry_options();
+  specs.insert(specs.end(), reg.begin(), reg.end());
+  specs.push_back(kb_option());
+  return specs;
+}
+
+int run_fleet(const ParsedArgs& args, AppIo& io) {
+  auto fail = [&io](const Error& e) {
+    io.err << "torchdoctor: " << e.message << '\n';
+    return exit_code_for(e);
+  };
+  const std::string format = args.get("format").value_or(args.has("json") ? "json" : "text");
+  if (format != "text" && format != "json" && format != "csv") return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json or csv"));
+  if (args.positionals.empty()) return fail(make_error(ErrorKind::bad_input, "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
+  std::vector<ImageRef> refs;
+  for (const auto& r : args.all("image")) {
+    auto ref = parse_image_ref(r);
+    if (!ref) return fail(ref.error());
+    refs.push_back(*ref);
+  }
+  Platform platform{"linux", "amd64", {}, {}};
+  if (auto p = args.get("platform")) {
+    auto parsed = parse_platform(*p);
+    if (!parsed) return fail(parsed.error());
+    platform = *parsed;
+  }
+  auto kb = load_kb_for(args);
+  if (!kb) return fail(kb.error());
+  Fleet fleet;
+  for (const auto& source : args.positionals) {
+    if (auto s = read_source(fleet, *kb, source, io.in); !s) return fail(s.error());
+  }
+  for (const auto& p : fleet.problems) io.err << "torchdoctor: " << p.where << ": " << p.message << '\n';
+  if (fleet.nodes.empty()) return fail(make_error(ErrorKind::bad_input, "fleet: no snapshot could be read"));
+
+  std::vector<ImageNeeds> images;
+  bool undetermined = false;
+  if (!refs.empty()) {
+    ParsedArgs no_probe = args;
+    no_probe.values["no-probe"] = {""};
+    auto host = gather_host(no_probe, io);
+    if (!host) return fail(host.error());
+    auto checked = check_images(refs, platform, args, io, *host, *kb);
+    if (!checked) return fail(checked.error());
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const auto& c = (*checked)[i];
+      if (c.inspection.error) io.err << "torchdoctor: " << refs[i].str() << ": the registry was not asked (" << c.inspection.error->message << "); judged from the knowledge base\n";
+      const bool missing = !c.inspection.error && !c.inspection.facts.found;
+      if (missing) io.err << "torchdoctor: " << refs[i].str() << ": no such tag in its registry (TAG_NOT_FOUND)\n";
+      undetermined = undetermined || missing;
+      images.push_back(image_needs(refs[i], c.inspection.error ? nullptr : &c.inspection.facts, *kb));
+    }
+  }
+  const Groups groups = group_nodes(fleet.nodes);
+  std::vector<std::vector<std::uint32_t>> fits(images.size(), std::vector<std::uint32_t>(groups.size.size()));  // image x group
+  bool any_problem = !fleet.problems.empty();
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    for (std::size_t g = 0; g < groups.size.size(); ++g) {
+      fits[i][g] = judge_fit(images[i], fleet.nodes[groups.first[g]]);
+      any_problem = any_problem || fits[i][g] != 0;
+    }
+  }
+  const int code = undetermined ? k_exit_undetermined : any_problem ? k_exit_problem : k_exit_ok;
+  if (format == "csv") {
+    io.out << "node,image,verdict,reasons\n";
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
+        const std::uint32_t b = fits[i][groups.of[n]];
+        io.out << csv_field(fleet.nodes[n].name) << ',' << csv_field(images[i].ref) << ',' << verdict_of(b) << ',' << codes_of(b) << '\n';
+      }
+    }
+  } else if (format == "json") {
+    json doc{{"schema", "torchdoctor.fleet/v1"}, {"tool_version", tool_version()}, {"nodes", json::array()}, {"images", json::array()},
+             {"problems", json::array()}, {"exit_code", code}};
+    for (const auto& n : fleet.nodes) doc["nodes"].push_back(node_json(n));
+    for (const auto& p : fleet.problems) doc["problems"].push_back({{"input", p.where}, {"message", p.message}});
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const Tally t = tally(fits[i], groups);
+      json img{{"ref", images[i].ref}, {"needs", needs_json(images[i])}, {"runs", t.runs}, {"does_not_run", t.no}, {"undetermined", t.unknown},
+               {"not_running", json::array()}};
+      for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
+        const std::uint32_t b = fits[i][groups.of[n]];
+        if (b == 0) continue;  // every node not listed runs it
+        json reasons = json::array();
+        for (const auto& [c, w] : describe_fit(images[i], fleet.nodes[n], b)) reasons.push_back({{"code", c}, {"message", w}});
+        img["not_running"].push_back({{"node", fleet.nodes[n].name}, {"verdict", verdict_of(b)}, {"reasons", reasons}});
+      }
+      doc["images"].push_back(std::move(img));
+    }
+    io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  } else {
+    print_text(io.out, fleet, images, fits, groups, args.has("by-node") || images.empty());
+  }
+  return code;
+}
+
+}  // namespace td

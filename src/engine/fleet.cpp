@@ -1,0 +1,218 @@
+// Node profiles, image needs and the judgement between them (docs/fleet.md).
+#include "torchdoctor/engine/fleet.hpp"
+
+#include <algorithm>
+
+#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/engine/images.hpp"
+#include "torchdoctor/kb/queries.hpp"
+
+namespace td {
+namespace {
+
+std::optional<Version> major_minor(const Version& v) { return Version::of({v.major(), v.minor()}); }
+
+// "cuda>=12.4" in the first term of NVIDIA_REQUIRE_CUDA: what the NVIDIA runtime checks at start.
+std::optional<Version> required_cuda(const std::map<std::string, std::string>& env) {
+  const auto it = env.find("NVIDIA_REQUIRE_CUDA");
+  if (it == env.end()) return std::nullopt;
+  const std::string first = it->second.substr(0, it->second.find(' '));
+  for (const auto& factor : split(first, ',')) {
+    if (factor.rfind("cuda>=", 0) == 0) {
+      if (auto v = Version::parse(factor.substr(6))) return major_minor(*v);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<ComputeCapability>> kernels_from_env(const std::map<std::string, std::string>& env) {
+  const auto it = env.find("TORCH_CUDA_ARCH_LIST");
+  if (it == env.end()) return std::nullopt;
+  auto parsed = parse_torch_cuda_arch_list(it->second);
+  if (!parsed) return std::nullopt;
+  std::vector<ComputeCapability> out;
+  for (const auto& a : *parsed) {
+    out.push_back(a.cc);
+    if (a.ptx) out.push_back(a.cc.as_ptx());
+  }
+  return out;
+}
+
+std::optional<std::vector<ComputeCapability>> kernels_from_wheel(const Kb& kb, const Version& torch, const Version& cuda, const std::string& arch) {
+  const std::string variant = "cu" + std::to_string(cuda.major()) + std::to_string(cuda.minor());
+  const std::string platform = arch == "arm64" ? "linux-aarch64" : "linux-x86_64";
+  const TorchWheel* w = find_wheel(kb, Version::of({torch.major(), torch.minor(), torch.part(2)}), variant, platform);
+  if (w == nullptr || w->arch.empty()) return std::nullopt;
+  std::vector<ComputeCapability> out = w->arch;
+  for (const auto& p : w->ptx) out.push_back(p.as_ptx());
+  return out;
+}
+
+std::string platform_arch(const std::string& platform) {
+  if (platform.rfind("linux/", 0) != 0) return "";
+  const std::string rest = platform.substr(6);
+  return rest.substr(0, rest.find('/'));
+}
+
+}  // namespace
+
+std::string k8s_arch(const std::string& machine) {
+  if (machine == "x86_64" || machine == "amd64") return "amd64";
+  if (machine == "aarch64" || machine == "arm64") return "arm64";
+  return machine;
+}
+
+NodeProfile node_profile(HostFacts facts, const Kb& kb) {
+  const HostFacts f = enrich_host(std::move(facts), kb);
+  const HostClass h = classify(f, kb);
+  NodeProfile n;
+  if (f.hostname) n.name = *f.hostname;
+  if (f.cpu.arch) n.arch = k8s_arch(*f.cpu.arch);
+  n.gpus_known = h.gpus_known;
+  for (const GpuFacts* g : h.gpus) {
+    if (g->compute_capability) n.ccs.push_back(g->compute_capability->hardware());
+    else n.cc_unknown = true;
+    n.gpu_names.push_back(g->name ? *g->name : "unknown");
+  }
+  if (f.driver.version) n.driver = *f.driver.version;
+  n.cuda_level = h.driver_cuda;
+  n.tegra = h.tegra;
+  n.tegra_sbsa = h.tegra_sbsa;
+  if (f.jetson.l4t) n.l4t = *f.jetson.l4t;
+  if (f.jetson.jetpack) n.jetpack = *f.jetson.jetpack;
+  else if (h.jetpack != nullptr) n.jetpack = h.jetpack->jetpack;
+  if (!h.gpus.empty()) {
+    const GpuFacts& g = *h.gpus.front();
+    const GpuModel* m = g.pci_device_id ? find_gpu_by_pci(kb, *g.pci_device_id) : nullptr;
+    if (m == nullptr && g.name) m = find_gpu_by_name(kb, *g.name);
+    if (m != nullptr) n.family = m->family;
+  }
+  return n;
+}
+
+ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb) {
+  ImageNeeds n;
+  n.ref = ref.original;
+  const auto kbi = kb_image_info(kb, ref.registry, ref.repository, ref.tag);
+  if (reg != nullptr && reg->found) {
+    for (const auto& p : reg->platforms) {
+      const std::string a = p.os == "linux" ? p.architecture : "";
+      if (!a.empty() && std::find(n.archs.begin(), n.archs.end(), a) == n.archs.end()) n.archs.push_back(a);
+    }
+    if (n.archs.empty() && reg->selected && reg->selected->os == "linux") n.archs.push_back(reg->selected->architecture);
+  }
+  if (n.archs.empty() && kbi) {
+    for (const auto& p : kbi->platforms) {
+      if (auto a = platform_arch(p); !a.empty()) n.archs.push_back(a);
+    }
+  }
+  if (n.archs.empty()) n.unknowns.push_back("the platforms it is published for");
+  std::optional<Version> cuda = reg != nullptr && reg->cuda_version ? std::optional(*reg->cuda_version) : std::nullopt;
+  if (!cuda && kbi) cuda = kbi->cuda;
+  const bool jetson = (kbi && kbi->jetson) || (reg != nullptr && reg->l4t_version.has_value());
+  n.needs_gpu = cuda.has_value() || jetson;
+  if (jetson) {
+    n.tegra = ImageNeeds::Tegra::required;
+    if (reg != nullptr && reg->l4t_version) n.l4t = *reg->l4t_version;
+    else if (kbi && kbi->l4t) n.l4t = kbi->l4t;
+  } else if (cuda) {
+    n.tegra = ImageNeeds::Tegra::forbidden;
+  }
+  if (reg != nullptr) n.min_cuda = required_cuda(reg->env);
+  if (!n.min_cuda && cuda && !jetson) n.min_cuda = major_minor(*cuda);
+  if (reg != nullptr) n.kernels = kernels_from_env(reg->env);
+  std::optional<Version> torch = reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
+  if (!torch && kbi) torch = kbi->torch;
+  if (!n.kernels && torch && cuda && !jetson) n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
+  if (n.needs_gpu && !n.kernels && !jetson) n.unknowns.push_back("the GPU architectures its torch is built for");
+  return n;
+}
+
+std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
+  std::uint32_t bits = 0;
+  if (!im.archs.empty()) {
+    if (node.arch.empty()) bits |= k_fit_unknown_arch;
+    else if (std::find(im.archs.begin(), im.archs.end(), node.arch) == im.archs.end()) bits |= k_fit_arch;
+  }
+  if (im.tegra == ImageNeeds::Tegra::required) {
+    if (!node.tegra) return bits | k_fit_not_tegra;
+    if (im.l4t) {
+      if (!node.l4t) bits |= k_fit_unknown_l4t;
+      else if (node.l4t->major() != im.l4t->major() || node.l4t->minor() != im.l4t->minor()) bits |= k_fit_l4t;
+    }
+    return bits;
+  }
+  if (!im.needs_gpu) return bits;
+  if (node.tegra && !node.tegra_sbsa && im.tegra == ImageNeeds::Tegra::forbidden) return bits | k_fit_for_tegra;
+  if (node.gpus_known && node.ccs.empty() && !node.cc_unknown) return bits | k_fit_no_gpu;
+  if (!node.gpus_known) bits |= k_fit_unknown_gpu;
+  if (im.min_cuda) {
+    if (!node.cuda_level) bits |= k_fit_unknown_driver;
+    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor())) bits |= k_fit_driver;
+  }
+  if (im.kernels) {
+    if (node.cc_unknown) bits |= k_fit_unknown_gpu;
+    for (const auto& cc : node.ccs) {
+      const bool covered = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+      if (!covered) {
+        bits |= k_fit_kernels;
+        break;
+      }
+    }
+  }
+  return bits;
+}
+
+const char* fit_code(FitBit bit) {
+  switch (bit) {
+    case k_fit_arch:
+    case k_fit_not_tegra: return "ARCH_MISMATCH";
+    case k_fit_for_tegra: return "NOT_FOR_TEGRA";
+    case k_fit_l4t: return "L4T_MISMATCH";
+    case k_fit_no_gpu: return "NO_GPU";
+    case k_fit_driver: return "DRIVER_TOO_OLD";
+    case k_fit_kernels: return "GPU_ARCH_MISSING";
+    case k_fit_unknown_arch: return "UNKNOWN_ARCH";
+    case k_fit_unknown_gpu: return "UNKNOWN_GPU";
+    case k_fit_unknown_driver: return "NO_DRIVER";
+    case k_fit_unknown_l4t: return "UNKNOWN_L4T";
+  }
+  return "UNKNOWN";
+}
+
+std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& im, const NodeProfile& node, std::uint32_t bits) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  auto add = [&](FitBit b, std::string why) {
+    if ((bits & b) != 0U) out.emplace_back(fit_code(b), std::move(why));
+  };
+  add(k_fit_arch, "published for " + list(im.archs) + "; the node is " + node.arch);
+  add(k_fit_not_tegra, "a Jetson (L4T/iGPU) image; the node is not a Jetson");
+  add(k_fit_for_tegra, "built for discrete GPUs; the node is a Jetson");
+  add(k_fit_l4t, "built for L4T " + (im.l4t ? im.l4t->str() : "?") + "; the node runs L4T " + (node.l4t ? node.l4t->str() : "?"));
+  add(k_fit_no_gpu, "a CUDA image; the node has no NVIDIA GPU");
+  add(k_fit_driver, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") + "; the node's driver gives " +
+                        (node.cuda_level ? node.cuda_level->str() : "?"));
+  if ((bits & k_fit_kernels) != 0U) {
+    std::string missing;
+    for (const auto& cc : node.ccs) {
+      if (std::none_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); })) {
+        missing += (missing.empty() ? "" : ", ") + cc.nvcc_name();
+      }
+    }
+    out.emplace_back(fit_code(k_fit_kernels), "its torch has no kernels for " + missing);
+  }
+  add(k_fit_unknown_arch, "the node's CPU architecture is unknown");
+  add(k_fit_unknown_gpu, "the node's GPUs or their compute capability are unknown");
+  add(k_fit_unknown_driver, "the node's driver CUDA level is unknown");
+  add(k_fit_unknown_l4t, "the Jetson's L4T release is unknown");
+  return out;
+}
+
+}  // namespace td

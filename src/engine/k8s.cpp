@@ -1,0 +1,271 @@
+// Node labels and image affinity: the two halves of one placement rule, kept in step so that an
+// affinity selects a node exactly when judge_fit says the image runs there (tested both ways).
+#include "torchdoctor/engine/k8s.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/engine.hpp"
+
+namespace td {
+namespace {
+
+constexpr std::size_t k_nfd_limit = 64 * 1024;  // NFD ignores feature files larger than this
+
+std::string key(const std::string& name) { return std::string(k_label_prefix) + name; }
+
+std::string sm_label(const ComputeCapability& cc) { return key("gpu.sm." + cc.hardware().digits()); }
+const std::string k_sm_unlisted = "gpu.sm.unlisted";
+
+std::uint32_t cuda_code(const Version& v) { return v.major() * 1000 + v.minor() * 10; }
+
+bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+// The newest wheel per variant that runs natively on this node (no error, no PTX JIT).
+void torch_labels(const HostFacts& facts, const Kb& kb, std::map<std::string, std::string>& out) {
+  const HostFacts f = enrich_host(facts, kb);
+  const HostClass h = classify(f, kb);
+  if (h.platform.empty()) return;
+  std::map<std::string, Version> newest;
+  for (const auto& w : kb.torch_wheels) {
+    if (std::find(w.platforms.begin(), w.platforms.end(), h.platform) == w.platforms.end()) continue;
+    const auto reasons = judge_wheel(f, h, kb, w);
+    const bool native = std::none_of(reasons.begin(), reasons.end(), [](const Reason& r) {
+      return r.severity == Severity::error || r.code == "PTX_JIT" || r.code == "NO_GPU" || r.code == "MINOR_VERSION_COMPAT";
+    });
+    if (!native) continue;
+    auto it = newest.find(w.variant);
+    if (it == newest.end() || it->second < w.torch) newest[w.variant] = w.torch;
+  }
+  for (const auto& [variant, v] : newest) {
+    const std::string value = label_value(v.str());
+    if (!valid_label_key(key("torch." + variant)) || value.empty()) continue;
+    out[key("torch." + variant)] = "true";
+    out[key("torch." + variant + ".newest")] = value;
+  }
+}
+
+bool plain_yaml(const std::string& s) {
+  if (s.empty()) return false;
+  static const char* const k_reserved[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
+  const std::string low = to_lower(s);
+  for (const char* r : k_reserved) {
+    if (low == r) return false;
+  }
+  const char c = s[0];
+  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') return false;
+  return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") == std::string::npos;
+}
+
+std::string scalar(const nlohmann::json& v) {
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    return plain_yaml(s) ? s : nlohmann::json(s).dump(-1, ' ', true);
+  }
+  return v.dump();
+}
+
+void emit(std::ostream& o, const nlohmann::json& v, int indent, bool in_list);
+
+void emit_object(std::ostream& o, const nlohmann::json& v, int indent, bool first_inline) {
+  bool first = true;
+  for (const auto& [k, x] : v.items()) {
+    if (!(first && first_inline)) o << std::string(static_cast<std::size_t>(indent), ' ');
+    first = false;
+    o << scalar(nlohmann::json(k)) << ':';
+    if ((x.is_object() && !x.empty()) || (x.is_array() && !x.empty())) {
+      o << '\n';
+      emit(o, x, indent + 2, false);
+    } else {
+      o << ' ' << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
+    }
+  }
+}
+
+void emit(std::ostream& o, const nlohmann::json& v, int indent, bool /*in_list*/) {
+  if (v.is_object()) {
+    emit_object(o, v, indent, false);
+  } else if (v.is_array()) {
+    for (const auto& x : v) {
+      o << std::string(static_cast<std::size_t>(indent), ' ') << "- ";
+      if (x.is_object() && !x.empty()) emit_object(o, x, indent + 2, true);
+      else o << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
+    }
+  } else {
+    o << std::string(static_cast<std::size_t>(indent), ' ') << scalar(v) << '\n';
+  }
+}
+
+std::optional<long long> integer(const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(s);
+}
+
+}  // namespace
+
+std::string label_value(const std::string& text) {
+  std::string v;
+  for (char c : text) v += (alnum(c) || c == '.' || c == '_' || c == '-') ? c : '-';
+  if (v.size() > 63) v.resize(63);
+  while (!v.empty() && !alnum(v.back())) v.pop_back();
+  std::size_t start = 0;
+  while (start < v.size() && !alnum(v[start])) ++start;
+  return v.substr(start);
+}
+
+bool valid_label_value(const std::string& v) { return v.empty() || label_value(v) == v; }
+
+bool valid_label_key(const std::string& k) {
+  const auto slash = k.find('/');
+  const std::string name = slash == std::string::npos ? k : k.substr(slash + 1);
+  if (name.empty() || label_value(name) != name) return false;
+  if (slash == std::string::npos) return true;
+  const std::string prefix = k.substr(0, slash);
+  if (prefix.empty() || prefix.size() > 253) return false;
+  for (const auto& part : split(prefix, '.')) {
+    if (part.empty() || part.size() > 63 || !alnum(part.front()) || !alnum(part.back())) return false;
+    if (part.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) return false;
+  }
+  return true;
+}
+
+std::vector<ComputeCapability> label_universe(const Kb& kb) {
+  std::set<std::pair<std::uint32_t, std::uint32_t>> seen;
+  std::vector<ComputeCapability> out;
+  auto add = [&](const ComputeCapability& cc) {
+    if (seen.insert({cc.major(), cc.minor()}).second) out.push_back(cc.hardware());
+  };
+  for (const auto& g : kb.gpus) add(g.cc);
+  for (const auto& m : kb.jetson_modules) add(m.cc);
+  std::sort(out.begin(), out.end(), [](const ComputeCapability& a, const ComputeCapability& b) {
+    return std::pair(a.major(), a.minor()) < std::pair(b.major(), b.minor());
+  });
+  return out;
+}
+
+std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostFacts& facts, const Kb& kb) {
+  std::map<std::string, std::string> l;
+  if (n.driver) {
+    const auto& r = n.driver->release();
+    l[key("cuda.driver-version.full")] = label_value(n.driver->str());
+    if (!r.empty()) l[key("cuda.driver-version.major")] = std::to_string(r[0]);
+    if (r.size() > 1) l[key("cuda.driver-version.minor")] = std::to_string(r[1]);
+    if (r.size() > 2) l[key("cuda.driver-version.revision")] = std::to_string(r[2]);
+  }
+  if (n.cuda_level) {
+    l[key("cuda.runtime-version.full")] = std::to_string(n.cuda_level->major()) + "." + std::to_string(n.cuda_level->minor());
+    l[key("cuda.runtime-version.major")] = std::to_string(n.cuda_level->major());
+    l[key("cuda.runtime-version.minor")] = std::to_string(n.cuda_level->minor());
+    l[key("cuda.runtime-version.code")] = std::to_string(cuda_code(*n.cuda_level));
+  }
+  if (n.gpus_known) l[key("gpu.count")] = std::to_string(n.gpu_names.size());
+  if (!n.gpu_names.empty()) {
+    if (auto p = label_value(n.gpu_names.front()); !p.empty()) l[key("gpu.product")] = p;
+  }
+  if (!n.family.empty()) l[key("gpu.family")] = label_value(n.family);
+  if (!n.ccs.empty()) {
+    const auto lowest = *std::min_element(n.ccs.begin(), n.ccs.end(), [](const ComputeCapability& a, const ComputeCapability& b) {
+      return std::pair(a.major(), a.minor()) < std::pair(b.major(), b.minor());
+    });
+    l[key("gpu.compute.major")] = std::to_string(lowest.major());
+    l[key("gpu.compute.minor")] = std::to_string(lowest.minor());
+  }
+  const auto universe = label_universe(kb);
+  for (const auto& cc : n.ccs) {
+    const bool listed = std::any_of(universe.begin(), universe.end(), [&](const ComputeCapability& u) {
+      return u.major() == cc.major() && u.minor() == cc.minor();
+    });
+    l[listed ? sm_label(cc) : key(k_sm_unlisted)] = "true";
+  }
+  if (n.cc_unknown) l[key(k_sm_unlisted)] = "true";
+  if (n.tegra) l[key("tegra")] = n.tegra_sbsa ? "sbsa" : "true";
+  if (n.l4t) {
+    l[key("l4t.version")] = label_value(n.l4t->str());
+    l[key("l4t.release")] = std::to_string(n.l4t->major()) + "." + std::to_string(n.l4t->minor());
+  }
+  if (n.jetpack) l[key("jetpack.version")] = label_value(n.jetpack->str());
+  torch_labels(facts, kb, l);
+  if (!kb.as_of.empty()) l[key("kb.as-of")] = label_value(kb.as_of);
+  return l;
+}
+
+Result<std::string> features_file(const std::map<std::string, std::string>& labels) {
+  std::string out;
+  for (const auto& [k, v] : labels) {
+    if (!valid_label_key(k)) return make_error(ErrorKind::bad_input, "label key '" + sanitize(k) + "' is not valid in Kubernetes");
+    if (!valid_label_value(v)) return make_error(ErrorKind::bad_input, "label " + k + "='" + sanitize(v) + "': not a valid value");
+    out += k + "=" + v + "\n";
+  }
+  if (out.size() > k_nfd_limit) {
+    return make_error(ErrorKind::bad_input, "the labels take " + std::to_string(out.size()) + " bytes; NFD reads at most 65536 per file");
+  }
+  return out;
+}
+
+nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapability>& universe, unsigned gpus) {
+  using nlohmann::json;
+  json exprs = json::array();
+  auto expr = [&](const std::string& k, const char* op, std::vector<std::string> values) {
+    json e{{"key", k}, {"operator", op}};
+    if (!values.empty()) e["values"] = values;
+    exprs.push_back(std::move(e));
+  };
+  if (!im.archs.empty()) expr("kubernetes.io/arch", "In", im.archs);
+  if (im.tegra == ImageNeeds::Tegra::required) {
+    expr(key("tegra"), "In", {"true", "sbsa"});
+    if (im.l4t) expr(key("l4t.release"), "In", {std::to_string(im.l4t->major()) + "." + std::to_string(im.l4t->minor())});
+  } else if (im.needs_gpu) {
+    if (im.tegra == ImageNeeds::Tegra::forbidden) expr(key("tegra"), "NotIn", {"true"});
+    expr(key("gpu.count"), "Gt", {"0"});
+    if (im.min_cuda) expr(key("cuda.runtime-version.code"), "Gt", {std::to_string(cuda_code(*im.min_cuda) - 1)});
+    if (im.kernels) {
+      for (const auto& cc : universe) {
+        const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+        if (!runs) expr(sm_label(cc), "DoesNotExist", {});
+      }
+      expr(key(k_sm_unlisted), "DoesNotExist", {});
+    }
+  }
+  json doc = json::object();
+  if (!exprs.empty()) {
+    doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] =
+        json::array({json{{"matchExpressions", exprs}}});
+  }
+  if (im.needs_gpu) doc["resources"]["limits"]["nvidia.com/gpu"] = gpus;
+  return doc;
+}
+
+bool match_expressions(const nlohmann::json& exprs, const std::map<std::string, std::string>& labels) {
+  for (const auto& e : exprs) {
+    const std::string k = e.value("key", "");
+    const std::string op = e.value("operator", "");
+    const auto it = labels.find(k);
+    const bool has = it != labels.end();
+    std::vector<std::string> values;
+    if (e.contains("values")) values = e["values"].get<std::vector<std::string>>();
+    const bool in = has && std::find(values.begin(), values.end(), it->second) != values.end();
+    bool ok = false;
+    if (op == "In") ok = in;
+    else if (op == "NotIn") ok = !in;
+    else if (op == "Exists") ok = has;
+    else if (op == "DoesNotExist") ok = !has;
+    else if (op == "Gt" || op == "Lt") {
+      const long long none = -1;  // labels and values here are never negative
+      const long long have = has ? integer(it->second).value_or(none) : none;
+      const long long want = values.size() == 1 ? integer(values[0]).value_or(none) : none;
+      ok = have != none && want != none && (op == "Gt" ? have > want : have < want);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string to_yaml(const nlohmann::json& value) {
+  std::ostringstream o;
+  emit(o, value, 0, false);
+  return o.str();
+}
+
+}  // namespace td
