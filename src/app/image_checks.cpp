@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <ostream>
 
@@ -53,7 +54,7 @@ Result<RegistrySetup> read_setup(const ParsedArgs& args) {
 }
 
 // Appends the knowledge base's reasons that the registry check did not already give.
-void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j) {
+void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const std::function<std::optional<std::string>()>& instead) {
   for (const auto& r : j.reasons) {
     const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
     if (seen) continue;
@@ -62,23 +63,25 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j) {
                                                             : ReasonSeverity::info;
     v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
   }
-  if (!v.reasons.empty() && j.instead) v.reasons.push_back({"INSTEAD", "for this host use " + *j.instead, ReasonSeverity::info});
+  if (v.reasons.empty()) return;
+  if (const auto other = instead()) v.reasons.push_back({"INSTEAD", "for this host use " + *other, ReasonSeverity::info});
 }
 
 // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
 // judges tags it knows without any request.
-CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline) {
+CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline,
+                   const std::function<std::optional<std::string>()>& instead) {
   std::optional<ImageVerdict> verdict;
   const auto kbj = judge_image_from_kb(host, kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
   if (!r.error) {
     verdict = check_image(r.facts, host);
-    if (kbj.known_tag) add_kb_reasons(*verdict, kbj);
+    if (kbj.known_tag) add_kb_reasons(*verdict, kbj, instead);
   } else if (offline && (kbj.known_tag || kbj.known_repository)) {
     verdict = ImageVerdict{};
     verdict->requirements.state = RequireState::unknown;
     verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
     verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", ReasonSeverity::info});
-    add_kb_reasons(*verdict, kbj);
+    add_kb_reasons(*verdict, kbj, instead);
     r.error.reset();
     r.facts.found = kbj.known_tag;
     r.facts.nearest_tags = kbj.nearest_tags;
@@ -124,7 +127,13 @@ Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs
   }
   std::vector<CheckedImage> out;
   out.reserve(results.size());
-  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline));
+  // The recommended image is the same for every reference: found once, and only if one needs it.
+  std::optional<std::optional<std::string>> recommended;
+  const std::function<std::optional<std::string>()> instead = [&]() {
+    if (!recommended) recommended = recommended_image(host, kb);
+    return *recommended;
+  };
+  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline, instead));
   return out;
 }
 

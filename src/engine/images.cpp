@@ -151,8 +151,6 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
                            "ask the registry: run without --offline"});
     }
   }
-  const Recommendation rec = recommend(facts, kb);
-  if (rec.best_image) j.instead = rec.best_image->ref;
   return j;
 }
 
@@ -178,5 +176,10 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
   return std::nullopt;
 }
 
-}  // namespace td
+std::optional<std::string> recommended_image(const HostFacts& facts, const Kb& kb) {
+  const Recommendation rec = recommend(facts, kb);
+  if (rec.best_image) return rec.best_image->ref;
+  return std::nullopt;
+}
 
+}  // namespace td

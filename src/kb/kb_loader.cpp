@@ -1,6 +1,5 @@
 // Loads data/kb/*.toml into a Kb, checking every record: required keys, types, versions, sources,
 // unknown keys (typos), duplicates and dangling references. Problems name file, line and key.
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <dirent.h>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "torchdoctor/core/strings.hpp"
+#include "kb/kb_tree.hpp"
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {
@@ -30,27 +30,29 @@ struct Problems {
 // Reads one record (a TOML table) with typed getters that record problems and used keys.
 class Record {
  public:
-  Record(const toml::table& t, std::string file, std::string table, Problems& problems)
-      : m_t(t), m_file(std::move(file)), m_table(std::move(table)), m_problems(problems) {
-    m_line = static_cast<std::uint32_t>(t.source().begin.line);
-  }
+  Record(const KbNode& t, std::string file, std::string table, Problems& problems, bool prevalidated = false)
+      : m_t(t), m_file(std::move(file)), m_table(std::move(table)), m_problems(problems), m_line(t.line), m_prevalidated(prevalidated) {}
+
+  /// True for records td_kbc already validated when the binary was built (checks that cost
+  /// milliseconds, such as compiling regexes, are not repeated on every run).
+  bool prevalidated() const { return m_prevalidated; }
 
   std::uint32_t line() const { return m_line; }
 
   void problem(const std::string& key, const std::string& what) {
-    const toml::node* n = m_t.get(key);
-    const auto line = n != nullptr ? static_cast<std::uint32_t>(n->source().begin.line) : m_line;
+    const KbNode* n = m_t.get(key);
+    const auto line = n != nullptr ? n->line : m_line;
     m_problems.add(m_file, line, m_table + "." + key + ": " + what);
   }
 
   std::optional<std::string> str(const std::string& key, bool required) {
     m_used.insert(key);
-    const toml::node* n = m_t.get(key);
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) {
       if (required) problem(key, "missing");
       return std::nullopt;
     }
-    if (const auto* s = n->as_string()) return s->get();
+    if (n->kind == KbNode::Kind::string) return n->text;
     problem(key, "expected a string");
     return std::nullopt;
   }
@@ -82,22 +84,21 @@ class Record {
   std::vector<std::string> strings(const std::string& key, bool required) {
     m_used.insert(key);
     std::vector<std::string> out;
-    const toml::node* n = m_t.get(key);
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) {
       if (required) problem(key, "missing");
       return out;
     }
-    if (const auto* s = n->as_string()) {  // a single string is accepted where a list is
-      out.push_back(s->get());
+    if (n->kind == KbNode::Kind::string) {  // a single string is accepted where a list is
+      out.push_back(n->text);
       return out;
     }
-    const auto* arr = n->as_array();
-    if (arr == nullptr) {
+    if (n->kind != KbNode::Kind::array) {
       problem(key, "expected a list of strings");
       return out;
     }
-    for (const auto& item : *arr) {
-      if (const auto* s = item.as_string()) out.push_back(s->get());
+    for (const auto& item : n->items) {
+      if (item.kind == KbNode::Kind::string) out.push_back(item.text);
       else problem(key, "expected a list of strings");
     }
     return out;
@@ -125,46 +126,46 @@ class Record {
 
   std::optional<double> number(const std::string& key) {
     m_used.insert(key);
-    const toml::node* n = m_t.get(key);
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) return std::nullopt;
-    if (auto v = n->value<double>()) return *v;
+    if (n->kind == KbNode::Kind::real) return n->real;
+    if (n->kind == KbNode::Kind::integer) return static_cast<double>(n->integer);
     problem(key, "expected a number");
     return std::nullopt;
   }
 
   std::optional<std::int64_t> integer(const std::string& key, bool required) {
     m_used.insert(key);
-    const toml::node* n = m_t.get(key);
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) {
       if (required) problem(key, "missing");
       return std::nullopt;
     }
-    if (const auto* i = n->as_integer()) return i->get();
+    if (n->kind == KbNode::Kind::integer) return n->integer;
     problem(key, "expected an integer");
     return std::nullopt;
   }
 
   bool boolean(const std::string& key, bool fallback) {
     m_used.insert(key);
-    const toml::node* n = m_t.get(key);
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) return fallback;
-    if (const auto* b = n->as_boolean()) return b->get();
+    if (n->kind == KbNode::Kind::boolean) return n->boolean;
     problem(key, "expected true or false");
     return fallback;
   }
 
   // The tables of an array-of-tables key (nested records such as [[signature.refine]]).
-  std::vector<const toml::table*> tables(const std::string& key) {
+  std::vector<const KbNode*> tables(const std::string& key) {
     m_used.insert(key);
-    std::vector<const toml::table*> out;
-    const toml::node* n = m_t.get(key);
+    std::vector<const KbNode*> out;
+    const KbNode* n = m_t.get(key);
     if (n == nullptr) return out;
-    const auto* arr = n->as_array();
-    if (arr == nullptr || !arr->is_array_of_tables()) {
+    if (!n->is_array_of_tables()) {
       problem(key, "expected [[" + m_table + "." + key + "]] tables");
       return out;
     }
-    for (const auto& item : *arr) out.push_back(item.as_table());
+    for (const auto& item : n->items) out.push_back(&item);
     return out;
   }
 
@@ -188,17 +189,17 @@ class Record {
 
   // Reports keys the schema does not know (usually typos).
   void finish() {
-    for (const auto& [key, _] : m_t) {
-      const std::string k(key.str());
+    for (const auto& [k, _] : m_t.fields) {
       if (!m_used.count(k)) problem(k, "unknown key (see docs/kb.md)");
     }
   }
 
  private:
-  const toml::table& m_t;
+  const KbNode& m_t;
   std::string m_file, m_table;
   Problems& m_problems;
   std::uint32_t m_line = 0;
+  bool m_prevalidated = false;
   std::set<std::string> m_used;
 };
 
@@ -217,6 +218,7 @@ void check_regex(Record& r, const Signature& x) {
     if (!x.captures.empty()) r.problem("captures", "captures need a regex");
     return;
   }
+  if (r.prevalidated()) return;
   try {
     const std::regex re(x.regex, std::regex::ECMAScript);
     if (re.mark_count() != x.captures.size()) {
@@ -247,7 +249,7 @@ void read_signature(Record& r, Kb& kb) {
   x.cause = r.str("cause", x.kind == "problem").value_or("");
   x.fix = r.text("fix");
   x.priority = r.integer("priority", false).value_or(50);
-  for (const toml::table* t : r.tables("refine")) {
+  for (const KbNode* t : r.tables("refine")) {
     Record sub(*t, r.file(), "signature.refine", r.problems());
     SignatureRefinement f;
     f.when = sub.strings("when", true);
@@ -465,44 +467,55 @@ const std::map<std::string, RecordFn>& readers() {
   return k_readers;
 }
 
-void read_meta(const toml::table& doc, const std::string& file, Kb& kb, Problems& problems) {
-  const auto* as_of = doc.get("as_of");
-  if (as_of == nullptr || as_of->as_string() == nullptr) {
+void read_meta(const KbNode& doc, const std::string& file, Kb& kb, Problems& problems) {
+  const KbNode* as_of = doc.get("as_of");
+  if (as_of == nullptr || as_of->kind != KbNode::Kind::string) {
     problems.add(file, 1, "as_of: missing (the date the knowledge base was last checked, YYYY-MM-DD)");
     return;
   }
-  kb.as_of = as_of->as_string()->get();
+  kb.as_of = as_of->text;
   if (kb.as_of.size() != 10 || kb.as_of[4] != '-' || kb.as_of[7] != '-') {
-    problems.add(file, static_cast<std::uint32_t>(as_of->source().begin.line), "as_of: expected YYYY-MM-DD");
+    problems.add(file, as_of->line, "as_of: expected YYYY-MM-DD");
   }
 }
 
-void read_file(const KbFile& f, Kb& kb, Problems& problems) {
-  toml::table doc;
-  try {
-    doc = toml::parse(f.text, f.name);
-  } catch (const toml::parse_error& e) {
-    problems.add(f.name, static_cast<std::uint32_t>(e.source().begin.line), std::string(e.description()));
-    return;
-  }
-  const bool is_meta = f.name.size() >= 9 && f.name.compare(f.name.size() - 9, 9, k_meta_file) == 0;
-  for (const auto& [key, node] : doc) {
-    const std::string name(key.str());
+void read_doc(const KbNode& doc, const std::string& file, Kb& kb, Problems& problems, bool prevalidated) {
+  const bool is_meta = file.size() >= 9 && file.compare(file.size() - 9, 9, k_meta_file) == 0;
+  for (const auto& [name, node] : doc.fields) {
     if (is_meta && (name == "as_of" || name == "schema" || name == "note")) continue;
     const auto it = readers().find(name);
-    const auto* arr = node.as_array();
-    if (it == readers().end() || arr == nullptr || !arr->is_array_of_tables()) {
-      problems.add(f.name, static_cast<std::uint32_t>(node.source().begin.line),
-                   name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
+    if (it == readers().end() || !node.is_array_of_tables()) {
+      problems.add(file, node.line, name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
       continue;
     }
-    for (const auto& item : *arr) {
-      Record r(*item.as_table(), f.name, name, problems);
+    for (const auto& item : node.items) {
+      Record r(item, file, name, problems, prevalidated);
       it->second(r, kb);
       r.finish();
     }
   }
-  if (is_meta) read_meta(doc, f.name, kb, problems);
+  if (is_meta) read_meta(doc, file, kb, problems);
+}
+
+// A file as TOML text, or as the tree td_kbc embedded (validated when it was built).
+void read_file(const KbFile& f, Kb& kb, Problems& problems) {
+  if (!f.tree.empty()) {
+    std::string_view in = f.tree;
+    auto doc = kb_tree_decode(in);
+    if (!doc || !in.empty()) {
+      problems.add(f.name, 0, "the embedded form is damaged (rebuild torchdoctor)");
+      return;
+    }
+    read_doc(*doc, f.name, kb, problems, /*prevalidated=*/true);
+    return;
+  }
+  std::uint32_t line = 0;
+  auto doc = kb_tree_from_toml(f.text, f.name, line);
+  if (!doc) {
+    problems.add(f.name, line, doc.error().message);
+    return;
+  }
+  read_doc(*doc, f.name, kb, problems, /*prevalidated=*/false);
 }
 
 template <typename T, typename KeyFn>
@@ -604,7 +617,7 @@ Result<std::vector<KbFile>> read_kb_files(const std::string& dir) {
     if (!in) return make_error(ErrorKind::bad_input, dir + "/" + n + ": cannot read");
     std::stringstream ss;
     ss << in.rdbuf();
-    files.push_back({dir + "/" + n, ss.str()});
+    files.push_back({dir + "/" + n, ss.str(), {}});
   }
   if (files.empty()) return make_error(ErrorKind::bad_input, dir + ": no .toml files");
   return files;

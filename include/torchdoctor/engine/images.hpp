@@ -16,13 +16,15 @@ struct KbImageJudgement {
   bool known_tag = false;                 ///< The tag is in the KB.
   std::vector<Reason> reasons;            ///< ARCH_MISMATCH, NOT_FOR_TEGRA, L4T_MISMATCH, GPU_ARCH_MISSING, TAG_NOT_FOUND...
   std::vector<std::string> nearest_tags;  ///< For TAG_NOT_FOUND: the closest published tags.
-  std::optional<std::string> instead;     ///< The image recommend picks for this host.
 };
 
 /// Judges `registry/repository:tag` (normalised, e.g. "docker.io/pytorch/pytorch", "2.6.0-...")
 /// for the host from the KB alone.
 KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag);
+
+/// The image recommend picks for this host (a full recommendation: call it once per host).
+std::optional<std::string> recommended_image(const HostFacts& facts, const Kb& kb);
 
 /// What the knowledge base records about one image tag, for fleet placement.
 struct KbImageInfo {

@@ -214,7 +214,8 @@ struct Kb {
 /// One KB file's name and text.
 struct KbFile {
   std::string name;
-  std::string text;
+  std::string text;  ///< TOML.
+  std::string tree{};  ///< Or the document in td_kbc's binary form (what the binary embeds); read instead of text when set.
 };
 
 /// Parses and validates KB files; the error names file, line and problem.
