@@ -3,6 +3,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
+#include "torchdoctor/sys/tool_cache.hpp"
 
 namespace td {
 
@@ -50,8 +51,7 @@ HostCompilerFacts find_host_compiler(const Env& env) {
   if (cc.path.empty()) return cc;
   SpawnOptions options;
   options.timeout = std::chrono::milliseconds(5000);
-  auto run = run_program({cc.path, "--version"}, options);
-  if (run && run->succeeded()) read_version(run->out, cc);
+  if (auto out = cached_tool_output(tool_cache_path(env).value_or(""), {cc.path, "--version"}, options)) read_version(*out, cc);
   return cc;
 }
 

@@ -4,6 +4,8 @@
 // and pip's nvidia/* packages.
 #include <algorithm>
 #include <initializer_list>
+#include <map>
+#include <optional>
 
 #include "cuda_libraries.hpp"
 #include "torchdoctor/probe/toolkit.hpp"
@@ -81,10 +83,30 @@ std::optional<CudaLibrary> from_headers(const FileSystem& fs, const LibrarySpec&
   return std::nullopt;
 }
 
-std::optional<CudaLibrary> from_library_names(const FileSystem& fs, const LibrarySpec& spec, const Place& place, std::vector<std::string>& seen) {
+// Library folders such as /usr/lib/x86_64-linux-gnu hold thousands of names and are searched for
+// each library: each is listed once per probe.
+class Listings {
+ public:
+  explicit Listings(const FileSystem& fs) : m_fs(fs) {}
+  const std::vector<std::string>* get(const std::string& dir) {
+    auto it = m_cache.find(dir);
+    if (it == m_cache.end()) {
+      auto names = m_fs.list_dir(dir);
+      it = m_cache.emplace(dir, names ? std::optional(std::move(*names)) : std::nullopt).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  const FileSystem& m_fs;
+  std::map<std::string, std::optional<std::vector<std::string>>> m_cache;
+};
+
+std::optional<CudaLibrary> from_library_names(const FileSystem& fs, Listings& listings, const LibrarySpec& spec, const Place& place,
+                                              std::vector<std::string>& seen) {
   for (const auto& dir : place.libs) {
-    auto names = fs.list_dir(dir);
-    if (!names) continue;
+    const auto* names = listings.get(dir);
+    if (names == nullptr) continue;
     std::optional<Version> best;
     std::string best_name;
     for (const auto& n : *names) {
@@ -109,10 +131,11 @@ void detect_cuda_libraries(const ProbeContext& ctx, const std::vector<CudaToolki
   std::vector<CudaLibrary> found;
   std::vector<std::string> seen;
   const auto where = places(ctx.fs, toolkits, sites);
+  Listings listings(ctx.fs);
   for (const auto& spec : k_specs) {
     for (const auto& place : where) {
       auto lib = from_headers(ctx.fs, spec, place, seen);
-      if (!lib) lib = from_library_names(ctx.fs, spec, place, seen);
+      if (!lib) lib = from_library_names(ctx.fs, listings, spec, place, seen);
       if (lib) found.push_back(std::move(*lib));
     }
   }

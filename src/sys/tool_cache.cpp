@@ -1,0 +1,79 @@
+// Tool answers cached by the tool file's identity (see tool_cache.hpp).
+#include "torchdoctor/sys/tool_cache.hpp"
+
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "torchdoctor/sys/file_system.hpp"
+#include "torchdoctor/sys/file_writer.hpp"
+
+namespace td {
+namespace {
+
+constexpr const char* k_schema = "torchdoctor.tool-cache/v1";
+constexpr std::size_t k_max_entries = 64;       // a few compilers, nvccs and interpreters
+constexpr std::size_t k_max_bytes = 1U << 20U;  // ignore a cache file grown beyond reason
+
+nlohmann::json read_cache(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nlohmann::json::object();
+  std::string text(k_max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > k_max_bytes) return nlohmann::json::object();
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object() || doc.value("schema", "") != k_schema || !doc.contains("answers") || !doc["answers"].is_object()) {
+    return nlohmann::json::object();  // damaged or another version: start again
+  }
+  return doc["answers"];
+}
+
+}  // namespace
+
+std::optional<std::string> tool_cache_path(const Env& env) {
+  if (auto xdg = env.get("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') return normalize_path(*xdg + "/torchdoctor/tools.json");
+  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/') return normalize_path(*home + "/.cache/torchdoctor/tools.json");
+  return std::nullopt;
+}
+
+std::optional<std::string> file_identity(const std::string& path) {
+  char real[PATH_MAX];
+  if (::realpath(path.c_str(), real) == nullptr) return std::nullopt;
+  struct stat st {};
+  if (::stat(real, &st) != 0) return std::nullopt;
+  std::ostringstream id;
+  id << real << '|' << st.st_size << '|' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << '|' << st.st_ino;
+  return id.str();
+}
+
+std::optional<std::string> cached_tool_output(const std::string& cache_path, const std::vector<std::string>& argv, const SpawnOptions& options) {
+  if (argv.empty()) return std::nullopt;
+  std::optional<std::string> key;
+  if (!cache_path.empty()) {
+    if (auto id = file_identity(argv[0])) {
+      key = *id;
+      for (std::size_t i = 1; i < argv.size(); ++i) *key += ' ' + argv[i];
+    }
+  }
+  nlohmann::json answers = key ? read_cache(cache_path) : nlohmann::json::object();
+  if (key) {
+    if (auto it = answers.find(*key); it != answers.end() && it->is_string()) return it->get<std::string>();
+  }
+  auto run = run_program(argv, options);
+  if (!run || !run->succeeded()) return std::nullopt;
+  if (key) {
+    if (answers.size() >= k_max_entries) answers = nlohmann::json::object();  // simplest bound: start over
+    answers[*key] = run->out;
+    // A cache that cannot be written is not an error: the answer is still right.
+    if (const auto slash = cache_path.rfind('/'); slash != std::string::npos && slash > 0) (void)make_directories(cache_path.substr(0, slash));
+    (void)write_file_atomic(cache_path, nlohmann::json{{"schema", k_schema}, {"answers", answers}}.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return run->out;
+}
+
+}  // namespace td
