@@ -12,7 +12,7 @@ constexpr std::array k_host_options{
     OptionSpec{"host", "FILE", "use a snapshot from `probe --json` instead of probing ('-' reads stdin)"},
     OptionSpec{"no-probe", nullptr, "start from no facts at all (use with the what-if flags)"},
     OptionSpec{"gpu-timeout", "SECONDS", "give NVML, libcuda and nvidia-smi this long each to answer (default 10)"},
-    OptionSpec{"no-cache", nullptr, "ask the GPU libraries again instead of reusing this boot's cached answer"},
+    OptionSpec{"no-cache", nullptr, "ask the GPU libraries and scan torch's libraries again instead of reusing cached answers"},
     OptionSpec{"arch", "ARCH", "what if the CPU architecture were x86_64 or aarch64"},
     OptionSpec{"gpu", "GPU", "what if the GPUs were these (name, sm_XX or X.Y; repeatable; none for no GPU)", true},
     OptionSpec{"driver", "VERSION", "what if the NVIDIA driver were VERSION (550.54.15)"},

@@ -35,10 +35,26 @@ nlohmann::json read_cache(const std::string& path) {
 
 }  // namespace
 
-std::optional<std::string> tool_cache_path(const Env& env) {
-  if (auto xdg = env.get("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') return normalize_path(*xdg + "/torchdoctor/tools.json");
-  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/') return normalize_path(*home + "/.cache/torchdoctor/tools.json");
+std::optional<std::string> cache_file_path(const Env& env, const std::string& name) {
+  if (auto xdg = env.get("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') return normalize_path(*xdg + "/torchdoctor/" + name);
+  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/') return normalize_path(*home + "/.cache/torchdoctor/" + name);
   return std::nullopt;
+}
+
+std::optional<std::string> tool_cache_path(const Env& env) { return cache_file_path(env, "tools.json"); }
+
+std::optional<std::string> cached_answer(const std::string& path, const std::string& key) {
+  const auto answers = read_cache(path);
+  if (auto it = answers.find(key); it != answers.end() && it->is_string()) return it->get<std::string>();
+  return std::nullopt;
+}
+
+void remember_answer(const std::string& path, const std::string& key, const std::string& answer) {
+  auto answers = read_cache(path);
+  if (answers.size() >= k_max_entries) answers = nlohmann::json::object();  // simplest bound: start over
+  answers[key] = answer;
+  if (const auto slash = path.rfind('/'); slash != std::string::npos && slash > 0) (void)make_directories(path.substr(0, slash));
+  (void)write_file_atomic(path, nlohmann::json{{"schema", k_schema}, {"answers", answers}}.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::optional<std::string> file_identity(const std::string& path) {
@@ -60,19 +76,13 @@ std::optional<std::string> cached_tool_output(const std::string& cache_path, con
       for (std::size_t i = 1; i < argv.size(); ++i) *key += ' ' + argv[i];
     }
   }
-  nlohmann::json answers = key ? read_cache(cache_path) : nlohmann::json::object();
   if (key) {
-    if (auto it = answers.find(*key); it != answers.end() && it->is_string()) return it->get<std::string>();
+    if (auto hit = cached_answer(cache_path, *key)) return hit;
   }
   auto run = run_program(argv, options);
   if (!run || !run->succeeded()) return std::nullopt;
-  if (key) {
-    if (answers.size() >= k_max_entries) answers = nlohmann::json::object();  // simplest bound: start over
-    answers[*key] = run->out;
-    // A cache that cannot be written is not an error: the answer is still right.
-    if (const auto slash = cache_path.rfind('/'); slash != std::string::npos && slash > 0) (void)make_directories(cache_path.substr(0, slash));
-    (void)write_file_atomic(cache_path, nlohmann::json{{"schema", k_schema}, {"answers", answers}}.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  // A cache that cannot be written is not an error: the answer is still right.
+  if (key) remember_answer(cache_path, *key, run->out);
   return run->out;
 }
 

@@ -12,9 +12,16 @@
 
 namespace td {
 
-/// The file that holds the answers ($XDG_CACHE_HOME or ~/.cache, then torchdoctor/tools.json);
-/// nullopt when neither is set to an absolute path.
+/// The cache file `name` under $XDG_CACHE_HOME/torchdoctor (else ~/.cache/torchdoctor); nullopt when
+/// neither variable is an absolute path.
+std::optional<std::string> cache_file_path(const Env& env, const std::string& name);
+/// The file that holds the tools' answers (cache_file_path "tools.json").
 std::optional<std::string> tool_cache_path(const Env& env);
+
+/// The answer remembered for `key` in the cache file at `path` (a small JSON map, bounded in size).
+std::optional<std::string> cached_answer(const std::string& path, const std::string& key);
+/// Remembers `answer` for `key` (the file is rewritten atomically; failing to write is not an error).
+void remember_answer(const std::string& path, const std::string& key, const std::string& answer);
 
 /// The identity of the file at `path` ("real-path|size|mtime-ns|inode"); nullopt when it cannot be stat'ed.
 std::optional<std::string> file_identity(const std::string& path);

@@ -26,6 +26,8 @@ Result<Version> parse_nv_tegra_release(std::string_view text) {
 }
 
 Result<Version> parse_dpkg_l4t_core(std::string_view status) {
+  // dpkg's status file lists every package (megabytes on a desktop): look for ours before splitting lines.
+  if (status.find("nvidia-l4t-core") == std::string_view::npos) return make_error(ErrorKind::not_found, "nvidia-l4t-core is not installed");
   bool in_package = false;
   for (std::string_view line : lines(status)) {
     if (line.rfind("Package:", 0) == 0) in_package = trim(line.substr(8)) == "nvidia-l4t-core";

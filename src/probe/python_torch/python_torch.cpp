@@ -1,10 +1,12 @@
 // Python and torch detector: interpreters, then every torch in their site-packages, read from
 // version.py and the fatbinary of its CUDA libraries; torch is imported only with --import-torch.
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/python_torch.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
+#include "torchdoctor/sys/tool_cache.hpp"
 
 namespace td {
 namespace {
@@ -54,6 +56,53 @@ ArchFact arch_from_libraries(const ProbeContext& ctx, const std::string& torch_d
                std::to_string(s.blobs);
   }
   if (!partial.empty()) fact.note = "also special kernels only: " + partial + " fatbinaries";
+  return fact;
+}
+
+// The fatbinary scan reads the headers of libraries up to a gigabyte (milliseconds): its answer is
+// kept by the libraries' identities (real path, size, mtime, inode), so a repeated probe reads it
+// back, and a reinstalled torch is scanned again. Only for this machine's own files.
+std::optional<std::string> arch_cache_key(const ProbeContext& ctx, const std::string& torch_dir) {
+  if (!ctx.fs.is_live_root()) return std::nullopt;
+  auto names = ctx.fs.list_dir(torch_dir + "/lib");
+  if (!names) return std::nullopt;
+  std::sort(names->begin(), names->end());
+  std::string key = "torch-arch/v1|" + torch_dir;
+  for (const auto& n : *names) {
+    if (n.find("cuda") == std::string::npos || !n.ends_with(".so")) continue;
+    auto id = file_identity(ctx.fs.display(torch_dir + "/lib/" + n));
+    if (!id) return std::nullopt;
+    key += "|" + *id;
+  }
+  return key;
+}
+
+ArchFact cached_arch_from_libraries(const ProbeContext& ctx, const std::string& torch_dir, HostFacts& facts) {
+  const auto path = ctx.gpu.use_cache ? cache_file_path(ctx.env, "torch-archs.json") : std::nullopt;
+  const auto key = path ? arch_cache_key(ctx, torch_dir) : std::nullopt;
+  if (key) {
+    if (auto hit = cached_answer(*path, *key)) {
+      const auto j = nlohmann::json::parse(*hit, nullptr, false);
+      std::vector<ComputeCapability> list;
+      bool ok = j.is_object() && j.contains("value") && j["value"].is_array() && j.contains("source") && j["source"].is_string();
+      for (const auto& v : ok ? j["value"] : nlohmann::json::array()) {
+        auto cc = v.is_string() ? ComputeCapability::parse(v.get<std::string>()) : Result<ComputeCapability>(make_error(ErrorKind::parse, ""));
+        if (cc) list.push_back(*cc);
+        else ok = false;
+      }
+      if (ok) {
+        ArchFact fact = ArchFact::known(list, j["source"].get<std::string>());
+        fact.note = j.value("note", "");
+        return fact;
+      }
+    }
+  }
+  ArchFact fact = arch_from_libraries(ctx, torch_dir, facts);
+  if (key && fact) {
+    nlohmann::json value = nlohmann::json::array();
+    for (const auto& cc : *fact) value.push_back(cc.str());
+    remember_answer(*path, *key, nlohmann::json{{"value", value}, {"source", fact.source}, {"note", fact.note}}.dump());
+  }
   return fact;
 }
 
@@ -107,7 +156,7 @@ TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env,
   t.cuda = version_fact(vp->cuda, src, "torch.version.cuda is None (not a CUDA build)");
   t.hip = text_fact(vp->hip, src, "torch.version.hip is None");
   t.git_version = text_fact(vp->git, src, "no git_version");
-  if (vp->cuda) t.arch_list = arch_from_libraries(ctx, torch_dir, facts);
+  if (vp->cuda) t.arch_list = cached_arch_from_libraries(ctx, torch_dir, facts);
   else if (vp->hip) t.arch_list = ArchFact::unknown(src, "ROCm build: HIP code objects are not read");
   else t.arch_list = ArchFact{std::vector<ComputeCapability>{}, src, "CPU-only build (torch.version.cuda is None)"};
   if (ctx.options.import_torch) import_torch(ctx, env, t, facts);
