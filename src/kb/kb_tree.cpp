@@ -33,7 +33,7 @@ KbNode convert(const toml::node& n) {
     for (const auto& item : *a) k.items.push_back(convert(item));
   } else if (const auto* t = n.as_table()) {
     k.kind = KbNode::Kind::table;
-    for (const auto& [key, value] : *t) k.fields.emplace_back(std::string(key.str()), convert(value));
+    for (const auto& [key, value] : *t) k.fields.push_back(KbField{std::string(key.str()), convert(value)});
   } else {
     k.kind = KbNode::Kind::string;  // dates and times: kept as their TOML text
     std::ostringstream ss;

@@ -13,6 +13,8 @@
 
 namespace td {
 
+struct KbField;
+
 /// One value of a KB document.
 struct KbNode {
   enum class Kind : std::uint8_t { string, integer, real, boolean, array, table };
@@ -23,12 +25,18 @@ struct KbNode {
   double real = 0;                                    ///< real
   bool boolean = false;                               ///< boolean
   std::vector<KbNode> items;                          ///< array
-  std::vector<std::pair<std::string, KbNode>> fields;  ///< table, in document order
+  std::vector<KbField> fields;                         ///< table, in document order
 
   /// The member `key` of a table, or null.
   [[nodiscard]] const KbNode* get(std::string_view key) const;
   /// True for an array whose items are all tables ([[name]] in TOML).
   [[nodiscard]] bool is_array_of_tables() const;
+};
+
+/// One member of a table.
+struct KbField {
+  std::string key;
+  KbNode value;
 };
 
 /// Parses TOML text into a tree; the error carries the line.
