@@ -24,7 +24,8 @@ constexpr std::array k_detectors{
     Detector{"gpu_libs", "NVML, libcuda or nvidia-smi in a time-boxed child: CUDA level, capability, memory, MIG",
              detect_gpu_libs},
     Detector{"tooling", "docker, podman, NVIDIA Container Toolkit, CDI", detect_tooling},
-    Detector{"toolkit", "CUDA toolkits (nvcc), cuDNN, NCCL and TensorRT", detect_toolkits},
+    Detector{"toolkit", "CUDA toolkits (nvcc, version, CUDA_HOME against PATH)", detect_toolkits},
+    Detector{"cuda_libs", "cuDNN, NCCL and TensorRT (headers, library names; L4T-bundled on Jetson)", detect_cuda_libs},
     Detector{"python", "Python interpreters and torch installs (version.py, compiled GPU archs)", detect_python_torch},
 };
 

@@ -43,7 +43,7 @@ const std::map<std::string, std::string>& section_of_detector() {
       {"container", "Container"}, {"driver", "NVIDIA driver and GPUs"}, {"gpu", "NVIDIA driver and GPUs"},
       {"gpu_libs", "NVIDIA driver and GPUs"},
       {"board", "Board and Jetson"}, {"jetson", "Board and Jetson"}, {"tooling", "Container tooling"},
-      {"toolkit", "CUDA toolkits"}, {"python", "Python and torch"},
+      {"toolkit", "CUDA toolkits"}, {"cuda_libs", "CUDA toolkits"}, {"python", "Python and torch"},
   };
   return k_map;
 }

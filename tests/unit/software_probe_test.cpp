@@ -119,6 +119,7 @@ TEST(ToolkitProbe, JetsonBundledLibraries) {
   MapEnv env;
   HostFacts f;
   td::detect_toolkits(ProbeContext{fs, env}, f);
+  td::detect_cuda_libs(ProbeContext{fs, env}, f);  // its own detector, after the toolkits
   ASSERT_TRUE(f.toolkits.libraries);
   std::vector<std::string> seen;
   for (const auto& l : *f.toolkits.libraries.value) seen.push_back(l.name + " " + l.version.value->str() + " " + l.version.source);

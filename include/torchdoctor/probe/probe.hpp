@@ -61,6 +61,7 @@ void detect_board(const ProbeContext& ctx, HostFacts& facts);
 void detect_jetson(const ProbeContext& ctx, HostFacts& facts);
 void detect_tooling(const ProbeContext& ctx, HostFacts& facts);
 void detect_toolkits(const ProbeContext& ctx, HostFacts& facts);
+void detect_cuda_libs(const ProbeContext& ctx, HostFacts& facts);
 void detect_python_torch(const ProbeContext& ctx, HostFacts& facts);
 void detect_gpu_libs(const ProbeContext& ctx, HostFacts& facts);
 

@@ -192,8 +192,14 @@ void detect_toolkits(const ProbeContext& ctx, HostFacts& facts) {
   const auto sites = site_packages_from_files(ctx);
   auto toolkits = find_toolkits(ctx, sites, facts);
   check_home_vs_path(ctx, toolkits, facts);
-  detect_cuda_libraries(ctx, toolkits, sites, facts);
   facts.toolkits.toolkits = Fact<std::vector<CudaToolkit>>::known(std::move(toolkits), "CUDA_HOME,CUDA_PATH,PATH,/usr/local/cuda*,conda,pip");
+}
+
+void detect_cuda_libs(const ProbeContext& ctx, HostFacts& facts) {
+  // Runs after the toolkit detector (the table's order): the toolkits found are places to look.
+  const auto none = std::vector<CudaToolkit>{};
+  const auto& toolkits = facts.toolkits.toolkits ? *facts.toolkits.toolkits : none;
+  detect_cuda_libraries(ctx, toolkits, site_packages_from_files(ctx), facts);
 }
 
 }  // namespace td
