@@ -139,7 +139,13 @@ std::vector<FitBit> bits_of(std::uint32_t bits) {
 
 std::string codes_of(std::uint32_t bits) {
   std::string s;
-  for (auto b : bits_of(bits)) s += (s.empty() ? "" : " ") + std::string(fit_code(b));
+  const char* last = nullptr;
+  for (auto b : bits_of(bits)) {
+    const char* code = fit_code(b);
+    if (last != nullptr && std::string_view(last) == code) continue;  // two bits can share a code
+    s += (s.empty() ? "" : " ") + std::string(code);
+    last = code;
+  }
   return s;
 }
 

@@ -161,7 +161,8 @@ std::vector<ImageInspection> inspect_images(const std::vector<ImageRef>& refs, R
       results[i] = inspect_image(client.get(), cache, refs[i], o);
     }
   };
-  const std::size_t n = std::clamp<std::size_t>(o.jobs, 1, std::max<std::size_t>(refs.size(), 1));
+  // Threads wait on the network; offline, the cache answers at once and one thread is enough.
+  const std::size_t n = o.offline ? 1 : std::clamp<std::size_t>(o.jobs, 1, std::max<std::size_t>(refs.size(), 1));
   std::vector<std::thread> threads;
   for (std::size_t t = 1; t < n; ++t) {
     try {
