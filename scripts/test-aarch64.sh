@@ -22,10 +22,11 @@ log "aarch64 tests under qemu-user"
 # crashes (the GPU libraries' time-boxed child: FakeNvml, FakeLibcuda, GpuLibsDetector, GpuProbe,
 # Verify's native suite), threads can livelock (the registry client's workers), and hang timeouts
 # measured in wall time overrun (emulation is ~10-50x slower); verify --image's fake container execs
-# the binary's own aarch64 loader directly, outside qemu (VerifyImage). All of that is x86-independent logic
+# the binary's own aarch64 loader directly, outside qemu (VerifyImage); and the torch arch-list cache
+# test reads the test venv's 1 GB x86 torch libraries four times under emulation (80 s; TorchArchCache). All of that is x86-independent logic
 # the native run covers; everything ARM-specific (probes of the ARM fixture trees, parsers, the KB,
 # the engine, explain, build-env's decisions) runs here.
-under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.|Verify\.|VerifyImage\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda))'
+under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.|Verify\.|VerifyImage\.|TorchArchCache\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda))'
 log "SKIPPED under qemu (run natively instead): tests matching $under_qemu_skip"
 (cd build/aarch64 && TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
    ctest --output-on-failure -j "$(jobs)" --timeout 300 -E "$under_qemu_skip")
