@@ -59,13 +59,7 @@ bool plain_yaml(const std::string& s) {
   return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") == std::string::npos;
 }
 
-std::string scalar(const nlohmann::json& v) {
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    return plain_yaml(s) ? s : nlohmann::json(s).dump(-1, ' ', true);
-  }
-  return v.dump();
-}
+std::string scalar(const nlohmann::json& v) { return v.is_string() ? yaml_scalar(v.get_ref<const std::string&>()) : v.dump(); }
 
 void emit(std::ostream& o, const nlohmann::json& v, int indent, bool in_list);
 
@@ -261,6 +255,8 @@ bool match_expressions(const nlohmann::json& exprs, const std::map<std::string, 
   }
   return true;
 }
+
+std::string yaml_scalar(const std::string& text) { return plain_yaml(text) ? text : nlohmann::json(text).dump(-1, ' ', true); }
 
 std::string to_yaml(const nlohmann::json& value) {
   std::ostringstream o;

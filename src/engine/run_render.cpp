@@ -1,10 +1,10 @@
 // A run plan written for its engine: docker/podman words (shell-quoted by the caller's
 // shell_join), a compose service, or a Kubernetes Pod. YAML is written by hand: every scalar that
-// a YAML 1.1 or 1.2 reader could take for something else is double-quoted.
-#include <nlohmann/json.hpp>
+// a YAML reader could take for something else is double-quoted (yaml_scalar, shared with k8s).
 #include <sstream>
 
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/k8s.hpp"
 #include "torchdoctor/engine/run_plan.hpp"
 
 namespace td {
@@ -31,20 +31,7 @@ std::string mount_field(const std::string& key, const std::string& value) {
   return q + "\"";
 }
 
-bool plain_yaml_ok(const std::string& s) {
-  if (s.empty()) return false;
-  static const char* const k_reserved[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
-  const std::string low = to_lower(s);
-  for (const char* r : k_reserved) {
-    if (low == r) return false;
-  }
-  const char c = s[0];
-  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') return false;
-  return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") == std::string::npos;
-}
-
-// A YAML scalar: plain when unambiguous, else a JSON string (valid YAML double-quoted style).
-std::string yq(const std::string& s) { return plain_yaml_ok(s) ? s : nlohmann::json(s).dump(-1, ' ', true); }
+std::string yq(const std::string& s) { return yaml_scalar(s); }
 
 std::string yaml_flow_list(const std::vector<std::string>& items) {
   std::string out = "[";

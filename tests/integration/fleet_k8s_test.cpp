@@ -17,7 +17,10 @@
 
 using nlohmann::json;
 using td::test::fixture_root;
+using td::test::capture;
+using td::test::have_pyyaml;
 using td::test::run_td;
+using td::test::yaml_to_json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,17 +28,6 @@ namespace {
 const std::vector<std::string> k_roots{"x86-nvidia-proprietary", "x86-nvidia-open", "x86-server-nogpu", "jetson-orin-l4t36",
                                        "jetson-nano-l4t32",      "raspberry-pi-4",  "wsl2"};
 const std::vector<std::string> k_env{"XDG_CACHE_HOME=/tmp/td-fleet-test-cache"};
-
-std::string capture(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
 
 fs::path scratch(const std::string& name) {
   static int n = 0;
@@ -100,14 +92,6 @@ bool selects(const json& exprs, const std::map<std::string, std::string>& labels
   return true;
 }
 
-json yaml_to_json(const std::string& yaml) {
-  const fs::path f = scratch("yaml") / "doc.yaml";
-  std::ofstream(f) << yaml;
-  return json::parse(capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " + f.string()),
-                     nullptr, false);
-}
-
-bool have_pyyaml() { return capture("/usr/bin/python3 -c 'import yaml; print(1)' 2>/dev/null") == "1\n"; }
 
 std::string validator() {
   const fs::path v = fs::path(TD_SOURCE_DIR) / ".venv/bin/kubernetes-validate";

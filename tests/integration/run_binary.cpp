@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -117,4 +118,31 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   return r;
 }
 
+std::string capture(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+bool have_pyyaml() { return capture("/usr/bin/python3 -c 'import yaml; print(1)' 2>/dev/null") == "1\n"; }
+
+nlohmann::json yaml_to_json(const std::string& yaml) {
+  // One file per process and call: ctest runs tests in parallel processes.
+  static int calls = 0;
+  const std::string path = "/tmp/td-yaml-" + std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".yaml";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return nlohmann::json::value_t::discarded;
+  std::fwrite(yaml.data(), 1, yaml.size(), f);
+  std::fclose(f);
+  const std::string out = capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " + path + " 2>&1");
+  std::remove(path.c_str());
+  return nlohmann::json::parse(out, nullptr, false);
+}
+
 }  // namespace td::test
+

@@ -1,6 +1,7 @@
 // Runs the torchdoctor binary with arguments, optional stdin and environment; captures everything.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct RunResult {
 /// environment (PATH=/usr/bin:/bin and HOME=/nonexistent unless `env` sets them).
 RunResult run_td(const std::vector<std::string>& args, const std::string& input = {},
                  const std::vector<std::string>& env = {});
+
+/// The standard output of a shell command (popen).
+std::string capture(const std::string& command);
+/// True when the system python3 can import yaml (PyYAML; scripts/test.sh installs python3-yaml).
+bool have_pyyaml();
+/// YAML text loaded with PyYAML and printed as JSON; a discarded value when it does not load.
+nlohmann::json yaml_to_json(const std::string& yaml);
 
 /// The absolute path of a fixture root by scenario name.
 std::string fixture_root(const std::string& name);

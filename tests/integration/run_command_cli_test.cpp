@@ -14,7 +14,10 @@
 
 using nlohmann::json;
 using td::test::fixture_root;
+using td::test::capture;
+using td::test::have_pyyaml;
 using td::test::run_td;
+using td::test::yaml_to_json;
 
 namespace {
 
@@ -49,29 +52,6 @@ bool has_code(const json& reasons, const std::string& code) {
   return false;
 }
 
-std::string capture(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
-
-// Loads YAML with Python's yaml module and gives it back as JSON; empty when that is not possible.
-json yaml_to_json(const std::string& yaml) {
-  // One file per process and call: ctest runs the tests of this file in parallel processes.
-  static int calls = 0;
-  const std::string path = ::testing::TempDir() + "/td-run-command-" + std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".yaml";
-  std::ofstream(path) << yaml;
-  const std::string out = capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " + path + " 2>&1");
-  std::remove(path.c_str());
-  return json::parse(out, nullptr, false);
-}
-
-bool have_pyyaml() { return capture("/usr/bin/python3 -c 'import yaml; print(1)' 2>/dev/null") == "1\n"; }
 
 }  // namespace
 

@@ -41,6 +41,10 @@ std::vector<ComputeCapability> label_universe(const Kb& kb);
 /// Evaluates one nodeSelectorTerm's matchExpressions against a node's labels, as the scheduler does.
 bool match_expressions(const nlohmann::json& expressions, const std::map<std::string, std::string>& labels);
 
+/// A YAML scalar: plain when no YAML 1.1 or 1.2 reader could take it for something else, else
+/// double-quoted (a JSON string, which YAML reads the same).
+std::string yaml_scalar(const std::string& text);
+
 /// JSON written as block-style YAML (strings quoted when YAML could read them as something else).
 std::string to_yaml(const nlohmann::json& value);
 
