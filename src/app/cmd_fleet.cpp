@@ -309,12 +309,8 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     if (!ref) return fail(ref.error());
     refs.push_back(*ref);
   }
-  Platform platform{"linux", "amd64", {}, {}};
-  if (auto p = args.get("platform")) {
-    auto parsed = parse_platform(*p);
-    if (!parsed) return fail(parsed.error());
-    platform = *parsed;
-  }
+  auto platform = platform_option(args);
+  if (!platform) return fail(platform.error());
   auto kb = load_kb_for(args);
   if (!kb) return fail(kb.error());
   Fleet fleet;
@@ -331,7 +327,7 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     no_probe.values["no-probe"] = {""};
     auto host = gather_host(no_probe, io);
     if (!host) return fail(host.error());
-    auto checked = check_images(refs, platform, args, io, *host, *kb);
+    auto checked = check_images(refs, *platform, args, io, *host, *kb);
     if (!checked) return fail(checked.error());
     for (std::size_t i = 0; i < refs.size(); ++i) {
       const auto& c = (*checked)[i];

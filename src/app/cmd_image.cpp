@@ -138,15 +138,12 @@ int run_image(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << refs.error().message << '\n';
     return exit_code_for(refs.error());
   }
-  Platform platform{"linux", "amd64", {}, {}};
-  if (auto p = args.get("platform")) {
-    auto parsed = parse_platform(*p);
-    if (!parsed) {
-      io.err << "torchdoctor: " << parsed.error().message << '\n';
-      return exit_code_for(parsed.error());
-    }
-    platform = *parsed;
+  auto parsed_platform = platform_option(args);
+  if (!parsed_platform) {
+    io.err << "torchdoctor: " << parsed_platform.error().message << '\n';
+    return exit_code_for(parsed_platform.error());
   }
+  Platform platform = *parsed_platform;
   auto host = gather_host(args, io);
   if (!host) {
     io.err << "torchdoctor: " << host.error().message << '\n';

@@ -74,19 +74,15 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
     if (!n || *n == 0 || *n > 1024) return fail_with(io, make_error(ErrorKind::bad_input, "--gpus '" + sanitize(*g) + "': expected a number from 1 to 1024"));
     gpus = static_cast<unsigned>(*n);
   }
-  Platform platform{"linux", "amd64", {}, {}};
-  if (auto p = args.get("platform")) {
-    auto parsed = parse_platform(*p);
-    if (!parsed) return fail_with(io, parsed.error());
-    platform = *parsed;
-  }
+  auto platform = platform_option(args);
+  if (!platform) return fail_with(io, platform.error());
   auto kb = load_kb_for(args);
   if (!kb) return fail_with(io, kb.error());
   ParsedArgs no_probe = args;
   no_probe.values["no-probe"] = {""};
   auto host = gather_host(no_probe, io);
   if (!host) return fail_with(io, host.error());
-  auto checked = check_images({*ref}, platform, args, io, *host, *kb);
+  auto checked = check_images({*ref}, *platform, args, io, *host, *kb);
   if (!checked) return fail_with(io, checked.error());
   const CheckedImage& c = checked->front();
   const ImageFacts* reg = c.inspection.error ? nullptr : &c.inspection.facts;

@@ -81,7 +81,7 @@ Result<std::string> working_folder(const ParsedArgs& args) {
 Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
   RunRequest r;
   r.image = ref.original;
-  r.ngc = ref.registry == "nvcr.io" && ref.repository.rfind("nvidia/", 0) == 0;
+  r.ngc = is_ngc_image(ref);
   r.command.assign(args.positionals.begin() + 1, args.positionals.end());
   if (auto e = args.get("engine")) {
     r.engine = parse_run_engine(*e);

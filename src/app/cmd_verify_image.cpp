@@ -97,7 +97,7 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool colo
   if (!ref) return fail(ref.error());
   RunRequest request;
   request.image = ref->original;
-  request.ngc = ref->registry == "nvcr.io" && ref->repository.rfind("nvidia/", 0) == 0;
+  request.ngc = is_ngc_image(*ref);
   if (auto e = args.get("engine")) {
     request.engine = parse_run_engine(*e);
     if (!request.engine || (*request.engine != RunEngine::docker && *request.engine != RunEngine::podman)) {

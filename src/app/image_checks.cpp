@@ -91,6 +91,11 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
 
 }  // namespace
 
+Result<Platform> platform_option(const ParsedArgs& args) {
+  if (auto p = args.get("platform")) return parse_platform(*p);
+  return Platform{"linux", "amd64", {}, {}};
+}
+
 std::vector<OptionSpec> registry_options() {
   return {
       {"insecure-registry", "HOST", "talk plain HTTP to registry HOST[:PORT] (repeatable)", true},

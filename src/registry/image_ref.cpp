@@ -169,4 +169,6 @@ Result<ImageRef> parse_image_ref(std::string_view text) {
   return ref;
 }
 
+bool is_ngc_image(const ImageRef& ref) { return ref.registry == "nvcr.io" && ref.repository.rfind("nvidia/", 0) == 0; }
+
 }  // namespace td

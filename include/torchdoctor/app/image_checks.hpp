@@ -16,6 +16,9 @@ namespace td {
 /// --timeout, --connect-timeout, --jobs, --verbose.
 std::vector<OptionSpec> registry_options();
 
+/// --platform OS/ARCH when given, else linux/amd64; fails (bad input) on a malformed platform.
+Result<Platform> platform_option(const ParsedArgs& args);
+
 /// One image: what the registry (or cache) said, and the verdict when there is one.
 struct CheckedImage {
   ImageInspection inspection;

@@ -33,6 +33,9 @@ struct ImageRef {
 /// Parses and normalises `text`; errors name the reference and what is wrong with it.
 Result<ImageRef> parse_image_ref(std::string_view text);
 
+/// True for NVIDIA's NGC framework images (nvcr.io/nvidia/...), which ask for memlock and stack ulimits.
+bool is_ngc_image(const ImageRef& ref);
+
 /// True when `tag` is a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}).
 bool is_valid_tag(std::string_view tag);
 
