@@ -167,7 +167,7 @@ void decide_user(const RunRequest& r, const HostClass& host, RunPlan& p) {
   }
   if (host.tegra && p.engine != RunEngine::k8s && p.engine != RunEngine::podman) {
     p.video_group = true;
-    p.notes.push_back({"--group-add video", "a Jetson's GPU device nodes belong to group video; a non-root user needs it for CUDA"});
+    p.notes.push_back({"--group-add video", "on a Jetson a non-root user needs group video for CUDA (L4T practice; not confirmed in an NVIDIA document)"});
   }
 }
 
