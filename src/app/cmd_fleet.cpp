@@ -12,6 +12,7 @@
 #include "torchdoctor/app/image_checks.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/core/json_reader.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/fleet.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
@@ -33,23 +34,13 @@ struct Fleet {
   std::unordered_map<std::string, std::string> seen;  // node name -> where first seen
 };
 
-// Placement reads a few sections of a snapshot: the parser drops the rest (and every fact's source
-// and note) while reading, which halves the time of a large fleet.
-bool placement_keys(int depth, json::parse_event_t event, json& parsed) {
-  if (event != json::parse_event_t::key) return true;
-  const auto& k = parsed.get_ref<const std::string&>();
-  if (k == "source" || k == "note" || k == "pci_bus_id" || k == "uuid" || k == "mig_mode" || k == "memory_bytes") return false;
-  if (depth != 1) return true;
-  return k == "schema" || k == "hostname" || k == "cpu" || k == "driver" || k == "gpus" || k == "jetson" || k == "board";
-}
+// Placement reads a few sections of a snapshot: the rest, and every fact's source and note, are
+// only checked for syntax while reading.
+constexpr HostReadOptions k_placement{k_host_hostname | k_host_cpu | k_host_driver | k_host_gpus | k_host_jetson | k_host_board,
+                                      /*sources=*/false};
 
 void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::string& where) {
-  const json doc = json::parse(text, placement_keys, false);
-  if (doc.is_discarded()) {
-    fleet.problems.push_back({where, "not valid JSON (a truncated line?)"});
-    return;
-  }
-  auto facts = host_from_json(doc);
+  auto facts = host_from_text(text, "", k_placement);
   if (!facts) {
     fleet.problems.push_back({where, facts.error().message});
     return;
@@ -71,7 +62,7 @@ void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::s
     fleet.problems.push_back({name, "empty"});
     return;
   }
-  if (const json whole = json::parse(text, nullptr, false); !whole.is_discarded()) {
+  if (JsonReader whole(text); whole.skip() && whole.finish()) {
     add_snapshot(fleet, kb, text, name);
     return;
   }
@@ -192,19 +183,26 @@ struct Groups {
   std::vector<std::size_t> first;                 // group -> its first node
 };
 
-std::string placement_key(const NodeProfile& n) {
-  std::string k = n.arch + '|' + (n.gpus_known ? "g" : "-") + (n.cc_unknown ? "u" : "-") + (n.tegra ? "t" : "-") + (n.tegra_sbsa ? "s" : "-");
-  for (const auto& cc : n.ccs) k += '|' + cc.str();
-  k += '|' + (n.cuda_level ? n.cuda_level->str() : "?") + '|' + (n.l4t ? n.l4t->str() : "?");
-  return k;
+void placement_key(const NodeProfile& n, std::string& k) {
+  k.assign(n.arch);
+  k += '|';
+  k += n.gpus_known ? 'g' : '-';
+  k += n.cc_unknown ? 'u' : '-';
+  k += n.tegra ? 't' : '-';
+  k += n.tegra_sbsa ? 's' : '-';
+  for (const auto& cc : n.ccs) k.append("|").append(cc.str());
+  k.append("|").append(n.cuda_level ? n.cuda_level->str() : "?");
+  k.append("|").append(n.l4t ? n.l4t->str() : "?");
 }
 
 Groups group_nodes(const std::vector<NodeProfile>& nodes) {
   Groups g;
   std::unordered_map<std::string, std::uint32_t> index;
   g.of.reserve(nodes.size());
+  std::string key;
   for (std::size_t n = 0; n < nodes.size(); ++n) {
-    const auto [it, fresh] = index.emplace(placement_key(nodes[n]), static_cast<std::uint32_t>(g.size.size()));
+    placement_key(nodes[n], key);
+    const auto [it, fresh] = index.try_emplace(key, static_cast<std::uint32_t>(g.size.size()));
     if (fresh) {
       g.size.push_back(0);
       g.first.push_back(n);
@@ -220,25 +218,35 @@ struct Tally {
   std::map<std::string, std::pair<std::size_t, std::vector<std::size_t>>> by_code;  // code -> nodes, the first 5 of them
 };
 
+// Counts come from the distinct profiles and their sizes; only the examples need the nodes, in
+// input order, and the scan stops once every code has five.
 Tally tally(const std::vector<std::uint32_t>& group_bits, const Groups& g) {
   Tally t;
-  for (std::size_t n = 0; n < g.of.size(); ++n) {
-    const std::uint32_t b = group_bits[g.of[n]];
+  std::vector<std::vector<std::vector<std::size_t>*>> examples_of(group_bits.size());  // group -> its codes' example lists
+  std::size_t open = 0;                                                                // codes with fewer than 5 examples
+  for (std::size_t gi = 0; gi < group_bits.size(); ++gi) {
+    const std::uint32_t b = group_bits[gi];
     if (b == 0) {
-      ++t.runs;
+      t.runs += g.size[gi];
       continue;
     }
-    ((b & ~k_fit_unknown_mask) != 0 ? t.no : t.unknown)++;
+    ((b & ~k_fit_unknown_mask) != 0 ? t.no : t.unknown) += g.size[gi];
     const char* last = nullptr;
     for (auto bit : bits_of(b)) {
       const char* code = fit_code(bit);
       if (last != nullptr && std::string_view(last) == code) continue;  // two bits can share a code
       last = code;
-      auto& [count, examples] = t.by_code[code];
-      if (examples.empty() || examples.back() != n) {
-        ++count;
-        if (examples.size() < 5) examples.push_back(n);
-      }
+      auto [it, fresh] = t.by_code.try_emplace(code);
+      it->second.first += g.size[gi];
+      open += fresh ? 1 : 0;
+      examples_of[gi].push_back(&it->second.second);
+    }
+  }
+  for (std::size_t n = 0; n < g.of.size() && open > 0; ++n) {
+    for (auto* examples : examples_of[g.of[n]]) {
+      if (examples->size() >= 5) continue;
+      examples->push_back(n);
+      open -= examples->size() == 5 ? 1 : 0;
     }
   }
   return t;

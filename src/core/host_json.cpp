@@ -3,6 +3,9 @@
 #include "torchdoctor/core/strings.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
+
+#include "torchdoctor/core/json_reader.hpp"
 
 namespace td {
 namespace {
@@ -71,9 +74,9 @@ json encode(const CudaToolkit& t) {
 
 json encode(const CudaLibrary& l) { return json{{"name", l.name}, {"version", encode(l.version)}}; }
 
-// ---- decoding with JSON paths in errors ---------------------------------------------------------
+// ---- decoding: one pass over the text, no document tree -----------------------------------------
 
-// Where a value sits in the document ("gpus[1].name.value"), built only when an error names it:
+// Where a value sits in the document ("gpus.value[1].name.value"), built only when an error names it:
 // a snapshot has hundreds of facts, and almost all of them decode without an error.
 class JsonPath {
  public:
@@ -93,188 +96,258 @@ class JsonPath {
   std::size_t m_index = 0;
 };
 
-Error type_error(const std::string& path, const char* expected) {
-  return make_error(ErrorKind::bad_input, path + ": expected " + expected);
-}
+using Kind = JsonReader::Kind;
 
-Result<std::string> decode(const json& j, const JsonPath& path, std::string*) {
-  if (!j.is_string()) return type_error(path.str(), "a string");
-  return j.get<std::string>();
-}
-Result<bool> decode(const json& j, const JsonPath& path, bool*) {
-  if (!j.is_boolean()) return type_error(path.str(), "true or false");
-  return j.get<bool>();
-}
-Result<std::uint32_t> decode(const json& j, const JsonPath& path, std::uint32_t*) {
-  if (!j.is_number_unsigned() || j.get<std::uint64_t>() > 0xffffffffULL) return type_error(path.str(), "a non-negative integer");
-  return j.get<std::uint32_t>();
-}
-Result<std::uint64_t> decode(const json& j, const JsonPath& path, std::uint64_t*) {
-  if (!j.is_number_unsigned()) return type_error(path.str(), "a non-negative integer");
-  return j.get<std::uint64_t>();
-}
-Result<Version> decode(const json& j, const JsonPath& path, Version*) {
-  if (!j.is_string()) return type_error(path.str(), "a version string such as \"550.54.15\"");
-  auto v = Version::parse(j.get<std::string>());
-  if (!v) return v.error().with_context(path.str());
-  return v;
-}
-Result<ComputeCapability> decode(const json& j, const JsonPath& path, ComputeCapability*) {
-  if (!j.is_string()) return type_error(path.str(), "a compute capability string such as \"8.6\"");
-  auto v = ComputeCapability::parse(j.get<std::string>());
-  if (!v) return v.error().with_context(path.str());
-  return v;
-}
-Result<GpuFacts> decode(const json& j, const JsonPath& path, GpuFacts*);
-Result<TorchInstall> decode(const json& j, const JsonPath& path, TorchInstall*);
-Result<PythonInterpreter> decode(const json& j, const JsonPath& path, PythonInterpreter*);
-Result<CudaToolkit> decode(const json& j, const JsonPath& path, CudaToolkit*);
-Result<CudaLibrary> decode(const json& j, const JsonPath& path, CudaLibrary*);
+// Reads the schema's values from a JsonReader. A value of the wrong shape is recorded (the first
+// one is the answer) and skipped, so the rest of the text is still checked for syntax and the
+// schema field is found wherever it sits: a syntax error outranks a wrong schema, which outranks a
+// wrong field, whatever their order in the text.
+class Decoder {
+ public:
+  Decoder(JsonReader& reader, const HostReadOptions& options) : m_r(reader), m_opt(options) {}
 
-Result<PythonPackage> decode(const json& j, const JsonPath& path, PythonPackage*);
+  [[nodiscard]] const std::optional<Error>& first_error() const { return m_first; }
 
-template <typename T>
-Result<std::vector<T>> decode(const json& j, const JsonPath& path, std::vector<T>*) {
-  if (!j.is_array()) return type_error(path.str(), "an array");
-  std::vector<T> out;
-  out.reserve(j.size());
-  for (std::size_t i = 0; i < j.size(); ++i) {
-    auto item = decode(j[i], JsonPath(path, i), static_cast<T*>(nullptr));
-    if (!item) return item.error();
-    out.push_back(std::move(*item));
+  void record(Error e) {
+    if (!m_first) m_first = std::move(e);
   }
-  return out;
-}
+  void record(const JsonPath& path, const char* expected) {
+    if (!m_first) m_first = make_error(ErrorKind::bad_input, path.str() + ": expected " + expected);
+  }
+  // Records that the value here has the wrong shape, and skips it.
+  void wrong(const JsonPath& path, const char* expected) {
+    record(path, expected);
+    m_r.skip();
+  }
 
-// A required string member of a plain (non-Fact) object.
-Status read_string(const json& obj, const char* key, const JsonPath& parent, std::string& out) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return type_error(JsonPath(parent, key).str(), "a string");
-  out = it->get<std::string>();
-  return Ok{};
-}
+  void value(const JsonPath& path, std::string& out) {
+    if (m_r.peek() == Kind::string) m_r.read_string(out);
+    else wrong(path, "a string");
+  }
+  void value(const JsonPath& path, bool& out) {
+    if (m_r.peek() == Kind::boolean) m_r.read_bool(out);
+    else wrong(path, "true or false");
+  }
+  void value(const JsonPath& path, std::uint64_t& out) {
+    JsonReader::Number n;
+    if (m_r.peek() != Kind::number) return wrong(path, "a non-negative integer");
+    if (!m_r.read_number(n)) return;
+    if (!n.is_u64) return record(path, "a non-negative integer");
+    out = n.u64;
+  }
+  void value(const JsonPath& path, std::uint32_t& out) {
+    std::uint64_t v = 0;
+    const bool had_error = m_first.has_value();
+    value(path, v);
+    if (v > 0xffffffffULL) record(path, "a non-negative integer");
+    else if (had_error || !m_first) out = static_cast<std::uint32_t>(v);
+  }
+  void value(const JsonPath& path, Version& out) {
+    if (m_r.peek() != Kind::string) return wrong(path, "a version string such as \"550.54.15\"");
+    if (!m_r.read_string(m_scratch)) return;
+    auto v = Version::parse(m_scratch);
+    if (v) out = std::move(*v);
+    else record(v.error().with_context(path.str()));
+  }
+  void value(const JsonPath& path, ComputeCapability& out) {
+    if (m_r.peek() != Kind::string) return wrong(path, "a compute capability string such as \"8.6\"");
+    if (!m_r.read_string(m_scratch)) return;
+    auto v = ComputeCapability::parse(m_scratch);
+    if (v) out = *v;
+    else record(v.error().with_context(path.str()));
+  }
+  template <typename T>
+  void value(const JsonPath& path, std::vector<T>& out) {
+    out.clear();
+    if (m_r.peek() != Kind::array) return wrong(path, "an array");
+    m_r.begin_array();
+    for (std::size_t i = 0; m_r.next_item(); ++i) {
+      T item{};
+      value(JsonPath(path, i), item);
+      out.push_back(std::move(item));
+    }
+  }
+  void value(const JsonPath& path, GpuFacts& g);
+  void value(const JsonPath& path, TorchInstall& t);
+  void value(const JsonPath& path, PythonInterpreter& p);
+  void value(const JsonPath& path, CudaToolkit& t);
+  void value(const JsonPath& path, CudaLibrary& l);
+  void value(const JsonPath& path, PythonPackage& p);
 
-// An optional array-of-strings member of a plain object.
-Status read_strings(const json& obj, const char* key, const JsonPath& parent, std::vector<std::string>& out) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return Ok{};
-  auto v = decode(*it, JsonPath(parent, key), static_cast<std::vector<std::string>*>(nullptr));
-  if (!v) return v.error();
-  out = std::move(*v);
-  return Ok{};
-}
-
-Result<PythonPackage> decode(const json& j, const JsonPath& path, PythonPackage*) {
-  if (!j.is_object()) return type_error(path.str(), "an object {\"name\": string, \"version\": string}");
-  PythonPackage p;
-  if (auto s_ = read_string(j, "name", path, p.name); !s_) return s_.error();
-  if (auto s_ = read_string(j, "version", path, p.version); !s_) return s_.error();
-  return p;
-}
-
-// Reads `obj[key]` as a Fact; a missing key or null means unknown.
-template <typename T>
-Status read_fact(const json& obj, const char* key, const JsonPath& parent, Fact<T>& out) {
-  const JsonPath path(parent, key);
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) {
+  // `{"value": ..., "source": ..., "note": ...}` or null (unknown); other members are ignored.
+  template <typename T>
+  void fact(const JsonPath& path, Fact<T>& out) {
     out = Fact<T>::unknown("");
-    return Ok{};
+    const Kind k = m_r.peek();
+    if (k == Kind::null) {
+      m_r.read_null();
+      return;
+    }
+    if (k != Kind::object) return wrong(path, "an object {\"value\": ..., \"source\": ...} or null");
+    m_r.begin_object();
+    std::string_view key;
+    while (m_r.next_key(key)) {
+      if (key == "value") {
+        if (m_r.peek() == Kind::null) {
+          m_r.read_null();
+          out.value.reset();
+        } else {
+          T v{};
+          value(JsonPath(path, "value"), v);
+          out.value = std::move(v);
+        }
+      } else if (key == "source" && m_opt.sources) {
+        value(JsonPath(path, "source"), out.source);
+      } else if (key == "note" && m_opt.sources) {
+        value(JsonPath(path, "note"), out.note);
+      } else {
+        m_r.skip();
+      }
+    }
   }
-  if (!it->is_object()) return type_error(path.str(), "an object {\"value\": ..., \"source\": ...} or null");
-  const json& f = *it;
-  if (const auto s = f.find("source"); s != f.end()) {
-    if (!s->is_string()) return type_error(JsonPath(path, "source").str(), "a string");
-    out.source = s->get<std::string>();
+
+  // An object whose members `member(key)` reads (returning false for a key it does not know,
+  // which is skipped); null is an empty object.
+  template <typename F>
+  bool object(const JsonPath& path, const char* expected, F&& member) {
+    const Kind k = m_r.peek();
+    if (k == Kind::null) return m_r.read_null();
+    if (k != Kind::object) {
+      wrong(path, expected);
+      return false;
+    }
+    m_r.begin_object();
+    std::string_view key;
+    while (m_r.next_key(key)) {
+      if (!member(key)) m_r.skip();
+    }
+    return true;
   }
-  if (const auto n = f.find("note"); n != f.end()) {
-    if (!n->is_string()) return type_error(JsonPath(path, "note").str(), "a string");
-    out.note = n->get<std::string>();
+
+  // A required string member of a plain (non-Fact) object, noted as found.
+  bool required(const JsonPath& path, std::string& out, bool& found) {
+    found = m_r.peek() == Kind::string;
+    value(path, out);
+    return true;
   }
-  const auto v = f.find("value");
-  if (v == f.end() || v->is_null()) {
-    out.value.reset();
-    return Ok{};
+  // An optional member of a plain object: null or absent leaves it empty.
+  template <typename T>
+  bool optional(const JsonPath& path, T& out) {
+    if (m_r.peek() == Kind::null) m_r.read_null();
+    else value(path, out);
+    return true;
   }
-  auto decoded = decode(*v, JsonPath(path, "value"), static_cast<T*>(nullptr));
-  if (!decoded) return decoded.error();
-  out.value = std::move(*decoded);
-  return Ok{};
+
+  JsonReader& reader() { return m_r; }
+
+ private:
+  JsonReader& m_r;
+  const HostReadOptions& m_opt;
+  std::optional<Error> m_first;
+  std::string m_scratch;
+};
+
+// Each struct's members, by key: `TD_FACT("name", field)` inside a `[&](std::string_view k)`.
+#define TD_FACT(name, field)        \
+  if (k == name) {                  \
+    d.fact(JsonPath(path, name), field); \
+    return true;                    \
+  }
+
+void Decoder::value(const JsonPath& path, GpuFacts& g) {
+  Decoder& d = *this;
+  object(path, "an object", [&](std::string_view k) {
+    TD_FACT("pci_bus_id", g.pci_bus_id);
+    TD_FACT("pci_device_id", g.pci_device_id);
+    TD_FACT("name", g.name);
+    TD_FACT("compute_capability", g.compute_capability);
+    TD_FACT("memory_bytes", g.memory_bytes);
+    TD_FACT("uuid", g.uuid);
+    TD_FACT("integrated", g.integrated);
+    TD_FACT("mig_mode", g.mig_mode);
+    return false;
+  });
 }
 
-Result<const json*> section(const json& doc, const char* key) {
-  static const json k_empty = json::object();
-  const auto it = doc.find(key);
-  if (it == doc.end() || it->is_null()) return &k_empty;
-  if (!it->is_object()) return type_error(key, "an object");
-  return &*it;
+void Decoder::value(const JsonPath& path, TorchInstall& t) {
+  Decoder& d = *this;
+  object(path, "an object", [&](std::string_view k) {
+    TD_FACT("python", t.python);
+    TD_FACT("python_version", t.python_version);
+    TD_FACT("version", t.version);
+    TD_FACT("cuda", t.cuda);
+    TD_FACT("arch_list", t.arch_list);
+    TD_FACT("location", t.location);
+    TD_FACT("hip", t.hip);
+    TD_FACT("git_version", t.git_version);
+    TD_FACT("nvidia_packages", t.nvidia_packages);
+    TD_FACT("cuda_available", t.cuda_available);
+    TD_FACT("device_count", t.device_count);
+    TD_FACT("cudnn", t.cudnn);
+    TD_FACT("nccl", t.nccl);
+    TD_FACT("import_arch_list", t.import_arch_list);
+    return false;
+  });
 }
 
-#define TD_READ(obj, key, parent, field) \
-  if (auto s_ = read_fact(obj, key, parent, field); !s_) return s_.error()
-
-Result<GpuFacts> decode(const json& j, const JsonPath& path, GpuFacts*) {
-  if (!j.is_object()) return type_error(path.str(), "an object");
-  GpuFacts g;
-  TD_READ(j, "pci_bus_id", path, g.pci_bus_id);
-  TD_READ(j, "pci_device_id", path, g.pci_device_id);
-  TD_READ(j, "name", path, g.name);
-  TD_READ(j, "compute_capability", path, g.compute_capability);
-  TD_READ(j, "memory_bytes", path, g.memory_bytes);
-  TD_READ(j, "uuid", path, g.uuid);
-  TD_READ(j, "integrated", path, g.integrated);
-  TD_READ(j, "mig_mode", path, g.mig_mode);
-  return g;
+void Decoder::value(const JsonPath& path, PythonInterpreter& p) {
+  Decoder& d = *this;
+  bool has_path = false;
+  bool has_kind = false;
+  if (!object(path, "an object", [&](std::string_view k) {
+        if (k == "path") return required(JsonPath(path, "path"), p.path, has_path);
+        if (k == "kind") return required(JsonPath(path, "kind"), p.kind, has_kind);
+        if (k == "found_by") return optional(JsonPath(path, "found_by"), p.found_by);
+        TD_FACT("version", p.version);
+        return false;
+      })) {
+    return;
+  }
+  if (!has_path) record(JsonPath(path, "path"), "a string");
+  if (!has_kind) record(JsonPath(path, "kind"), "a string");
 }
 
-Result<TorchInstall> decode(const json& j, const JsonPath& path, TorchInstall*) {
-  if (!j.is_object()) return type_error(path.str(), "an object");
-  TorchInstall t;
-  TD_READ(j, "python", path, t.python);
-  TD_READ(j, "python_version", path, t.python_version);
-  TD_READ(j, "version", path, t.version);
-  TD_READ(j, "cuda", path, t.cuda);
-  TD_READ(j, "arch_list", path, t.arch_list);
-  TD_READ(j, "location", path, t.location);
-  TD_READ(j, "hip", path, t.hip);
-  TD_READ(j, "git_version", path, t.git_version);
-  TD_READ(j, "nvidia_packages", path, t.nvidia_packages);
-  TD_READ(j, "cuda_available", path, t.cuda_available);
-  TD_READ(j, "device_count", path, t.device_count);
-  TD_READ(j, "cudnn", path, t.cudnn);
-  TD_READ(j, "nccl", path, t.nccl);
-  TD_READ(j, "import_arch_list", path, t.import_arch_list);
-  return t;
+void Decoder::value(const JsonPath& path, CudaToolkit& t) {
+  Decoder& d = *this;
+  bool has_path = false;
+  if (!object(path, "an object", [&](std::string_view k) {
+        if (k == "path") return required(JsonPath(path, "path"), t.path, has_path);
+        if (k == "found_by") return optional(JsonPath(path, "found_by"), t.found_by);
+        TD_FACT("version", t.version);
+        TD_FACT("nvcc", t.nvcc);
+        return false;
+      })) {
+    return;
+  }
+  if (!has_path) record(JsonPath(path, "path"), "a string");
 }
 
-Result<PythonInterpreter> decode(const json& j, const JsonPath& path, PythonInterpreter*) {
-  if (!j.is_object()) return type_error(path.str(), "an object");
-  PythonInterpreter p;
-  if (auto s_ = read_string(j, "path", path, p.path); !s_) return s_.error();
-  if (auto s_ = read_string(j, "kind", path, p.kind); !s_) return s_.error();
-  if (auto s_ = read_strings(j, "found_by", path, p.found_by); !s_) return s_.error();
-  TD_READ(j, "version", path, p.version);
-  return p;
+void Decoder::value(const JsonPath& path, CudaLibrary& l) {
+  Decoder& d = *this;
+  bool has_name = false;
+  if (!object(path, "an object", [&](std::string_view k) {
+        if (k == "name") return required(JsonPath(path, "name"), l.name, has_name);
+        TD_FACT("version", l.version);
+        return false;
+      })) {
+    return;
+  }
+  if (!has_name) record(JsonPath(path, "name"), "a string");
 }
 
-Result<CudaToolkit> decode(const json& j, const JsonPath& path, CudaToolkit*) {
-  if (!j.is_object()) return type_error(path.str(), "an object");
-  CudaToolkit t;
-  if (auto s_ = read_string(j, "path", path, t.path); !s_) return s_.error();
-  if (auto s_ = read_strings(j, "found_by", path, t.found_by); !s_) return s_.error();
-  TD_READ(j, "version", path, t.version);
-  TD_READ(j, "nvcc", path, t.nvcc);
-  return t;
+void Decoder::value(const JsonPath& path, PythonPackage& p) {
+  static constexpr const char* k_shape = "an object {\"name\": string, \"version\": string}";
+  if (m_r.peek() != Kind::object) return wrong(path, k_shape);
+  bool has_name = false;
+  bool has_version = false;
+  object(path, k_shape, [&](std::string_view k) {
+    if (k == "name") return required(JsonPath(path, "name"), p.name, has_name);
+    if (k == "version") return required(JsonPath(path, "version"), p.version, has_version);
+    return false;
+  });
+  if (!has_name) record(JsonPath(path, "name"), "a string");
+  if (!has_version) record(JsonPath(path, "version"), "a string");
 }
-
-Result<CudaLibrary> decode(const json& j, const JsonPath& path, CudaLibrary*) {
-  if (!j.is_object()) return type_error(path.str(), "an object");
-  CudaLibrary l;
-  if (auto s_ = read_string(j, "name", path, l.name); !s_) return s_.error();
-  TD_READ(j, "version", path, l.version);
-  return l;
-}
-
 }  // namespace
 
 json host_to_json(const HostFacts& f) {
@@ -322,133 +395,195 @@ json host_to_json(const HostFacts& f) {
   };
 }
 
-Result<HostFacts> host_from_json(const json& doc) {
-  if (!doc.is_object()) return type_error("(document)", "a JSON object");
+namespace {
+
+// Formats a syntax error: `origin:LINE: malformed JSON (byte N: what)`; without an origin the line
+// goes inside the parentheses, unless it is the first (a JSON line).
+Error malformed(const JsonReader& r, const std::string& origin) {
+  const std::string detail = r.error();  // "line L, byte N: what"
+  const auto comma = detail.find(", ");
+  const std::string byte_what = detail.substr(comma == std::string::npos ? 0 : comma + 2);
+  if (origin.empty()) return make_error(ErrorKind::bad_input, "malformed JSON (" + (r.error_line() == 1 ? byte_what : detail) + ")");
+  return make_error(ErrorKind::bad_input, origin + ":" + std::to_string(r.error_line()) + ": malformed JSON (" + byte_what + ")");
+}
+
+Result<HostFacts> decode_host(std::string_view text, const std::string& origin, const HostReadOptions& opt) {
+  auto fail = [&](Error e) { return origin.empty() ? e : e.with_context(origin); };
+  JsonReader r(text);
+  if (r.peek() != Kind::object) {
+    if (r.skip() && r.finish()) return fail(make_error(ErrorKind::bad_input, "(document): expected a JSON object"));
+    return malformed(r, origin);
+  }
+  Decoder d(r, opt);
   HostFacts f;
-  const auto schema = doc.find("schema");
-  if (schema == doc.end() || !schema->is_string()) return type_error("schema", std::string("\"" + std::string(k_host_schema) + "\"").c_str());
-  if (schema->get<std::string>() != k_host_schema) {
-    return make_error(ErrorKind::bad_input, "schema: expected \"" + std::string(k_host_schema) + "\", got \"" +
-                                                schema->get<std::string>() + "\"");
-  }
-  if (const auto it = doc.find("tool_version"); it != doc.end() && it->is_string()) f.tool_version = it->get<std::string>();
-  if (const auto it = doc.find("root"); it != doc.end()) {
-    if (!it->is_string()) return type_error("root", "a string");
-    f.root = it->get<std::string>();
-  }
-  TD_READ(doc, "hostname", "", f.hostname);
-  TD_READ(doc, "gpus", "", f.gpus);
-  TD_READ(doc, "torch", "", f.torch);
-  TD_READ(doc, "python_version", "", f.python_version);
-  TD_READ(doc, "pythons", "", f.pythons);
-
-  auto tks = section(doc, "toolkits");
-  if (!tks) return tks.error();
-  TD_READ(**tks, "toolkits", "toolkits", f.toolkits.toolkits);
-  TD_READ(**tks, "cuda_home", "toolkits", f.toolkits.cuda_home);
-  TD_READ(**tks, "nvcc_on_path", "toolkits", f.toolkits.nvcc_on_path);
-  TD_READ(**tks, "build_toolkit", "toolkits", f.toolkits.build_toolkit);
-  TD_READ(**tks, "libraries", "toolkits", f.toolkits.libraries);
-
-  auto os = section(doc, "os");
-  if (!os) return os.error();
-  TD_READ(**os, "id", "os", f.os.id);
-  TD_READ(**os, "version_id", "os", f.os.version_id);
-  TD_READ(**os, "pretty_name", "os", f.os.pretty_name);
-  TD_READ(**os, "kernel", "os", f.os.kernel);
-
-  auto cpu = section(doc, "cpu");
-  if (!cpu) return cpu.error();
-  TD_READ(**cpu, "arch", "cpu", f.cpu.arch);
-  TD_READ(**cpu, "model", "cpu", f.cpu.model);
-  TD_READ(**cpu, "cores", "cpu", f.cpu.cores);
-  TD_READ(**cpu, "flags", "cpu", f.cpu.flags);
-  TD_READ(**cpu, "glibc", "cpu", f.cpu.glibc);
-  TD_READ(**cpu, "memory_bytes", "cpu", f.cpu.memory_bytes);
-  TD_READ(**cpu, "shm_bytes", "cpu", f.cpu.shm_bytes);
-
-  auto ctr = section(doc, "container");
-  if (!ctr) return ctr.error();
-  TD_READ(**ctr, "inside", "container", f.container.inside);
-  TD_READ(**ctr, "engine", "container", f.container.engine);
-  TD_READ(**ctr, "kubernetes", "container", f.container.kubernetes);
-  TD_READ(**ctr, "wsl", "container", f.container.wsl);
-
-  auto drv = section(doc, "driver");
-  if (!drv) return drv.error();
-  TD_READ(**drv, "version", "driver", f.driver.version);
-  TD_READ(**drv, "kernel_module", "driver", f.driver.kernel_module);
-  TD_READ(**drv, "cuda_level", "driver", f.driver.cuda_level);
-
-  auto gp = section(doc, "gpu_probe");
-  if (!gp) return gp.error();
-  TD_READ(**gp, "answered_by", "gpu_probe", f.gpu_probe.answered_by);
-  TD_READ(**gp, "cache", "gpu_probe", f.gpu_probe.cache);
-  TD_READ(**gp, "nvml_library", "gpu_probe", f.gpu_probe.nvml_library);
-  TD_READ(**gp, "libcuda_library", "gpu_probe", f.gpu_probe.libcuda_library);
-  TD_READ(**gp, "libcuda_forward_compat", "gpu_probe", f.gpu_probe.libcuda_forward_compat);
-  TD_READ(**gp, "libcuda_cuda_level", "gpu_probe", f.gpu_probe.libcuda_cuda_level);
-  TD_READ(**gp, "cuda_visible_devices", "gpu_probe", f.gpu_probe.cuda_visible_devices);
-  TD_READ(**gp, "cuda_device_count", "gpu_probe", f.gpu_probe.cuda_device_count);
-
-  auto jet = section(doc, "jetson");
-  if (!jet) return jet.error();
-  TD_READ(**jet, "l4t", "jetson", f.jetson.l4t);
-  TD_READ(**jet, "jetpack", "jetson", f.jetson.jetpack);
-  TD_READ(**jet, "module", "jetson", f.jetson.module);
-  TD_READ(**jet, "soc", "jetson", f.jetson.soc);
-
-  auto board = section(doc, "board");
-  if (!board) return board.error();
-  TD_READ(**board, "model", "board", f.board.model);
-  TD_READ(**board, "compatible", "board", f.board.compatible);
-
-  auto tool = section(doc, "container_tooling");
-  if (!tool) return tool.error();
-  TD_READ(**tool, "docker", "container_tooling", f.tooling.docker);
-  TD_READ(**tool, "podman", "container_tooling", f.tooling.podman);
-  TD_READ(**tool, "nvidia_ctk", "container_tooling", f.tooling.nvidia_ctk);
-  TD_READ(**tool, "nvidia_runtime", "container_tooling", f.tooling.nvidia_runtime);
-  TD_READ(**tool, "docker_runtimes", "container_tooling", f.tooling.docker_runtimes);
-  TD_READ(**tool, "docker_default_runtime", "container_tooling", f.tooling.docker_default_runtime);
-  TD_READ(**tool, "cdi_specs", "container_tooling", f.tooling.cdi_specs);
-
-  if (const auto it = doc.find("issues"); it != doc.end() && !it->is_null()) {
-    if (!it->is_array()) return type_error("issues", "an array");
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      const json& e = (*it)[i];
-      const std::string p = "issues[" + std::to_string(i) + "]";
-      if (!e.is_object() || !e.contains("detector") || !e["detector"].is_string() || !e.contains("message") ||
-          !e["message"].is_string()) {
-        return type_error(p, "an object {\"detector\": string, \"message\": string}");
+  std::optional<std::string> schema;
+  const bool all = opt.sections == k_host_all_sections;
+  auto wanted = [&](std::uint32_t bit) { return all || (opt.sections & bit) != 0U; };
+  const JsonPath path("");
+  r.begin_object();
+  std::string_view key;
+  while (r.next_key(key)) {
+    if (key == "schema") {
+      schema.emplace();
+      if (r.peek() == Kind::string) r.read_string(*schema);
+      else schema.reset(), r.skip();
+    } else if (key == "tool_version") {
+      if (r.peek() == Kind::string) r.read_string(f.tool_version);
+      else r.skip();
+    } else if (key == "root") {
+      d.value("root", f.root);
+    } else if (key == "hostname" && wanted(k_host_hostname)) {
+      d.fact("hostname", f.hostname);
+    } else if (key == "gpus" && wanted(k_host_gpus)) {
+      d.fact("gpus", f.gpus);
+    } else if (key == "torch" && wanted(k_host_python)) {
+      d.fact("torch", f.torch);
+    } else if (key == "python_version" && wanted(k_host_python)) {
+      d.fact("python_version", f.python_version);
+    } else if (key == "pythons" && wanted(k_host_python)) {
+      d.fact("pythons", f.pythons);
+    } else if (key == "toolkits" && wanted(k_host_toolkits)) {
+      f.toolkits = {};
+      const JsonPath p("toolkits");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("toolkits", f.toolkits.toolkits);
+        TD_FACT("cuda_home", f.toolkits.cuda_home);
+        TD_FACT("nvcc_on_path", f.toolkits.nvcc_on_path);
+        TD_FACT("build_toolkit", f.toolkits.build_toolkit);
+        TD_FACT("libraries", f.toolkits.libraries);
+        return false;
+      });
+    } else if (key == "os" && wanted(k_host_os)) {
+      f.os = {};
+      const JsonPath p("os");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("id", f.os.id);
+        TD_FACT("version_id", f.os.version_id);
+        TD_FACT("pretty_name", f.os.pretty_name);
+        TD_FACT("kernel", f.os.kernel);
+        return false;
+      });
+    } else if (key == "cpu" && wanted(k_host_cpu)) {
+      f.cpu = {};
+      const JsonPath p("cpu");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("arch", f.cpu.arch);
+        TD_FACT("model", f.cpu.model);
+        TD_FACT("cores", f.cpu.cores);
+        TD_FACT("flags", f.cpu.flags);
+        TD_FACT("glibc", f.cpu.glibc);
+        TD_FACT("memory_bytes", f.cpu.memory_bytes);
+        TD_FACT("shm_bytes", f.cpu.shm_bytes);
+        return false;
+      });
+    } else if (key == "container" && wanted(k_host_container)) {
+      f.container = {};
+      const JsonPath p("container");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("inside", f.container.inside);
+        TD_FACT("engine", f.container.engine);
+        TD_FACT("kubernetes", f.container.kubernetes);
+        TD_FACT("wsl", f.container.wsl);
+        return false;
+      });
+    } else if (key == "driver" && wanted(k_host_driver)) {
+      f.driver = {};
+      const JsonPath p("driver");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("version", f.driver.version);
+        TD_FACT("kernel_module", f.driver.kernel_module);
+        TD_FACT("cuda_level", f.driver.cuda_level);
+        return false;
+      });
+    } else if (key == "gpu_probe" && wanted(k_host_gpu_probe)) {
+      f.gpu_probe = {};
+      const JsonPath p("gpu_probe");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("answered_by", f.gpu_probe.answered_by);
+        TD_FACT("cache", f.gpu_probe.cache);
+        TD_FACT("nvml_library", f.gpu_probe.nvml_library);
+        TD_FACT("libcuda_library", f.gpu_probe.libcuda_library);
+        TD_FACT("libcuda_forward_compat", f.gpu_probe.libcuda_forward_compat);
+        TD_FACT("libcuda_cuda_level", f.gpu_probe.libcuda_cuda_level);
+        TD_FACT("cuda_visible_devices", f.gpu_probe.cuda_visible_devices);
+        TD_FACT("cuda_device_count", f.gpu_probe.cuda_device_count);
+        return false;
+      });
+    } else if (key == "jetson" && wanted(k_host_jetson)) {
+      f.jetson = {};
+      const JsonPath p("jetson");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("l4t", f.jetson.l4t);
+        TD_FACT("jetpack", f.jetson.jetpack);
+        TD_FACT("module", f.jetson.module);
+        TD_FACT("soc", f.jetson.soc);
+        return false;
+      });
+    } else if (key == "board" && wanted(k_host_board)) {
+      f.board = {};
+      const JsonPath p("board");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("model", f.board.model);
+        TD_FACT("compatible", f.board.compatible);
+        return false;
+      });
+    } else if (key == "container_tooling" && wanted(k_host_tooling)) {
+      f.tooling = {};
+      const JsonPath p("container_tooling");
+      d.object(p, "an object", [&, &path = p](std::string_view k) {
+        TD_FACT("docker", f.tooling.docker);
+        TD_FACT("podman", f.tooling.podman);
+        TD_FACT("nvidia_ctk", f.tooling.nvidia_ctk);
+        TD_FACT("nvidia_runtime", f.tooling.nvidia_runtime);
+        TD_FACT("docker_runtimes", f.tooling.docker_runtimes);
+        TD_FACT("docker_default_runtime", f.tooling.docker_default_runtime);
+        TD_FACT("cdi_specs", f.tooling.cdi_specs);
+        return false;
+      });
+    } else if (key == "issues" && wanted(k_host_issues)) {
+      f.issues.clear();
+      if (r.peek() == Kind::null) {
+        r.read_null();
+      } else if (r.peek() != Kind::array) {
+        d.wrong("issues", "an array");
+      } else {
+        const JsonPath p("issues");
+        r.begin_array();
+        for (std::size_t i = 0; r.next_item(); ++i) {
+          const JsonPath item(p, i);
+          static constexpr const char* k_shape = "an object {\"detector\": string, \"message\": string}";
+          ProbeIssue issue;
+          bool has_detector = false;
+          bool has_message = false;
+          d.object(item, k_shape, [&](std::string_view k) {
+            std::string* field = k == "detector" ? &issue.detector : k == "message" ? &issue.message : nullptr;
+            if (field == nullptr || r.peek() != Kind::string) return false;  // skipped
+            r.read_string(*field);
+            (field == &issue.detector ? has_detector : has_message) = true;
+            return true;
+          });
+          if (!has_detector || !has_message) d.record(item, k_shape);
+          f.issues.push_back(std::move(issue));
+        }
       }
-      f.issues.push_back({e["detector"].get<std::string>(), e["message"].get<std::string>()});
+    } else {
+      r.skip();
     }
   }
+  if (!r.finish()) return malformed(r, origin);
+  const std::string expected = "\"" + std::string(k_host_schema) + "\"";
+  if (!schema) return fail(make_error(ErrorKind::bad_input, "schema: expected " + expected));
+  if (*schema != k_host_schema) return fail(make_error(ErrorKind::bad_input, "schema: expected " + expected + ", got \"" + sanitize(*schema, 80) + "\""));
+  if (d.first_error()) return fail(*d.first_error());
   return f;
 }
 
-Result<HostFacts> host_from_text(std::string_view text, const std::string& origin) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    // Re-parse with exceptions only to get nlohmann's byte position for the message.
-    try {
-      const json ignored = json::parse(text.begin(), text.end());
-      (void)ignored;
-    } catch (const json::parse_error& e) {
-      std::size_t line = 1;
-      for (std::size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n' ? 1 : 0;
-      return make_error(ErrorKind::bad_input, origin + ":" + std::to_string(line) + ": malformed JSON (byte " +
-                                                  std::to_string(e.byte) + ")");
-    } catch (const json::exception& e) {
-      // Not a syntax error: a number too large for a double (1e999999) and the like.
-      return make_error(ErrorKind::bad_input, origin + ": malformed JSON (" + sanitize(e.what(), 120) + ")");
-    }
-    return make_error(ErrorKind::bad_input, origin + ": malformed JSON");
-  }
-  auto facts = host_from_json(doc);
-  if (!facts) return facts.error().with_context(origin);
-  return facts;
+}  // namespace
+
+Result<HostFacts> host_from_json(const json& doc) { return decode_host(doc.dump(), "", {}); }
+
+Result<HostFacts> host_from_text(std::string_view text, const std::string& origin, const HostReadOptions& options) {
+  return decode_host(text, origin, options);
 }
 
 }  // namespace td

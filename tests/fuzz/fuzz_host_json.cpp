@@ -1,12 +1,17 @@
-// Fuzz the host snapshot reader: never crash; a snapshot that loads re-serialises and re-loads equal.
+// Fuzz the host snapshot reader: never crash; JsonReader accepts exactly the texts nlohmann accepts;
+// a snapshot that loads re-serialises and re-loads equal.
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/core/json_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
+  td::JsonReader reader(text);
+  const bool ours = reader.skip() && reader.finish();
+  if (ours != nlohmann::json::accept(text)) std::abort();
   auto facts = td::host_from_text(text, "fuzz");
   if (!facts) return 0;
   const auto j = td::host_to_json(*facts);

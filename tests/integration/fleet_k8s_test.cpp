@@ -242,6 +242,7 @@ TEST(Fleet, BadSnapshotsAreReportedWithTheirLineAndTheRestIsJudged) {
   EXPECT_EQ(j["nodes"].size(), 2U);
   ASSERT_EQ(j["problems"].size(), 3U) << j["problems"].dump(2);
   EXPECT_NE(j["problems"][0]["input"].get<std::string>().find("nodes.jsonl:3"), std::string::npos);
+  EXPECT_EQ(j["problems"][0]["message"].get<std::string>().rfind("malformed JSON (byte ", 0), 0U) << j["problems"][0];
   EXPECT_NE(j["problems"][1]["input"].get<std::string>().find("nodes.jsonl:4"), std::string::npos);
   EXPECT_NE(j["problems"][1]["message"].get<std::string>().find("v9"), std::string::npos) << j["problems"][1];
   EXPECT_NE(j["problems"][2]["message"].get<std::string>().find("already read"), std::string::npos);

@@ -105,3 +105,49 @@ TEST(HostJson, NumberTooLargeIsMalformedNotACrash) {
   ASSERT_FALSE(big);
   EXPECT_NE(big.error().message.find("malformed JSON"), std::string::npos) << big.error().message;
 }
+
+// The reader is one pass in text order; the answer must not depend on where the schema sits.
+TEST(HostJson, SyntaxThenSchemaThenFieldWhateverTheOrder) {
+  auto r = host_from_text(R"({"cpu": {"cores": {"value": "many"}}, "schema": "torchdoctor.host/v2"})", "s");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "s: schema: expected \"torchdoctor.host/v1\", got \"torchdoctor.host/v2\"");
+  r = host_from_text(R"({"cpu": {"cores": {"value": "many"}}, "schema": "torchdoctor.host/v1"})", "s");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "s: cpu.cores.value: expected a non-negative integer");
+  r = host_from_text(R"({"cpu": {"cores": {"value": "many"}}, "schema": "torchdoctor.host/v1", "x": [1,]})", "s");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "s:1: malformed JSON (byte 80: expected a value)");
+  // The later of two same-named sections wins whole, as in a JSON object.
+  r = host_from_text(R"({"schema": "torchdoctor.host/v1", "os": {"id": {"value": "a"}, "kernel": {"value": "6.1"}}, "os": {"id": {"value": "b"}}})", "s");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r->os.id, "b");
+  EXPECT_FALSE(r->os.kernel.has_value());
+}
+
+TEST(HostJson, ReadOptionsKeepOnlyWhatIsAskedFor) {
+  const std::string text = R"({"schema": "torchdoctor.host/v1", "hostname": {"value": "n1", "source": "uname"},
+    "cpu": {"arch": {"value": "x86_64", "source": "uname", "note": "n"}}, "os": {"id": {"value": "debian"}},
+    "torch": {"value": [{"version": {"value": "2.6.0"}}]}, "issues": [{"detector": "d", "message": "m"}]})";
+  HostReadOptions only;
+  only.sections = k_host_hostname | k_host_cpu;
+  only.sources = false;
+  auto r = host_from_text(text, "s", only);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r->hostname, "n1");
+  EXPECT_EQ(*r->cpu.arch, "x86_64");
+  EXPECT_TRUE(r->cpu.arch.source.empty());
+  EXPECT_TRUE(r->cpu.arch.note.empty());
+  EXPECT_FALSE(r->os.id.has_value());
+  EXPECT_FALSE(r->torch.has_value());
+  EXPECT_TRUE(r->issues.empty());
+  auto all = host_from_text(text, "s");
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(all->cpu.arch.source, "uname");
+  EXPECT_EQ(all->cpu.arch.note, "n");
+  EXPECT_EQ(*all->os.id, "debian");
+  ASSERT_TRUE(all->torch.has_value());
+  EXPECT_EQ(all->issues.size(), 1U);
+  // Skipped sections are still checked for syntax, not for shape.
+  EXPECT_TRUE(host_from_text(R"({"schema": "torchdoctor.host/v1", "os": 7})", "s", only));
+  EXPECT_FALSE(host_from_text(R"({"schema": "torchdoctor.host/v1", "os": [7,]})", "s", only));
+}
