@@ -10,7 +10,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   as_root dpkg --add-architecture arm64
   TD_APT_UPDATE=1 apt_install g++-aarch64-linux-gnu
 fi
-apt_install g++-aarch64-linux-gnu qemu-user libgtest-dev:arm64 libgmock-dev:arm64 libcurl4-openssl-dev:arm64 libtomlplusplus-dev:arm64 libssl-dev:arm64 file
+apt_install g++-aarch64-linux-gnu qemu-user libgtest-dev:arm64 libgmock-dev:arm64 libcurl4-openssl-dev:arm64 libtomlplusplus-dev:arm64 file
 
 log "aarch64 cross build (build/aarch64)"
 cmake -S . -B build/aarch64 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTD_BUILD_TESTS=ON \

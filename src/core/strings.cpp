@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 
 namespace td {
 
@@ -127,6 +128,47 @@ std::string shell_join(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
   return out;
+}
+
+namespace {
+
+// How common a byte is in logs (lower is rarer): letters, digits and the punctuation of numbers,
+// paths and key=value pairs are everywhere; quotes, brackets and most upper case letters are not.
+int commonness(unsigned char c) {
+  if (c == ' ' || c == '.' || c == '=' || c == ':' || std::isdigit(c) != 0) return 6;
+  if (std::strchr("etaoinsrl", c) != nullptr && c != 0) return 5;
+  if (std::islower(c) != 0 || c == '/' || c == '-' || c == '_' || c == ',') return 4;
+  if (std::strchr("CESTRAINOD", c) != nullptr && c != 0) return 3;
+  if (std::isupper(c) != 0 || c == '(' || c == ')' || c == '[' || c == ']') return 2;
+  return 1;
+}
+
+// The position of the rarest byte of `p`.
+std::size_t rare_index(std::string_view p) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < p.size(); ++i) {
+    if (commonness(static_cast<unsigned char>(p[i])) < commonness(static_cast<unsigned char>(p[best]))) best = i;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::size_t find_bytes(std::string_view text, std::string_view p, std::size_t from) {
+  const std::size_t k = rare_index(p);
+  const char needle = p[k];
+  std::size_t pos = from + k;
+  while (pos < text.size()) {
+    const void* hit = std::memchr(text.data() + pos, needle, text.size() - pos);
+    if (hit == nullptr) return std::string_view::npos;
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+    const std::size_t start = at - k;
+    if (start + p.size() <= text.size() && text[start] == p[0] && std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
+      return start;
+    }
+    pos = at + 1;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace td

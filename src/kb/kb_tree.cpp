@@ -2,6 +2,8 @@
 // alignment, bounds-checked on decode).
 #include "kb/kb_tree.hpp"
 
+// Header-only (see cmake/Dependencies.cmake): this is the only file that includes toml++.
+#define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
 
 #include <cstring>

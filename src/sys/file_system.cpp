@@ -116,10 +116,10 @@ Result<std::unique_ptr<RandomAccessFile>> FileSystem::open_raw(const std::string
   return make_memory_file(std::move(*bytes), display(path));
 }
 
-Result<std::vector<std::string>> FileSystem::list_dir(std::string_view path) const {
+Result<std::vector<std::string>> FileSystem::list_dir(std::string_view path, const NameFilter& keep) const {
   auto resolved = resolve(path);
   if (!resolved) return resolved.error();
-  auto names = list_raw(*resolved);
+  auto names = list_raw(*resolved, keep);
   if (names) std::sort(names->begin(), names->end());
   return names;
 }
@@ -204,7 +204,7 @@ Result<std::string> MemoryFileSystem::read_raw(const std::string& path, std::siz
   return it->second.data.substr(0, max_bytes);
 }
 
-Result<std::vector<std::string>> MemoryFileSystem::list_raw(const std::string& path) const {
+Result<std::vector<std::string>> MemoryFileSystem::list_raw(const std::string& path, const NameFilter& keep) const {
   if (path != "/") {
     const auto it = m_entries.find(path);
     if (it == m_entries.end()) return make_error(ErrorKind::not_found, display(path) + ": No such file or directory");
@@ -214,7 +214,7 @@ Result<std::vector<std::string>> MemoryFileSystem::list_raw(const std::string& p
   std::vector<std::string> names;
   for (auto it = m_entries.lower_bound(prefix); it != m_entries.end() && it->first.rfind(prefix, 0) == 0; ++it) {
     const std::string rest = it->first.substr(prefix.size());
-    if (!rest.empty() && rest.find('/') == std::string::npos) names.push_back(rest);
+    if (!rest.empty() && rest.find('/') == std::string::npos && (!keep || keep(rest))) names.push_back(rest);
   }
   return names;
 }

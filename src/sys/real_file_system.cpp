@@ -155,13 +155,13 @@ class RealFileSystem final : public FileSystem {
         std::make_unique<FdFile>(fd, static_cast<std::uint64_t>(st.st_size), display(path)));
   }
 
-  Result<std::vector<std::string>> list_raw(const std::string& path) const override {
+  Result<std::vector<std::string>> list_raw(const std::string& path, const NameFilter& keep) const override {
     DIR* d = ::opendir(host_path(path).c_str());
     if (d == nullptr) return errno_error(display(path), errno);
     std::vector<std::string> names;
     while (const dirent* e = ::readdir(d)) {
-      const std::string name = e->d_name;
-      if (name != "." && name != "..") names.push_back(name);
+      const std::string_view name = e->d_name;
+      if (name != "." && name != ".." && (!keep || keep(name))) names.emplace_back(name);
     }
     ::closedir(d);
     return names;

@@ -64,6 +64,16 @@ TEST(JsonReader, RandomMutationsAgreeWithNlohmann) {
   EXPECT_GT(valid, 1000U);  // the mutations exercise both answers
 }
 
+// The one difference, found by fuzz_host_json: nlohmann takes a NUL byte between tokens for the end
+// of the text and ignores what follows; we read the whole text.
+TEST(JsonReader, TextAfterANulByteIsNotIgnored) {
+  const std::string text("9\0\0\0\xf5", 5);
+  EXPECT_TRUE(nlohmann::json::accept(text));
+  EXPECT_FALSE(reader_accepts(text));
+  EXPECT_FALSE(reader_accepts(std::string("{}\0", 3)));
+  EXPECT_FALSE(reader_accepts(std::string("\"a\0b\"", 5)));
+}
+
 TEST(JsonReader, StringsDecodeLikeNlohmann) {
   const std::string text = R"(["plain", "esc\"\\\/\b\f\n\r\t", "\u00e9\u20ac\ud83d\ude00", "\u0000x", "é€😀"])";
   const auto ref = nlohmann::json::parse(text);

@@ -68,6 +68,16 @@ TEST(DpkgStatus, FindsL4TCoreVersion) {
       "Version: 36.4.3-20250107174145\n\n";
   EXPECT_EQ(parse_dpkg_l4t_core(status)->str(), "36.4.3");
   EXPECT_EQ(parse_dpkg_l4t_core("Package: libc6\nVersion: 2.35\n").error().kind, ErrorKind::not_found);
+  // Only the stanza whose Package line names exactly nvidia-l4t-core counts: not a package that
+  // depends on it, not nvidia-l4t-core-dev, not a stanza without a Version.
+  const char* decoys =
+      "Package: nvidia-l4t-cuda\nDepends: nvidia-l4t-core (= 35.4.1)\nVersion: 35.4.1-1\n\n"
+      "Package: nvidia-l4t-core-dev\nVersion: 34.1.0-1\n\n"
+      "Package: nvidia-l4t-core\nStatus: install ok installed\nVersion: 35.4.1-20230801124926\n";
+  EXPECT_EQ(parse_dpkg_l4t_core(decoys)->str(), "35.4.1");
+  EXPECT_EQ(parse_dpkg_l4t_core("Package: nvidia-l4t-core\nStatus: deinstall\n\nPackage: x\nVersion: 1.0\n").error().kind,
+            ErrorKind::not_found);
+  EXPECT_EQ(parse_dpkg_l4t_core("Package: nvidia-l4t-core").error().kind, ErrorKind::not_found);
 }
 
 TEST(CpuInfo, ReadsX86ModelCountAndFlags) {

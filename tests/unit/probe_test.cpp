@@ -73,3 +73,35 @@ TEST(Probe, DetectorTableNamesEveryDetector) {
     EXPECT_NE(std::string(d.summary), "");
   }
 }
+
+// dpkg's status file is searched in 64 KiB windows: the package line is found wherever it falls,
+// across a window's edge included, and its stanza is read whole.
+TEST(Probe, JetsonL4TFromALargeDpkgStatusAtAnyOffset) {
+  const std::string stanza = "Package: nvidia-l4t-core\nStatus: install ok installed\nVersion: 36.4.3-20250107174145\n\n";
+  const std::string filler_stanza = "Package: libfoo\nDescription: mentions Package: nvidia-l4t-core in passing\nVersion: 1.0\n\n";
+  for (std::size_t before : {std::size_t{0}, std::size_t{65536 - 30}, std::size_t{65536 - 24}, std::size_t{65536 - 10}, std::size_t{65536},
+                             std::size_t{3 * 65536 + 7}, std::size_t{1 << 20}}) {
+    std::string status;
+    while (status.size() + filler_stanza.size() <= before) status += filler_stanza;
+    status += std::string(before - status.size(), 'x');  // pads to `before`, in the last filler line
+    if (!status.empty()) status.back() = '\n';
+    status += stanza + filler_stanza;
+    MemoryFileSystem fs;
+    fs.file("/var/lib/dpkg/status", status);
+    MapEnv env;
+    HostFacts f;
+    detect_jetson(ProbeContext{fs, env}, f);
+    ASSERT_TRUE(f.jetson.l4t.has_value()) << "package line at byte " << before << ": " << f.jetson.l4t.note;
+    EXPECT_EQ(f.jetson.l4t->str(), "36.4.3");
+    EXPECT_EQ(f.jetson.l4t.source, "dpkg:nvidia-l4t-core");
+  }
+  MemoryFileSystem fs;
+  std::string status;
+  while (status.size() < (1U << 20U)) status += filler_stanza;
+  fs.file("/var/lib/dpkg/status", status);
+  MapEnv env;
+  HostFacts f;
+  detect_jetson(ProbeContext{fs, env}, f);
+  EXPECT_FALSE(f.jetson.l4t.has_value());
+  EXPECT_EQ(f.jetson.l4t.note, "not a Jetson");
+}

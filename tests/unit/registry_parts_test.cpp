@@ -1,6 +1,9 @@
 // Registry building blocks without a network: challenges, credentials, manifests, configs, tags, verdicts.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "torchdoctor/registry/auth.hpp"
 #include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/registry/image_check.hpp"
@@ -32,6 +35,39 @@ TEST(RegistryAuth, Base64RoundTrip) {
   EXPECT_EQ(base64_decode("YQ"), "a");
   EXPECT_FALSE(base64_decode("!!!"));
   EXPECT_EQ(sha256_digest(""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// Our SHA-256 (FIPS 180-4) against the standard's examples and coreutils' sha256sum on every length
+// around the one- and two-block padding edges and a megabyte.
+TEST(RegistryDigest, Sha256MatchesTheStandardAndSha256sum) {
+  EXPECT_EQ(sha256_digest("abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_digest(std::string(1000000, 'a')), "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  const std::string dir = ::testing::TempDir();
+  std::string data;
+  std::string cmd;
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 0; n <= 130; ++n) sizes.push_back(n);
+  sizes.push_back(1U << 20U);
+  for (std::size_t n : sizes) {
+    data.resize(n);
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<char>((i * 131 + n * 7) & 0xff);
+    const std::string file = dir + "/td-sha-" + std::to_string(n);
+    { std::ofstream(file, std::ios::binary) << data; }
+    cmd += "sha256sum " + file + " | cut -c1-64;";
+  }
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char line[128];
+  for (std::size_t n : sizes) {
+    ASSERT_NE(std::fgets(line, sizeof line, p), nullptr) << n;
+    data.resize(n);
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<char>((i * 131 + n * 7) & 0xff);
+    EXPECT_EQ(sha256_digest(data), "sha256:" + std::string(line, 64)) << n << " bytes";
+    std::remove((dir + "/td-sha-" + std::to_string(n)).c_str());
+  }
+  EXPECT_EQ(::pclose(p), 0);
 }
 
 TEST(RegistryAuth, DockerConfigAuths) {

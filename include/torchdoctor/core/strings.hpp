@@ -15,6 +15,12 @@ std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 /// Splits `s` into lines (without the newline characters).
 std::vector<std::string_view> lines(std::string_view s);
+
+/// The first place of `pattern` (not empty) in `text` at or after `from`, or npos: memchr (vectorised)
+/// for the pattern's rarest byte in text, then a compare. Several times faster than
+/// std::string_view::find, which steps on every occurrence of the first byte, on large texts (logs,
+/// dpkg's status file) and than Boyer-Moore-Horspool for short patterns.
+std::size_t find_bytes(std::string_view text, std::string_view pattern, std::size_t from = 0);
 /// Lower-case ASCII copy.
 std::string to_lower(std::string_view s);
 /// True when `s` contains `needle`, ignoring ASCII case.

@@ -25,20 +25,60 @@ Result<Version> parse_nv_tegra_release(std::string_view text) {
   return *v;
 }
 
-Result<Version> parse_dpkg_l4t_core(std::string_view status) {
-  // dpkg's status file lists every package (megabytes on a desktop): look for ours before splitting lines.
-  if (status.find("nvidia-l4t-core") == std::string_view::npos) return make_error(ErrorKind::not_found, "nvidia-l4t-core is not installed");
-  bool in_package = false;
-  for (std::string_view line : lines(status)) {
-    if (line.rfind("Package:", 0) == 0) in_package = trim(line.substr(8)) == "nvidia-l4t-core";
-    if (in_package && line.rfind("Version:", 0) == 0) {
-      // 35.3.1-20230319081403
-      std::string_view v = trim(line.substr(8));
-      v = v.substr(0, v.find('-'));
-      auto parsed = Version::parse(v);
-      if (parsed) return parsed;
-      return make_error(ErrorKind::parse, "bad nvidia-l4t-core version '" + sanitize(v, 30) + "'");
+namespace {
+
+constexpr std::string_view k_l4t_package = "Package: nvidia-l4t-core";
+
+// Where the line "Package: nvidia-l4t-core" starts in `text`, or npos. `text` starts a line when
+// `at_line_start`.
+std::size_t find_l4t_package(std::string_view text, bool at_line_start) {
+  for (std::size_t at = 0; (at = find_bytes(text, k_l4t_package, at)) != std::string_view::npos; at += k_l4t_package.size()) {
+    const std::size_t end = at + k_l4t_package.size();
+    const bool starts = at == 0 ? at_line_start : text[at - 1] == '\n';
+    const bool ends = end == text.size() || text[end] == '\n' || text[end] == '\r' || text[end] == ' ' || text[end] == '\t';
+    if (starts && ends) return at;
+  }
+  return std::string_view::npos;
+}
+
+// dpkg's status file lists every package (a megabyte on a desktop, where the package is absent):
+// it is searched in windows of 64 KiB, not read whole, and only our stanza is parsed.
+constexpr std::size_t k_dpkg_window = 64U << 10U;
+
+Result<Version> l4t_core_from_dpkg(const FileSystem& fs) {
+  auto file = fs.open_file("/var/lib/dpkg/status");
+  if (!file) return file.error();
+  const std::uint64_t size = (*file)->size();
+  const std::size_t step = k_dpkg_window - k_l4t_package.size() - 1;  // windows overlap by a match and its line start
+  for (std::uint64_t offset = 0; offset < size; offset += step) {
+    auto window = (*file)->read_at(offset, k_dpkg_window);
+    if (!window) return window.error();
+    const std::size_t at = find_l4t_package(*window, offset == 0);
+    if (at != std::string_view::npos) {
+      auto stanza = (*file)->read_at(offset + at, k_dpkg_window);
+      if (!stanza) return stanza.error();
+      return parse_dpkg_l4t_core(*stanza);
     }
+    if (window->size() < k_dpkg_window) break;
+  }
+  return make_error(ErrorKind::not_found, "nvidia-l4t-core is not installed");
+}
+
+}  // namespace
+
+Result<Version> parse_dpkg_l4t_core(std::string_view status) {
+  const std::size_t at = find_l4t_package(status, true);
+  if (at == std::string_view::npos) return make_error(ErrorKind::not_found, "nvidia-l4t-core is not installed");
+  std::string_view stanza = status.substr(at);
+  stanza = stanza.substr(0, stanza.find("\n\n"));
+  for (std::string_view line : lines(stanza)) {
+    if (line.rfind("Version:", 0) != 0) continue;
+    // 35.3.1-20230319081403
+    std::string_view v = trim(line.substr(8));
+    v = v.substr(0, v.find('-'));
+    auto parsed = Version::parse(v);
+    if (parsed) return parsed;
+    return make_error(ErrorKind::parse, "bad nvidia-l4t-core version '" + sanitize(v, 30) + "'");
   }
   return make_error(ErrorKind::not_found, "nvidia-l4t-core is not installed");
 }
@@ -62,11 +102,7 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts) {
     else add_issue(facts, "jetson", ctx.fs.display(release_path) + ": " + v.error().message);
   }
   if (!facts.jetson.l4t) {
-    if (auto status = ctx.fs.read_file("/var/lib/dpkg/status", 32U << 20U)) {
-      if (auto v = parse_dpkg_l4t_core(*status)) {
-        facts.jetson.l4t = Fact<Version>::known(*v, "dpkg:nvidia-l4t-core");
-      }
-    }
+    if (auto v = l4t_core_from_dpkg(ctx.fs)) facts.jetson.l4t = Fact<Version>::known(*v, "dpkg:nvidia-l4t-core");
   }
 
   bool tegra = facts.jetson.l4t.has_value();

@@ -84,14 +84,16 @@ std::optional<CudaLibrary> from_headers(const FileSystem& fs, const LibrarySpec&
 }
 
 // Library folders such as /usr/lib/x86_64-linux-gnu hold thousands of names and are searched for
-// each library: each is listed once per probe.
+// each library: each is listed once per probe, keeping only the names of our libraries.
 class Listings {
  public:
   explicit Listings(const FileSystem& fs) : m_fs(fs) {}
   const std::vector<std::string>* get(const std::string& dir) {
     auto it = m_cache.find(dir);
     if (it == m_cache.end()) {
-      auto names = m_fs.list_dir(dir);
+      auto names = m_fs.list_dir(dir, [](std::string_view n) {
+        return std::any_of(std::begin(k_specs), std::end(k_specs), [&](const LibrarySpec& s) { return n.rfind(s.stem, 0) == 0; });
+      });
       it = m_cache.emplace(dir, names ? std::optional(std::move(*names)) : std::nullopt).first;
     }
     return it->second ? &*it->second : nullptr;
