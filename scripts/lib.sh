@@ -1,7 +1,7 @@
 # Shared helpers for the project's scripts: bounded network steps, package installs, logging.
 # shellcheck shell=bash
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m==> [%s] %s\033[0m\n' "$(date +%T)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
