@@ -83,6 +83,27 @@ std::optional<AuthChallenge> RegistryShared::known_challenge(const std::string& 
   return it == m_challenges.end() ? std::nullopt : std::optional<AuthChallenge>(it->second);
 }
 
+void RegistryShared::mark_open(const std::string& host) {
+  const std::lock_guard lock(m_mutex);
+  m_open_hosts.insert(host);
+}
+
+bool RegistryShared::is_open(const std::string& host) const {
+  const std::lock_guard lock(m_mutex);
+  return m_open_hosts.count(host) != 0;
+}
+
+void RegistryShared::plan_repositories(const std::vector<ImageRef>& refs) {
+  const std::lock_guard lock(m_mutex);
+  for (const auto& r : refs) m_planned[r.api_host()].insert(r.repository);
+}
+
+std::vector<std::string> RegistryShared::planned_repositories(const std::string& host) const {
+  const std::lock_guard lock(m_mutex);
+  const auto it = m_planned.find(host);
+  return it == m_planned.end() ? std::vector<std::string>{} : std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
 std::string summarize_answer(const HttpResponse& r) {
   std::string s = std::to_string(r.status);
   const auto doc = nlohmann::json::parse(r.body, nullptr, false);
@@ -159,7 +180,7 @@ Status RegistryClient::authenticate(const ImageRef& ref, const AuthChallenge& ch
   return fetch_token(ref, challenge, key);
 }
 
-Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch, const std::string& key) {
+Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch, const std::string& key, bool many_scopes) {
   const std::string host = ref.api_host();
   const auto creds = m_shared.credentials(ref.registry);
   const auto& o = m_shared.options();
@@ -171,7 +192,22 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   std::string url = realm->second + (realm->second.find('?') == std::string::npos ? "?" : "&");
   if (auto s = challenge->params.find("service"); s != challenge->params.end()) url += "service=" + url_encode(s->second) + "&";
   const auto scope = challenge->params.find("scope");
-  url += "scope=" + url_encode(scope != challenge->params.end() ? scope->second : "repository:" + ref.repository + ":pull");
+  const std::string own_scope = "repository:" + ref.repository + ":pull";
+  // Pull access to our repository is asked together with this run's other repositories on the same
+  // registry that have no token yet (the token spec allows several scopes): one token request per
+  // registry instead of one per repository. A server that refuses that gets the single scope.
+  std::vector<std::string> repos{ref.repository};
+  if (many_scopes && (scope == challenge->params.end() || scope->second == own_scope)) {
+    for (const auto& r : m_shared.planned_repositories(host)) {
+      if (repos.size() >= k_max_scopes_per_token) break;
+      if (r != ref.repository && !m_shared.cached_auth(host + "|repository:" + r + ":pull")) repos.push_back(r);
+    }
+  }
+  if (scope != challenge->params.end() && scope->second != own_scope) {
+    url += "scope=" + url_encode(scope->second);
+  } else {
+    for (std::size_t i = 0; i < repos.size(); ++i) url += (i ? "&scope=" : "scope=") + url_encode("repository:" + repos[i] + ":pull");
+  }
   HttpRequest req;
   req.url = url;
   req.max_body = o.max_token_bytes;
@@ -186,6 +222,7 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   }
   auto r = follow(req, realm_host);
   if (!r) return r.error().with_context("token server " + realm_host);
+  if (r->status != 200 && repos.size() > 1) return fetch_token(ref, ch, key, /*many_scopes=*/false);
   if (r->status != 200) return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered " + summarize_answer(*r));
   const auto doc = nlohmann::json::parse(r->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered with malformed JSON");
@@ -200,6 +237,9 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   long long ttl = 60;
   if (auto e = doc.find("expires_in"); e != doc.end() && e->is_number_integer()) ttl = std::clamp<long long>(e->get<long long>(), 10, 3600);
   m_shared.store_auth(key, "Bearer " + token, std::chrono::seconds(ttl - 5));
+  for (std::size_t i = 1; i < repos.size(); ++i) {
+    m_shared.store_auth(host + "|repository:" + repos[i] + ":pull", "Bearer " + token, std::chrono::seconds(ttl - 5));
+  }
   return Ok{};
 }
 
@@ -208,6 +248,7 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
   const std::string host = ref.api_host();
   const std::string key = host + "|repository:" + ref.repository + ":pull";
   bool authenticated = false;
+  std::unique_lock<std::mutex> first_contact;  // held through this request when it is the registry's first
   for (int attempt = 1;; ++attempt) {
     HttpRequest req;
     req.url = base_url(ref) + path;
@@ -216,6 +257,13 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     req.timeout = o.request_timeout;
     if (!accept.empty()) req.headers.push_back("Accept: " + accept);
     auto used = m_shared.cached_auth(key);
+    if (!used && !first_contact.owns_lock() && !m_shared.is_open(host) && !m_shared.known_challenge(host)) {
+      // Nothing is known about this registry yet: one thread makes the first request (and fetches
+      // the token it asks for) while the others wait, instead of each earning its own 401.
+      first_contact = std::unique_lock(m_shared.key_lock(host + "|first-contact"));
+      used = m_shared.cached_auth(key);
+      if (m_shared.is_open(host) || m_shared.known_challenge(host)) first_contact.unlock();  // we waited: it is known now
+    }
     if (!used && !authenticated) {
       // This registry wanted a bearer token for another repository: ask for ours before the first
       // request rather than after its 401.
@@ -227,14 +275,16 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     if (used) req.headers.push_back("Authorization: " + *used);
     auto r = follow(req, host);
     if (!r) return r;
+    if (r->status != 401 && !used) m_shared.mark_open(host);
     if (r->status == 401 && !authenticated) {
       authenticated = true;
       const auto header = r->header("www-authenticate");
       if (!header) return make_error(ErrorKind::unavailable, host + " answered 401 without a WWW-Authenticate challenge");
       auto challenge = parse_www_authenticate(*header);
       if (!challenge) return make_error(ErrorKind::unavailable, host + " sent a malformed WWW-Authenticate challenge");
-      if (challenge->scheme == "bearer") m_shared.remember_challenge(host, *challenge);
       if (auto s = authenticate(ref, *challenge, key, used); !s) return s.error();
+      // Known only once its token is stored, so that no other thread fetches the same token meanwhile.
+      if (challenge->scheme == "bearer") m_shared.remember_challenge(host, *challenge);
       --attempt;
       continue;
     }

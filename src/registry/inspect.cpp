@@ -153,6 +153,7 @@ std::vector<ImageInspection> inspect_images(const std::vector<ImageRef>& refs, R
                                             const RegistryCache* cache, const InspectOptions& o) {
   std::vector<ImageInspection> results(refs.size());
   if (!o.offline) (void)http_init();  // load libcurl before the threads; a failure shows per request
+  if (shared != nullptr && !o.offline) shared->plan_repositories(refs);
   std::atomic<std::size_t> next{0};
   auto worker = [&]() {
     std::unique_ptr<RegistryClient> client;

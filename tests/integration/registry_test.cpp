@@ -150,6 +150,40 @@ TEST_F(Registry, LegacyImageAndLints) {
   EXPECT_EQ(doc["images"][3]["facts"]["cudnn_version"], "8.9.0.131");
 }
 
+// A run asks each registry once: one thread makes the first request while the others wait, and its
+// token covers every repository of the run (several scopes in one token request).
+TEST_F(Registry, OneChallengeAndOneTokenForManyRepositories) {
+  std::vector<std::string> args{"--arch", "x86_64", "--verbose", "--json", "--jobs", "8"};
+  for (int i = 3; i <= 8; ++i) {
+    for (int t = 0; t < 2; ++t) args.push_back(reg + "/bench/img" + std::to_string(i) + ":t" + std::to_string(t));
+  }
+  const auto r = image(args);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const json doc = parse(r.out);
+  ASSERT_EQ(doc["images"].size(), 12U);
+  for (const auto& im : doc["images"]) EXPECT_EQ(im["status"], "ok") << im.dump();
+  std::size_t challenges = 0;
+  std::size_t tokens = 0;
+  for (const auto& line : td::lines(r.err)) {
+    challenges += line.find("-> 401") != std::string_view::npos ? 1 : 0;
+    tokens += line.find("/token?") != std::string_view::npos ? 1 : 0;
+  }
+  EXPECT_EQ(challenges, 1U) << r.err;
+  EXPECT_EQ(tokens, 1U) << r.err;
+}
+
+// Anonymous pull of a public and a private repository in one run: the shared token does not cover the
+// private one, which is asked for alone and reported; the public one is still judged.
+TEST_F(Registry, APrivateRepositoryInTheBatchDoesNotSpoilTheOthers) {
+  const auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--json", "--verbose", reg + "/private/secret:1", reg + "/bench/img9:t0"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  const json doc = parse(r.out);
+  ASSERT_EQ(doc["images"].size(), 2U);
+  EXPECT_NE(doc["images"][0]["status"], "ok") << doc["images"][0].dump();
+  EXPECT_NE(r.out.find("docker login"), std::string::npos) << r.out;
+  EXPECT_EQ(doc["images"][1]["status"], "ok") << doc["images"][1].dump();
+}
+
 TEST_F(Registry, PrivateRepositoryNeedsCredentialsThatNeverLeak) {
   auto r = image({"--arch", "x86_64", reg + "/private/secret:1", "--verbose"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;

@@ -59,6 +59,15 @@ class RegistryShared {
   void remember_challenge(const std::string& host, const AuthChallenge& challenge);
   /// The bearer challenge seen from `host`, if any.
   [[nodiscard]] std::optional<AuthChallenge> known_challenge(const std::string& host) const;
+  /// Notes that `host` answered without asking for credentials.
+  void mark_open(const std::string& host);
+  /// True when `host` answered a request without asking for credentials.
+  [[nodiscard]] bool is_open(const std::string& host) const;
+  /// The repositories this run will read, per registry API host: a token is asked for all of a
+  /// host's repositories at once (one request with several `scope`s), not one per repository.
+  void plan_repositories(const std::vector<ImageRef>& refs);
+  /// The planned repositories of `host`.
+  [[nodiscard]] std::vector<std::string> planned_repositories(const std::string& host) const;
 
  private:
   RegistryOptions m_options;
@@ -67,6 +76,8 @@ class RegistryShared {
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> m_auth;
   std::map<std::string, std::unique_ptr<std::mutex>> m_key_locks;
   std::map<std::string, AuthChallenge> m_challenges;
+  std::set<std::string> m_open_hosts;
+  std::map<std::string, std::set<std::string>> m_planned;  // API host -> repositories
 };
 
 /// A fetched manifest.
@@ -97,7 +108,8 @@ class RegistryClient {
   Result<HttpResponse> follow(HttpRequest request, const std::string& registry_host);
   Status authenticate(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key,
                       const std::optional<std::string>& rejected);
-  Status fetch_token(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key);
+  Status fetch_token(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key, bool many_scopes = true);
+  static constexpr std::size_t k_max_scopes_per_token = 32;
   std::string base_url(const ImageRef& ref) const;
 
   RegistryShared& m_shared;
