@@ -13,7 +13,9 @@ fi
 apt_install g++-aarch64-linux-gnu qemu-user libgtest-dev:arm64 libgmock-dev:arm64 libcurl4-openssl-dev:arm64 libtomlplusplus-dev:arm64 file
 
 log "aarch64 cross build (build/aarch64)"
+# -O2 without -g, as the native test build (scripts/test.sh says why).
 cmake -S . -B build/aarch64 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTD_BUILD_TESTS=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="${TD_TEST_CXX_FLAGS:--O2 -DNDEBUG}" \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake >/dev/null
 ninja -C build/aarch64 -j "$(jobs)"
 file build/aarch64/torchdoctor | grep -q "ARM aarch64" || die "build/aarch64/torchdoctor is not an aarch64 binary"

@@ -122,8 +122,11 @@ std::string render_table(const Table& t) {
   std::string out;
   for (const auto& row : t) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      std::string cell = row[i].size() > 60 && i + 1 < row.size() ? row[i].substr(0, 57) + "..." : row[i];
-      out += cell + (i + 1 < row.size() ? std::string(width[i] - std::min(cell.size(), width[i]) + 2, ' ') : "");
+      const bool cut = row[i].size() > 60 && i + 1 < row.size();
+      const std::size_t shown = cut ? 60 : row[i].size();
+      out.append(row[i], 0, cut ? 57 : row[i].size());
+      if (cut) out += "...";
+      if (i + 1 < row.size()) out.append(width[i] - std::min(shown, width[i]) + 2, ' ');
     }
     out += '\n';
   }
