@@ -137,10 +137,9 @@ class Decoder {
   }
   void value(const JsonPath& path, std::uint32_t& out) {
     std::uint64_t v = 0;
-    const bool had_error = m_first.has_value();
     value(path, v);
     if (v > 0xffffffffULL) record(path, "a non-negative integer");
-    else if (had_error || !m_first) out = static_cast<std::uint32_t>(v);
+    else out = static_cast<std::uint32_t>(v);
   }
   void value(const JsonPath& path, Version& out) {
     if (m_r.peek() != Kind::string) return wrong(path, "a version string such as \"550.54.15\"");
@@ -237,8 +236,6 @@ class Decoder {
     else value(path, out);
     return true;
   }
-
-  JsonReader& reader() { return m_r; }
 
  private:
   JsonReader& m_r;
@@ -417,9 +414,7 @@ Result<HostFacts> decode_host(std::string_view text, const std::string& origin, 
   Decoder d(r, opt);
   HostFacts f;
   std::optional<std::string> schema;
-  const bool all = opt.sections == k_host_all_sections;
-  auto wanted = [&](std::uint32_t bit) { return all || (opt.sections & bit) != 0U; };
-  const JsonPath path("");
+  auto wanted = [&](std::uint32_t bit) { return (opt.sections & bit) != 0U; };
   r.begin_object();
   std::string_view key;
   while (r.next_key(key)) {

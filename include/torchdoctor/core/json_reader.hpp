@@ -1,8 +1,9 @@
 // JsonReader: a strict JSON pull reader over text in memory, for the readers that must be fast on
-// large inputs (a fleet of 100,000 snapshots) and build no document tree. It accepts exactly what
+// large inputs (a fleet of 100,000 snapshots) and build no document tree. It accepts what
 // nlohmann::json::parse accepts (RFC 8259, UTF-8 checked, a leading BOM skipped, no comments), so a
-// document is valid or not the same way everywhere in torchdoctor; tests/fuzz/fuzz_host_json.cpp
-// checks that agreement.
+// document is valid or not the same way everywhere in torchdoctor, with one exception: nlohmann
+// takes a NUL byte between tokens for the end of the text, we read the whole text.
+// tests/fuzz/fuzz_host_json.cpp and tests/unit/json_reader_test.cpp check that agreement.
 //
 // Use: peek() says what comes next; begin_object() then `while (next_key(k)) { read k's value }`,
 // begin_array() then `while (next_item()) { read the item }`; every loop runs until it returns
