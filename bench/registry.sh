@@ -10,7 +10,8 @@ build=${1:-$root/build}
 runs=${RUNS:-5}
 td=$build/torchdoctor
 [ -x "$td" ] || { echo "bench: build torchdoctor first ($td missing)" >&2; exit 2; }
-command -v skopeo >/dev/null || { echo "bench: skopeo is not installed (apt-get install skopeo)" >&2; exit 2; }
+. "$root/scripts/lib.sh"
+apt_install skopeo  # the peer this benchmark compares against (Debian package)
 harness=$("$root/tests/registry/start.sh")
 if grep -q '^SKIP=' <<<"$harness"; then echo "bench: $(grep '^SKIP=' <<<"$harness")" >&2; exit 2; fi
 reg=$(sed -n 's/^TD_REGISTRY=//p' <<<"$harness")
