@@ -12,6 +12,16 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 apt_install "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+# The registry tests start their loopback servers once per run (tests/registry/start.sh); the run
+# stops them and removes their state when it ends, however it ends.
+trap 'tests/registry/stop.sh' EXIT
+
+# Sizes measured on a clean clone (GB, rounded down): the venv with torch and its wheel cache, then
+# one folder per build. Skipped stages need no room.
+disk_parts=(.venv:5 "${HOME}/.cache/torchdoctor-ci/wheels:2" build/test:1)
+[ -n "${TD_SKIP_SANITIZE:-}" ] || disk_parts+=(build/sanitize:2)
+[ -n "${TD_SKIP_CROSS:-}" ] || disk_parts+=(build/aarch64:1)
+need_disk . "${disk_parts[@]}"
 
 log "Python with a real CUDA torch (.venv) and Debian's CPU-only python3-torch"
 scripts/setup-python.sh --debian || log "WARNING: scripts/setup-python.sh failed; the torch tests will skip and say why"

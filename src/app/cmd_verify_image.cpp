@@ -140,7 +140,10 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool colo
   if (!ran) {
     checks.push_back(container_check("fail", "could not start " + argv[0] + ": " + ran.error().message, ms));
   } else if (ran->timed_out) {
-    (void)run_program({argv[0], "rm", "-f", plan.container_name}, SpawnOptions{std::chrono::seconds(20), {}, {}, {}, 1U << 16U});
+    SpawnOptions rm;
+    rm.timeout = std::chrono::seconds(20);
+    rm.max_output = 1U << 16U;
+    (void)run_program({argv[0], "rm", "-f", plan.container_name}, rm);
     checks.push_back(container_check("fail", argv[0] + " run did not finish in " + std::to_string(o.timeout.count() / 1000) +
                                                  " s; the container " + plan.container_name + " was removed",
                                      ms));

@@ -109,10 +109,11 @@ std::vector<std::string> build_env(const SpawnOptions& o) {
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
     const std::string key = entry.substr(0, entry.find('='));
-    bool drop = false;
+    bool drop = o.set_env.contains(key);
     for (const auto& u : o.unset_env) drop = drop || u == key;
     if (!drop) env.push_back(entry);
   }
+  for (const auto& [k, v] : o.set_env) env.push_back(k + "=" + v);
   return env;
 }
 
@@ -217,6 +218,7 @@ Result<ChildOutcome> run_in_child(const std::function<std::string()>& fn, const 
     ::setpgid(0, 0);
     child_wire(p);
     for (const auto& u : o.unset_env) ::unsetenv(u.c_str());
+    for (const auto& [k, v] : o.set_env) ::setenv(k.c_str(), v.c_str(), 1);
     if (o.env) {
       ::clearenv();
       for (const auto& [k, v] : *o.env) ::setenv(k.c_str(), v.c_str(), 1);

@@ -1,4 +1,7 @@
 // The torch suite: the embedded script run with a chosen interpreter, its JSON answer read back.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "torchdoctor/core/strings.hpp"
@@ -20,7 +23,22 @@ std::vector<CheckResult> run_torch_suite(const std::string& python, const TorchS
   spawn.timeout = options.timeout;
   spawn.max_output = 4U << 20U;
   spawn.unset_env = {"PYTHONSTARTUP", "PYTHONINSPECT"};
+  // The suite ends with os._exit (workers must not keep it alive), so torch's own temporary folders
+  // and torch.compile's cache would stay behind in /tmp after every run. It gets a TMPDIR of its
+  // own, removed afterwards, also when it was killed at the timeout.
+  std::string tmpdir;
+  {
+    std::error_code ec;
+    const auto base = std::filesystem::temp_directory_path(ec);
+    std::string tmpl = (ec ? std::string("/tmp") : base.string()) + "/torchdoctor-verify-XXXXXX";
+    if (::mkdtemp(tmpl.data()) != nullptr) tmpdir = tmpl;
+  }
+  if (!tmpdir.empty()) spawn.set_env["TMPDIR"] = tmpdir;
   auto run = run_program({python, "-c", script, opts.dump()}, spawn);
+  if (!tmpdir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(tmpdir, ec);
+  }
   if (!run) return failed("could not start " + python + ": " + run.error().message, 0);
   const double ms = static_cast<double>(run->elapsed.count());
   if (run->timed_out) {

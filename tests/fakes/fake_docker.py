@@ -12,6 +12,8 @@ into a scratch tree of symlinks to the mount sources. $FAKE_DOCKER_MODE changes 
 """
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,7 +69,12 @@ def main():
         return arg
 
     command = [redirect(a) for a in command]
-    os.execv(command[0], command)
+    # Run, then remove the scratch tree (symlinks only: the mount sources are not touched).
+    try:
+        code = subprocess.call(command)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return code if code >= 0 else 128 - code
 
 
 if __name__ == "__main__":

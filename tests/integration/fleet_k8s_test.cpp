@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 #include <unistd.h>
 
 #include "run_binary.hpp"
@@ -27,12 +28,28 @@ namespace {
 
 const std::vector<std::string> k_roots{"x86-nvidia-proprietary", "x86-nvidia-open", "x86-server-nogpu", "jetson-orin-l4t36",
                                        "jetson-nano-l4t32",      "raspberry-pi-4",  "wsl2"};
-const std::vector<std::string> k_env{"XDG_CACHE_HOME=/tmp/td-fleet-test-cache"};
+// One folder per test process for every scratch file and the cache, removed when the process ends.
+const fs::path& scratch_base() {
+  static const struct Base {
+    fs::path path;
+    Base() {
+      std::string tmpl = (fs::temp_directory_path() / "td-fleet-XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+      path = tmpl;
+    }
+    ~Base() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } base;
+  return base.path;
+}
+
+const std::vector<std::string> k_env{"XDG_CACHE_HOME=" + (scratch_base() / "cache").string()};
 
 fs::path scratch(const std::string& name) {
   static int n = 0;
-  const fs::path d = fs::path(::testing::TempDir()) / ("td-fleet-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" + name);
-  fs::remove_all(d);
+  const fs::path d = scratch_base() / (std::to_string(++n) + "-" + name);
   fs::create_directories(d);
   return d;
 }

@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
@@ -52,14 +54,31 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  // A variable in `env` replaces the default of the same name (getenv would see the first).
+  // A variable in `env` replaces the default of the same name (getenv would see the first). The
+  // default HOME is an empty folder of this call's own, removed afterwards: the caches the binary
+  // writes there must neither outlive the test nor pass from one call to the next.
   std::vector<std::string> env_s;
-  for (const char* def : {"PATH=/usr/bin:/bin", "HOME=/nonexistent"}) {
-    const std::string key = std::string(def).substr(0, std::string(def).find('=') + 1);
-    bool given = false;
-    for (const auto& e : env) given = given || e.rfind(key, 0) == 0;
-    if (!given) env_s.emplace_back(def);
+  const auto given = [&](std::string_view key) {
+    for (const auto& e : env) {
+      if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=') return true;
+    }
+    return false;
+  };
+  if (!given("PATH")) env_s.emplace_back("PATH=/usr/bin:/bin");
+  std::string home;
+  if (!given("HOME")) {
+    char tmpl[] = "/tmp/td-home-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    home = tmpl;
+    env_s.push_back("HOME=" + home);
   }
+  struct RemoveHome {
+    const std::string& path;
+    ~RemoveHome() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+  } remove_home{home};
   env_s.insert(env_s.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());

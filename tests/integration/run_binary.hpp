@@ -15,7 +15,8 @@ struct RunResult {
 };
 
 /// Runs TD_BINARY with `args`, feeding `input` on stdin, with `env` (KEY=VALUE) added to a clean
-/// environment (PATH=/usr/bin:/bin and HOME=/nonexistent unless `env` sets them).
+/// environment: PATH=/usr/bin:/bin and HOME set to a new empty folder, removed after the run, unless
+/// `env` sets them.
 RunResult run_td(const std::vector<std::string>& args, const std::string& input = {},
                  const std::vector<std::string>& env = {});
 

@@ -123,9 +123,14 @@ TEST_F(Verify, NoDriverSkipsTheNativeSuiteWithTheReason) {
 
 TEST_F(Verify, TorchSuiteRunsForRealOnTheCudaWheelWithoutAGpu) {
   if (!fs::exists(k_venv + "/bin/python")) GTEST_SKIP() << "no " << k_venv << ": run scripts/setup-python.sh";
-  auto r = run_td({"verify", "--json", "--suite", "torch", "--python", k_venv + "/bin/python"}, {}, {"XDG_CACHE_HOME=" + m_dir});
+  const fs::path tmp = fs::path(m_dir) / "tmp";
+  fs::create_directory(tmp);
+  auto r = run_td({"verify", "--json", "--suite", "torch", "--python", k_venv + "/bin/python"}, {},
+                  {"XDG_CACHE_HOME=" + m_dir, "TMPDIR=" + tmp.string()});
   auto doc = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << r.out << r.err;
+  // torch's temporary folders and torch.compile's cache went into a folder of the run's own, now gone.
+  EXPECT_TRUE(fs::is_empty(tmp)) << fs::directory_iterator(tmp)->path();
   EXPECT_EQ(check(doc, "import")["status"], "pass");
   const bool gpu = check(doc, "cuda_available")["status"] == "pass";
   if (!gpu) {

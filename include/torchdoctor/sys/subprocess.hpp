@@ -35,6 +35,7 @@ struct SpawnOptions {
   std::vector<std::string> unset_env;  ///< Variables removed from the inherited environment.
   std::string input;                   ///< Written to the child's stdin.
   std::size_t max_output = 16U << 20U; ///< Output beyond this is dropped.
+  std::map<std::string, std::string> set_env;  ///< Variables set on top of the inherited environment.
 };
 
 /// Runs `argv` (argv[0] searched in PATH when it has no slash). Fails only when it cannot start.
