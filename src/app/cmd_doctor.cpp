@@ -113,9 +113,7 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   if (out->format == Format::json) {
     nlohmann::json jc = nlohmann::json::array();
     for (const auto& c : checks) {
-      nlohmann::json reasons = nlohmann::json::array();
-      for (const auto& r : c.reasons) reasons.push_back(reason_to_json(r));
-      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"reasons", reasons}});
+      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
     }
     io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem}, {"checks", jc},
                              {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, *kb, false)}}
@@ -134,8 +132,9 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
     text += "Recommended wheel: torch " + rec.best_wheel->torch + (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) +
             "\n    " + rec.best_wheel->install + "\n";
     if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
+    text += render_reasons(rec.best_wheel->reasons, out->color, "    ");
   }
-  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n";
+  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, out->color, "    ");
   text += render_reasons(rec.notes, out->color, "");
   text += "\n" + std::string(problem ? "Problems found" : "No problems found") + " (knowledge base as of " + kb->as_of +
           "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";

@@ -95,6 +95,7 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
     out.push_back({"NOT_FOR_TEGRA", Severity::error,
                    ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack (run with --runtime nvidia)", ""});
   }
+  add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
     const std::string variant = "cu" + std::to_string(k.pytorch->cuda->major()) + std::to_string(k.pytorch->cuda->minor());
     if (const TorchWheel* w = find_wheel(kb, k.pytorch->torch, variant, h.platform)) {
@@ -134,11 +135,15 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
     std::string near;
     for (const auto& t : j.nearest_tags) near += (near.empty() ? "" : ", ") + t;
     // Only a release whose whole image matrix the KB holds (pytorch/pytorch, generated from the release
-    // workflow) lets it say a tag was never published; elsewhere it lists some tags, not all.
+    // workflow) lets it say a tag was never published; elsewhere it lists some tags, not all. A
+    // release with an unconfirmed tag was derived, not read, so its list may be incomplete too.
     const std::string release = tag.substr(0, tag.find('-'));
-    const bool whole_release = std::any_of(known.begin(), known.end(), [&](const KnownImage& k) {
-      return k.registry == registry && k.repository == repository && k.pytorch != nullptr && k.pytorch->torch.str() == release;
-    });
+    bool whole_release = false;
+    for (const auto& k : known) {
+      if (k.registry != registry || k.repository != repository || k.pytorch == nullptr || k.pytorch->torch.str() != release) continue;
+      whole_release = k.pytorch->from.confirmed;
+      if (!whole_release) break;
+    }
     if (whole_release) {
       j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
                            repository + ":" + tag + " was never published: the knowledge base holds every image tag of PyTorch " +

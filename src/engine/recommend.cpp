@@ -20,6 +20,12 @@ bool pinned_out(const RecommendOptions& o, const Version& torch) {
   return false;
 }
 
+// A candidate whose knowledge-base record is unconfirmed says so (add_unconfirmed).
+Candidate with_provenance(Candidate c, const Provenance& from) {
+  add_unconfirmed(c.reasons, c.ref.empty() ? "torch " + c.torch + "+" + c.variant : c.ref, from);
+  return c;
+}
+
 // Higher is better among wheels of one release: the PyPI default, then the newest CUDA.
 int variant_rank(const TorchWheel& w) {
   int rank = 0;
@@ -41,7 +47,7 @@ bool acceptable(const std::vector<Reason>& reasons) {
 
 Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons) {
   const auto cmd = install_command(w);
-  return Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)};
+  return with_provenance(Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)}, w.from);
 }
 
 void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
@@ -92,6 +98,7 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
 void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
   const std::string docker_arch = h.platform == "linux-x86_64" ? "linux/amd64" : h.platform == "linux-aarch64" ? "linux/arm64" : "";
   const PytorchImage* best = nullptr;
+  std::vector<Reason> best_reasons;
   for (const auto& img : kb.pytorch_images) {
     if (pinned_out(o, img.torch)) continue;
     std::vector<Reason> reasons;
@@ -124,16 +131,18 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
         }
       }
     }
-    r.all.push_back(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
-                              "docker pull " + img.ref, "", reasons});
+    r.all.push_back(with_provenance(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
+                                              "docker pull " + img.ref, "", reasons},
+                                    img.from));
     const bool runtime = img.flavor == "runtime";
     if (!is_clean(reasons) || !runtime || (h.gpus_known && !h.gpus.empty() && !img.cuda)) continue;
     if (best == nullptr || best->torch < img.torch || (best->torch == img.torch && best->cuda && img.cuda && *best->cuda < *img.cuda)) {
       best = &img;
+      best_reasons = reasons;
     }
   }
   if (best != nullptr) {
-    r.best_image = Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", {}};
+    r.best_image = with_provenance(Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", best_reasons}, best->from);
   }
 }
 
@@ -176,7 +185,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
                              "NVIDIA's torch " + w.torch + " for JetPack " + w.jetpack.str() + " is built for Python " +
                                  w.python.front().str()));
     }
-    r.all.push_back(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons});
+    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons}, w.from));
     if (!reasons.empty()) continue;
     // Newest first, but a release candidate only when nothing final is there.
     const auto key = [](const JetsonWheel& x) {
@@ -185,7 +194,9 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     };
     if (best == nullptr || key(*best) < key(w)) best = &w;
   }
-  if (best != nullptr) r.best_wheel = Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", {}};
+  if (best != nullptr) {
+    r.best_wheel = with_provenance(Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", {}}, best->from);
+  }
   const L4tImage* image = nullptr;
   for (const auto& img : kb.l4t_images) {
     const bool same_line = img.l4t.major() == h.jetpack->l4t.major() && img.l4t.minor() == h.jetpack->l4t.minor();
@@ -194,7 +205,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
       reasons.push_back(note("L4T_MISMATCH", Severity::error,
                              img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
     }
-    r.all.push_back(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons});
+    r.all.push_back(with_provenance(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons}, img.from));
     // The newest torch of the same L4T line (then the newest L4T).
     const auto key = [](const L4tImage& x) {
       auto v = Version::parse(x.torch);
@@ -206,9 +217,11 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     if (!img.igpu) continue;
     // NGC iGPU images need the JetPack's CUDA major; they ship from JetPack 6 on.
     if (!h.jetpack->cuda || !img.cuda || img.cuda->major() != h.jetpack->cuda->major() || *h.jetpack->cuda < img.cuda->truncated(2)) continue;
-    if (image == nullptr) r.best_image = Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}};
+    if (image == nullptr) r.best_image = with_provenance(Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}}, img.from);
   }
-  if (image != nullptr) r.best_image = Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}};
+  if (image != nullptr) {
+    r.best_image = with_provenance(Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}}, image->from);
+  }
 }
 
 }  // namespace

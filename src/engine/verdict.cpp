@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "torchdoctor/engine/engine.hpp"
+
 namespace td {
 
 const std::vector<ReasonCode>& reason_codes() {
@@ -28,6 +30,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"SHM_TOO_SMALL", "/dev/shm is too small for DataLoader workers"},
       {"TOOLKIT_MISMATCH", "the CUDA toolkit does not match torch.version.cuda"},
       {"KB_STALE", "newer than the knowledge base; judged from what can still be said"},
+      {"KB_UNCONFIRMED", "the knowledge-base record behind an answer is not confirmed at a primary source (its note says why)"},
       {"ARCH_LIST_UNKNOWN", "the build's compiled GPU architectures are not known, so its kernels cannot be checked"},
       {"TORCH_VARIANT_MISMATCH", "the torch that runs is another build than the one reported or installed"},
       {"EXTENSION_ARCH_MISSING", "torch has kernels for the GPU but a compiled extension does not"},
@@ -62,6 +65,16 @@ bool has_error(const std::vector<Reason>& reasons) {
 
 bool is_clean(const std::vector<Reason>& reasons) {
   return std::all_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::info; });
+}
+
+void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, const Provenance& from) {
+  if (from.confirmed) return;
+  const auto stop = from.note.find(". ");
+  std::string why = from.note.substr(0, stop == std::string::npos ? from.note.size() : stop + 1);
+  if (why.size() > 160) why = why.substr(0, why.rfind(' ', 157)) + "...";
+  const std::string where = from.file.empty() ? "" : " (" + from.file + ":" + std::to_string(from.line) + ")";
+  reasons.push_back({"KB_UNCONFIRMED", Severity::info,
+                     what + " is not confirmed at a primary source" + where + (why.empty() ? "" : ": " + why), ""});
 }
 
 }  // namespace td

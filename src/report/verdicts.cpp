@@ -28,11 +28,15 @@ nlohmann::json reason_to_json(const Reason& r) {
   return j;
 }
 
+nlohmann::json reasons_to_json(const std::vector<Reason>& reasons) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : reasons) out.push_back(reason_to_json(r));
+  return out;
+}
+
 nlohmann::json candidate_to_json(const Candidate& c) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : c.reasons) reasons.push_back(reason_to_json(r));
   nlohmann::json j{{"kind", c.kind}, {"torch", c.torch}, {"variant", c.variant}, {"ok", c.ok()}, {"native", c.native()},
-                   {"reasons", reasons}};
+                   {"reasons", reasons_to_json(c.reasons)}};
   j["ref"] = c.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.ref);
   j["install"] = c.install;
   if (!c.install_uv.empty()) j["install_uv"] = c.install_uv;
@@ -45,11 +49,13 @@ nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, boo
     best["wheel"] = {{"torch", r.best_wheel->torch},
                      {"variant", r.best_wheel->variant},
                      {"install", r.best_wheel->install},
-                     {"install_uv", r.best_wheel->install_uv}};
+                     {"install_uv", r.best_wheel->install_uv},
+                     {"reasons", reasons_to_json(r.best_wheel->reasons)}};
   } else {
     best["wheel"] = nullptr;
   }
-  best["image"] = r.best_image ? nlohmann::json{{"ref", r.best_image->ref}, {"torch", r.best_image->torch}} : nlohmann::json(nullptr);
+  best["image"] = r.best_image ? nlohmann::json{{"ref", r.best_image->ref}, {"torch", r.best_image->torch}, {"reasons", reasons_to_json(r.best_image->reasons)}}
+                               : nlohmann::json(nullptr);
   nlohmann::json candidates = nlohmann::json::array();
   for (const auto& c : all ? r.all : r.rejected_newer) candidates.push_back(candidate_to_json(c));
   nlohmann::json notes = nlohmann::json::array();
@@ -81,11 +87,16 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
     if (r.best_wheel->install.find("PYTORCH_INDEX_URL") != std::string::npos) {
       out += "    (PYTORCH_INDEX_URL: the PyTorch wheel index shown by pytorch.org's install selector)\n";
     }
+    out += render_reasons(r.best_wheel->reasons, color, "    ");
   } else {
     out += "  none of the known wheels runs natively here\n";
   }
   out += "\n" + bold + "Best image" + reset + "\n";
-  out += r.best_image ? "  " + r.best_image->ref + "\n    " + r.best_image->install + "\n" : "  none of the known images fits this host\n";
+  if (r.best_image) {
+    out += "  " + r.best_image->ref + "\n    " + r.best_image->install + "\n" + render_reasons(r.best_image->reasons, color, "    ");
+  } else {
+    out += "  none of the known images fits this host\n";
+  }
   const auto& list = all ? r.all : r.rejected_newer;
   if (!list.empty()) {
     out += "\n" + bold + (all ? "All candidates" : "Newer candidates that do not run natively here") + reset + "\n";

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -117,8 +119,18 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
+  // Read until both pipes close: the binary's own time limits are under test, not ours. A run past
+  // ten minutes is killed so that a hang fails the test instead of the whole suite.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   while (open_fds > 0) {
-    if (::poll(fds, 2, 30000) <= 0) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      r.err += "\n[run_td: killed after 10 minutes]";
+      break;
+    }
+    const int ready = ::poll(fds, 2, 1000);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
@@ -130,6 +142,9 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
         (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
       }
     }
+  }
+  for (auto& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
   }
   int status = 0;
   ::waitpid(pid, &status, 0);

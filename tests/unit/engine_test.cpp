@@ -278,6 +278,33 @@ TEST(Engine, RecommendPicksTheNewestNativeBuildAndExplainsNewerOnes) {
   EXPECT_TRUE(saw_cu130);
 }
 
+TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
+  // The same knowledge base with the 2.9.0 CPU wheel marked unconfirmed.
+  std::string text = k_kb;
+  const std::string cpu29 = "torch = \"2.9.0\"\nvariant = \"cpu\"\nplatforms = [\"linux-x86_64\", \"linux-aarch64\"]\nindex = \"pytorch\"\nsource = \"fixture\"\n";
+  const auto at = text.find(cpu29);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + cpu29.size(), "confirmed = false\nnote = \"Derived from the build matrix. Not seen on the index.\"\n");
+  auto unconfirmed = parse_kb({{"meta.toml", "as_of = \"2026-11-22\"\n"}, {"engine.toml", text}}, "fixture");
+  ASSERT_TRUE(unconfirmed) << unconfirmed.error().message;
+
+  const Recommendation r = recommend(x86(nullptr, {}), *unconfirmed);
+  ASSERT_TRUE(r.best_wheel.has_value());
+  EXPECT_EQ(r.best_wheel->torch, "2.9.0");  // info only: the choice is the same
+  EXPECT_EQ(r.best_wheel->variant, "cpu");
+  const auto it = std::find_if(r.best_wheel->reasons.begin(), r.best_wheel->reasons.end(),
+                               [](const Reason& x) { return x.code == "KB_UNCONFIRMED"; });
+  ASSERT_NE(it, r.best_wheel->reasons.end());
+  EXPECT_EQ(it->severity, Severity::info);
+  EXPECT_NE(it->message.find("torch 2.9.0+cpu is not confirmed at a primary source (engine.toml:"), std::string::npos) << it->message;
+  EXPECT_NE(it->message.find(": Derived from the build matrix."), std::string::npos) << it->message;
+  EXPECT_EQ(it->message.find("Not seen"), std::string::npos) << "only the note's first sentence: " << it->message;
+
+  const Recommendation confirmed = recommend(x86(nullptr, {}), kb());
+  ASSERT_TRUE(confirmed.best_wheel.has_value());
+  EXPECT_TRUE(confirmed.best_wheel->reasons.empty());
+}
+
 TEST(Engine, RecommendForPascalChoosesAWheelThatStillHasSm6x) {
   const Recommendation r = recommend(x86("570.86.15", {ComputeCapability(6, 1)}), kb());
   ASSERT_TRUE(r.best_wheel.has_value());

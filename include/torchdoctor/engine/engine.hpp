@@ -27,6 +27,11 @@ struct HostClass {
   std::optional<Version> driver_cuda;  ///< The driver's CUDA level, probed or derived.
 };
 
+/// Adds KB_UNCONFIRMED (info) about `what` when its knowledge-base record is not confirmed at a
+/// primary source, with the first sentence of the record's note: an answer must not look surer than
+/// its source. Nothing when the record is confirmed.
+void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, const Provenance& from);
+
 /// Classifies an (enriched) host.
 HostClass classify(const HostFacts& facts, const Kb& kb);
 
