@@ -31,23 +31,24 @@ TEST_PACKAGES=(libgtest-dev libgmock-dev python3 python3-yaml curl openssl docke
 
 jobs() { nproc 2>/dev/null || echo 2; }
 
-# need_disk WHERE NAME:GB...: stops with a one-line error when the file system holding WHERE has less
+# need_disk WHERE PATH:MB...: stops with a one-line error when the file system holding WHERE has less
 # free space than the parts not built yet need. A full disk otherwise surfaces as a pip OSError or a
 # CMake "file problem creating" far from its cause. A part counts as built when its path exists.
 # TD_IGNORE_DISK=1 goes on regardless.
 need_disk() {
-  local where=$1 need=0 parts=() item path gb avail_kb
+  local where=$1 need=0 parts=() item path mb avail_kb
   shift
   for item in "$@"; do
-    path=${item%:*} gb=${item##*:}
+    path=${item%:*} mb=${item##*:}
     [ -e "$path" ] && continue
-    need=$((need + gb)) parts+=("$path")
+    need=$((need + mb)) parts+=("$path")
   done
   [ "$need" -gt 0 ] || return 0
   avail_kb=$(df -Pk "$where" 2>/dev/null | awk 'NR == 2 { print $4 }')
   [ -n "$avail_kb" ] || return 0
-  if [ "$avail_kb" -lt $((need * 1024 * 1024)) ]; then
-    [ -n "${TD_IGNORE_DISK:-}" ] && { log "WARNING: $((avail_kb / 1048576)) GB free at $where, about $need GB needed; going on (TD_IGNORE_DISK)"; return 0; }
-    die "only $((avail_kb / 1048576)) GB free at $where; about $need GB are needed for ${parts[*]} (free space or set TD_IGNORE_DISK=1)"
+  if [ "$avail_kb" -lt $((need * 1024)) ]; then
+    local have="$((avail_kb / 1024)) MB free at $where; about $need MB are needed for ${parts[*]}"
+    [ -n "${TD_IGNORE_DISK:-}" ] && { log "WARNING: $have; going on (TD_IGNORE_DISK)"; return 0; }
+    die "only $have (free space or set TD_IGNORE_DISK=1)"
   fi
 }
