@@ -101,8 +101,16 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
   if (!list.empty()) {
     out += "\n" + bold + (all ? "All candidates" : "Newer candidates that do not run natively here") + reset + "\n";
     for (const auto& c : list) {
-      out += "  " + candidate_title(c) + (c.native() ? "  ok" : c.ok() ? "  runs, with caveats" : "  does not run") + "\n";
-      out += render_reasons(c.reasons, color, "    ");
+      // In a list, an unconfirmed record is a tag on its line; the best picks above say it in full.
+      std::vector<Reason> shown;
+      bool unconfirmed = false;
+      for (const auto& x : c.reasons) {
+        if (x.code == "KB_UNCONFIRMED") unconfirmed = true;
+        else shown.push_back(x);
+      }
+      out += "  " + candidate_title(c) + (c.native() ? "  ok" : c.ok() ? "  runs, with caveats" : "  does not run") +
+             (unconfirmed ? "  (knowledge-base record unconfirmed)" : "") + "\n";
+      out += render_reasons(shown, color, "    ");
     }
   }
   out += "\n(knowledge base as of " + kb.as_of + ")\n";

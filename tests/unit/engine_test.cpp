@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/report/verdicts.hpp"
 
 using namespace td;
 
@@ -299,6 +300,12 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   EXPECT_NE(it->message.find("torch 2.9.0+cpu is not confirmed at a primary source (engine.toml:"), std::string::npos) << it->message;
   EXPECT_NE(it->message.find(": Derived from the build matrix."), std::string::npos) << it->message;
   EXPECT_EQ(it->message.find("Not seen"), std::string::npos) << "only the note's first sentence: " << it->message;
+
+  // Text: the best pick says it in full; in the list of every candidate it is a tag on the line.
+  const std::string shown = render_recommendation(r, *unconfirmed, true, false);
+  EXPECT_NE(shown.find("    KB_UNCONFIRMED — torch 2.9.0+cpu is not confirmed"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("  torch 2.9.0+cpu  ok  (knowledge-base record unconfirmed)\n"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("KB_UNCONFIRMED"), shown.rfind("KB_UNCONFIRMED")) << "said in full once: " << shown;
 
   const Recommendation confirmed = recommend(x86(nullptr, {}), kb());
   ASSERT_TRUE(confirmed.best_wheel.has_value());
