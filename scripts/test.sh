@@ -18,10 +18,10 @@ trap 'tests/registry/stop.sh' EXIT
 
 # Sizes measured on a clean clone (MB, 2026-11-30): the venv with torch and its wheel cache, then one
 # folder per build. Skipped stages need no room.
-disk_parts=(.venv:5400 "${HOME}/.cache/torchdoctor-ci/wheels:2900" build/test:80)
-[ -n "${TD_SKIP_SANITIZE:-}" ] || disk_parts+=(build/sanitize:1900)
-[ -n "${TD_SKIP_FUZZ:-}" ] || disk_parts+=(build/fuzz:650)
-[ -n "${TD_SKIP_CROSS:-}" ] || disk_parts+=(build/aarch64:60)
+disk_parts=(.venv:5439 "${HOME}/.cache/torchdoctor-ci/wheels:2900" build/test:77)
+[ -n "${TD_SKIP_SANITIZE:-}" ] || disk_parts+=(build/sanitize:1968)
+[ -n "${TD_SKIP_FUZZ:-}" ] || disk_parts+=(build/fuzz:654)
+[ -n "${TD_SKIP_CROSS:-}" ] || disk_parts+=(build/aarch64:61)
 need_disk . "${disk_parts[@]}"
 
 log "Python with a real CUDA torch (.venv) and Debian's CPU-only python3-torch"

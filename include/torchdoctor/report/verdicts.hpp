@@ -11,6 +11,7 @@ namespace td {
 
 /// A reason as JSON {code, severity, message, fix}.
 nlohmann::json reason_to_json(const Reason& r);
+/// Reasons as a JSON array of reason_to_json objects.
 nlohmann::json reasons_to_json(const std::vector<Reason>& reasons);
 /// A candidate as JSON {kind, torch, variant, ref, ok, native, install, reasons}.
 nlohmann::json candidate_to_json(const Candidate& c);
