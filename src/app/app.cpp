@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/probe.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 
 #ifndef TD_VERSION
 #define TD_VERSION "0.0.0-dev"
@@ -43,6 +45,7 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
   else if (when == "auto") c.color = io.out_is_tty && !io.env.get("NO_COLOR").has_value() && io.env.get("TERM") != "dumb";
   else return make_error(ErrorKind::bad_input, "--color '" + when + "': expected auto, always or never");
   if (c.format != Format::text) c.color = false;
+  if (c.color && io.allow_colour) io.allow_colour(true);
   return c;
 }
 
@@ -87,15 +90,11 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
     gpu_timeout = *parsed;
   }
   if (host) {
-    std::string text;
-    if (*host == "-") {
-      text.assign(std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>());
-    } else {
-      std::ifstream file(*host, std::ios::binary);
-      if (!file) return make_error(ErrorKind::bad_input, "--host " + *host + ": cannot open the file");
-      text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    }
-    auto loaded = host_from_text(text, "--host " + *host);
+    const std::string shown = "--host " + sanitize(*host);
+    auto text = *host == "-" ? read_stream_bounded(io.in, k_max_snapshot_bytes, shown)
+                             : read_bounded(*host, k_max_snapshot_bytes, shown, ReadSource::file_or_pipe);
+    if (!text) return Error{ErrorKind::bad_input, text.error().message};
+    auto loaded = host_from_text(*text, "--host " + *host);
     if (!loaded) return loaded.error();
     facts = std::move(*loaded);
   } else if (!args.has("no-probe")) {
@@ -211,6 +210,12 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
   auto parsed = parse_args(specs, rest, cmd->name);
   if (!parsed) {
     io.err << "torchdoctor: " << parsed.error().message << '\n';
+    return k_exit_usage;
+  }
+  if (cmd->max_arguments >= 0 && parsed->positionals.size() > static_cast<std::size_t>(cmd->max_arguments)) {
+    const std::string extra = parsed->positionals[static_cast<std::size_t>(cmd->max_arguments)];
+    io.err << "torchdoctor: " << cmd->name << ": unexpected argument '" << sanitize(extra) << "'"
+           << (cmd->max_arguments == 0 ? " (it takes options only)" : "") << "; see 'torchdoctor " << cmd->name << " --help'\n";
     return k_exit_usage;
   }
   return cmd->run(*parsed, io);

@@ -11,6 +11,7 @@
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/queries.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
 
@@ -20,16 +21,10 @@ namespace {
 const std::vector<std::string> k_build_detectors{"os", "cpu", "toolkit", "python"};
 const std::vector<std::string> k_visible_gpu_detectors{"os", "cpu", "driver", "gpu", "gpu_libs", "toolkit", "python"};
 
-Result<std::string> read_file_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return make_error(ErrorKind::bad_input, "--targets " + path + ": cannot open the file");
-  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-}
-
 // Adds the GPUs of one `probe --json` snapshot to the targets.
 Status add_snapshot(const std::string& path, BuildEnvRequest& r) {
-  auto text = read_file_text(path);
-  if (!text) return text.error();
+  auto text = read_bounded(path, k_max_snapshot_bytes, "--targets " + sanitize(path));
+  if (!text) return Error{ErrorKind::bad_input, text.error().message};
   auto host = host_from_text(*text, "--targets " + path);
   if (!host) return host.error();
   if (!host->gpus) return make_error(ErrorKind::bad_input, "--targets " + path + ": the snapshot does not say which GPUs the host has");

@@ -1,77 +1,107 @@
 // `torchdoctor explain`: error text, a log or a collect_env report -> ranked diagnoses.
-#include <cstdio>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/explain/explain.hpp"
 #include "torchdoctor/report/explain.hpp"
 
 namespace td {
 namespace {
 
-// Reads up to `limit` bytes and says whether more were there; a directory or an unreadable file
-// is bad input.
-Result<std::pair<std::string, bool>> read_file_capped(const std::string& path, std::size_t limit) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return make_error(ErrorKind::bad_input, "--file " + path + ": cannot open the file");
+// What was kept of a long input.
+struct KeptText {
   std::string text;
-  if (std::fseek(f, 0, SEEK_END) == 0) {
-    const long size = std::ftell(f);
-    if (size > 0) text.reserve(std::min<std::size_t>(static_cast<std::size_t>(size), limit));
-    std::rewind(f);
-  }
-  std::string buf(1 << 16, '\0');
-  bool more = false;
-  while (true) {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
-    if (n == 0) break;
-    const std::size_t room = limit - text.size();
-    text.append(buf.data(), std::min(n, room));
-    if (n > room) {
-      more = true;
-      break;
-    }
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return make_error(ErrorKind::bad_input, "--file " + path + ": cannot read it (a directory?)");
-  return std::make_pair(std::move(text), more);
-}
+  std::size_t left_out = 0;  // bytes between the kept start and end
+};
 
-std::pair<std::string, bool> read_stream_capped(std::istream& in, std::size_t limit) {
-  std::string text;
+// Reads `in` to its end (a program piped into explain must never see its pipe closed early) and
+// keeps the first and the last `limit / 2` bytes: a failure usually ends the log, its cause may
+// open it. The cut falls on line boundaries where one is near.
+KeptText keep_head_and_tail(std::istream& in, std::size_t limit) {
+  const std::size_t half = limit / 2;
+  const std::size_t tail_room = limit - half - 1;  // one byte for the newline that may close the head
+  KeptText out;
+  std::string tail;  // the bytes after the head; trimmed to its last `tail_room` now and then
   std::string buf(1 << 16, '\0');
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
+    auto n = static_cast<std::size_t>(in.gcount());
     if (n == 0) break;
-    const std::size_t room = limit - text.size();
-    text.append(buf.data(), std::min(n, room));
-    if (n > room) return {std::move(text), true};
+    const char* p = buf.data();
+    if (out.text.size() < half) {
+      const std::size_t take = std::min(n, half - out.text.size());
+      out.text.append(p, take);
+      p += take;
+      n -= take;
+    }
+    tail.append(p, n);
+    if (tail.size() >= 2 * tail_room) {
+      out.left_out += tail.size() - tail_room;
+      tail.erase(0, tail.size() - tail_room);
+    }
   }
-  return {std::move(text), false};
+  if (tail.size() > tail_room) {
+    out.left_out += tail.size() - tail_room;
+    tail.erase(0, tail.size() - tail_room);
+  }
+  if (out.left_out > 0) {
+    // Drop the partial line at each side of the gap.
+    if (const auto nl = out.text.rfind('\n'); nl != std::string::npos && out.text.size() - nl < 4096) {
+      out.left_out += out.text.size() - nl - 1;
+      out.text.resize(nl + 1);
+    }
+    if (const auto nl = tail.find('\n'); nl != std::string::npos && nl < 4096) {
+      out.left_out += nl + 1;
+      tail.erase(0, nl + 1);
+    }
+    if (!out.text.empty() && out.text.back() != '\n') out.text += '\n';
+  }
+  out.text += tail;
+  return out;
+}
+
+// --file LOG: a regular file or a pipe (`--file <(cmd)`); a folder or a device is bad input.
+Result<KeptText> read_log_file(const std::string& path, std::size_t limit) {
+  const std::string shown = "--file " + sanitize(path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return make_error(ErrorKind::bad_input, shown + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    return make_error(ErrorKind::bad_input, shown + (S_ISDIR(st.st_mode) ? ": a folder" : ": a device or socket") + ", not a log file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorKind::bad_input, shown + ": cannot open the file");
+  return keep_head_and_tail(in, limit);
 }
 
 // The text to explain: arguments, --file, or stdin.
-Result<std::pair<std::string, bool>> input_text(const ParsedArgs& args, AppIo& io, const InputLimits& limits) {
+Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits& limits) {
   const auto file = args.get("file");
   if (file && !args.positionals.empty()) return make_error(ErrorKind::bad_input, "explain: give the text as arguments or --file, not both");
   if (!args.positionals.empty()) {
     std::string text;
     for (const auto& p : args.positionals) text += (text.empty() ? "" : "\n") + p;
-    return std::make_pair(text.substr(0, limits.max_total), text.size() > limits.max_total);
+    std::istringstream in(text);
+    return keep_head_and_tail(in, limits.max_total);
   }
-  if (file && *file != "-") return read_file_capped(*file, limits.max_total);
+  if (file && *file != "-") return read_log_file(*file, limits.max_total);
   if (args.get("host") == std::optional<std::string>("-")) {
     return make_error(ErrorKind::bad_input, "explain: stdin cannot carry both --host - and the log; use --file LOG");
   }
   if (!file && io.in_is_tty) {
     return make_error(ErrorKind::bad_input, "explain: no input: give the error text as arguments, --file LOG, or pipe it on stdin");
   }
-  return read_stream_capped(io.in, limits.max_total);
+  return keep_head_and_tail(io.in, limits.max_total);
 }
 
 }  // namespace
@@ -106,12 +136,15 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());
   }
-  TextInput input(std::move(text->first), limits);
-  if (text->second) input.set_truncated();
+  const std::size_t left_out = text->left_out;
+  TextInput input(std::move(text->text), limits);
+  if (left_out > 0) input.set_truncated(left_out);
   const ExplainResult r = explain(input, *facts, *kb);
   if (out->format == Format::json) io.out << explain_to_json(r, *kb).dump(2) << '\n';
   else io.out << render_explain(r, *kb, out->color);
-  return r.problem() ? k_exit_problem : k_exit_ok;
+  if (r.problem()) return k_exit_problem;
+  // Part of the input was not read and nothing was found: the answer is not "all good".
+  return r.input.truncated && r.diagnoses.empty() ? k_exit_undetermined : k_exit_ok;
 }
 
 }  // namespace td

@@ -2,7 +2,6 @@
 // JSON lines, stdin) judged against images: per image, where it runs and why not elsewhere.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -16,6 +15,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/fleet.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
 namespace {
@@ -66,6 +66,14 @@ void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::s
     add_snapshot(fleet, kb, text, name);
     return;
   }
+  // JSON lines only when the first line is a JSON value of its own; else it is one document with
+  // an error (a truncated snapshot), reported once rather than once per line.
+  const auto first_end = text.find('\n', first);
+  const std::string_view first_line(text.data() + first, (first_end == std::string::npos ? text.size() : first_end) - first);
+  if (JsonReader line(first_line); !(line.skip() && line.finish())) {
+    add_snapshot(fleet, kb, text, name);
+    return;
+  }
   std::size_t line_no = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -78,10 +86,14 @@ void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::s
   }
 }
 
+// The largest snapshot file or stream read (100,000 snapshots as JSON lines are about 300 MB).
+constexpr std::size_t k_max_fleet_input = std::size_t{1} << 30U;
+
 Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::istream& in) {
   if (source == "-") {
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    read_text(fleet, kb, text, "stdin");
+    auto text = read_stream_bounded(in, k_max_fleet_input, "stdin");
+    if (!text) return Error{ErrorKind::bad_input, text.error().message};
+    read_text(fleet, kb, *text, "stdin");
     return Ok{};
   }
   std::error_code ec;
@@ -92,25 +104,23 @@ Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::i
       if (e.is_regular_file() && (ext == ".json" || ext == ".jsonl")) files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) fleet.problems.push_back({source, "no .json or .jsonl files in this folder"});
+    if (files.empty()) fleet.problems.push_back({sanitize(source), "no .json or .jsonl files in this folder"});
   } else if (fs::exists(source, ec)) {
-    files.emplace_back(source);
+    // A file the user named may be a pipe: `fleet <(kubectl exec ...)`.
+    auto text = read_bounded(source, k_max_fleet_input, sanitize(source), ReadSource::file_or_pipe);
+    if (!text) return Error{ErrorKind::bad_input, text.error().message};
+    read_text(fleet, kb, *text, sanitize(source));
+    return Ok{};
   } else {
-    return make_error(ErrorKind::bad_input, source + ": no such file or folder");
+    return make_error(ErrorKind::bad_input, sanitize(source) + ": no such file or folder");
   }
   for (const auto& f : files) {
-    std::ifstream file(f, std::ios::binary | std::ios::ate);
-    std::string text;
-    if (file) {
-      text.resize(static_cast<std::size_t>(file.tellg()));
-      file.seekg(0);
-      file.read(text.data(), static_cast<std::streamsize>(text.size()));
-    }
-    if (!file) {
-      fleet.problems.push_back({f.string(), "cannot be read"});
+    auto text = read_bounded(f.string(), k_max_fleet_input, sanitize(f.string()));
+    if (!text) {
+      fleet.problems.push_back({sanitize(f.string()), text.error().message});
       continue;
     }
-    read_text(fleet, kb, text, f.string());
+    read_text(fleet, kb, *text, sanitize(f.string()));
   }
   return Ok{};
 }

@@ -1,5 +1,6 @@
 // `torchdoctor image REF...`: what the registry says about images before a pull, judged for this
 // host (or the what-if facts): exists, platform, NVIDIA_REQUIRE_*.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -95,7 +96,14 @@ void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict
   }
   if (f.found) {
     std::string plats;
-    for (const auto& p : f.platforms) plats += (plats.empty() ? "" : ", ") + p.str();
+    // Distinct platforms, at most a line's worth: an index may list thousands of entries.
+    constexpr std::size_t k_shown = 12;
+    std::vector<std::string> distinct;
+    for (const auto& p : f.platforms) {
+      if (std::find(distinct.begin(), distinct.end(), p.str()) == distinct.end()) distinct.push_back(p.str());
+    }
+    for (std::size_t i = 0; i < distinct.size() && i < k_shown; ++i) plats += (plats.empty() ? "" : ", ") + distinct[i];
+    if (distinct.size() > k_shown) plats += " and " + std::to_string(distinct.size() - k_shown) + " more";
     out << "  platforms    " << (plats.empty() ? "unknown" : plats) << "  (asked for " << f.requested.str() << ")\n";
     std::string stack;
     auto add = [&](const char* label, const std::optional<std::string>& value) {

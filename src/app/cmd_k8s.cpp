@@ -1,6 +1,11 @@
 // `torchdoctor k8s labels` (an NFD features.d file for this node) and `torchdoctor k8s affinity
 // IMAGE` (the nodeAffinity and resources that place IMAGE where those labels say it runs).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <csignal>
 #include <ostream>
 #include <thread>
@@ -11,6 +16,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/k8s.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
 namespace td {
@@ -24,6 +30,29 @@ int fail_with(AppIo& io, const Error& e) {
   return exit_code_for(e);
 }
 
+// Temporaries of killed runs next to the labels file: hidden ones (".NAME.tmp.XXXXXX", which NFD
+// skips) and those of torchdoctor 0.1.0 ("NAME.XXXXXX", which NFD read as a second, stale labels
+// file). Only files older than a minute: a younger one may be another writer's.
+void remove_label_temporaries(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = path.substr(0, slash == 0 ? 1 : slash);
+  const std::string base = path.substr(slash + 1);
+  remove_stale_temporaries(dir, std::chrono::seconds(60));
+  std::error_code ec;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() != base.size() + 7 || name.compare(0, base.size() + 1, base + ".") != 0) continue;
+    const bool suffix = std::all_of(name.begin() + static_cast<long>(base.size()) + 1, name.end(),
+                                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+    std::error_code e2;
+    if (!suffix || !e.is_regular_file(e2) || e.is_symlink(e2) || now - e.last_write_time(e2) <= std::chrono::seconds(60)) continue;
+    // Only a file that holds our labels: a user's "NAME.backup" is not ours to remove.
+    const auto head = read_bounded(e.path().string(), 1U << 16U, name);
+    if (head && head->rfind(k_label_prefix, 0) == 0) std::filesystem::remove(e.path(), e2);
+  }
+}
+
 // One round: probe, label, write. Returns the exit code of that round.
 int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json_out) {
   auto facts = gather_host(args, io, gpu_resolver(kb));
@@ -33,7 +62,17 @@ int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json
   auto file = features_file(labels);
   if (!file) return fail_with(io, file.error());
   if (auto path = args.get("output")) {
-    if (auto s = write_file_atomic(*path, *file); !s) return fail_with(io, s.error());
+    const std::string shown = "--output " + sanitize(*path);
+    if (path->empty() || path->front() != '/') {
+      char cwd[4096];
+      if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_with(io, make_error(ErrorKind::bad_input, shown + ": cannot resolve a relative path"));
+      *path = std::string(cwd) + "/" + *path;
+    }
+    remove_label_temporaries(*path);
+    // NFD reads the file: readable as the file was (or by all, less the umask), never a device or link replaced.
+    if (auto s = write_file_atomic(*path, *file, FileMode::shared); !s) {
+      return fail_with(io, make_error(ErrorKind::bad_input, shown + ": " + s.error().message));
+    }
     if (args.has("verbose")) io.err << "torchdoctor: wrote " << labels.size() << " labels to " << *path << '\n';
     return k_exit_ok;
   }
@@ -87,7 +126,21 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
   const CheckedImage& c = checked->front();
   const ImageFacts* reg = c.inspection.error ? nullptr : &c.inspection.facts;
   if (reg != nullptr && !reg->found) {
-    return fail_with(io, make_error(ErrorKind::bad_input, ref->str() + ": the registry has no such tag (TAG_NOT_FOUND)"));
+    // No affinity for a tag that does not exist (exit 1), or that nothing could confirm (offline,
+    // and the KB does not list it: exit 3). The reason is the one `image` gives.
+    const ImageReason* why = nullptr;
+    if (c.verdict) {
+      for (const auto& r : c.verdict->reasons) {
+        if (r.code == "TAG_NOT_FOUND" || r.code == "TAG_UNKNOWN") {
+          why = &r;
+          break;
+        }
+      }
+    }
+    const bool missing = why == nullptr || why->code == "TAG_NOT_FOUND";
+    io.err << "torchdoctor: " << ref->str() << ": " << (why ? why->code + " - " + why->message : std::string("TAG_NOT_FOUND - the registry has no such tag"))
+           << '\n';
+    return missing ? k_exit_problem : k_exit_undetermined;
   }
   const ImageNeeds needs = image_needs(*ref, reg, *kb);
   const auto doc = affinity_for(needs, label_universe(*kb), gpus);

@@ -37,9 +37,11 @@ Result<RegistrySetup> read_setup(const ParsedArgs& args) {
   auto connect = seconds_option(args, "connect-timeout", 5, 120);
   auto jobs = seconds_option(args, "jobs", 8, 64);
   auto ttl = seconds_option(args, "tag-ttl", 600, 30LL * 86400);
-  for (const auto* r : {&timeout, &connect, &jobs, &ttl}) {
+  auto deadline = seconds_option(args, "deadline", 120, 3600);
+  for (const auto* r : {&timeout, &connect, &jobs, &ttl, &deadline}) {
     if (!*r) return r->error();
   }
+  run.registry.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*deadline);
   run.registry.request_timeout = std::chrono::seconds(*timeout);
   run.registry.connect_timeout = std::chrono::seconds(std::min(*connect, *timeout));
   for (const auto& h : args.all("insecure-registry")) run.registry.insecure_hosts.insert(to_lower(h));
@@ -104,6 +106,7 @@ std::vector<OptionSpec> registry_options() {
       {"no-cache", nullptr, "neither read nor write the disk cache"},
       {"tag-ttl", "SECONDS", "trust a cached tag this long (default 600)"},
       {"timeout", "SECONDS", "limit for each request, body included (default 20)"},
+      {"deadline", "SECONDS", "limit for all the registry work of the run (default 120)"},
       {"connect-timeout", "SECONDS", "limit for connecting (default 5)"},
       {"jobs", "N", "references fetched at once (default 8)"},
       {"verbose", nullptr, "log each request to stderr (credentials and tokens never)"},

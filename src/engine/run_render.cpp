@@ -33,9 +33,16 @@ std::string mount_field(const std::string& key, const std::string& value) {
 
 std::string yq(const std::string& s) { return yaml_scalar(s); }
 
-std::string yaml_flow_list(const std::vector<std::string>& items) {
+// Compose interpolates ${VAR} and $VAR in every value of the file: a literal '$' is written "$$".
+std::string cq(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '$' ? std::string("$$") : std::string(1, c);
+  return yq(out);
+}
+
+std::string yaml_flow_list(const std::vector<std::string>& items, std::string (*quote)(const std::string&) = yq) {
   std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + yq(items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quote(items[i]);
   return out + "]";
 }
 
@@ -92,23 +99,23 @@ std::vector<std::string> run_argv(const RunPlan& p) {
 
 std::string compose_yaml(const RunPlan& p) {
   std::ostringstream o;
-  o << "services:\n  " << yq(p.name) << ":\n    image: " << yq(p.image) << "\n    stdin_open: true\n    tty: true\n";
+  o << "services:\n  " << cq(p.name) << ":\n    image: " << cq(p.image) << "\n    stdin_open: true\n    tty: true\n";
   compose_gpu(o, p);
   if (p.ipc_host) o << "    ipc: host\n";
-  else o << "    shm_size: " << yq(size_text(p.shm_bytes, false) + "b") << '\n';
+  else o << "    shm_size: " << cq(size_text(p.shm_bytes, false) + "b") << '\n';
   if (p.ngc_ulimits) o << "    ulimits:\n      memlock: -1\n      stack: 67108864\n";
   if (!p.host_dir.empty()) {
-    o << "    volumes:\n      - type: bind\n        source: " << yq(p.host_dir) << "\n        target: " << k_workspace
+    o << "    volumes:\n      - type: bind\n        source: " << cq(p.host_dir) << "\n        target: " << k_workspace
       << "\n    working_dir: " << k_workspace << '\n';
   }
-  if (p.user) o << "    user: " << yq(std::to_string(p.user->uid) + ":" + std::to_string(p.user->gid)) << '\n';
+  if (p.user) o << "    user: " << cq(std::to_string(p.user->uid) + ":" + std::to_string(p.user->gid)) << '\n';
   if (p.video_group) o << "    group_add: [video]\n";
   if (!p.env.empty()) {
     o << "    environment:\n";
-    for (const auto& [k, v] : p.env) o << "      " << yq(k) << ": " << yq(v) << '\n';
+    for (const auto& [k, v] : p.env) o << "      " << cq(k) << ": " << cq(v) << '\n';
   }
-  if (p.jupyter_port) o << "    ports:\n      - " << yq(port_mapping(*p.jupyter_port)) << '\n';
-  if (!p.command.empty()) o << "    command: " << yaml_flow_list(p.command) << '\n';
+  if (p.jupyter_port) o << "    ports:\n      - " << cq(port_mapping(*p.jupyter_port)) << '\n';
+  if (!p.command.empty()) o << "    command: " << yaml_flow_list(p.command, cq) << '\n';
   return o.str();
 }
 

@@ -13,11 +13,13 @@
 #include "torchdoctor/core/strings.hpp"
 #include "kb/kb_tree.hpp"
 #include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
 namespace {
 
 constexpr const char* k_meta_file = "meta.toml";
+constexpr std::size_t k_max_kb_file_bytes = std::size_t{16} << 20U;
 
 // Collects problems; each is "file:line: table: problem".
 struct Problems {
@@ -613,11 +615,10 @@ Result<std::vector<KbFile>> read_kb_files(const std::string& dir) {
   std::sort(names.begin(), names.end());
   std::vector<KbFile> files;
   for (const auto& n : names) {
-    std::ifstream in(dir + "/" + n, std::ios::binary);
-    if (!in) return make_error(ErrorKind::bad_input, dir + "/" + n + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    files.push_back({dir + "/" + n, ss.str(), {}});
+    // A KB file is a few hundred KiB; a link to a device or a FIFO is refused, not waited on.
+    auto text = read_bounded(dir + "/" + n, k_max_kb_file_bytes, dir + "/" + n);
+    if (!text) return Error{ErrorKind::bad_input, text.error().message};
+    files.push_back({dir + "/" + n, std::move(*text), {}});
   }
   if (files.empty()) return make_error(ErrorKind::bad_input, dir + ": no .toml files");
   return files;

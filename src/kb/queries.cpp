@@ -1,6 +1,7 @@
 #include "torchdoctor/kb/queries.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "torchdoctor/core/strings.hpp"
 
@@ -20,10 +21,29 @@ const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name) {
   for (const auto& g : kb.gpus) {
     if (std::find(g.lookup_names.begin(), g.lookup_names.end(), wanted) != g.lookup_names.end()) return &g;
   }
-  // A unique model whose name contains the words given ("4090" -> "NVIDIA GeForce RTX 4090").
+  // A unique model whose name holds the words given, whole and in order ("4090" and "rtx 4090" ->
+  // "NVIDIA GeForce RTX 4090"; "nan" is no word of "Jetson Nano").
+  const auto words_of = [](const std::string& text) {
+    std::vector<std::string> words;
+    std::string cur;
+    for (char c : text) {
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+        cur += c;
+      } else if (!cur.empty()) {
+        words.push_back(std::move(cur));
+        cur.clear();
+      }
+    }
+    if (!cur.empty()) words.push_back(std::move(cur));
+    return words;
+  };
+  const auto want_words = words_of(wanted);
+  if (want_words.empty()) return nullptr;
   const GpuModel* found = nullptr;
   for (const auto& g : kb.gpus) {
-    if (g.lookup_names.empty() || g.lookup_names.front().find(wanted) == std::string::npos) continue;
+    if (g.lookup_names.empty()) continue;
+    const auto have = words_of(g.lookup_names.front());
+    if (std::search(have.begin(), have.end(), want_words.begin(), want_words.end()) == have.end()) continue;
     if (found != nullptr && found->cc != g.cc) return nullptr;  // ambiguous across capabilities
     if (found == nullptr) found = &g;
   }

@@ -2,50 +2,38 @@
 // rather than the read-only FileSystem seam.
 #include "torchdoctor/registry/cache.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <functional>
-#include <thread>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/sys/env.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
+#include "torchdoctor/sys/file_writer.hpp"
 
 namespace td {
 namespace {
 
 constexpr std::size_t k_max_cached = 32U << 20U;
+// A temporary younger than this may belong to a run still writing it.
+constexpr std::chrono::seconds k_stale_temporary{600};
+// How often a run looks for temporaries left by killed runs (a stamp file's age says when it last did).
+constexpr std::chrono::seconds k_sweep_every{3600};
 
-std::optional<std::string> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string data;
-  data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (data.size() > k_max_cached) return std::nullopt;
-  return data;
-}
-
-Status make_dirs(const std::string& path) {
-  std::string cur;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      cur = path.substr(0, i);
-      if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-        return make_error(ErrorKind::io, "cannot create cache folder " + cur + ": " + std::strerror(errno));
-      }
-    }
-  }
-  return Ok{};
+// Cache entries are read only as regular files of bounded size: a link to a device, a FIFO or a
+// folder planted in the cache is a miss, never a hang or an unbounded read.
+std::optional<std::string> read_entry(const std::string& path) {
+  auto data = read_bounded(path, k_max_cached, path);
+  if (!data) return std::nullopt;
+  return std::move(*data);
 }
 
 std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
+
+std::string tag_file(const std::string& dir, const ImageRef& ref) {
+  return dir + "/tags/" + hex_of(sha256_digest(ref.name() + ":" + ref.tag)) + ".json";
+}
 
 }  // namespace
 
@@ -55,46 +43,40 @@ std::optional<std::string> RegistryCache::default_dir(const Env& env) {
   return std::nullopt;
 }
 
-Status RegistryCache::write_atomic(const std::string& path, std::string_view data) const {
-  const auto slash = path.rfind('/');
-  if (auto s = make_dirs(path.substr(0, slash)); !s) return s;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." +
-                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(ErrorKind::io, "cannot write the cache file " + tmp + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error(ErrorKind::io, "cannot write the cache file " + tmp);
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return make_error(ErrorKind::io, "cannot rename into the cache: " + path);
-  }
-  return Ok{};
+Status RegistryCache::write_entry(const std::string& path, std::string_view data) const {
+  const auto folder = path.substr(0, path.rfind('/'));
+  if (auto s = make_directories(folder); !s) return s;
+  sweep_once();
+  return write_file_atomic(path, data);
+}
+
+void RegistryCache::sweep_once() const {
+  if (m_swept.exchange(true)) return;
+  const std::string stamp = m_dir + "/.swept";
+  struct stat st {};
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (::stat(stamp.c_str(), &st) == 0 && now - st.st_mtime < k_sweep_every.count()) return;
+  // Before 0.1.1 the cache named its temporaries "<hex>.tmp.<pid>.<thread>.<time>".
+  const auto old_naming = [](std::string_view name) { return name.find(".tmp.") != std::string_view::npos; };
+  remove_stale_temporaries(m_dir + "/blobs/sha256", k_stale_temporary, old_naming);
+  remove_stale_temporaries(m_dir + "/tags", k_stale_temporary, old_naming);
+  (void)write_file_atomic(stamp, "");
 }
 
 std::optional<std::string> RegistryCache::blob(const std::string& digest) const {
-  if (digest.rfind("sha256:", 0) != 0 || digest.size() != 71) return std::nullopt;
-  auto data = read_all(m_dir + "/blobs/sha256/" + hex_of(digest));
+  if (!is_sha256_digest(digest)) return std::nullopt;
+  auto data = read_entry(m_dir + "/blobs/sha256/" + hex_of(digest));
   if (!data || !digest_matches(digest, *data)) return std::nullopt;
   return data;
 }
 
 Status RegistryCache::store_blob(const std::string& digest, std::string_view data) const {
-  if (digest.rfind("sha256:", 0) != 0 || digest.size() != 71) return Ok{};
-  return write_atomic(m_dir + "/blobs/sha256/" + hex_of(digest), data);
+  if (!is_sha256_digest(digest)) return Ok{};
+  return write_entry(m_dir + "/blobs/sha256/" + hex_of(digest), data);
 }
 
 std::optional<CachedTag> RegistryCache::tag(const ImageRef& ref) const {
-  const auto text = read_all(m_dir + "/tags/" + hex_of(sha256_digest(ref.name() + ":" + ref.tag)) + ".json");
+  const auto text = read_entry(tag_file(m_dir, ref));
   if (!text) return std::nullopt;
   const auto doc = nlohmann::json::parse(*text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
@@ -102,16 +84,17 @@ std::optional<CachedTag> RegistryCache::tag(const ImageRef& ref) const {
   const auto at = doc.find("fetched_at");
   const auto name = doc.find("ref");
   if (digest == doc.end() || at == doc.end() || name == doc.end() || !digest->is_string() || !at->is_number_integer() ||
-      !name->is_string() || name->get<std::string>() != ref.name() + ":" + ref.tag) {
+      !name->is_string() || name->get<std::string>() != ref.name() + ":" + ref.tag ||
+      !is_sha256_digest(digest->get<std::string>())) {
     return std::nullopt;
   }
   return CachedTag{digest->get<std::string>(), at->get<std::int64_t>()};
 }
 
 Status RegistryCache::store_tag(const ImageRef& ref, const CachedTag& entry) const {
+  if (!is_sha256_digest(entry.digest)) return Ok{};
   const nlohmann::json doc{{"ref", ref.name() + ":" + ref.tag}, {"digest", entry.digest}, {"fetched_at", entry.fetched_at}};
-  return write_atomic(m_dir + "/tags/" + hex_of(sha256_digest(ref.name() + ":" + ref.tag)) + ".json",
-                      doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return write_entry(tag_file(m_dir, ref), doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace td

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -27,6 +28,54 @@ std::optional<std::chrono::seconds> retry_after(const HttpResponse& r) {
 
 std::string strip_params(const std::string& content_type) {
   return std::string(trim(std::string_view(content_type).substr(0, content_type.find(';'))));
+}
+
+// What an error answer must not repeat of a request's Authorization headers: the credential
+// after the scheme, and for Basic its decoded "user:secret" and the secret alone.
+std::vector<std::string> secrets_of(const std::vector<std::string>& headers) {
+  std::vector<std::string> out;
+  for (const auto& h : headers) {
+    if (to_lower(std::string_view(h).substr(0, 14)) != "authorization:") continue;
+    const std::string_view value = trim(std::string_view(h).substr(14));
+    const auto space = value.find(' ');
+    const std::string_view credential = trim(space == std::string_view::npos ? value : value.substr(space + 1));
+    if (credential.size() >= 4) out.emplace_back(credential);
+    if (to_lower(value.substr(0, 6)) == "basic ") {
+      if (auto plain = base64_decode(credential); plain && plain->size() >= 4) {
+        out.push_back(*plain);
+        if (const auto colon = plain->find(':'); colon != std::string::npos && plain->size() - colon > 4) out.push_back(plain->substr(colon + 1));
+      }
+    }
+  }
+  return out;
+}
+
+// Replaces every occurrence of each secret in `text` (longest first, so a secret inside another
+// one is not left half shown).
+void redact_secrets(std::string& text, std::vector<std::string> secrets) {
+  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& secret : secrets) {
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+      text.replace(at, secret.size(), "[redacted]");
+      at += 10;
+    }
+  }
+}
+
+// A credential after an authorization scheme word, whatever sent it: "Bearer eyJ..." -> "Bearer [redacted]".
+std::string redact_schemes(std::string text) {
+  for (const std::string_view scheme : {"bearer ", "basic "}) {
+    std::string lower = to_lower(text);
+    for (auto at = lower.find(scheme); at != std::string::npos; at = lower.find(scheme, at + 1)) {
+      const auto begin = at + scheme.size();
+      auto end = begin;
+      while (end < text.size() && text[end] != ' ' && text[end] != '"' && text[end] != ',' && text[end] != '\n') ++end;
+      if (end - begin < 4) continue;
+      text.replace(begin, end - begin, "[redacted]");
+      lower = to_lower(text);
+    }
+  }
+  return text;
 }
 
 bool has_auth_header(const std::vector<std::string>& headers) {
@@ -113,13 +162,13 @@ std::string summarize_answer(const HttpResponse& r) {
     if (errors != doc.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
       const auto& e = (*errors)[0];
       if (auto c = e.find("code"); c != e.end() && c->is_string()) s += " " + sanitize(c->get<std::string>(), 40);
-      if (auto m = e.find("message"); m != e.end() && m->is_string()) s += ": " + sanitize(m->get<std::string>(), 120);
+      if (auto m = e.find("message"); m != e.end() && m->is_string()) s += ": " + sanitize(redact_schemes(m->get<std::string>()), 120);
       explained = true;
     }
   }
   if (!explained) {
     const std::string_view body = trim(r.body);
-    if (!body.empty() && body.size() < 200 && is_printable(body)) s += ": " + sanitize(body, 120);
+    if (!body.empty() && body.size() < 200 && is_printable(body)) s += ": " + sanitize(redact_schemes(std::string(body)), 120);
   }
   if (const auto ra = retry_after(r)) s += " (Retry-After " + std::to_string(ra->count()) + " s)";
   return s;
@@ -136,10 +185,19 @@ Result<HttpResponse> RegistryClient::follow(HttpRequest req, const std::string& 
   const std::string first = req.url;
   for (int hop = 0; hop <= m_shared.options().max_redirects; ++hop) {
     const auto start = Clock::now();
+    if (const auto& deadline = m_shared.options().deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - start);
+      if (left.count() <= 0) return make_error(ErrorKind::timeout, "the run's --deadline passed before " + redact_url(req.url) + " was asked");
+      req.timeout = std::min(req.timeout, left);
+      req.connect_timeout = std::min(req.connect_timeout, left);
+    }
     auto r = m_http.perform(req);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     m_shared.log(req.method + " " + redact_url(req.url) + " -> " +
                  (r ? std::to_string(r->status) : "failed: " + r.error().message) + " (" + std::to_string(ms) + " ms)");
+    // An error answer that echoes the request (some servers quote its headers) must not carry our
+    // credentials into a message.
+    if (r && (r->status < 200 || r->status >= 300) && has_auth_header(req.headers)) redact_secrets(r->body, secrets_of(req.headers));
     if (!r || !is_redirect(r->status)) return r;
     const auto location = r->header("location");
     if (!location || location->empty()) return r;
@@ -291,16 +349,37 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     if (!is_retryable(r->status) || attempt >= o.max_attempts) return r;
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(o.base_backoff * (1 << (attempt - 1)));
     if (const auto ra = retry_after(*r)) wait = std::max(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*ra));
-    if (wait > o.max_retry_wait) return r;
+    if (wait > o.max_retry_wait || (o.deadline && Clock::now() + wait >= *o.deadline)) return r;
     m_shared.log("retrying after " + std::to_string(wait.count()) + " ms (" + std::to_string(r->status) + ")");
     std::this_thread::sleep_for(wait);
   }
 }
 
 namespace {
+// A registry's 404 says what is missing with a distribution-spec error code, or at least carries
+// the registry API header; a web server's or a proxy's plain 404 says neither, and proves nothing
+// about the tag.
+bool is_registry_not_found(const HttpResponse& r) {
+  if (r.header("docker-distribution-api-version")) return true;
+  const auto doc = nlohmann::json::parse(r.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return false;
+  const auto errors = doc.find("errors");
+  if (errors == doc.end() || !errors->is_array()) return false;
+  for (const auto& e : *errors) {
+    const auto code = e.is_object() ? e.find("code") : e.end();
+    if (code == e.end() || !code->is_string()) continue;
+    const auto& c = code->get_ref<const std::string&>();
+    if (c == "MANIFEST_UNKNOWN" || c == "NAME_UNKNOWN" || c == "NOT_FOUND" || c == "BLOB_UNKNOWN" || c == "MANIFEST_BLOB_UNKNOWN") return true;
+  }
+  return false;
+}
+
 Error answer_error(const ImageRef& ref, const std::string& what, const HttpResponse& r) {
   const std::string answer = ref.registry + " answered " + summarize_answer(r) + " for " + what;
-  if (r.status == 404) return make_error(ErrorKind::not_found, answer);
+  if (r.status == 404 && is_registry_not_found(r)) return make_error(ErrorKind::not_found, answer);
+  if (r.status == 404) {
+    return make_error(ErrorKind::unavailable, answer + ", without a registry's error code: not a registry's answer, so the tag is not known to be missing");
+  }
   if (r.status == 401 || r.status == 403) {
     return make_error(ErrorKind::unavailable, answer + " (the repository may not exist, or it needs credentials: docker login " + ref.registry + ")");
   }
@@ -327,6 +406,7 @@ Result<FetchedManifest> RegistryClient::get_manifest(const ImageRef& ref, const 
 }
 
 Result<std::string> RegistryClient::get_blob(const ImageRef& ref, const std::string& digest) {
+  if (!is_sha256_digest(digest)) return make_error(ErrorKind::parse, "not a sha256 digest: '" + sanitize(digest, 80) + "'");
   auto r = get(ref, "/" + ref.repository + "/blobs/" + digest, "", m_shared.options().max_blob_bytes);
   if (!r) return r.error();
   const std::string what = "blob " + digest.substr(0, 19);

@@ -70,6 +70,15 @@ std::string sha256_digest(std::string_view data) {
   return out;
 }
 
+bool is_sha256_digest(std::string_view digest) {
+  constexpr std::string_view k_prefix = "sha256:";
+  if (digest.size() != k_prefix.size() + 64 || digest.substr(0, k_prefix.size()) != k_prefix) return false;
+  for (char c : digest.substr(k_prefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 bool digest_matches(std::string_view digest, std::string_view data) {
   return digest.rfind("sha256:", 0) == 0 && sha256_digest(data) == digest;
 }

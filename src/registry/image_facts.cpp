@@ -1,8 +1,11 @@
 #include "torchdoctor/registry/image_facts.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/registry/tags.hpp"
 
 namespace td {
@@ -57,6 +60,14 @@ Result<Platform> parse_platform(std::string_view text) {
     return make_error(ErrorKind::bad_input, "platform '" + sanitize(text, 40) + "': empty part");
   }
   if (auto machine = platform_for_machine(p.architecture); machine && parts.size() == 1) p = *machine;
+  // The values OCI image indexes use (Go's GOOS and GOARCH); anything else is a typo, not a platform.
+  constexpr std::string_view k_os[] = {"linux", "windows", "darwin", "freebsd"};
+  constexpr std::string_view k_arch[] = {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64"};
+  const auto known = [](const auto& list, const std::string& v) { return std::find(std::begin(list), std::end(list), v) != std::end(list); };
+  if (!known(k_os, p.os) || !known(k_arch, p.architecture)) {
+    return make_error(ErrorKind::bad_input, "platform '" + sanitize(text, 40) +
+                                                "': expected OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64 (or a machine name: x86_64, aarch64)");
+  }
   return p;
 }
 
@@ -98,6 +109,8 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
         p.variant = string_at(*plat, "variant");
       }
       if (p.digest.empty() || is_attestation(entry) || p.os.empty() || p.os == "unknown" || p.architecture == "unknown") continue;
+      // A digest becomes a URL and a cache path: anything but sha256:<64 hex> is refused here.
+      if (!is_sha256_digest(p.digest)) return make_error(ErrorKind::parse, "the index names an invalid digest '" + sanitize(p.digest, 80) + "'");
       m.platforms.push_back(std::move(p));
     }
     return m;
@@ -106,6 +119,9 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
   if (config == doc.end() || !config->is_object()) return make_error(ErrorKind::parse, "the manifest has neither 'manifests' nor 'config'");
   m.config_digest = string_at(*config, "digest");
   if (m.config_digest.empty()) return make_error(ErrorKind::parse, "the manifest's config has no digest");
+  if (!is_sha256_digest(m.config_digest)) {
+    return make_error(ErrorKind::parse, "the manifest's config has an invalid digest '" + sanitize(m.config_digest, 80) + "'");
+  }
   return m;
 }
 

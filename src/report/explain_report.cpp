@@ -28,7 +28,10 @@ const char* color_of(Severity s) {
 std::vector<std::string> input_notes(const ExplainResult& r) {
   std::vector<std::string> out;
   if (r.input.bytes == 0) out.push_back("the input is empty");
-  if (r.input.truncated) out.push_back("the input was cut at the 64 MiB limit; only its start was read");
+  if (r.input.truncated) {
+    out.push_back("the input is longer than 64 MiB: its first and last 32 MiB were read, " + human_bytes(r.input.left_out) +
+                  " between them were not");
+  }
   if (r.input.long_lines > 0) {
     out.push_back(std::to_string(r.input.long_lines) + (r.input.long_lines == 1 ? " line is" : " lines are") +
                   " longer than 64 KiB: only the first 64 KiB of each was read");
@@ -84,6 +87,7 @@ nlohmann::json explain_to_json(const ExplainResult& r, const Kb& kb) {
             {"long_lines", r.input.long_lines},
             {"non_text_bytes", r.input.non_text},
             {"truncated", r.input.truncated},
+            {"left_out_bytes", r.input.left_out},
             {"binary", r.input.binary},
             {"encoding", r.input.encoding}}},
           {"signatures_checked", r.signatures_checked},

@@ -5,10 +5,10 @@
 
 #include <climits>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
@@ -20,13 +20,9 @@ constexpr std::size_t k_max_entries = 64;       // a few compilers, nvccs and in
 constexpr std::size_t k_max_bytes = 1U << 20U;  // ignore a cache file grown beyond reason
 
 nlohmann::json read_cache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return nlohmann::json::object();
-  std::string text(k_max_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > k_max_bytes) return nlohmann::json::object();
-  auto doc = nlohmann::json::parse(text, nullptr, false);
+  const auto text = read_bounded(path, k_max_bytes, path);
+  if (!text) return nlohmann::json::object();
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
   if (!doc.is_object() || doc.value("schema", "") != k_schema || !doc.contains("answers") || !doc["answers"].is_object()) {
     return nlohmann::json::object();  // damaged or another version: start again
   }

@@ -96,7 +96,7 @@ TEST(HostInput, BadSnapshotsExitTwoWithOneLineNamingTheProblem) {
   }
   const auto missing = run_td({"probe", "--host", "/nonexistent.json"});
   EXPECT_EQ(missing.code, 2);
-  EXPECT_NE(missing.err.find("--host /nonexistent.json: cannot open the file"), std::string::npos);
+  EXPECT_NE(missing.err.find("--host /nonexistent.json: No such file or directory"), std::string::npos);
 }
 
 TEST(HostInput, BadWhatIfValuesExitTwoNamingTheFlag) {

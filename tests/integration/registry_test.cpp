@@ -3,6 +3,7 @@
 // the harness cannot start them.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -284,4 +285,95 @@ TEST_F(Registry, HostileRegistryEndsCleanlyWithClearMessages) {
     EXPECT_LT(seconds, 20) << c.repo << " took too long";
     EXPECT_LT(r.out.size(), 4000U) << c.repo;
   }
+}
+
+// Hostile input, round two (docs/reliability.md): digests that climb out of the cache, a web
+// server's 404, credentials echoed in an error, a tag list that never ends in time.
+TEST_F(Registry, DigestsThatClimbOutOfTheCacheAreRefusedWhereTheyEnter) {
+  for (const std::string repo : {"traversal", "travindex"}) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--timeout", "2", hostile + "/" + repo + ":1"});
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(r.code, 3) << repo << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("invalid digest"), std::string::npos) << repo << ": " << r.out << r.err;
+    EXPECT_LT(seconds, 10) << repo;
+  }
+}
+
+TEST_F(Registry, AWebServers404IsNotAMissingTag) {
+  auto r = image({"--arch", "x86_64", "--timeout", "2", hostile + "/plain404:1", "--json"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  const auto img = parse(r.out)["images"][0];
+  EXPECT_FALSE(has_reason(img, "TAG_NOT_FOUND")) << r.out;
+  EXPECT_NE(r.out.find("not a registry's answer"), std::string::npos) << r.out;
+}
+
+TEST_F(Registry, CredentialsEchoedByTheServerAreRedacted) {
+  const std::string secret = "s3cret-Passw0rd-echo";
+  std::filesystem::create_directories(tmp + "/docker");
+  std::ofstream(tmp + "/docker/config.json")
+      << R"({"auths":{")" << hostile << R"(":{"auth":")" << td::base64_encode("someone:" + secret) << R"("}}})";
+  auto r = image({"--arch", "x86_64", "--timeout", "2", hostile + "/echo:1", "--verbose"}, {"DOCKER_CONFIG=" + tmp + "/docker"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("[redacted]"), std::string::npos) << r.out;  // the server did echo it
+  for (const std::string& s : {secret, td::base64_encode("someone:" + secret)}) {
+    EXPECT_EQ(r.out.find(s), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(s), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(Registry, ARunHasOneDeadlineNotOnlyPerRequestLimits) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = image({"--arch", "x86_64", "--timeout", "2", "--deadline", "4", hostile + "/slowpages:x"});
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 1) << r.out << r.err;  // the registry did say the tag is missing
+  EXPECT_NE(r.out.find("TAG_NOT_FOUND"), std::string::npos) << r.out;
+  EXPECT_LT(seconds, 9) << "50 pages of 1.5 s each must stop at the 4 s deadline";
+}
+
+// A cache entry replaced by a FIFO, a folder or a link to /dev/zero is a miss: the image is asked
+// again, nothing hangs, nothing is read without bound, and the odd entry is not replaced.
+TEST_F(Registry, CacheEntriesThatAreNotRegularFilesAreMisses) {
+  const std::string ref = reg + "/td/cuda:12.4.1-base-ubuntu22.04";
+  auto args = k_new_driver;
+  args.insert(args.end(), {ref, "--json"});
+  auto r = image(args);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string blobs = tmp + "/cache/torchdoctor/registry/blobs/sha256";
+  std::vector<std::string> entries;
+  for (const auto& e : std::filesystem::directory_iterator(blobs)) entries.push_back(e.path().string());
+  ASSERT_GE(entries.size(), 2U);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    std::filesystem::remove(entries[i]);
+    if (i % 3 == 0) ASSERT_EQ(::mkfifo(entries[i].c_str(), 0600), 0);
+    else if (i % 3 == 1) std::filesystem::create_directory(entries[i]);
+    else std::filesystem::create_symlink("/dev/zero", entries[i]);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  r = image(args);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_LT(seconds, 20);
+  EXPECT_EQ(parse(r.out)["images"][0]["from_cache"], false);
+}
+
+// kill -9 during a write leaves a temporary; a later run that writes removes those older than ten
+// minutes (both namings), and leaves young ones to the writer that may still own them.
+TEST_F(Registry, TemporariesOfKilledRunsAreRemoved) {
+  const std::string blobs = tmp + "/cache/torchdoctor/registry/blobs/sha256";
+  std::filesystem::create_directories(blobs);
+  const std::string old_new = blobs + "/.abc.tmp.Xy12Zq";
+  const std::string old_old = blobs + "/" + std::string(64, 'a') + ".tmp.4242.99.123456";
+  const std::string young = blobs + "/.def.tmp.Qq34Rr";
+  for (const auto& p : {old_new, old_old, young}) std::ofstream(p) << std::string(1024, 'x');
+  const auto past = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  std::filesystem::last_write_time(old_new, past);
+  std::filesystem::last_write_time(old_old, past);
+  auto args = k_new_driver;
+  args.insert(args.end(), {reg + "/td/cuda:12.4.1-base-ubuntu22.04"});
+  auto r = image(args);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(old_new));
+  EXPECT_FALSE(std::filesystem::exists(old_old));
+  EXPECT_TRUE(std::filesystem::exists(young));
 }

@@ -9,6 +9,11 @@ e404      404 MANIFEST_UNKNOWN; tags listed 2 per page with Link headers
 e429      429 Retry-After: 1 every time             e429long 429 Retry-After: 3600
 e500      500 every time                            flaky    503 twice, then a valid image (cyclic)
 baddigest a manifest whose Docker-Content-Digest is wrong
+traversal a manifest whose config digest climbs out of the cache ("sha256:../../..//dev/zero")
+travindex an index whose entry digest does the same
+plain404  a web server's 404 (text/html, no registry error code)
+echo      asks for Basic credentials, then answers 403 quoting the Authorization header it got
+slowpages 404 MANIFEST_UNKNOWN; its tag list is 50 pages, each answered after 1.5 s
 """
 import argparse
 import hashlib
@@ -24,6 +29,8 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.ima
                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": CONFIG_DIGEST,
                                   "size": len(CONFIG)}, "layers": []}).encode()
 TAGS = ["1.0", "1.1", "2.0", "2.1", "latest"]
+# 71 characters, like a real "sha256:<64 hex>", but a path out of the cache folder.
+TRAVERSAL = "sha256:" + "../" * 18 + "//dev/zero"
 COUNTERS = {}
 LOCK = threading.Lock()
 
@@ -146,6 +153,37 @@ class Handler(BaseHTTPRequestHandler):
     def r_baddigest(self, kind, ref):
         self.send(200, MANIFEST, {"Docker-Content-Digest": "sha256:" + "0" * 64},
                   ctype="application/vnd.oci.image.manifest.v1+json")
+
+    def r_traversal(self, kind, ref):
+        body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": TRAVERSAL,
+                                      "size": 10}, "layers": []}).encode()
+        self.send(200, body, ctype="application/vnd.oci.image.manifest.v1+json")
+
+    def r_travindex(self, kind, ref):
+        body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                           "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": TRAVERSAL,
+                                          "size": 10, "platform": {"os": "linux", "architecture": "amd64"}}]}).encode()
+        self.send(200, body, ctype="application/vnd.oci.image.index.v1+json")
+
+    def r_plain404(self, kind, ref):
+        self.send(404, b"<html><body>Not Found</body></html>", ctype="text/html")
+
+    def r_echo(self, kind, ref):
+        auth = self.headers.get("Authorization")
+        if not auth:
+            return self.error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": 'Basic realm="echo"'})
+        self.error(403, "DENIED", "refused the request with Authorization: %s" % auth)
+
+    def r_slowpages(self, kind, ref):
+        if kind == "tags":
+            time.sleep(1.5)
+            query = self.path.partition("?")[2]
+            last = dict(p.partition("=")[::2] for p in query.split("&") if p).get("last", "0")
+            n = int(last) + 1 if last.isdigit() else 1
+            headers = {"Link": '</v2/slowpages/tags/list?last=%d&n=1>; rel="next"' % n} if n < 50 else {}
+            return self.send(200, json.dumps({"name": "slowpages", "tags": [str(n)]}).encode(), headers)
+        self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
 
 
 def main():

@@ -1,6 +1,7 @@
 // The GPU probe cache (key, path, hit/miss/corrupt, atomic write) and the detector end to end
 // against the fakes, reading the cache through the real file system.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -78,22 +79,35 @@ TEST(GpuCachePath, FollowsXdgThenHome) {
 }
 
 TEST(GpuCache, MissCorruptStaleAndHit) {
-  td::MemoryFileSystem fs;
-  EXPECT_EQ(td::read_gpu_cache(fs, "/c/gpu-probe.json", "k").state, CacheLookup::State::miss);
-  fs.file("/c/gpu-probe.json", "{\"schema\": \"torchdoctor.gpu-cache/v1\", \"key\": \"k\", \"ans");
-  auto corrupt = td::read_gpu_cache(fs, "/c/gpu-probe.json", "k");
+  TempDir tmp;
+  const std::string c = tmp.path() + "/c.json";
+  EXPECT_EQ(td::read_gpu_cache(c, "k").state, CacheLookup::State::miss);
+  write(c, "{\"schema\": \"torchdoctor.gpu-cache/v1\", \"key\": \"k\", \"ans");
+  auto corrupt = td::read_gpu_cache(c, "k");
   EXPECT_EQ(corrupt.state, CacheLookup::State::corrupt);
   EXPECT_EQ(corrupt.detail, "not JSON");
   nlohmann::json doc{{"schema", "torchdoctor.gpu-cache/v1"}, {"key", "k"}, {"answer", td::gpu_answer_to_json({})}};
   doc["answer"]["nvml"]["status"] = "answered";
-  fs.file("/d/gpu-probe.json", doc.dump());
-  EXPECT_EQ(td::read_gpu_cache(fs, "/d/gpu-probe.json", "other").state, CacheLookup::State::miss);
-  auto hit = td::read_gpu_cache(fs, "/d/gpu-probe.json", "k");
+  const std::string d = tmp.path() + "/d.json";
+  write(d, doc.dump());
+  EXPECT_EQ(td::read_gpu_cache(d, "other").state, CacheLookup::State::miss);
+  auto hit = td::read_gpu_cache(d, "k");
   ASSERT_EQ(hit.state, CacheLookup::State::hit);
   EXPECT_EQ(hit.answer->nvml.status, td::VendorAnswer::Status::answered);
   doc["answer"]["nvml"]["status"] = 7;
-  fs.file("/e/gpu-probe.json", doc.dump());
-  EXPECT_EQ(td::read_gpu_cache(fs, "/e/gpu-probe.json", "k").state, CacheLookup::State::corrupt);
+  const std::string e = tmp.path() + "/e.json";
+  write(e, doc.dump());
+  EXPECT_EQ(td::read_gpu_cache(e, "k").state, CacheLookup::State::corrupt);
+}
+
+TEST(GpuCache, AFolderOrFifoInPlaceOfTheCacheIsAMissNotAHang) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/gpu-probe.json";
+  std::filesystem::create_directory(dir);
+  EXPECT_EQ(td::read_gpu_cache(dir, "k").state, CacheLookup::State::miss);
+  const std::string fifo = tmp.path() + "/fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(td::read_gpu_cache(fifo, "k").state, CacheLookup::State::miss);
 }
 
 TEST(GpuCache, WritesAtomicallyAndReadsBack) {
@@ -104,8 +118,7 @@ TEST(GpuCache, WritesAtomicallyAndReadsBack) {
   a.libcuda.cuda_level = td::Version::of({12, 8});
   ASSERT_TRUE(td::write_gpu_cache(path, "key-1", a).ok());
   ASSERT_TRUE(td::write_gpu_cache(path, "key-2", a).ok());  // replaces
-  const auto fs = td::make_real_file_system("/");
-  auto hit = td::read_gpu_cache(*fs, path, "key-2");
+  auto hit = td::read_gpu_cache(path, "key-2");
   ASSERT_EQ(hit.state, CacheLookup::State::hit);
   EXPECT_EQ(hit.answer->libcuda.cuda_level->str(), "12.8");
   std::size_t files = 0;

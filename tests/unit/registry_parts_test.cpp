@@ -109,9 +109,9 @@ TEST(RegistryAuth, MissingHelperFallsBackWithoutSecrets) {
 
 TEST(RegistryManifest, IndexPlatformsSkipAttestations) {
   const std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"amd64"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:cc","size":1,"platform":{"os":"unknown","architecture":"unknown"},
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"os":"linux","architecture":"amd64"}},
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+    {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":1,"platform":{"os":"unknown","architecture":"unknown"},
      "annotations":{"vnd.docker.reference.type":"attestation-manifest"}}]})";
   auto m = parse_manifest(index, "");
   ASSERT_TRUE(m) << m.error().message;
@@ -121,9 +121,12 @@ TEST(RegistryManifest, IndexPlatformsSkipAttestations) {
   EXPECT_FALSE(parse_manifest("{not json", ""));
   EXPECT_FALSE(parse_manifest(R"({"manifests":{}})", ""));
   EXPECT_FALSE(parse_manifest(R"({"schemaVersion":1,"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws"})", ""));
-  auto image = parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:dd"},"layers":[]})", "");
+  const std::string dd = "sha256:" + std::string(64, 'd');
+  auto image = parse_manifest(R"({"schemaVersion":2,"config":{"digest":")" + dd + R"("},"layers":[]})", "");
   ASSERT_TRUE(image);
-  EXPECT_EQ(image->config_digest, "sha256:dd");
+  EXPECT_EQ(image->config_digest, dd);
+  // A digest that is not sha256:<64 hex> never becomes a path or a URL (hostile input, round two).
+  EXPECT_FALSE(parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:dd"},"layers":[]})", ""));
 }
 
 TEST(RegistryManifest, PlatformsMatch) {

@@ -1,6 +1,7 @@
 // The command table and what every command shares: I/O, exit codes, host facts, output format.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -27,6 +28,9 @@ struct AppIo {
   const Env& env;
   bool out_is_tty = false;
   bool in_is_tty = false;  ///< stdin is a terminal (explain then reads no log from it).
+  /// Called with true when the output is to carry colour (--color always into a pipe): the
+  /// control-character filter on stdout then lets the renderers' colour sequences through.
+  std::function<void(bool)> allow_colour;
 };
 
 /// How to print.
@@ -58,6 +62,7 @@ struct Command {
   const char* description;  ///< A paragraph for --help, with examples.
   std::vector<OptionSpec> (*options)();
   int (*run)(const ParsedArgs& args, AppIo& io);
+  int max_arguments = -1;  ///< Positional arguments it takes at most (-1: any number); more is bad usage.
 };
 
 /// The command table.

@@ -37,6 +37,9 @@ struct HostReadOptions {
   bool sources = true;  ///< Keep each fact's source and note.
 };
 
+/// The largest snapshot read (a host with many GPUs is tens of KiB).
+constexpr std::size_t k_max_snapshot_bytes = std::size_t{16} << 20U;
+
 /// Serialises `facts` into a JSON document.
 nlohmann::json host_to_json(const HostFacts& facts);
 

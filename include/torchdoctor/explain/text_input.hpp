@@ -22,6 +22,7 @@ struct InputStats {
   std::size_t long_lines = 0;   ///< Lines longer than max_line (only their start is looked at).
   std::size_t non_text = 0;     ///< Bytes that are neither printable nor white space (NUL, controls, bad UTF-8).
   bool truncated = false;       ///< The input was longer than max_total (set by the reader).
+  std::size_t left_out = 0;     ///< Bytes the reader left out between the kept start and end.
   bool binary = false;          ///< Mostly non-text: not a log.
   std::string encoding = "utf-8";  ///< "utf-8", "utf-16le", "utf-16be" (decoded to UTF-8).
 };
@@ -43,8 +44,11 @@ class TextInput {
   /// True when `offset` lies in the looked-at part of its line.
   [[nodiscard]] bool in_capped_part(std::size_t offset) const;
   [[nodiscard]] const InputStats& stats() const { return m_stats; }
-  /// Marks the input as cut at the reader's total limit.
-  void set_truncated() { m_stats.truncated = true; }
+  /// Marks the input as cut at the reader's total limit, `left_out` bytes between its start and end.
+  void set_truncated(std::size_t left_out) {
+    m_stats.truncated = true;
+    m_stats.left_out = left_out;
+  }
 
  private:
   std::string m_owned;  // the input, or its UTF-8 decoding when it was UTF-16

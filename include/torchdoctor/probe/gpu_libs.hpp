@@ -120,8 +120,8 @@ struct CacheLookup {
   std::optional<GpuLibsAnswer> answer;  ///< Set on a hit.
   std::string detail;                   ///< Why a miss or corrupt.
 };
-/// Reads the cache at `path` for `key`.
-CacheLookup read_gpu_cache(const FileSystem& fs, const std::string& path, const std::string& key);
+/// Reads the cache at `path` (this process's own file, never one inside a probed tree) for `key`.
+CacheLookup read_gpu_cache(const std::string& path, const std::string& key);
 /// Writes the cache atomically (temp file + rename), creating its folder.
 Status write_gpu_cache(const std::string& path, const std::string& key, const GpuLibsAnswer& answer);
 

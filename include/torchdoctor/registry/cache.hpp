@@ -2,6 +2,7 @@
 // digest answers with the time they were fetched (for a TTL), under $XDG_CACHE_HOME/torchdoctor/registry.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@ struct CachedTag {
 };
 
 /// A best-effort disk cache: read failures are misses, write failures are reported but harmless.
+/// Paths are built only from validated sha256 digests; entries are read only as regular files of
+/// bounded size; the temporaries of killed runs are removed (checked at most once an hour).
 class RegistryCache {
  public:
   /// A cache rooted at `dir` (created on first write, mode 0700).
@@ -40,8 +43,10 @@ class RegistryCache {
   Status store_tag(const ImageRef& ref, const CachedTag& entry) const;
 
  private:
-  Status write_atomic(const std::string& path, std::string_view data) const;
+  Status write_entry(const std::string& path, std::string_view data) const;
+  void sweep_once() const;
   std::string m_dir;
+  mutable std::atomic<bool> m_swept{false};  // this object looked for stale temporaries already (threads share it)
 };
 
 }  // namespace td

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct RegistryOptions {
   std::size_t max_blob_bytes = 16U << 20U;  ///< Config blobs.
   std::size_t max_token_bytes = 1U << 20U;
   std::size_t max_tag_pages = 50;
+  /// The whole run's registry work ends by then (--deadline): no request starts after it, and each
+  /// one's time limits are cut to what is left. Default: none.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   std::function<void(const std::string&)> log;  ///< Request log (--verbose); never given secrets.
 };
 

@@ -5,6 +5,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/sys/env.hpp"
+#include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
@@ -50,9 +51,11 @@ std::optional<std::string> gpu_cache_path(const Env& env) {
   return std::nullopt;
 }
 
-CacheLookup read_gpu_cache(const FileSystem& fs, const std::string& path, const std::string& key) {
+CacheLookup read_gpu_cache(const std::string& path, const std::string& key) {
   CacheLookup out;
-  auto text = fs.read_file(path, k_cache_max_bytes);
+  // The cache is this process's state: read from this machine's file system, also when the probe
+  // reads another root (--host-root), and only as a regular file of bounded size.
+  auto text = read_bounded(path, k_cache_max_bytes, path);
   if (!text) {
     out.detail = "no cache file";
     return out;

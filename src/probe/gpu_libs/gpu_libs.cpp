@@ -46,7 +46,7 @@ GpuLibsAnswer ask_gpu_sources(const ProbeContext& ctx) {
 void probe_gpu_libs(const ProbeContext& ctx, HostFacts& facts) {
   const auto path = ctx.gpu.use_cache ? gpu_cache_path(ctx.env) : std::nullopt;
   const std::string key = path ? gpu_cache_key(ctx.fs, ctx.env, facts) : std::string();
-  const CacheLookup lookup = path ? read_gpu_cache(ctx.fs, *path, key) : CacheLookup{};
+  const CacheLookup lookup = path ? read_gpu_cache(*path, key) : CacheLookup{};
   if (lookup.state == CacheLookup::State::hit) {
     merge_gpu_answer(*lookup.answer, facts);
     facts.gpu_probe.cache = Fact<std::string>::known("hit", "file:" + *path);
