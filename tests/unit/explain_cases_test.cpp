@@ -3,6 +3,7 @@
 // not move when data/kb is updated) plus the real data/kb/signatures.toml.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -116,6 +117,7 @@ TEST_P(ExplainCase, GivesTheExpectedDiagnosis) {
     for (const auto& s : e.value("cause_not_contains", json::array())) EXPECT_EQ(top.cause.find(s.get<std::string>()), std::string::npos) << "cause: " << top.cause;
     const std::string fix = joined(top.fix);
     for (const auto& s : e.value("fix_contains", json::array())) EXPECT_NE(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
+    for (const auto& s : e.value("fix_not_contains", json::array())) EXPECT_EQ(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
     const std::string ev = evidence_text(top);
     for (const auto& s : e.value("evidence_contains", json::array())) EXPECT_NE(ev.find(s.get<std::string>()), std::string::npos) << "evidence: " << ev;
     EXPECT_TRUE(r.problem());
@@ -143,9 +145,9 @@ std::string case_name(const ::testing::TestParamInfo<json>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, ExplainCase, ::testing::ValuesIn(load_cases()), case_name);
 
-TEST(ExplainCases, AtLeastSixtyWithSourcesAndNegativeControls) {
+TEST(ExplainCases, AtLeastTwoHundredWithSourcesAndNegativeControls) {
   const auto cases = load_cases();
-  EXPECT_GE(cases.size(), 60U);
+  EXPECT_GE(cases.size(), 200U);
   std::size_t negative = 0;
   std::set<std::string> names;
   for (const auto& c : cases) {
@@ -154,6 +156,29 @@ TEST(ExplainCases, AtLeastSixtyWithSourcesAndNegativeControls) {
     if (c["name"].get<std::string>().find("negative_control") != std::string::npos) ++negative;
   }
   EXPECT_GE(negative, 8U);
+}
+
+// The corpus measured as a whole: the share of cases whose top diagnosis has the expected code
+// (or, for expect.code null, no problem at all). docs/explain.md quotes the figure; below 90% fails.
+TEST(ExplainCases, ShareDiagnosedRightIsAtLeastNinetyPercent) {
+  const auto cases = load_cases();
+  ASSERT_FALSE(cases.empty());
+  std::size_t right = 0;
+  std::string wrong;
+  for (const auto& c : cases) {
+    const json& e = c["expect"];
+    const std::string text = c.contains("input_file") ? slurp(k_dir + "/inputs/" + c["input_file"].get<std::string>())
+                                                     : c["input"].get<std::string>();
+    const TextInput input(text);
+    const ExplainResult r = explain(input, facts_from(c["facts"]), kb());
+    const bool ok = e["code"].is_null() ? !r.problem()
+                                        : !r.diagnoses.empty() && r.diagnoses.front().code == e["code"].get<std::string>();
+    if (ok) ++right;
+    else wrong += "  " + c["name"].get<std::string>() + "\n";
+  }
+  const double share = static_cast<double>(right) / static_cast<double>(cases.size());
+  std::printf("explain corpus: %zu of %zu cases diagnosed right (%.1f%%)\n", right, cases.size(), share * 100.0);
+  EXPECT_GE(share, 0.90) << "wrong:\n" << wrong;
 }
 
 }  // namespace

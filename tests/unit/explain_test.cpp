@@ -275,3 +275,59 @@ TEST(Explain, BoundsRegexWorkOnEnormousLines) {
   far.replace(200 * 1024, 40, "CUDA driver version is insufficient for CUDA runtime version");
   EXPECT_TRUE(explain(TextInput(far), HostFacts{}, *kb).diagnoses.empty()) << "beyond the line cap nothing is read";
 }
+
+TEST(NormalisedMatching, StripsWhatPastingAndLoggingAddInFront) {
+  EXPECT_EQ(strip_log_prefixes("> > RuntimeError: x"), "RuntimeError: x");
+  EXPECT_EQ(strip_log_prefixes("#12 3.456 OSError: y"), "OSError: y");
+  EXPECT_EQ(strip_log_prefixes("#5 [2/4] RUN pip install"), "[2/4] RUN pip install");
+  EXPECT_EQ(strip_log_prefixes("2024-05-02T10:11:12.1234567Z nvcc fatal"), "nvcc fatal");
+  EXPECT_EQ(strip_log_prefixes("[2024-01-02 03:04:05,123] WARNING w"), "WARNING w");
+  EXPECT_EQ(strip_log_prefixes("10:11:12.345 ERROR e"), "ERROR e");
+  EXPECT_EQ(strip_log_prefixes("2024-01-02 03:04:05+02:00 msg"), "msg");
+  EXPECT_EQ(strip_log_prefixes("\x1b[31m> #1 0.5 \x1b[0mmsg"), "msg");
+  EXPECT_EQ(strip_log_prefixes("```python"), "");
+  EXPECT_EQ(strip_log_prefixes("~~~"), "");
+  // Not prefixes: a number that is no timestamp, a hash without digits, a version.
+  EXPECT_EQ(strip_log_prefixes("12:34 is not a time"), "12:34 is not a time");
+  EXPECT_EQ(strip_log_prefixes("# comment"), "# comment");
+  EXPECT_EQ(strip_log_prefixes("2.6.0+cu124"), "2.6.0+cu124");
+  EXPECT_EQ(normalise_for_match("Torch  not\tcompiled `with` \x1b[1mCUDA\x1b[0m"), "torchnotcompiledwithcuda");
+}
+
+TEST(NormalisedMatching, FindsWrappedQuotedAndColouredMessagesOnTheirFirstLine) {
+  auto kb = load_embedded_kb();
+  ASSERT_TRUE(kb.ok());
+  auto first = [&](const std::string& text) -> std::pair<std::string, std::size_t> {
+    const ExplainResult r = explain(TextInput(text), HostFacts{}, *kb);
+    if (r.diagnoses.empty()) return {"", 0};
+    return {r.diagnoses.front().code, r.diagnoses.front().first_line};
+  };
+  // The defect of issue 18: "Bus" / "error." on the next line.
+  EXPECT_EQ(first("DataLoader worker (pid 47) is killed by signal: Bus\nerror."), std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{1}));
+  EXPECT_EQ(first("log\n> DataLoader worker (pid 47) is killed by\n> signal: Bus error."), std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{2}));
+  EXPECT_EQ(first("a\nb\n#7 1.25 \x1b[31mNo CUDA GPUs are available\x1b[0m"), std::make_pair(std::string("NO_GPU"), std::size_t{3}));
+  EXPECT_EQ(first("```\nno  kernel image is AVAILABLE for execution on the\ndevice\n```").first, "GPU_ARCH_MISSING");
+  EXPECT_EQ(first("Error 803: system has unsupported display driver / cuda dri\nver combination").first, "DRIVER_TOO_OLD");
+  // Evidence shows the line and its continuation, without the prefixes.
+  const ExplainResult r = explain(TextInput("#3 0.1 OSError: CUDA_HOME environment variable is not\n#3 0.1 set. Please set it."), HostFacts{}, *kb);
+  ASSERT_FALSE(r.diagnoses.empty());
+  ASSERT_FALSE(r.diagnoses[0].evidence.empty());
+  EXPECT_EQ(r.diagnoses[0].evidence[0].line, 1U);
+  EXPECT_EQ(r.diagnoses[0].evidence[0].text.rfind("OSError: CUDA_HOME environment variable is not set.", 0), 0U) << r.diagnoses[0].evidence[0].text;
+  // A message cut by a fence or split into unrelated lines far apart does not match.
+  EXPECT_EQ(first("No CUDA GPUs are\nsomething else entirely\navailable").first, "");
+}
+
+TEST(NormalisedMatching, TorchNotCompiledWithoutAGpuKnownNeverSuggestsTheCpuWheel) {
+  auto kb = load_embedded_kb();
+  ASSERT_TRUE(kb.ok());
+  const ExplainResult r = explain(TextInput("AssertionError: Torch not compiled with CUDA enabled"), HostFacts{}, *kb);
+  ASSERT_FALSE(r.diagnoses.empty());
+  EXPECT_EQ(r.diagnoses[0].code, "CPU_ONLY_BUILD");
+  std::string fix;
+  for (const auto& f : r.diagnoses[0].fix) fix += f + "\n";
+  EXPECT_EQ(fix.find("/cpu"), std::string::npos) << fix;
+  EXPECT_EQ(fix.find("+cpu"), std::string::npos) << fix;
+  EXPECT_NE(fix.find("nvidia-smi"), std::string::npos) << fix;
+  EXPECT_NE(fix.find("torchdoctor probe"), std::string::npos) << fix;
+}

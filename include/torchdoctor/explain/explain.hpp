@@ -64,7 +64,17 @@ struct ExplainResult {
   [[nodiscard]] bool problem() const;
 };
 
-/// Finds every signature's matching lines (substring prefilter, then the regex on a bounded window).
+/// A log line without what pasting and logging add in front of a message: leading white space,
+/// `>` quoting, ANSI colour sequences, timestamps (`2024-01-02T03:04:05Z`, `[2024-01-02 03:04:05,123]`,
+/// `03:04:05.123`) and Docker build-log prefixes (`#12 3.456 `); empty for a markdown fence line.
+std::string_view strip_log_prefixes(std::string_view line);
+
+/// Text as patterns are compared: ANSI sequences, white space and backticks dropped, ASCII lower case.
+std::string normalise_for_match(std::string_view text);
+
+/// Finds every signature's matching lines: patterns are compared case- and white-space-blind on the
+/// whole text with line prefixes stripped and lines joined (a message wrapped over lines matches on
+/// its first line); then the regex (case-blind) runs on a bounded window of the lines it spans.
 std::vector<SignatureHit> find_signatures(const TextInput& input, const Kb& kb, const ExplainOptions& options = {});
 
 /// Explains `input` on `host` (the probed, loaded or what-if facts).
