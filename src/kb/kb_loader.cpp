@@ -297,6 +297,7 @@ const std::map<std::string, RecordFn>& readers() {
          x.kind = r.text("kind");
          x.max_cuda = r.version("max_cuda", false);
          x.eol = r.text("eol");
+         x.last_for = r.strings("last_for", false);
          x.from = r.provenance();
          kb.driver_branches.push_back(std::move(x));
        }},
@@ -366,6 +367,11 @@ const std::map<std::string, RecordFn>& readers() {
          x.platforms = r.strings("platforms", true);
          x.glibc = r.version("glibc", false);
          x.index = r.text("index");
+         x.python = r.strings("python", false);
+         for (const auto& py : x.python) {
+           const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
+           if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
+         }
          x.from = r.provenance();
          if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
          if (x.variant.rfind("cu", 0) == 0 && x.arch.empty() && x.from.confirmed) {
@@ -569,6 +575,13 @@ void cross_check(const Kb& kb, Problems& problems) {
       if (!modules.count(m)) {
         problems.add(j.from.file, j.from.line, "jetpack.modules: '" + m + "' has no [[jetson_module]] with that id");
       }
+    }
+  }
+  std::set<std::string> families;
+  for (const auto& g : kb.gpus) families.insert(g.family);
+  for (const auto& b : kb.driver_branches) {
+    for (const auto& f : b.last_for) {
+      if (!families.count(f)) problems.add(b.from.file, b.from.line, "driver_branch.last_for: '" + f + "' is no [[gpu]] family");
     }
   }
   std::set<std::string> jetpacks;
