@@ -58,3 +58,16 @@ TEST(KbIssue17Images, Cuda129TagsOf29And210AreNotCalledNeverPublished) {
   ASSERT_FALSE(k["images"].empty());
   EXPECT_TRUE(has_code(k["images"][0], "TAG_NOT_FOUND")) << k.dump(1);
 }
+
+TEST(KbIssue17Images, IgpuContainersServeTheirJetPack6Line) {
+  // NVIDIA's PyTorch-for-Jetson table: 24.09-25.01 -> JetPack 6.1 (L4T 36.4.0), 25.02-25.06 -> 6.2 (36.4.3).
+  // They were stored with l4t "36", which the L4T major.minor check read as 36.0: a mismatch on every JetPack 6.1/6.2 Orin.
+  for (const char* ref : {"nvcr.io/nvidia/pytorch:25.01-py3-igpu", "nvcr.io/nvidia/pytorch:25.06-py3-igpu"}) {
+    const json j = offline_image({"--arch", "aarch64", "--l4t", "36.4.3", ref}, 0);
+    ASSERT_FALSE(j["images"].empty()) << ref;
+    EXPECT_FALSE(has_code(j["images"][0], "L4T_MISMATCH")) << ref << ": " << j.dump(1);
+  }
+  const json old = offline_image({"--arch", "aarch64", "--l4t", "35.4.1", "nvcr.io/nvidia/pytorch:25.01-py3-igpu"}, 1);
+  ASSERT_FALSE(old["images"].empty());
+  EXPECT_TRUE(has_code(old["images"][0], "L4T_MISMATCH")) << old.dump(1);
+}
