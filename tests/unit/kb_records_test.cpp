@@ -104,5 +104,32 @@ TEST(KbRecords, L4t362IsJetPack60DeveloperPreview) {
   EXPECT_EQ(r3642->jetpack.str(), "6.1");
 }
 
+
+TEST(KbRecords, NvmlNameNvidiaThorIsJetsonThor) {
+  const auto* g = find_gpu_by_name(kb(), "NVIDIA Thor");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->name, "Jetson AGX Thor");
+  EXPECT_EQ(g->cc.str(), "11.0");
+}
+
+TEST(KbRecords, NoCuda129WheelClaimsSm110) {
+  // nvcc 12.9 has no sm_110 (Thor was sm_101 until CUDA 13.0): no CUDA 12.x wheel may list 11.0.
+  for (const auto& w : kb().torch_wheels) {
+    if (!w.cuda || w.cuda->major() != 12) continue;
+    EXPECT_FALSE(has_cc(w.arch, "11.0")) << w.torch.str() << "+" << w.variant << " " << w.from.file << ":" << w.from.line;
+  }
+}
+
+TEST(KbRecords, Cu129WheelsOf29To213) {
+  for (const char* ver : {"2.9.0", "2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.13.0"}) {
+    for (const char* platform : {"linux-x86_64", "linux-aarch64"}) {
+      const auto* w = find_wheel(kb(), v(ver), "cu129", platform);
+      ASSERT_NE(w, nullptr) << ver << " " << platform;
+      EXPECT_TRUE(has_cc(w->arch, "12.0")) << ver << " " << platform;
+      EXPECT_TRUE(has_cc(w->ptx, "12.0")) << ver << " " << platform;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace td
