@@ -46,14 +46,14 @@ TEST(KbIssue17Images, Cuda23RuntimeTagStillRunsOnAmd64) {
   EXPECT_FALSE(has_code(j["images"][0], "ARCH_MISMATCH")) << j.dump(1);
 }
 
-TEST(KbIssue17Images, Cuda129TagsOf29And210AreNotCalledNeverPublished) {
+TEST(KbIssue17Images, Cuda129TagOf291IsNotCalledNeverPublished) {
   // Sources conflict (test-infra's Docker matrix has no 12.9; an official GHCR 2.9.1-cuda12.9 image is
-  // reported): the tags are recorded unconfirmed, so offline they are not TAG_NOT_FOUND.
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.9.0-cuda12.9-cudnn9-runtime"}, 0);
+  // reported): the 2.9.1 tags are recorded unconfirmed, so offline they are not TAG_NOT_FOUND.
+  const json j = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.9.1-cuda12.9-cudnn9-devel"}, 0);
   ASSERT_FALSE(j["images"].empty());
   EXPECT_FALSE(has_code(j["images"][0], "TAG_NOT_FOUND")) << j.dump(1);
   EXPECT_TRUE(has_code(j["images"][0], "KB_UNCONFIRMED")) << j.dump(1);
-  // From 2.11 test-infra's release-docker workflow pushes Docker Hub from its own matrix, without 12.9.
+  // 2.11+ push Docker Hub from test-infra's matrix, which has no 12.9.
   const json k = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.11.0-cuda12.9-cudnn9-runtime"}, 1);
   ASSERT_FALSE(k["images"].empty());
   EXPECT_TRUE(has_code(k["images"][0], "TAG_NOT_FOUND")) << k.dump(1);
