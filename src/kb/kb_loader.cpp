@@ -439,6 +439,8 @@ const std::map<std::string, RecordFn>& readers() {
          L4tImage x;
          x.ref = r.str("ref", true).value_or("");
          x.l4t = r.version("l4t", true).value_or(Version{});
+         // The engine matches L4T major.minor: a bare "36" would read as 36.0 and mismatch every 36.x host.
+         if (x.l4t.release().size() < 2) r.problem("l4t", "give at least major.minor (\"36.4\"), the L4T line the image is built for");
          x.torch = r.text("torch");
          x.platforms = r.strings("platforms", false);
          x.from = r.provenance();

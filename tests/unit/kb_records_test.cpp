@@ -131,5 +131,16 @@ TEST(KbRecords, Cu129WheelsOf29To213) {
   }
 }
 
+TEST(KbRecords, L4tImageNeedsMajorMinor) {
+  const std::string meta = "as_of = \"2026-11-22\"\n";
+  const std::string bare = "[[l4t_image]]\nref = \"x/y:1\"\nl4t = \"36\"\nsource = \"test\"\n";
+  const auto bad = parse_kb({{"meta.toml", meta, {}}, {"jetson.toml", bare, {}}}, "test");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("major.minor"), std::string::npos) << bad.error().message;
+  std::string good = bare;
+  good.replace(good.find("\"36\""), 4, "\"36.4\"");
+  EXPECT_TRUE(parse_kb({{"meta.toml", meta, {}}, {"jetson.toml", good, {}}}, "test").ok());
+}
+
 }  // namespace
 }  // namespace td
