@@ -299,6 +299,7 @@ const std::map<std::string, RecordFn>& readers() {
          x.kind = r.text("kind");
          x.max_cuda = r.version("max_cuda", false);
          x.eol = r.text("eol");
+         x.last_for = r.strings("last_for", false);
          x.from = r.provenance();
          kb.driver_branches.push_back(std::move(x));
        }},
@@ -368,6 +369,11 @@ const std::map<std::string, RecordFn>& readers() {
          x.platforms = r.strings("platforms", true);
          x.glibc = r.version("glibc", false);
          x.index = r.text("index");
+         x.python = r.strings("python", false);
+         for (const auto& py : x.python) {
+           const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
+           if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
+         }
          x.from = r.provenance();
          if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
          if (x.variant.rfind("cu", 0) == 0 && x.arch.empty() && x.from.confirmed) {
@@ -435,6 +441,8 @@ const std::map<std::string, RecordFn>& readers() {
          L4tImage x;
          x.ref = r.str("ref", true).value_or("");
          x.l4t = r.version("l4t", true).value_or(Version{});
+         // The engine matches L4T major.minor: a bare "36" would read as 36.0 and mismatch every 36.x host.
+         if (x.l4t.release().size() < 2) r.problem("l4t", "give at least major.minor (\"36.4\"), the L4T line the image is built for");
          x.torch = r.text("torch");
          x.platforms = r.strings("platforms", false);
          x.from = r.provenance();
@@ -571,6 +579,13 @@ void cross_check(const Kb& kb, Problems& problems) {
       if (!modules.count(m)) {
         problems.add(j.from.file, j.from.line, "jetpack.modules: '" + m + "' has no [[jetson_module]] with that id");
       }
+    }
+  }
+  std::set<std::string> families;
+  for (const auto& g : kb.gpus) families.insert(g.family);
+  for (const auto& b : kb.driver_branches) {
+    for (const auto& f : b.last_for) {
+      if (!families.count(f)) problems.add(b.from.file, b.from.line, "driver_branch.last_for: '" + f + "' is no [[gpu]] family");
     }
   }
   std::set<std::string> jetpacks;

@@ -146,6 +146,19 @@ bool release_supports_python(const TorchRelease& release, const Version& python)
   return std::find(release.python.begin(), release.python.end(), wanted) != release.python.end();
 }
 
+bool wheel_supports_python(const TorchRelease& release, const TorchWheel& wheel, const Version& python) {
+  if (wheel.python.empty()) return release_supports_python(release, python);
+  const std::string wanted = python.truncated(2).str();
+  return std::find(wheel.python.begin(), wheel.python.end(), wanted) != wheel.python.end();
+}
+
+const DriverBranch* last_driver_branch_for(const Kb& kb, const std::string& family) {
+  for (const auto& b : kb.driver_branches) {
+    if (std::find(b.last_for.begin(), b.last_for.end(), family) != b.last_for.end()) return &b;
+  }
+  return nullptr;
+}
+
 const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda) {
   const Version xy = cuda.truncated(2);
   for (const auto& t : kb.toolkit_archs) {

@@ -42,6 +42,7 @@ struct CudaMajor {
 struct DriverBranch {
   std::string branch, kind, eol;
   std::optional<Version> max_cuda;
+  std::vector<std::string> last_for;  ///< GPU families (gpus.toml `family`) whose last supporting branch this is.
   Provenance from;
 };
 
@@ -90,6 +91,7 @@ struct TorchWheel {
   std::vector<std::string> platforms;   ///< linux-x86_64, linux-aarch64, windows-x86_64.
   std::optional<Version> glibc;
   std::string index;                    ///< pypi | pytorch
+  std::vector<std::string> python;      ///< This wheel's CPython versions when they differ from the release's; else empty.
   Provenance from;
 };
 

@@ -36,6 +36,11 @@ const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::stri
                              const std::string& platform = "");
 /// True when the release lists Python `python` (X.Y; free-threaded "3.13t" entries do not count).
 bool release_supports_python(const TorchRelease& release, const Version& python);
+/// True when `wheel` exists for Python `python` (X.Y): its own list when it has one, else its release's.
+bool wheel_supports_python(const TorchRelease& release, const TorchWheel& wheel, const Version& python);
+/// The last driver branch that supports GPU family `family` ("Kepler": R470), or null when the family
+/// is still supported by current branches or the KB does not say.
+const DriverBranch* last_driver_branch_for(const Kb& kb, const std::string& family);
 /// The toolkit_arch row of CUDA `cuda` (X.Y), if known.
 const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda);
 
