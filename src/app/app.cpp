@@ -10,6 +10,8 @@
 
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
@@ -118,6 +120,12 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
   facts.tool_version = tool_version();
   if (auto s = apply_what_if(what_if_from(args), facts, resolve_gpu); !s) return s.error();
   return facts;
+}
+
+Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const std::vector<std::string>& detectors) {
+  auto facts = gather_host(args, io, gpu_resolver(kb), detectors);
+  if (!facts) return facts.error();
+  return enrich_host(std::move(*facts), kb);
 }
 
 namespace {

@@ -218,7 +218,7 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
     }
   }
   const bool gpus = request.visible_gpus && request.targets.empty();
-  auto facts = gather_host(args, io, gpu_resolver(*kb), gpus ? k_visible_gpu_detectors : k_build_detectors);
+  auto facts = judged_host(args, io, *kb, gpus ? k_visible_gpu_detectors : k_build_detectors);
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());

@@ -19,6 +19,7 @@ struct Check {
 
 std::string mark(const std::vector<Reason>& reasons, bool color) {
   if (has_error(reasons)) return color ? "\033[31m[✗]\033[0m" : "[✗]";
+  if (is_undetermined(reasons)) return color ? "\033[33m[?]\033[0m" : "[?]";
   if (!is_clean(reasons)) return color ? "\033[33m[!]\033[0m" : "[!]";
   return color ? "\033[32m[✓]\033[0m" : "[✓]";
 }
@@ -35,7 +36,15 @@ std::string machine_line(const HostFacts& f) {
 
 std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb, const Recommendation& rec) {
   std::vector<Check> checks;
-  checks.push_back({"Machine: " + machine_line(f), {}});
+  Check machine{"Machine: " + machine_line(f), {}};
+  // Nothing is verified about a machine whose architecture is unknown: never a ✓.
+  if (!f.cpu.arch) {
+    machine.reasons.push_back({"UNKNOWN_ARCH", Severity::unknown,
+                               "the CPU architecture could not be read" + (f.cpu.arch.note.empty() ? std::string() : " (" + f.cpu.arch.note + ")"),
+                               "give --arch x86_64 or --arch aarch64"});
+  }
+  if (auto unsupported = arch_unsupported(f)) machine.reasons.push_back(std::move(*unsupported));
+  checks.push_back(machine);
   if (h.tegra) {
     Check c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}};
     if (h.jetpack == nullptr) {
@@ -44,14 +53,20 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
                                " is not in the knowledge base (as of " + kb.as_of + ")", ""});
     }
     checks.push_back(c);
-  } else if (f.driver.version) {
-    std::string t = "NVIDIA driver " + f.driver.version.value->str();
+  } else if (f.driver.version || f.driver.cuda_level) {
+    // --cuda-driver alone stands for a driver of that CUDA level.
+    std::string t = f.driver.version ? "NVIDIA driver " + f.driver.version.value->str() : std::string("NVIDIA driver");
     if (f.driver.cuda_level) t += " (CUDA " + f.driver.cuda_level.value->str() + ")";
     if (f.driver.kernel_module) t += ", " + *f.driver.kernel_module.value + " kernel module";
     checks.push_back({t, {}});
-  } else if (!h.gpus.empty()) {
+  } else if (!h.gpus.empty() && f.driver.version.note == "no NVIDIA kernel module loaded") {
     checks.push_back({"NVIDIA driver", {{"NO_DRIVER", Severity::error, "an NVIDIA GPU is present but no NVIDIA driver is loaded",
                                          "install the NVIDIA driver and reboot"}}});
+  } else if (!h.gpus.empty()) {
+    // Not known to be missing (a snapshot or what-if flags without one): undetermined, as recommend says.
+    checks.push_back({"NVIDIA driver", {{"UNKNOWN_DRIVER", Severity::unknown,
+                                         "the NVIDIA driver is not known" + (f.driver.version.note.empty() ? std::string() : " (" + f.driver.version.note + ")"),
+                                         "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"}}});
   }
   if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}});
   int i = 0;
@@ -59,6 +74,7 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}};
     if (g->compute_capability) c.title += " (compute capability " + g->compute_capability.value->str() + ")";
     else c.reasons.push_back({"UNKNOWN_GPU", Severity::warn, "compute capability unknown (not in the knowledge base as of " + kb.as_of + ")", ""});
+    if (auto dropped = driver_drops_gpu(*g, f, kb)) c.reasons.push_back(std::move(*dropped));
     checks.push_back(c);
   }
   if (f.torch.value && !f.torch.value->empty()) {
@@ -99,27 +115,32 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << kb.error().message << '\n';
     return exit_code_for(kb.error());
   }
-  auto probed = gather_host(args, io, gpu_resolver(*kb));
-  if (!probed) {
-    io.err << "torchdoctor: " << probed.error().message << '\n';
-    return exit_code_for(probed.error());
+  auto judged = judged_host(args, io, *kb);
+  if (!judged) {
+    io.err << "torchdoctor: " << judged.error().message << '\n';
+    return exit_code_for(judged.error());
   }
-  const HostFacts f = enrich_host(*probed, *kb);
+  const HostFacts& f = *judged;
   const HostClass h = classify(f, *kb);
   const Recommendation rec = recommend(f, *kb);
   const auto checks = build_checks(f, h, *kb, rec);
   bool problem = false;
-  for (const auto& c : checks) problem = problem || !is_clean(c.reasons);
+  bool undetermined = false;
+  for (const auto& c : checks) {
+    problem = problem || (!is_clean(c.reasons) && !is_undetermined(c.reasons));
+    undetermined = undetermined || is_undetermined(c.reasons);
+  }
+  const int code = problem ? k_exit_problem : undetermined ? k_exit_undetermined : k_exit_ok;
   if (out->format == Format::json) {
     nlohmann::json jc = nlohmann::json::array();
     for (const auto& c : checks) {
-      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
+      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"undetermined", is_undetermined(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
     }
-    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem}, {"checks", jc},
+    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem && !undetermined}, {"verdict", problem ? "does-not-run" : undetermined ? "undetermined" : "runs"}, {"checks", jc},
                              {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, *kb, false)}}
                   .dump(2)
            << '\n';
-    return problem ? k_exit_problem : k_exit_ok;
+    return code;
   }
   std::string text;
   for (const auto& c : checks) {
@@ -136,10 +157,11 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   }
   if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, out->color, "    ");
   text += render_reasons(rec.notes, out->color, "");
-  text += "\n" + std::string(problem ? "Problems found" : "No problems found") + " (knowledge base as of " + kb->as_of +
+  text += "\n" + std::string(problem ? "Problems found" : undetermined ? "No problems found, but not everything could be decided" : "No problems found") +
+          " (knowledge base as of " + kb->as_of +
           "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
   io.out << text;
-  return problem ? k_exit_problem : k_exit_ok;
+  return code;
 }
 
 }  // namespace td

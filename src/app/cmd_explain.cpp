@@ -131,7 +131,7 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << kb.error().message << '\n';
     return exit_code_for(kb.error());
   }
-  auto facts = gather_host(args, io, gpu_resolver(*kb));
+  auto facts = judged_host(args, io, *kb);
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());

@@ -343,29 +343,40 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
   if (!refs.empty()) {
     ParsedArgs no_probe = args;
     no_probe.values["no-probe"] = {""};
-    auto host = gather_host(no_probe, io);
+    auto host = judged_host(no_probe, io, *kb);
     if (!host) return fail(host.error());
     auto checked = check_images(refs, *platform, args, io, *host, *kb);
     if (!checked) return fail(checked.error());
     for (std::size_t i = 0; i < refs.size(); ++i) {
       const auto& c = (*checked)[i];
       if (c.inspection.error) io.err << "torchdoctor: " << refs[i].str() << ": the registry was not asked (" << c.inspection.error->message << "); judged from the knowledge base\n";
-      const bool missing = !c.inspection.error && !c.inspection.facts.found;
-      if (missing) io.err << "torchdoctor: " << refs[i].str() << ": no such tag in its registry (TAG_NOT_FOUND)\n";
+      // The same tag verdict `image` gives: TAG_NOT_FOUND (the registry, or the KB's whole tag set,
+      // says it does not exist) or TAG_UNKNOWN (offline, not listed: every node undetermined).
+      const auto has = [&c](const char* code) {
+        return c.verdict && std::any_of(c.verdict->reasons.begin(), c.verdict->reasons.end(), [code](const ImageReason& r) { return r.code == code; });
+      };
+      const bool tag_unknown = has("TAG_UNKNOWN");
+      const bool missing = !c.inspection.error && !c.inspection.facts.found && !tag_unknown;
+      if (missing) io.err << "torchdoctor: " << refs[i].str() << ": no such tag (TAG_NOT_FOUND)\n";
+      if (tag_unknown) io.err << "torchdoctor: " << refs[i].str() << ": not listed in the knowledge base (offline): undetermined (TAG_UNKNOWN)\n";
       undetermined = undetermined || missing;
       images.push_back(image_needs(refs[i], c.inspection.error ? nullptr : &c.inspection.facts, *kb));
+      images.back().tag_unknown = tag_unknown;
     }
   }
   const Groups groups = group_nodes(fleet.nodes);
   std::vector<std::vector<std::uint32_t>> fits(images.size(), std::vector<std::uint32_t>(groups.size.size()));  // image x group
   bool any_problem = !fleet.problems.empty();
+  bool any_unknown = false;  // undetermined somewhere, and nothing wrong there
   for (std::size_t i = 0; i < images.size(); ++i) {
     for (std::size_t g = 0; g < groups.size.size(); ++g) {
-      fits[i][g] = judge_fit(images[i], fleet.nodes[groups.first[g]]);
-      any_problem = any_problem || fits[i][g] != 0;
+      const std::uint32_t b = judge_fit(images[i], fleet.nodes[groups.first[g]]);
+      fits[i][g] = b;
+      any_problem = any_problem || (b & ~k_fit_unknown_mask) != 0;
+      any_unknown = any_unknown || (b != 0 && (b & ~k_fit_unknown_mask) == 0);
     }
   }
-  const int code = undetermined ? k_exit_undetermined : any_problem ? k_exit_problem : k_exit_ok;
+  const int code = any_problem ? k_exit_problem : (undetermined || any_unknown) ? k_exit_undetermined : k_exit_ok;
   if (format == "csv") {
     io.out << "node,image,verdict,reasons\n";
     for (std::size_t i = 0; i < images.size(); ++i) {

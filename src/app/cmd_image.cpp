@@ -41,7 +41,7 @@ json platform_json(const Platform& p) {
 json image_json(const ImageInspection& in, const ImageVerdict* v) {
   const ImageFacts& f = in.facts;
   json j{{"ref", f.ref.original}, {"name", f.ref.str()}};
-  j["status"] = in.error ? "error" : (v->problem() ? "problem" : "ok");
+  j["status"] = in.error ? "error" : v->problem() ? "problem" : v->undetermined() ? "undetermined" : "ok";
   j["error"] = in.error ? json{{"message", in.error->message}} : json(nullptr);
   j["found"] = in.error ? json(nullptr) : json(f.found);
   j["digest"] = f.digest.empty() ? json(nullptr) : json(f.digest);
@@ -86,7 +86,10 @@ json image_json(const ImageInspection& in, const ImageVerdict* v) {
 void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict* v, bool color) {
   const ImageFacts& f = in.facts;
   auto paint = [&](const char* code, const std::string& s) { return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s; };
-  const std::string status = in.error ? paint("33", "UNKNOWN") : (v->problem() ? paint("31", "PROBLEM") : paint("32", "OK"));
+  const std::string status = in.error            ? paint("33", "UNKNOWN")
+                             : v->problem()      ? paint("31", "PROBLEM")
+                             : v->undetermined() ? paint("33", "UNDETERMINED")
+                                                 : paint("32", "OK");
   out << status << "  " << f.ref.str();
   if (!f.digest.empty()) out << "  (" << f.digest.substr(0, 19) << (f.from_cache ? ", from cache" : "") << ")";
   out << '\n';
@@ -152,7 +155,12 @@ int run_image(const ParsedArgs& args, AppIo& io) {
     return exit_code_for(parsed_platform.error());
   }
   Platform platform = *parsed_platform;
-  auto host = gather_host(args, io);
+  auto kb = load_kb_for(args);
+  if (!kb) {
+    io.err << "torchdoctor: " << kb.error().message << '\n';
+    return exit_code_for(kb.error());
+  }
+  auto host = judged_host(args, io, *kb);
   if (!host) {
     io.err << "torchdoctor: " << host.error().message << '\n';
     return exit_code_for(host.error());
@@ -160,12 +168,7 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   if (!args.has("platform")) {
     const auto machine = host->cpu.arch ? platform_for_machine(*host->cpu.arch) : std::nullopt;
     if (machine) platform = *machine;
-    else io.err << "torchdoctor: this host's architecture is unknown; checking linux/amd64 (use --arch or --platform)\n";
-  }
-  auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
+    else io.err << "torchdoctor: this host's architecture is unknown; reading the linux/amd64 image, but whether it runs here is undetermined (use --arch or --platform)\n";
   }
   auto checked = check_images(*refs, platform, args, io, *host, *kb);
   if (!checked) {
@@ -178,7 +181,7 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   for (const auto& c : *checked) {
     const ImageVerdict* v = c.verdict ? &*c.verdict : nullptr;
     problem = problem || (v && v->problem());
-    undetermined = undetermined || c.inspection.error.has_value();
+    undetermined = undetermined || c.inspection.error.has_value() || (v && v->undetermined());
     if (out->format == Format::json) doc["images"].push_back(image_json(c.inspection, v));
     else print_text(io.out, c.inspection, v, out->color);
   }

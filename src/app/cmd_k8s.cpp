@@ -55,7 +55,7 @@ void remove_label_temporaries(const std::string& path) {
 
 // One round: probe, label, write. Returns the exit code of that round.
 int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json_out) {
-  auto facts = gather_host(args, io, gpu_resolver(kb));
+  auto facts = judged_host(args, io, kb);
   if (!facts) return fail_with(io, facts.error());
   const NodeProfile node = node_profile(*facts, kb);
   const auto labels = node_labels(node, *facts, kb);
@@ -119,7 +119,7 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
   if (!kb) return fail_with(io, kb.error());
   ParsedArgs no_probe = args;
   no_probe.values["no-probe"] = {""};
-  auto host = gather_host(no_probe, io);
+  auto host = judged_host(no_probe, io, *kb);
   if (!host) return fail_with(io, host.error());
   auto checked = check_images({*ref}, *platform, args, io, *host, *kb);
   if (!checked) return fail_with(io, checked.error());

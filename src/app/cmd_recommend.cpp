@@ -1,4 +1,5 @@
 // `torchdoctor recommend`: the best wheel and image for this host (or the what-if facts).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -39,7 +40,7 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
     options.torch = *v;
     host_args.values.erase("torch");
   }
-  auto facts = gather_host(host_args, io, gpu_resolver(*kb));
+  auto facts = judged_host(host_args, io, *kb);
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());
@@ -50,7 +51,11 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
   } else {
     io.out << render_recommendation(r, *kb, args.has("all"), out->color);
   }
-  return r.best_wheel ? k_exit_ok : k_exit_problem;
+  if (r.best_wheel) return k_exit_ok;
+  // Nothing chosen because a fact is unknown (the driver, the architecture), not because nothing
+  // fits: undetermined.
+  const bool undetermined = std::any_of(r.all.begin(), r.all.end(), [](const Candidate& c) { return c.kind == "wheel" && is_undetermined(c.reasons); });
+  return undetermined ? k_exit_undetermined : k_exit_problem;
 }
 
 }  // namespace td

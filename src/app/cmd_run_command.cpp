@@ -1,6 +1,7 @@
 // `torchdoctor run-command IMAGE [-- COMMAND...]`: the exact command that starts IMAGE on this host
 // with the GPU, shared memory, NGC's ulimits, the working folder and a non-root user; the image is
 // checked for this host first (registry, cache or knowledge base).
+#include <algorithm>
 #include <unistd.h>
 
 #include <climits>
@@ -131,10 +132,11 @@ json reason_json(const std::string& code, const char* severity, const std::strin
 
 // The image check's outcome, for the text report and JSON.
 struct CheckSummary {
-  std::string status = "skipped";  // ok, problem, unknown, skipped
+  std::string status = "skipped";  // ok, problem, undetermined, unknown (not checkable), skipped
   std::string message;
   json reasons = json::array();
   bool problem = false;
+  bool undetermined = false;
 };
 
 CheckSummary summarize(const std::optional<CheckedImage>& c, const std::string& skipped_why) {
@@ -144,13 +146,19 @@ CheckSummary summarize(const std::optional<CheckedImage>& c, const std::string& 
     return s;
   }
   if (!c->verdict) {
+    s.undetermined = true;
     s.status = "unknown";
     s.message = "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
     return s;
   }
   s.problem = c->verdict->problem();
-  s.status = s.problem ? "problem" : "ok";
-  s.message = c->inspection.facts.from_cache ? "checked (from the cache)" : "checked";
+  s.undetermined = c->verdict->undetermined();
+  s.status = s.problem ? "problem" : s.undetermined ? "undetermined" : "ok";
+  // "checked" only when a registry answered (now or earlier, from the cache).
+  const bool from_kb = std::any_of(c->verdict->reasons.begin(), c->verdict->reasons.end(), [](const ImageReason& r) { return r.code == "FROM_KB"; });
+  s.message = from_kb ? "judged from the knowledge base alone (offline, not in the cache)"
+              : c->inspection.facts.from_cache ? "checked (from the cache)"
+                                               : "checked";
   for (const auto& r : c->verdict->reasons) s.reasons.push_back(reason_json(r.code, severity_name(r.severity), r.message, ""));
   return s;
 }
@@ -164,9 +172,9 @@ void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check
   }
   err << "image " << image << ": ";
   if (check.status == "skipped" || check.status == "unknown") err << check.message << '\n';
-  else err << (check.problem ? "will NOT run here" : "runs here") << " (" << check.message << ")\n";
+  else err << (check.problem ? "will NOT run here" : check.undetermined ? "undetermined here" : "runs here") << " (" << check.message << ")\n";
   for (const auto& r : check.reasons) {
-    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warning" ? "! " : "i ") << r["code"].get<std::string>() << ": "
+    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warning" ? "! " : r["severity"] == "unknown" ? "? " : "i ") << r["code"].get<std::string>() << ": "
         << r["message"].get<std::string>() << '\n';
   }
 }
@@ -214,27 +222,30 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
   if (!request) return fail(request.error());
   auto kb = load_kb_for(args);
   if (!kb) return fail(kb.error());
-  auto facts = gather_host(args, io, gpu_resolver(*kb));
+  auto facts = judged_host(args, io, *kb);
   if (!facts) return fail(facts.error());
-  const HostFacts enriched = enrich_host(*facts, *kb);
+  const HostFacts& enriched = *facts;
   const HostClass host = classify(enriched, *kb);
   const RunPlan plan = plan_run(enriched, host, *request);
 
   std::optional<CheckedImage> checked;
   std::string skipped_why = "not checked (--no-check)";
+  bool arch_unknown = false;
   if (!args.has("no-check")) {
     const auto platform = enriched.cpu.arch ? platform_for_machine(*enriched.cpu.arch) : std::nullopt;
     if (!platform) {
       skipped_why = "not checked: this host's architecture is unknown (give --arch)";
+      arch_unknown = true;
     } else {
       auto results = check_images({*ref}, *platform, args, io, enriched, *kb);
       if (!results) return fail(results.error());
       checked = std::move(results->front());
     }
   }
-  const CheckSummary check = summarize(checked, skipped_why);
+  CheckSummary check = summarize(checked, skipped_why);
+  check.undetermined = check.undetermined || arch_unknown;
   const bool problem = has_error(plan.reasons) || check.problem;
-  const int code = problem ? k_exit_problem : k_exit_ok;
+  const int code = problem ? k_exit_problem : check.undetermined ? k_exit_undetermined : k_exit_ok;
   const std::string text = render_run(plan);
   if (out->format == Format::json) {
     const bool shell = plan.engine == RunEngine::docker || plan.engine == RunEngine::podman;

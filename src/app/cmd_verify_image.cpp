@@ -106,10 +106,9 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool colo
   }
   auto kb = load_kb_for(args);
   if (!kb) return fail(kb.error());
-  auto facts = gather_host(ParsedArgs{}, io, gpu_resolver(*kb));
+  auto facts = judged_host(ParsedArgs{}, io, *kb);
   if (!facts) return fail(facts.error());
-  const HostFacts enriched = enrich_host(*facts, *kb);
-  RunPlan plan = plan_run(enriched, classify(enriched, *kb), request);
+  RunPlan plan = plan_run(*facts, classify(*facts, *kb), request);
   auto bundle = bundle_self();
   if (!bundle) return fail(bundle.error());
   plan.interactive = false;

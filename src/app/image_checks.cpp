@@ -60,9 +60,10 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const std::funct
   for (const auto& r : j.reasons) {
     const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
     if (seen) continue;
-    const ReasonSeverity s = r.severity == Severity::error ? ReasonSeverity::error
-                             : r.severity == Severity::warn ? ReasonSeverity::warning
-                                                            : ReasonSeverity::info;
+    const ReasonSeverity s = r.severity == Severity::error     ? ReasonSeverity::error
+                             : r.severity == Severity::unknown ? ReasonSeverity::unknown
+                             : r.severity == Severity::warn    ? ReasonSeverity::warning
+                                                               : ReasonSeverity::info;
     v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
   }
   if (v.reasons.empty()) return;
@@ -71,7 +72,7 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const std::funct
 
 // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
 // judges tags it knows without any request.
-CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline,
+CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline, bool platform_given,
                    const std::function<std::optional<std::string>()>& instead) {
   std::optional<ImageVerdict> verdict;
   const auto kbj = judge_image_from_kb(host, kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
@@ -87,6 +88,13 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
     r.error.reset();
     r.facts.found = kbj.known_tag;
     r.facts.nearest_tags = kbj.nearest_tags;
+  }
+  // The platform read was a stand-in: whether the image runs here is not decided.
+  if (verdict && !host.cpu.arch && !platform_given) {
+    verdict->reasons.push_back({"UNKNOWN_ARCH",
+                                "this host's CPU architecture is unknown; the " + r.facts.requested.str() +
+                                    " image was read, but whether it runs here is undetermined (give --arch or --platform)",
+                                ReasonSeverity::unknown});
   }
   return CheckedImage{std::move(r), std::move(verdict)};
 }
@@ -141,7 +149,7 @@ Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs
     if (!recommended) recommended = recommended_image(host, kb);
     return *recommended;
   };
-  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline, instead));
+  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline, args.has("platform"), instead));
   return out;
 }
 

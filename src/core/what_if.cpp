@@ -49,7 +49,9 @@ Status apply_what_if(const WhatIf& w, HostFacts& facts, const GpuNameResolver& r
     std::string a = to_lower(*w.arch);
     if (a == "amd64") a = "x86_64";
     if (a == "arm64") a = "aarch64";
-    if (a != "x86_64" && a != "aarch64") return flag_error("arch", *w.arch, "x86_64 or aarch64");
+    if (a == "armhf" || a == "arm" || a == "armv7") a = "armv7l";
+    // armv7l: a 32-bit ARM userland (a Raspberry Pi on the 32-bit OS), which the rules must be able to judge.
+    if (a != "x86_64" && a != "aarch64" && a != "armv7l") return flag_error("arch", *w.arch, "x86_64, aarch64 or armv7l");
     facts.cpu.arch.override_with(a);
   }
   if (w.driver) {

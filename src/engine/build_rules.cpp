@@ -32,7 +32,14 @@ std::string gpu_label(const GpuFacts& g) {
 }
 
 void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, std::vector<Reason>& out) {
-  if (b.platforms.empty() || h.platform.empty()) return;
+  if (b.platforms.empty()) return;
+  if (h.platform.empty()) {
+    // Never taken for x86_64: whether the build installs here is undetermined.
+    out.push_back(reason("UNKNOWN_ARCH", Severity::unknown,
+                         "this host's CPU architecture is unknown: whether " + b.label + " installs here is undetermined",
+                         "give --arch x86_64 or --arch aarch64"));
+    return;
+  }
   if (std::find(b.platforms.begin(), b.platforms.end(), h.platform) != b.platforms.end()) return;
   std::string have;
   for (const auto& p : b.platforms) have += (have.empty() ? "" : ", ") + p;
@@ -60,19 +67,52 @@ void check_glibc(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& ou
 
 // The driver: present, and new enough for the build's CUDA (or inside minor-version compatibility).
 void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
-  if (!b.cuda || h.tegra || (h.gpus_known && h.gpus.empty())) return;  // no GPU: NO_GPU says it
+  if (!b.cuda) return;
+  auto r = judge_driver_for(b.label, *b.cuda, f, h, kb);
+  out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+}
+
+}  // namespace
+
+std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& f, const HostClass& h, const Kb& kb) {
+  std::vector<Reason> out;
+  BuildDesc b;
+  b.label = label;
+  b.cuda = cuda;
+  if ((h.tegra && !h.tegra_sbsa) || (h.gpus_known && h.gpus.empty() && !h.tegra)) return out;  // no GPU: NO_GPU says it
+  if (h.tegra) {
+    // JetPack 7 (SBSA stack): the CUDA level comes with the L4T release, and whether minor-version
+    // compatibility holds there is not known to the KB.
+    const Version need = cuda.truncated(2);
+    if (!h.driver_cuda || !(*h.driver_cuda < need)) return out;
+    if (h.driver_cuda->major() == need.major()) {
+      out.push_back(reason("MINOR_VERSION_COMPAT", Severity::unknown,
+                           label + " is built with CUDA " + need.str() + "; this JetPack's CUDA is " + h.driver_cuda->str() +
+                               ", and whether CUDA minor-version compatibility holds on Jetson is not known"));
+    } else {
+      out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
+                           label + " needs CUDA " + need.str() + "; this JetPack's CUDA is " + h.driver_cuda->str(), "use a build for this JetPack's CUDA"));
+    }
+    return out;
+  }
   if (!f.driver.version && !h.driver_cuda) {
     const bool absent = f.driver.version.note == "no NVIDIA kernel module loaded";
-    out.push_back(reason("NO_DRIVER", Severity::error,
-                         b.label + " needs the NVIDIA driver; " +
-                             (absent ? std::string("no NVIDIA kernel module is loaded") : "the driver version is unknown"),
-                         "install the NVIDIA driver (for CUDA " + b.cuda->truncated(2).str() + ": " +
-                             (min_driver_for_cuda(kb, *b.cuda) ? ">= " + min_driver_for_cuda(kb, *b.cuda)->str() : "a recent one") +
-                             ") and reboot"));
-    return;
+    const auto floor = min_driver_for_cuda(kb, *b.cuda);
+    if (absent) {
+      out.push_back(reason("NO_DRIVER", Severity::error, b.label + " needs the NVIDIA driver; no NVIDIA kernel module is loaded",
+                           "install the NVIDIA driver (for CUDA " + b.cuda->truncated(2).str() + ": " +
+                               (floor ? ">= " + floor->str() : "a recent one") + ") and reboot"));
+    } else {
+      // Not known to be missing: undetermined, never a guess either way.
+      out.push_back(reason("UNKNOWN_DRIVER", Severity::unknown,
+                           b.label + " needs an NVIDIA driver " + (floor ? ">= " + floor->str() : "for CUDA " + b.cuda->truncated(2).str()) +
+                               "; this host's driver is unknown",
+                           "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"));
+    }
+    return out;
   }
   const Version need = b.cuda->truncated(2);
-  if (h.driver_cuda && !(*h.driver_cuda < need)) return;
+  if (h.driver_cuda && !(*h.driver_cuda < need)) return out;
   const auto full = min_driver_for_cuda(kb, need);
   const std::string have = f.driver.version ? "driver " + f.driver.version.value->str() : "a driver";
   const std::string level = h.driver_cuda ? " (CUDA " + h.driver_cuda->str() + ")" : "";
@@ -84,16 +124,22 @@ void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, co
                              " runs it through CUDA minor-version compatibility (>= " + floor->min_driver_linux.str() +
                              "), without PTX JIT and features newer than the driver",
                          full ? "for full support update the driver to >= " + full->str() : ""));
-    return;
+    return out;
   }
   out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
                        b.label + " needs " + (full ? "driver >= " + full->str() : "a driver for CUDA " + need.str()) +
                            ", this host has " + have + level,
                        full ? "update the NVIDIA driver to >= " + full->str() + ", or use an older CUDA variant" : ""));
+  return out;
 }
 
-void check_gpus(const BuildDesc& b, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
+namespace {
+
+void check_gpus(const BuildDesc& b, const HostFacts& f, const HostClass& h, const Kb& kb, std::vector<Reason>& out) {
   if (!b.cuda) return;
+  for (const GpuFacts* g : h.gpus) {
+    if (auto dropped = driver_drops_gpu(*g, f, kb)) out.push_back(std::move(*dropped));
+  }
   if (h.gpus_known && h.gpus.empty()) {
     out.push_back(reason("NO_GPU", Severity::warn, b.label + " is a CUDA build but this host has no NVIDIA GPU: it runs on the CPU only",
                          "the cpu variant is smaller"));
@@ -146,7 +192,7 @@ std::vector<Reason> judge(const BuildDesc& b, const HostFacts& f, const HostClas
   check_python(b, f, out);
   check_glibc(b, f, out);
   check_driver(b, f, h, kb, out);
-  check_gpus(b, h, kb, out);
+  check_gpus(b, f, h, kb, out);
   if (!b.cuda && h.gpus_known && !h.gpus.empty() && !h.tegra) {
     out.push_back(reason("CPU_ONLY_BUILD", Severity::warn, b.label + " is CPU-only: the NVIDIA GPU will not be used"));
   }

@@ -83,6 +83,11 @@ NodeProfile node_profile(HostFacts facts, const Kb& kb) {
   if (f.jetson.l4t) n.l4t = *f.jetson.l4t;
   if (f.jetson.jetpack) n.jetpack = *f.jetson.jetpack;
   else if (h.jetpack != nullptr) n.jetpack = h.jetpack->jetpack;
+  n.datacenter = !h.gpus.empty() && std::all_of(h.gpus.begin(), h.gpus.end(), [&kb](const GpuFacts* g) {
+    const GpuModel* m = g->pci_device_id ? find_gpu_by_pci(kb, *g->pci_device_id) : nullptr;
+    if (m == nullptr && g->name) m = find_gpu_by_name(kb, *g->name);
+    return m != nullptr && m->segment == "datacenter";
+  });
   if (!h.gpus.empty()) {
     const GpuFacts& g = *h.gpus.front();
     const GpuModel* m = g.pci_device_id ? find_gpu_by_pci(kb, *g.pci_device_id) : nullptr;
@@ -96,6 +101,10 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   ImageNeeds n;
   n.ref = ref.original;
   const auto kbi = kb_image_info(kb, ref.registry, ref.repository, ref.tag);
+  if (!kbi && (reg == nullptr || !reg->found) && repository_is_discrete_only(kb, ref.registry, ref.repository)) {
+    // pytorch/pytorch and the like: no tag of theirs uses a Jetson's GPU (judge_image_from_kb says so too).
+    n.tegra = ImageNeeds::Tegra::forbidden;
+  }
   if (reg != nullptr && reg->found) {
     for (const auto& p : reg->platforms) {
       const std::string a = p.os == "linux" ? p.architecture : "";
@@ -112,7 +121,7 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   std::optional<Version> cuda = reg != nullptr && reg->cuda_version ? std::optional(*reg->cuda_version) : std::nullopt;
   if (!cuda && kbi) cuda = kbi->cuda;
   const bool jetson = (kbi && kbi->jetson) || (reg != nullptr && reg->l4t_version.has_value());
-  n.needs_gpu = cuda.has_value() || jetson;
+  n.needs_gpu = n.needs_gpu || cuda.has_value() || jetson;
   if (jetson) {
     n.tegra = ImageNeeds::Tegra::required;
     if (reg != nullptr && reg->l4t_version) n.l4t = *reg->l4t_version;
@@ -121,7 +130,11 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
     n.tegra = ImageNeeds::Tegra::forbidden;
   }
   if (reg != nullptr) n.min_cuda = required_cuda(reg->env);
-  if (!n.min_cuda && cuda && !jetson) n.min_cuda = major_minor(*cuda);
+  if (!n.min_cuda && cuda && !jetson) {
+    n.min_cuda = major_minor(*cuda);
+    if (const CudaMajor* floor = cuda_major_floor(kb, n.min_cuda->major())) n.minor_compat_driver = floor->min_driver_linux;
+  }
+  n.forward_compat = kbi && kbi->ngc && !jetson;
   if (reg != nullptr) n.kernels = kernels_from_env(reg->env);
   std::optional<Version> torch = reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
   if (!torch && kbi) torch = kbi->torch;
@@ -131,7 +144,7 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
 }
 
 std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
-  std::uint32_t bits = 0;
+  std::uint32_t bits = im.tag_unknown ? k_fit_unknown_tag : 0U;
   if (!im.archs.empty()) {
     if (node.arch.empty()) bits |= k_fit_unknown_arch;
     else if (std::find(im.archs.begin(), im.archs.end(), node.arch) == im.archs.end()) bits |= k_fit_arch;
@@ -140,17 +153,24 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
     if (!node.tegra) return bits | k_fit_not_tegra;
     if (im.l4t) {
       if (!node.l4t) bits |= k_fit_unknown_l4t;
-      else if (node.l4t->major() != im.l4t->major() || node.l4t->minor() != im.l4t->minor()) bits |= k_fit_l4t;
+      else if (!l4t_runs_on(*im.l4t, *node.l4t)) bits |= k_fit_l4t;
     }
     return bits;
   }
-  if (!im.needs_gpu) return bits;
   if (node.tegra && !node.tegra_sbsa && im.tegra == ImageNeeds::Tegra::forbidden) return bits | k_fit_for_tegra;
+  if (!im.needs_gpu) return bits;
   if (node.gpus_known && node.ccs.empty() && !node.cc_unknown) return bits | k_fit_no_gpu;
   if (!node.gpus_known) bits |= k_fit_unknown_gpu;
   if (im.min_cuda) {
+    const bool minor_compat = im.minor_compat_driver && node.driver && node.cuda_level &&
+                              node.cuda_level->major() == im.min_cuda->major() && !(*node.driver < *im.minor_compat_driver);
+    const bool behind = node.cuda_level && std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor());
     if (!node.cuda_level) bits |= k_fit_unknown_driver;
-    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor())) bits |= k_fit_driver;
+    else if (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major()) bits |= k_fit_unknown_driver;  // Jetson: minor compat not known
+    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
+             !minor_compat) {
+      bits |= im.forward_compat && node.datacenter ? k_fit_forward_compat : k_fit_driver;
+    }
   }
   if (im.kernels) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
@@ -178,6 +198,8 @@ const char* fit_code(FitBit bit) {
     case k_fit_unknown_gpu: return "UNKNOWN_GPU";
     case k_fit_unknown_driver: return "NO_DRIVER";
     case k_fit_unknown_l4t: return "UNKNOWN_L4T";
+    case k_fit_unknown_tag: return "TAG_UNKNOWN";
+    case k_fit_forward_compat: return "FORWARD_COMPAT";
   }
   return "UNKNOWN";
 }
@@ -212,6 +234,10 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   add(k_fit_unknown_gpu, "the node's GPUs or their compute capability are unknown");
   add(k_fit_unknown_driver, "the node's driver CUDA level is unknown");
   add(k_fit_unknown_l4t, "the Jetson's L4T release is unknown");
+  add(k_fit_unknown_tag, "offline, and the knowledge base does not list this tag: whether it exists is unknown");
+  add(k_fit_forward_compat, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") + " (the node's gives " +
+                                (node.cuda_level ? node.cuda_level->str() : "?") +
+                                "); on its data-center GPUs the image's forward-compatibility package may run it");
   return out;
 }
 

@@ -68,6 +68,52 @@ std::size_t distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+// An NGC image's CUDA against the driver, with the rule wheels use (judge_driver_for), plus what
+// NGC images add: the CUDA forward-compatibility package they carry lets a data-center GPU run a
+// newer CUDA major on the driver branches the release notes list (compat_drivers); on other GPUs,
+// or branches not listed, the driver is too old. Unknown branches leave it undetermined.
+void judge_ngc_driver(const HostFacts& f, const HostClass& h, const Kb& kb, const NgcImage& img, const std::string& ref,
+                      std::vector<Reason>& out) {
+  if (h.gpus_known && h.gpus.empty()) {
+    out.push_back({"NO_GPU", Severity::error, ref + " is a CUDA image; this host has no NVIDIA GPU",
+                   "use a CPU image, or run it on a machine with an NVIDIA GPU"});
+    return;
+  }
+  for (const GpuFacts* g : h.gpus) {
+    if (auto dropped = driver_drops_gpu(*g, f, kb)) out.push_back(std::move(*dropped));
+  }
+  for (auto& r : judge_driver_for(ref, *img.cuda, f, h, kb)) {
+    if (r.code != "DRIVER_TOO_OLD" || h.gpus.empty() || !f.driver.version) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    const bool datacenter = std::all_of(h.gpus.begin(), h.gpus.end(), [&kb](const GpuFacts* g) {
+      const GpuModel* m = g->pci_device_id ? find_gpu_by_pci(kb, *g->pci_device_id.value) : nullptr;
+      if (m == nullptr && g->name) m = find_gpu_by_name(kb, *g->name.value);
+      return m != nullptr && m->segment == "datacenter";
+    });
+    if (!datacenter) {
+      r.message += " (forward compatibility, which NGC images carry, works on data-center GPUs only)";
+      out.push_back(std::move(r));
+      continue;
+    }
+    const std::string branch = std::to_string(f.driver.version.value->major());
+    if (img.compat_drivers.empty()) {
+      out.push_back({"FORWARD_COMPAT", Severity::unknown,
+                     r.message + "; on this data-center GPU the image's forward-compatibility package may run it, but the knowledge base "
+                                 "does not list which driver branches this release supports",
+                     r.fix});
+    } else if (std::find(img.compat_drivers.begin(), img.compat_drivers.end(), branch) != img.compat_drivers.end()) {
+      out.push_back({"FORWARD_COMPAT", Severity::warn,
+                     ref + " runs on this data-center GPU through its CUDA forward-compatibility package (driver branch R" + branch +
+                         " is supported by this release)",
+                     r.fix});
+    } else {
+      out.push_back(std::move(r));
+    }
+  }
+}
+
 std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb& kb, const KnownImage& k) {
   std::vector<Reason> out;
   const std::string ref = k.registry == "docker.io" ? k.repository + ":" + k.tag : k.registry + "/" + k.repository + ":" + k.tag;
@@ -83,7 +129,7 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
   if (k.l4t != nullptr) {
     if (!h.tegra) {
       out.push_back({"ARCH_MISMATCH", Severity::error, ref + " is a Jetson (L4T) image; this host is not a Jetson", ""});
-    } else if (h.jetpack != nullptr && (k.l4t->l4t.major() != h.jetpack->l4t.major() || k.l4t->l4t.minor() != h.jetpack->l4t.minor())) {
+    } else if (h.jetpack != nullptr && !l4t_runs_on(k.l4t->l4t, h.jetpack->l4t)) {
       out.push_back({"L4T_MISMATCH", Severity::error,
                      ref + " is built for L4T " + k.l4t->l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str(), ""});
     }
@@ -95,13 +141,23 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
     out.push_back({"NOT_FOR_TEGRA", Severity::error,
                    ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack (run with --runtime nvidia)", ""});
   }
+  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
     const std::string variant = "cu" + std::to_string(k.pytorch->cuda->major()) + std::to_string(k.pytorch->cuda->minor());
     if (const TorchWheel* w = find_wheel(kb, k.pytorch->torch, variant, h.platform)) {
       for (auto& r : judge_wheel(f, h, kb, *w)) {
+        // An image is judged for running its CUDA stack: on a host without an NVIDIA GPU it does
+        // not (a wheel may still be installed for the CPU, hence a warning there). fleet and k8s
+        // affinity place it the same way.
+        if (r.code == "NO_GPU") {
+          r.severity = Severity::error;
+          r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
+          r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
+        }
         if (r.code == "GPU_ARCH_MISSING" || r.code == "GPU_TOO_OLD" || r.code == "PTX_JIT" || r.code == "DRIVER_TOO_OLD" ||
-            r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU") {
+            r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU" || r.code == "DRIVER_DROPPED_GPU" || r.code == "UNKNOWN_DRIVER" ||
+            r.code == "NO_DRIVER") {
           out.push_back(std::move(r));
         }
       }
@@ -144,19 +200,37 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
       whole_release = k.pytorch->from.confirmed;
       if (!whole_release) break;
     }
+    // A repository whose every recorded image is a discrete-GPU build (pytorch/pytorch: CUDA on
+    // linux/amd64, a CPU-only torch on linux/arm64) has no tag that uses a Jetson's GPU.
+    if (h.tegra && !h.tegra_sbsa && repository_is_discrete_only(kb, registry, repository)) {
+      j.reasons.push_back({"NOT_FOR_TEGRA", Severity::error,
+                           repository + " publishes builds for discrete GPUs only (every tag the knowledge base lists); a Jetson needs "
+                                        "an L4T/iGPU image for its JetPack (run with --runtime nvidia)",
+                           ""});
+    }
     if (whole_release) {
       j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
                            repository + ":" + tag + " was never published: the knowledge base holds every image tag of PyTorch " +
                                release + " (from its release workflow); nearest: " + near,
                            ""});
     } else {
-      j.reasons.push_back({"TAG_UNKNOWN", Severity::warn,
+      j.reasons.push_back({"TAG_UNKNOWN", Severity::unknown,
                            repository + ":" + tag + " is not among the tags the knowledge base lists for this repository (as of " +
                                kb.as_of + "; it lists some, not all); nearest known: " + near,
                            "ask the registry: run without --offline"});
     }
   }
   return j;
+}
+
+bool repository_is_discrete_only(const Kb& kb, const std::string& registry, const std::string& repository) {
+  bool any = false;
+  for (const auto& k : known_images(kb)) {
+    if (k.registry != registry || k.repository != repository) continue;
+    any = true;
+    if (k.l4t != nullptr || (k.ngc != nullptr && k.ngc->igpu)) return false;
+  }
+  return any;
 }
 
 std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag) {
@@ -171,6 +245,7 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
       i.platforms = k.ngc->platforms;
       i.cuda = k.ngc->cuda;
       i.jetson = k.ngc->igpu;
+      i.ngc = true;
     } else if (k.l4t != nullptr) {
       i.platforms = k.l4t->platforms;
       i.l4t = k.l4t->l4t;

@@ -178,6 +178,8 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
   if (n.l4t) {
     l[key("l4t.version")] = label_value(n.l4t->str());
     l[key("l4t.release")] = std::to_string(n.l4t->major()) + "." + std::to_string(n.l4t->minor());
+    l[key("l4t.major")] = std::to_string(n.l4t->major());
+    l[key("l4t.minor")] = std::to_string(n.l4t->minor());
   }
   if (n.jetpack) l[key("jetpack.version")] = label_value(n.jetpack->str());
   torch_labels(facts, kb, l);
@@ -206,13 +208,37 @@ nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapab
     if (!values.empty()) e["values"] = values;
     exprs.push_back(std::move(e));
   };
+  // A second term (node selector terms are ORed) for the nodes that run the image through CUDA
+  // minor-version compatibility: the same major, a driver of at least the major's floor branch.
+  json minor_compat = json::array();
   if (!im.archs.empty()) expr("kubernetes.io/arch", "In", im.archs);
   if (im.tegra == ImageNeeds::Tegra::required) {
     expr(key("tegra"), "In", {"true", "sbsa"});
-    if (im.l4t) expr(key("l4t.release"), "In", {std::to_string(im.l4t->major()) + "." + std::to_string(im.l4t->minor())});
+    if (im.l4t) {
+      // l4t_runs_on, as labels: r36 split at 36.4, r34/r35/r38 by major, r32.7+, else the release.
+      const auto major = im.l4t->major();
+      const auto minor = im.l4t->minor();
+      if (major == 36) {
+        expr(key("l4t.major"), "In", {"36"});
+        expr(key("l4t.minor"), minor < 4 ? "Lt" : "Gt", {minor < 4 ? "4" : "3"});
+      } else if (major == 34 || major == 35 || major == 38) {
+        expr(key("l4t.major"), "In", {std::to_string(major)});
+      } else if (major == 32 && minor >= 7) {
+        expr(key("l4t.major"), "In", {"32"});
+        expr(key("l4t.minor"), "Gt", {"6"});
+      } else {
+        expr(key("l4t.version"), "In", {label_value(im.l4t->public_version().str())});
+      }
+    }
   } else if (im.needs_gpu) {
     if (im.tegra == ImageNeeds::Tegra::forbidden) expr(key("tegra"), "NotIn", {"true"});
     expr(key("gpu.count"), "Gt", {"0"});
+    if (im.min_cuda && im.minor_compat_driver) {
+      minor_compat = exprs;
+      minor_compat.push_back({{"key", key("cuda.runtime-version.major")}, {"operator", "In"}, {"values", {std::to_string(im.min_cuda->major())}}});
+      minor_compat.push_back({{"key", key("cuda.driver-version.major")}, {"operator", "Gt"},
+                              {"values", {std::to_string(im.minor_compat_driver->major() - 1)}}});
+    }
     if (im.min_cuda) expr(key("cuda.runtime-version.code"), "Gt", {std::to_string(cuda_code(*im.min_cuda) - 1)});
     if (im.kernels) {
       for (const auto& cc : universe) {
@@ -220,12 +246,20 @@ nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapab
         if (!runs) expr(sm_label(cc), "DoesNotExist", {});
       }
       expr(key(k_sm_unlisted), "DoesNotExist", {});
+      if (!minor_compat.empty()) {
+        for (const auto& cc : universe) {
+          const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+          if (!runs) minor_compat.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
+        }
+        minor_compat.push_back({{"key", key(k_sm_unlisted)}, {"operator", "DoesNotExist"}});
+      }
     }
   }
   json doc = json::object();
   if (!exprs.empty()) {
-    doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] =
-        json::array({json{{"matchExpressions", exprs}}});
+    json terms = json::array({json{{"matchExpressions", exprs}}});
+    if (!minor_compat.empty()) terms.push_back(json{{"matchExpressions", minor_compat}});
+    doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] = terms;
   }
   if (im.needs_gpu) doc["resources"]["limits"]["nvidia.com/gpu"] = gpus;
   return doc;

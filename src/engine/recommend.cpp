@@ -34,12 +34,12 @@ int variant_rank(const TorchWheel& w) {
   return rank;
 }
 
-// Warnings that still allow a build to be recommended: minor-version compatibility runs the
+// Nothing undetermined is recommended. Warnings that still allow a build: minor-version compatibility runs the
 // cubins fine (only PTX JIT and newer driver features are missing), and an unknown GPU cannot be
 // judged either way. Every other warning (PTX_JIT, NO_GPU, CPU_ONLY_BUILD) disqualifies.
 bool acceptable(const std::vector<Reason>& reasons) {
   for (const auto& r : reasons) {
-    if (r.severity == Severity::error) return false;
+    if (r.severity == Severity::error || r.severity == Severity::unknown) return false;
     if (r.severity == Severity::warn && r.code != "MINOR_VERSION_COMPAT" && r.code != "UNKNOWN_GPU") return false;
   }
   return true;
@@ -76,8 +76,12 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
       best_reasons = reasons;
     }
   }
-  // GPUs unknown and no CUDA build can run (no driver, say): the CPU build runs everywhere.
-  if (best == nullptr && !h.gpus_known && best_cpu != nullptr) {
+  // GPUs unknown and no CUDA build can run (no driver, say): the CPU build runs everywhere. Not when
+  // a CUDA build is only undetermined (the driver unknown, WSL2's paravirtual GPU): that is not "no".
+  const bool cuda_undetermined = std::any_of(r.all.begin(), r.all.end(), [](const Candidate& c) {
+    return c.kind == "wheel" && c.variant != "cpu" && is_undetermined(c.reasons);
+  });
+  if (best == nullptr && !h.gpus_known && best_cpu != nullptr && !cuda_undetermined) {
     best = best_cpu;
     best_reasons = best_cpu_reasons;
     want_cpu = true;
@@ -135,8 +139,20 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
                                               "docker pull " + img.ref, "", reasons},
                                     img.from));
     const bool runtime = img.flavor == "runtime";
-    if (!is_clean(reasons) || !runtime || (h.gpus_known && !h.gpus.empty() && !img.cuda)) continue;
-    if (best == nullptr || best->torch < img.torch || (best->torch == img.torch && best->cuda && img.cuda && *best->cuda < *img.cuda)) {
+    // The policy wheels follow (docs/policy.md): acceptable() admits minor-version compatibility;
+    // newest torch first, a clean build before one with caveats, then the newer CUDA.
+    if (!acceptable(reasons) || !runtime || (h.gpus_known && !h.gpus.empty() && !img.cuda)) continue;
+    const auto key = [](const PytorchImage& x, const std::vector<Reason>& xr) {
+      return std::tuple(x.torch, is_clean(xr) ? 1 : 0, x.cuda ? x.cuda->major() * 100 + x.cuda->minor() : 0U);
+    };
+    // The image that carries the best wheel (same torch, same CUDA) wins outright.
+    const auto carries_best_wheel = [&r](const PytorchImage& x) {
+      return r.best_wheel && x.cuda && r.best_wheel->torch == x.torch.str() &&
+             r.best_wheel->variant == "cu" + std::to_string(x.cuda->major()) + std::to_string(x.cuda->minor());
+    };
+    const bool better = best == nullptr || (carries_best_wheel(img) && !carries_best_wheel(*best)) ||
+                        (carries_best_wheel(img) == carries_best_wheel(*best) && key(*best, best_reasons) < key(img, reasons));
+    if (better) {
       best = &img;
       best_reasons = reasons;
     }
@@ -199,7 +215,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
   }
   const L4tImage* image = nullptr;
   for (const auto& img : kb.l4t_images) {
-    const bool same_line = img.l4t.major() == h.jetpack->l4t.major() && img.l4t.minor() == h.jetpack->l4t.minor();
+    const bool same_line = l4t_runs_on(img.l4t, h.jetpack->l4t);
     std::vector<Reason> reasons;
     if (!same_line) {
       reasons.push_back(note("L4T_MISMATCH", Severity::error,
@@ -230,6 +246,7 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
   const HostFacts f = enrich_host(facts, kb);
   const HostClass h = classify(f, kb);
   Recommendation r;
+  if (auto unsupported = arch_unsupported(f)) r.notes.push_back(std::move(*unsupported));
   if (h.board != nullptr) {
     r.notes.push_back(note("NO_GPU", Severity::info,
                            (h.board->name.empty() ? h.board->id : h.board->name) + " has no NVIDIA GPU: " + h.board->advice));

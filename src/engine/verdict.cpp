@@ -13,6 +13,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"L4T_MISMATCH", "a Jetson build for another L4T line"},
       {"UNKNOWN_L4T", "the L4T release is not in the knowledge base"},
       {"NO_DRIVER", "NVIDIA GPU present but no NVIDIA driver loaded"},
+      {"UNKNOWN_DRIVER", "the NVIDIA driver is not known (not probed, not given): whether a CUDA build runs is undetermined"},
       {"DRIVER_TOO_OLD", "the driver is older than the build's CUDA needs"},
       {"MINOR_VERSION_COMPAT", "the driver is older than the build's CUDA but inside CUDA minor-version compatibility"},
       {"NO_GPU", "a CUDA build on a machine without an NVIDIA GPU: runs on the CPU only"},
@@ -24,7 +25,11 @@ const std::vector<ReasonCode>& reason_codes() {
       {"PYTHON_UNSUPPORTED", "no wheel for this Python version"},
       {"GLIBC_TOO_OLD", "the wheel needs a newer glibc (manylinux baseline)"},
       {"TAG_NOT_FOUND", "the image tag was never published"},
-      {"TAG_UNKNOWN", "offline, the knowledge base does not list the tag (it lists some tags, not all): ask the registry"},
+      {"TAG_UNKNOWN", "offline, the knowledge base does not list the tag (it lists some tags, not all): undetermined, ask the registry"},
+      {"ARCH_UNSUPPORTED", "PyTorch publishes nothing for this CPU architecture (32-bit ARM, i686): no wheel, no image"},
+      {"UNKNOWN_ARCH", "the host's CPU architecture is unknown: nothing that depends on it is decided"},
+      {"DRIVER_DROPPED_GPU", "the driver branch no longer supports the GPU's generation (R470 was the last for Kepler, R580 for Maxwell, Pascal and Volta)"},
+      {"FORWARD_COMPAT", "the driver is older than the image's CUDA major: only a data-center GPU runs it, through the CUDA forward-compatibility package NGC images carry"},
       {"REQUIRE_UNSATISFIED", "the image's NVIDIA_REQUIRE_* conditions fail on this host"},
       {"NO_CONTAINER_GPU_RUNTIME", "containers cannot reach the GPU: no NVIDIA Container Toolkit runtime or CDI"},
       {"SHM_TOO_SMALL", "/dev/shm is too small for DataLoader workers"},
@@ -54,9 +59,15 @@ const char* severity_name(Severity s) {
   switch (s) {
     case Severity::info: return "info";
     case Severity::warn: return "warn";
+    case Severity::unknown: return "unknown";
     case Severity::error: return "error";
   }
   return "error";
+}
+
+bool is_undetermined(const std::vector<Reason>& reasons) {
+  return !has_error(reasons) &&
+         std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::unknown; });
 }
 
 bool has_error(const std::vector<Reason>& reasons) {

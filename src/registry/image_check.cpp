@@ -63,6 +63,7 @@ const char* severity_name(ReasonSeverity severity) {
     case ReasonSeverity::error: return "error";
     case ReasonSeverity::warning: return "warning";
     case ReasonSeverity::info: return "info";
+    case ReasonSeverity::unknown: return "unknown";
   }
   return "error";
 }
@@ -70,6 +71,14 @@ const char* severity_name(ReasonSeverity severity) {
 bool ImageVerdict::problem() const {
   for (const auto& r : reasons) {
     if (r.severity == ReasonSeverity::error) return true;
+  }
+  return false;
+}
+
+bool ImageVerdict::undetermined() const {
+  if (problem()) return false;
+  for (const auto& r : reasons) {
+    if (r.severity == ReasonSeverity::unknown) return true;
   }
   return false;
 }

@@ -18,7 +18,8 @@ std::string read_summary(const ExplainResult& r) {
 const char* color_of(Severity s) {
   switch (s) {
     case Severity::error: return "\033[31m";
-    case Severity::warn: return "\033[33m";
+    case Severity::warn:
+    case Severity::unknown: return "\033[33m";
     case Severity::info: return "\033[2m";
   }
   return "";

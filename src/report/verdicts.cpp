@@ -8,7 +8,8 @@ namespace {
 const char* color_of(Severity s) {
   switch (s) {
     case Severity::error: return "\033[31m";
-    case Severity::warn: return "\033[33m";
+    case Severity::warn:
+    case Severity::unknown: return "\033[33m";
     case Severity::info: return "\033[2m";
   }
   return "";
@@ -35,7 +36,8 @@ nlohmann::json reasons_to_json(const std::vector<Reason>& reasons) {
 }
 
 nlohmann::json candidate_to_json(const Candidate& c) {
-  nlohmann::json j{{"kind", c.kind}, {"torch", c.torch}, {"variant", c.variant}, {"ok", c.ok()}, {"native", c.native()},
+  nlohmann::json j{{"kind", c.kind}, {"torch", c.torch}, {"variant", c.variant}, {"ok", c.ok() && !is_undetermined(c.reasons)}, {"native", c.native()},
+                   {"verdict", has_error(c.reasons) ? "does-not-run" : is_undetermined(c.reasons) ? "undetermined" : "runs"},
                    {"reasons", reasons_to_json(c.reasons)}};
   j["ref"] = c.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.ref);
   j["install"] = c.install;
@@ -108,7 +110,7 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
         if (x.code == "KB_UNCONFIRMED") unconfirmed = true;
         else shown.push_back(x);
       }
-      out += "  " + candidate_title(c) + (c.native() ? "  ok" : c.ok() ? "  runs, with caveats" : "  does not run") +
+      out += "  " + candidate_title(c) + (c.native() ? "  ok" : is_undetermined(c.reasons) ? "  undetermined" : c.ok() ? "  runs, with caveats" : "  does not run") +
              (unconfirmed ? "  (knowledge-base record unconfirmed)" : "") + "\n";
       out += render_reasons(shown, color, "    ");
     }

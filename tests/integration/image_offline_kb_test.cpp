@@ -78,7 +78,8 @@ TEST(ImageOfflineKb, AnUnconfirmedTagSaysSoAndItsReleaseNeverClaimsATagIsMissing
   EXPECT_TRUE(has(codes(known["images"][0]), "KB_UNCONFIRMED")) << known.dump();
 
   // A tag of the same release that the knowledge base does not list: it may exist (the list was derived).
-  const json other = offline({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "600.10", "pytorch/pytorch:" + release + "-cuda9.9-cudnn9-runtime"}, -1);
+  const json other = offline({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "600.10", "pytorch/pytorch:" + release + "-cuda9.9-cudnn9-runtime"}, 3);
+  EXPECT_EQ(other["images"][0]["status"], "undetermined") << other.dump();
   const auto c = codes(other["images"][0]);
   EXPECT_TRUE(has(c, "TAG_UNKNOWN")) << other.dump();
   EXPECT_FALSE(has(c, "TAG_NOT_FOUND")) << other.dump();

@@ -215,10 +215,17 @@ TEST(RunCommand, ImageCheckedOfflineAgainstTheHost) {
   const json j = run_json("jetson-orin-l4t36", {"--offline", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"}, 1);
   EXPECT_EQ(j["image_check"]["status"], "problem");
   EXPECT_TRUE(has_code(j["image_check"]["reasons"], "ARCH_MISMATCH")) << j["image_check"].dump(2);
-  // A tag the knowledge base does not list is not claimed missing offline.
-  const json k = run_json("x86-nvidia-proprietary", {"--offline", "nvcr.io/nvidia/pytorch:24.05-py3"}, 0);
+  // A tag the knowledge base does not list is not claimed missing offline, nor "runs here": it is
+  // undetermined (exit 3), and the check says it came from the knowledge base, not a registry.
+  const json k = run_json("x86-nvidia-proprietary", {"--offline", "nvcr.io/nvidia/pytorch:24.05-py3"}, 3);
   EXPECT_TRUE(has_code(k["image_check"]["reasons"], "TAG_UNKNOWN")) << k["image_check"].dump(2);
   EXPECT_FALSE(has_code(k["image_check"]["reasons"], "TAG_NOT_FOUND"));
+  EXPECT_EQ(k["image_check"]["status"], "undetermined");
+  EXPECT_EQ(k["image_check"]["message"].get<std::string>().find("checked"), std::string::npos) << k["image_check"].dump(2);
+  // The seeds' `exec format error` case: pytorch/pytorch:latest on a Jetson, offline. The KB does not
+  // list `latest`, but no pytorch/pytorch image uses a Jetson's GPU.
+  const json latest = run_json("jetson-orin-l4t36", {"--offline", "pytorch/pytorch:latest"}, 1);
+  EXPECT_TRUE(has_code(latest["image_check"]["reasons"], "NOT_FOR_TEGRA")) << latest["image_check"].dump(2);
 }
 
 TEST(RunCommand, BadInputExitsTwoNamingTheProblem) {

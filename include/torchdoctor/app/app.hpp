@@ -9,6 +9,7 @@
 
 #include "torchdoctor/app/cli.hpp"
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/sys/env.hpp"
 
@@ -53,6 +54,12 @@ Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
 /// probe to those detectors (empty: all).
 Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {},
                               const std::vector<std::string>& detectors = {});
+
+/// The host every judging command works on, made in one place (DESIGN.md "one session per run"):
+/// gathered as gather_host does, with --gpu names resolved in `kb`, then enriched from `kb`
+/// (driver -> CUDA level, GPU name or PCI id -> capability, L4T -> JetPack and module). Engine
+/// functions take this host; no command gathers or enriches its own way.
+Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const std::vector<std::string>& detectors = {});
 
 /// One subcommand.
 struct Command {

@@ -38,6 +38,24 @@ HostClass classify(const HostFacts& facts, const Kb& kb);
 /// Why wheel `wheel` would or would not run on this host (empty when it runs natively).
 std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel);
 
+/// True when a container built for L4T `container` runs on a Jetson with L4T `host`: the rule of
+/// jetson-containers' l4t_version_compatible() (r36 split at 36.4, any r35 on r35, r32.7+ on r32.7+).
+bool l4t_runs_on(const Version& container, const Version& host);
+
+/// ARCH_UNSUPPORTED for a userland PyTorch publishes nothing for (32-bit ARM, i686, ...).
+std::optional<Reason> arch_unsupported(const HostFacts& facts);
+
+/// DRIVER_DROPPED_GPU when the host's driver branch is newer than the last one that drives GPU
+/// `gpu`'s generation (the KB's driver_branch last_for: R470 Kepler, R580 Maxwell/Pascal/Volta).
+std::optional<Reason> driver_drops_gpu(const GpuFacts& gpu, const HostFacts& facts, const Kb& kb);
+
+/// Whether this host's driver runs code built with CUDA `cuda` (`label` names it in messages):
+/// nothing when it does; MINOR_VERSION_COMPAT inside minor-version compatibility; DRIVER_TOO_OLD;
+/// NO_DRIVER when none is loaded; UNKNOWN_DRIVER (undetermined) when the driver is not known. The
+/// one driver rule for wheels, installs and images.
+std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& facts, const HostClass& host,
+                                     const Kb& kb);
+
 /// Why an installed torch does or does not work here; uses its probed arch list when known.
 std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchInstall& torch);
 

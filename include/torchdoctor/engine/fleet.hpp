@@ -29,6 +29,7 @@ struct NodeProfile {
   std::optional<Version> l4t;
   std::optional<Version> jetpack;
   std::string family;                        ///< KB family of the first GPU (ampere, ada, hopper, blackwell ...).
+  bool datacenter = false;                   ///< Every GPU is a data-center part (forward compatibility applies).
 };
 
 /// Reduces (enriched with `kb`) host facts to a profile.
@@ -40,6 +41,14 @@ struct ImageNeeds {
   std::vector<std::string> archs;                              ///< Kubernetes archs it is published for; empty: unknown.
   bool needs_gpu = false;                                      ///< A CUDA image.
   std::optional<Version> min_cuda;                             ///< The driver CUDA level it needs (major.minor).
+  /// The driver that runs `min_cuda` through CUDA minor-version compatibility, when the need comes
+  /// from the image's CUDA (the rule judge_driver_for applies); unset when the image states its
+  /// need in NVIDIA_REQUIRE_CUDA, which the container runtime enforces as written.
+  std::optional<Version> minor_compat_driver;
+  bool tag_unknown = false;                                    ///< Offline and not in the KB: whether it exists is unknown.
+  /// An NGC image: it carries the CUDA forward-compatibility package, so on a data-center GPU a
+  /// driver older than its CUDA may still run it (which branches, the KB may not say).
+  bool forward_compat = false;
   std::optional<std::vector<ComputeCapability>> kernels;       ///< torch's SASS and PTX targets; null: unknown.
   enum class Tegra { any, required, forbidden } tegra = Tegra::any;
   std::optional<Version> l4t;                                  ///< Jetson images: the L4T release (major.minor must match).
@@ -62,9 +71,12 @@ enum FitBit : std::uint32_t {
   k_fit_unknown_gpu = 1U << 9U,   ///< a GPU's capability is unknown
   k_fit_unknown_driver = 1U << 10U,  ///< the node's driver CUDA level is unknown
   k_fit_unknown_l4t = 1U << 11U,  ///< the Jetson's L4T is unknown
+  k_fit_unknown_tag = 1U << 12U,  ///< TAG_UNKNOWN: offline, the KB does not list the tag
+  k_fit_forward_compat = 1U << 13U,  ///< FORWARD_COMPAT: the driver is too old unless forward compatibility applies
 };
 /// The bits that mean "could not determine" rather than "does not run".
-inline constexpr std::uint32_t k_fit_unknown_mask = k_fit_unknown_arch | k_fit_unknown_gpu | k_fit_unknown_driver | k_fit_unknown_l4t;
+inline constexpr std::uint32_t k_fit_unknown_mask =
+    k_fit_unknown_arch | k_fit_unknown_gpu | k_fit_unknown_driver | k_fit_unknown_l4t | k_fit_unknown_tag | k_fit_forward_compat;
 
 /// Judges one image on one node (no allocation): 0 when it runs.
 std::uint32_t judge_fit(const ImageNeeds& image, const NodeProfile& node);

@@ -33,7 +33,12 @@ struct KbImageInfo {
   std::optional<Version> torch;        ///< The torch release inside (pytorch/pytorch images).
   std::optional<Version> l4t;          ///< L4T images: the L4T release they are built for.
   bool jetson = false;                 ///< Built for Jetson (L4T or NGC -igpu).
+  bool ngc = false;                    ///< An NGC framework image (carries the CUDA forward-compatibility package).
 };
+
+/// True when the KB lists images of `registry/repository` and none is a Jetson (L4T or iGPU)
+/// build: no tag of it, listed or not, uses a Jetson's GPU (pytorch/pytorch).
+bool repository_is_discrete_only(const Kb& kb, const std::string& registry, const std::string& repository);
 
 /// The KB's record of `registry/repository:tag`, when it has one.
 std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag);

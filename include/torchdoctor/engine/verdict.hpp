@@ -6,8 +6,9 @@
 
 namespace td {
 
-/// How much a reason matters: error = will not run; warn = runs with a caveat; info = context.
-enum class Severity { info, warn, error };
+/// How much a reason matters: error = will not run; unknown = a fact the answer needs is unknown,
+/// so it is undetermined (never "ok"); warn = runs with a caveat; info = context. Ordered by weight.
+enum class Severity { info, warn, unknown, error };
 
 /// One reason behind a verdict.
 struct Reason {
@@ -25,11 +26,13 @@ struct ReasonCode {
 /// The table of reason codes.
 const std::vector<ReasonCode>& reason_codes();
 
-/// "error", "warn" or "info".
+/// "error", "unknown", "warn" or "info".
 const char* severity_name(Severity s);
 /// True when any reason is an error.
 bool has_error(const std::vector<Reason>& reasons);
-/// True when no reason is an error or a warning.
+/// True when no reason is an error, an unknown or a warning.
 bool is_clean(const std::vector<Reason>& reasons);
+/// True when no reason is an error but one is unknown: the answer is undetermined.
+bool is_undetermined(const std::vector<Reason>& reasons);
 
 }  // namespace td

@@ -13,9 +13,9 @@
 namespace td {
 
 /// How much a reason matters: an error makes the image a problem (exit 1).
-enum class ReasonSeverity { error, warning, info };
+enum class ReasonSeverity { error, warning, info, unknown };
 
-/// "error", "warning" or "info".
+/// "error", "warning", "info" or "unknown" (a fact the verdict needs is unknown: undetermined).
 const char* severity_name(ReasonSeverity severity);
 
 /// One finding about an image, with a stable code (DESIGN.md reason codes).
@@ -33,6 +33,8 @@ struct ImageVerdict {
 
   /// True when any reason is an error.
   [[nodiscard]] bool problem() const;
+  /// True when no reason is an error but one is unknown: whether it runs here is undetermined.
+  [[nodiscard]] bool undetermined() const;
 };
 
 /// Turns what the registry told about an image and what we know about the host into reasons.

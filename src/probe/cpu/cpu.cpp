@@ -143,6 +143,44 @@ Result<std::string> parse_elf_machine(std::string_view bytes) {
   }
 }
 
+namespace {
+
+// A tree without a readable executable (an image's config layer, a minimal rootfs): the
+// architecture from what else it holds, each with its source. The ELF header stays first because it
+// is the userland's, which decides what installs (a Pi's CPU can be 64-bit under a 32-bit userland).
+Fact<std::string> arch_from_other_evidence(const ProbeContext& ctx) {
+  if (auto rel = ctx.fs.read_file("/etc/nv_tegra_release", 4096); rel && rel->find("EABI: aarch64") != std::string::npos) {
+    auto f = Fact<std::string>::known("aarch64", "file:/etc/nv_tegra_release");
+    f.note = "L4T's EABI line; no executable could be read";
+    return f;
+  }
+  if (auto compat = ctx.fs.read_file("/proc/device-tree/compatible", 4096); compat && compat->find("nvidia,tegra") != std::string::npos) {
+    auto f = Fact<std::string>::known("aarch64", "file:/proc/device-tree/compatible");
+    f.note = "an NVIDIA Tegra SoC (every L4T userland is aarch64); no executable could be read";
+    return f;
+  }
+  if (auto text = ctx.fs.read_file("/proc/cpuinfo", 1U << 20U)) {
+    std::string arch;
+    for (const auto& line : split(*text, '\n')) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      const std::string key(trim(std::string_view(line).substr(0, colon)));
+      const std::string value(trim(std::string_view(line).substr(colon + 1)));
+      if (key == "CPU architecture") arch = value == "8" ? "aarch64" : value == "7" ? "armv7l" : "";
+      if (key == "flags" && (" " + value + " ").find(" lm ") != std::string::npos) arch = "x86_64";
+      if (!arch.empty()) break;
+    }
+    if (!arch.empty()) {
+      auto f = Fact<std::string>::known(arch, "file:/proc/cpuinfo");
+      f.note = "the processor's; no executable could be read, so a 32-bit userland on a 64-bit CPU would not show";
+      return f;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void detect_cpu(const ProbeContext& ctx, HostFacts& facts) {
   if (ctx.fs.is_live_root()) {
     utsname u{};
@@ -160,8 +198,9 @@ void detect_cpu(const ProbeContext& ctx, HostFacts& facts) {
       }
       last_error = ctx.fs.display(path) + ": " + machine.error().message;
     }
+    if (!facts.cpu.arch) facts.cpu.arch = arch_from_other_evidence(ctx);
     if (!facts.cpu.arch) {
-      facts.cpu.arch = Fact<std::string>::unknown("elf:/bin/sh", last_error);
+      facts.cpu.arch = Fact<std::string>::unknown("elf:/bin/sh", last_error + "; neither /etc/nv_tegra_release, the device tree nor /proc/cpuinfo names it");
       add_issue(facts, "cpu", "architecture unknown: " + last_error);
     }
   }

@@ -55,9 +55,13 @@ void detect_driver(const ProbeContext& ctx, HostFacts& facts) {
   if (!proc_error.empty()) add_issue(facts, "driver", proc_error);
   if (!facts.driver.version) {
     const bool loaded = ctx.fs.exists("/sys/module/nvidia") || ctx.fs.exists("/proc/driver/nvidia");
+    // WSL2: the driver is Windows'; Linux sees a paravirtual GPU (/dev/dxg) and NVIDIA's libraries
+    // in /usr/lib/wsl/lib, never a kernel module. NVML or nvidia-smi report its version.
+    const bool wsl_gpu = ctx.fs.exists("/dev/dxg") && ctx.fs.exists("/usr/lib/wsl/lib/libcuda.so.1");
     facts.driver.version = Fact<Version>::unknown("file:/sys/module/nvidia/version",
-                                                  loaded ? "driver files present but unreadable"
-                                                         : "no NVIDIA kernel module loaded");
+                                                  loaded    ? "driver files present but unreadable"
+                                                  : wsl_gpu ? "WSL2: the Windows driver serves the GPU through /dev/dxg; NVML or nvidia-smi report its version"
+                                                            : "no NVIDIA kernel module loaded");
   }
   if (proc) {
     facts.driver.kernel_module =

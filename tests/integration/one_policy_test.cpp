@@ -1,0 +1,262 @@
+// One host, one policy (docs/policy.md): every command judges the same host the same way, and an
+// unknown is never "ok". Regression tests for each defect of that issue, then a cross-command
+// matrix: hosts (what-if flags and fixture roots) x images, through doctor, recommend, image,
+// run-command and fleet.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "run_binary.hpp"
+
+using nlohmann::json;
+using td::test::fixture_root;
+using td::test::run_td;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_cache = "XDG_CACHE_HOME=/tmp/td-one-policy-empty-cache";
+
+json parse(const td::test::RunResult& r) {
+  auto j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
+}
+
+std::set<std::string> codes_of(const json& reasons) {
+  std::set<std::string> out;
+  for (const auto& r : reasons) out.insert(r["code"].get<std::string>());
+  return out;
+}
+
+// `image --offline --json` for one reference on a host given as arguments.
+json image_offline(const std::vector<std::string>& host, const std::string& ref, int* code = nullptr) {
+  std::vector<std::string> args{"image", "--offline", "--json"};
+  args.insert(args.end(), host.begin(), host.end());
+  args.push_back(ref);
+  const auto r = run_td(args, "", {k_cache});
+  if (code != nullptr) *code = r.code;
+  return parse(r)["images"][0];
+}
+
+}  // namespace
+
+TEST(OnePolicy, GpuNamesMeanTheSameInEveryCommand) {
+  int code = -1;
+  const auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "570.86.15"},
+                                 "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
+  EXPECT_NE(code, 2);
+  EXPECT_EQ(img["status"], "ok") << img.dump(2);
+  const auto aff = run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpu", "RTX 4090"}, "", {k_cache});
+  EXPECT_NE(aff.code, 2) << aff.err;
+}
+
+TEST(OnePolicy, TheDriversCudaLevelIsDerivedForImagesToo) {
+  // 550.54.15 is CUDA 12.4: a CUDA 12.8 image runs through minor-version compatibility, as the
+  // wheel does in the doctor; and the driver is never "unknown".
+  const auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "8.9", "--driver", "550.54.15"},
+                                 "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime");
+  const auto c = codes_of(img["reasons"]);
+  EXPECT_TRUE(c.count("MINOR_VERSION_COMPAT")) << img.dump(2);
+  EXPECT_FALSE(c.count("UNKNOWN_DRIVER") || c.count("REQUIRE_UNKNOWN")) << img.dump(2);
+}
+
+TEST(OnePolicy, CudaDriverAloneStandsForADriverOfThatLevel) {
+  const auto r = run_td({"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--cuda-driver", "12.2", "--json"}, "", {k_cache});
+  const auto doc = parse(r);
+  for (const auto& check : doc["checks"]) EXPECT_FALSE(codes_of(check["reasons"]).count("NO_DRIVER")) << check.dump(2);
+}
+
+TEST(OnePolicy, AnNgcImageNeedsADriverForItsCuda) {
+  // 25.12 is CUDA 13.1: driver 550 (CUDA 12.4) cannot run it on a GeForce card.
+  int code = -1;
+  auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "8.9", "--driver", "550.54.15"}, "nvcr.io/nvidia/pytorch:25.12-py3", &code);
+  EXPECT_EQ(code, 1) << img.dump(2);
+  EXPECT_TRUE(codes_of(img["reasons"]).count("DRIVER_TOO_OLD")) << img.dump(2);
+  // On a data-center GPU forward compatibility may apply; the KB lists no branches for 25.12: undetermined.
+  img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "H100 PCIe", "--driver", "550.54.15"}, "nvcr.io/nvidia/pytorch:25.12-py3", &code);
+  EXPECT_EQ(code, 3) << img.dump(2);
+  EXPECT_TRUE(codes_of(img["reasons"]).count("FORWARD_COMPAT")) << img.dump(2);
+}
+
+TEST(OnePolicy, AnUnknownArchitectureIsNeverOk) {
+  const auto doctor = run_td({"--no-probe", "--gpu", "RTX 4090", "--driver", "570.86.15"}, "", {k_cache});
+  EXPECT_EQ(doctor.code, 3) << doctor.out;
+  EXPECT_NE(doctor.out.find("[?] Machine: unknown architecture"), std::string::npos) << doctor.out;
+  EXPECT_EQ(doctor.out.find("[✓] Machine: unknown"), std::string::npos) << doctor.out;
+  int code = -1;
+  const auto img = image_offline({"--no-probe", "--gpu", "RTX 4090", "--driver", "570.86.15"}, "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
+  EXPECT_EQ(code, 3) << img.dump(2);
+  EXPECT_EQ(img["status"], "undetermined");
+  EXPECT_TRUE(codes_of(img["reasons"]).count("UNKNOWN_ARCH"));
+}
+
+TEST(OnePolicy, ATreeWithoutExecutablesGetsItsArchitectureFromWhatItHas) {
+  const std::string base = (fs::temp_directory_path() / ("td-one-policy-" + std::to_string(::getpid()))).string();
+  const auto write = [&](const std::string& rel, const std::string& text) {
+    fs::create_directories(fs::path(base + rel).parent_path());
+    std::ofstream(base + rel) << text;
+  };
+  write("/a/proc/cpuinfo", "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd\nCPU architecture: 8\nCPU part\t: 0xd08\n");
+  write("/b/etc/nv_tegra_release", "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64, DATE: Tue Aug  1 19:57:35 UTC 2023\n");
+  write("/c/proc/cpuinfo", "processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\nflags\t\t: fpu vme de pse tsc msr pae lm avx\n");
+  for (const auto& [dir, arch, source] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/a", "aarch64", "file:/proc/cpuinfo"}, {"/b", "aarch64", "file:/etc/nv_tegra_release"}, {"/c", "x86_64", "file:/proc/cpuinfo"}}) {
+    const auto doc = parse(run_td({"probe", "--root", base + dir, "--json"}));
+    EXPECT_EQ(doc["cpu"]["arch"]["value"], arch) << dir;
+    EXPECT_EQ(doc["cpu"]["arch"]["source"], source) << dir;
+  }
+  fs::remove_all(base);
+}
+
+TEST(OnePolicy, DriverBranchesThatDroppedAGenerationFailItsGpus) {
+  for (const auto& [gpu, driver, branch] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GTX 1080 Ti", "590.44.01", "R580"}, {"Tesla K80", "580.65.06", "R470"}}) {
+    const auto r = run_td({"--no-probe", "--arch", "x86_64", "--gpu", gpu, "--driver", driver}, "", {k_cache});
+    EXPECT_EQ(r.code, 1) << gpu << r.out;
+    EXPECT_NE(r.out.find("DRIVER_DROPPED_GPU"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(branch + " is the last driver branch"), std::string::npos) << r.out;
+  }
+  // The last branch itself is fine.
+  const auto ok = run_td({"--no-probe", "--arch", "x86_64", "--gpu", "GTX 1080 Ti", "--driver", "580.95.05"}, "", {k_cache});
+  EXPECT_EQ(ok.out.find("DRIVER_DROPPED_GPU"), std::string::npos) << ok.out;
+}
+
+TEST(OnePolicy, OfflineAnUnlistedTagIsUndeterminedAndPytorchImagesNeverFitAJetson) {
+  int code = -1;
+  const auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "8.9", "--driver", "570.86.15"},
+                                 "pytorch/pytorch:2.8-cuda12.1-cudnn8-runtime", &code);
+  EXPECT_NE(code, 0) << img.dump(2);
+  EXPECT_NE(img["status"], "ok");
+  // fleet: pytorch/pytorch:latest offline on a Jetson, a Pi and an x86 server is not "runs on 3 of 3".
+  const std::string dir = (fs::temp_directory_path() / ("td-one-policy-fleet-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  for (const std::string root : {"jetson-orin-l4t36", "raspberry-pi-4", "x86-nvidia-proprietary"}) {
+    std::ofstream(dir + "/" + root + ".json") << run_td({"probe", "--root", fixture_root(root), "--json"}).out;
+  }
+  const auto fleet = run_td({"fleet", dir, "--image", "pytorch/pytorch:latest", "--offline", "--json"}, "", {k_cache});
+  const auto doc = parse(fleet);
+  EXPECT_EQ(doc["images"][0]["runs"], 0) << fleet.out;
+  EXPECT_NE(fleet.code, 0);
+  bool jetson_not_for_tegra = false;
+  for (const auto& n : doc["images"][0]["not_running"]) {
+    if (n["node"] == "orin-nano") jetson_not_for_tegra = codes_of(n["reasons"]).count("NOT_FOR_TEGRA") == 1;
+  }
+  EXPECT_TRUE(jetson_not_for_tegra) << fleet.out;
+  fs::remove_all(dir);
+}
+
+// The matrix: for each host, doctor and recommend name the same best wheel and image, and the best
+// image passes `image` and `run-command` there; for each image, `image` and `fleet` agree on
+// whether it runs, does not run, or is undetermined.
+TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
+  const std::vector<std::vector<std::string>> hosts{
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "570.86.15"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 5090", "--driver", "570.86.15"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 5090", "--driver", "580.95.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "A100", "--driver", "535.104.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "H100 PCIe", "--driver", "550.54.15"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "B200", "--driver", "580.95.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "GTX 1080 Ti", "--driver", "580.95.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "V100", "--driver", "525.60.13"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "T4", "--driver", "470.82.01"},
+      {"--no-probe", "--arch", "aarch64", "--gpu", "GH200", "--driver", "570.86.15"},
+      {"--no-probe", "--arch", "x86_64"},
+      {"--no-probe", "--arch", "aarch64"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "A100", "--driver", "580.95.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 3090", "--driver", "535.104.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "L4", "--driver", "570.86.15"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "L40S", "--driver", "580.95.05"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "Tesla K80", "--driver", "470.82.01"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 5090", "--driver", "590.44.01"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "H100 PCIe", "--driver", "590.44.01"},
+      {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--cuda-driver", "12.2"},
+      {"--no-probe", "--arch", "aarch64", "--l4t", "36.4.3"},
+      {"--no-probe", "--arch", "aarch64", "--l4t", "35.4.1"},
+      {"--no-probe", "--arch", "aarch64", "--l4t", "32.7.4"},
+      {"--no-probe", "--arch", "aarch64", "--l4t", "38.2.0"},
+      {"--root", fixture_root("x86-nvidia-proprietary")},
+      {"--root", fixture_root("x86-nvidia-open")},
+      {"--root", fixture_root("x86-server-nogpu")},
+      {"--root", fixture_root("jetson-orin-l4t36")},
+      {"--root", fixture_root("jetson-orin-l4t35")},
+      {"--root", fixture_root("jetson-nano-l4t32")},
+      {"--root", fixture_root("raspberry-pi-4")},
+      {"--root", fixture_root("inside-container")},
+      {"--root", fixture_root("wsl2")},
+  };
+  const std::vector<std::string> images{
+      "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime",
+      "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime", "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime",
+      "pytorch/pytorch:latest",                        "nvcr.io/nvidia/pytorch:25.12-py3",
+      "pytorch/pytorch:2.8-cuda12.1-cudnn8-runtime",   "pytorch/pytorch:2.14.0-cuda13.0-cudnn9-runtime",
+      "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime", "pytorch/pytorch:2.10.0-cuda12.6-cudnn9-runtime",
+  };
+  const std::string dir = (fs::temp_directory_path() / ("td-one-policy-matrix-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  std::size_t n = 0;
+  for (const auto& host : hosts) {
+    SCOPED_TRACE(json(host).dump());
+    auto with = [&host](std::vector<std::string> args) {
+      args.insert(args.end(), host.begin(), host.end());
+      return args;
+    };
+    // doctor and recommend: the same best wheel and image.
+    const auto doctor = parse(run_td(with({"doctor", "--json"}), "", {k_cache}));
+    const auto rec = parse(run_td(with({"recommend", "--json"}), "", {k_cache}));
+    EXPECT_EQ(doctor["recommendation"]["best"], rec["best"]);
+    // The best image passes `image` and `run-command` for this host.
+    if (rec["best"].contains("image") && rec["best"]["image"].is_object()) {
+      const std::string best = rec["best"]["image"]["ref"];
+      int code = -1;
+      const auto img = image_offline(host, best, &code);
+      EXPECT_FALSE(img["status"] == "problem") << best << " " << img.dump(2);
+      const auto run = run_td(with({"run-command", "--offline", "--json", best}), "", {k_cache});
+      const auto rj = parse(run);
+      EXPECT_NE(rj["image_check"]["status"], "problem") << best << " " << rj["image_check"].dump(2);
+    }
+    // image vs fleet, per image, on this host's snapshot.
+    const std::string snap = dir + "/host" + std::to_string(n++) + ".json";
+    {
+      auto p = run_td(with({"probe", "--json"}), "", {k_cache});
+      std::ofstream(snap) << p.out;
+    }
+    std::vector<std::string> fleet_args{"fleet", snap, "--offline", "--json"};
+    for (const auto& i : images) fleet_args.insert(fleet_args.end(), {"--image", i});
+    const auto fleet = parse(run_td(fleet_args, "", {k_cache}));
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const auto img = image_offline({"--host", snap}, images[i]);
+      const auto& f = fleet["images"][i];
+      const std::string fleet_verdict = f["runs"] == 1 ? "runs" : f["does_not_run"] == 1 ? "does-not-run" : "undetermined";
+      const std::string status = img["status"];
+      const std::string image_verdict = status == "ok" ? "runs" : status == "problem" ? "does-not-run" : "undetermined";
+      EXPECT_EQ(image_verdict, fleet_verdict) << images[i] << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST(OnePolicy, Wsl2HasAGpuNobodyCountedNotNone) {
+  const auto probe = parse(run_td({"probe", "--root", fixture_root("wsl2"), "--json"}));
+  EXPECT_TRUE(probe["gpus"]["value"].is_null()) << probe["gpus"].dump();
+  EXPECT_NE(probe["gpus"]["note"].get<std::string>().find("WSL2"), std::string::npos);
+  const auto doctor = run_td({"--root", fixture_root("wsl2")}, "", {k_cache});
+  EXPECT_EQ(doctor.out.find("no NVIDIA GPU"), std::string::npos) << doctor.out;
+  EXPECT_EQ(doctor.out.find("torch 2.15.0+cpu"), std::string::npos) << "a CPU wheel is no answer for a GPU nobody counted\n" << doctor.out;
+  const auto rec = run_td({"recommend", "--root", fixture_root("wsl2"), "--json"}, "", {k_cache});
+  const auto j = parse(rec);
+  EXPECT_FALSE(j["best"]["wheel"].is_object() && j["best"]["wheel"]["variant"] == "cpu") << rec.out;
+}
+
+TEST(OnePolicy, A32BitArmUserlandIsToldThereIsNoTorchForIt) {
+  const auto r = run_td({"--no-probe", "--arch", "armv7l"}, "", {k_cache});
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("ARCH_UNSUPPORTED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("64-bit OS"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("No problems found"), std::string::npos) << r.out;
+}
