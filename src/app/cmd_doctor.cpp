@@ -6,6 +6,7 @@
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
@@ -19,8 +20,8 @@ struct Check {
 
 std::string mark(const std::vector<Reason>& reasons, bool color) {
   if (has_error(reasons)) return color ? "\033[31m[✗]\033[0m" : "[✗]";
+  if (has_warning(reasons)) return color ? "\033[33m[!]\033[0m" : "[!]";
   if (is_undetermined(reasons)) return color ? "\033[33m[?]\033[0m" : "[?]";
-  if (!is_clean(reasons)) return color ? "\033[33m[!]\033[0m" : "[!]";
   return color ? "\033[32m[✓]\033[0m" : "[✓]";
 }
 
@@ -127,7 +128,7 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   bool problem = false;
   bool undetermined = false;
   for (const auto& c : checks) {
-    problem = problem || (!is_clean(c.reasons) && !is_undetermined(c.reasons));
+    problem = problem || has_error(c.reasons) || has_warning(c.reasons);
     undetermined = undetermined || is_undetermined(c.reasons);
   }
   const int code = problem ? k_exit_problem : undetermined ? k_exit_undetermined : k_exit_ok;
@@ -142,10 +143,11 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
            << '\n';
     return code;
   }
+  const bool color = out->color && out->format == Format::text;
   std::string text;
   for (const auto& c : checks) {
-    text += mark(c.reasons, out->color) + " " + c.title + "\n";
-    text += render_reasons(c.reasons, out->color, "    ");
+    text += mark(c.reasons, color) + " " + c.title + "\n";
+    text += render_reasons(c.reasons, color, "    ");
   }
   text += "\n";
   if (rec.best_wheel) {
@@ -153,14 +155,14 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
     text += "Recommended wheel: torch " + rec.best_wheel->torch + (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) +
             "\n    " + rec.best_wheel->install + "\n";
     if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
-    text += render_reasons(rec.best_wheel->reasons, out->color, "    ");
+    text += render_reasons(rec.best_wheel->reasons, color, "    ");
   }
-  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, out->color, "    ");
-  text += render_reasons(rec.notes, out->color, "");
+  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
+  text += render_reasons(rec.notes, color, "");
   text += "\n" + std::string(problem ? "Problems found" : undetermined ? "No problems found, but not everything could be decided" : "No problems found") +
           " (knowledge base as of " + kb->as_of +
           "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
-  io.out << text;
+  io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor", text) : text);
   return code;
 }
 

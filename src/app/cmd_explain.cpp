@@ -15,6 +15,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/explain/explain.hpp"
 #include "torchdoctor/report/explain.hpp"
+#include "torchdoctor/report/sections.hpp"
 
 namespace td {
 namespace {
@@ -141,6 +142,7 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
   if (left_out > 0) input.set_truncated(left_out);
   const ExplainResult r = explain(input, *facts, *kb);
   if (out->format == Format::json) io.out << explain_to_json(r, *kb).dump(2) << '\n';
+  else if (out->format == Format::markdown) io.out << render_markdown_report("torchdoctor explain", render_explain(r, *kb, false));
   else io.out << render_explain(r, *kb, out->color);
   if (r.problem()) return k_exit_problem;
   // Part of the input was not read and nothing was found: the answer is not "all good".

@@ -121,7 +121,7 @@ void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict
     out << "  requirements " << require_state_name(v->requirements.state) << '\n';
   }
   for (const auto& r : v->reasons) {
-    out << "  " << (r.severity == ReasonSeverity::error ? "x " : r.severity == ReasonSeverity::warning ? "! " : "i ") << r.code
+    out << "  " << (r.severity == Severity::error ? "x " : r.severity == Severity::unknown ? "? " : r.severity == Severity::warn ? "! " : "i ") << r.code
         << ": " << r.message << '\n';
   }
 }

@@ -5,6 +5,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
@@ -48,6 +49,8 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
   const Recommendation r = recommend(*facts, *kb, options);
   if (out->format == Format::json) {
     io.out << recommendation_to_json(r, *kb, args.has("all")).dump(2) << '\n';
+  } else if (out->format == Format::markdown) {
+    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, *kb, args.has("all"), false));
   } else {
     io.out << render_recommendation(r, *kb, args.has("all"), out->color);
   }

@@ -174,7 +174,7 @@ void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check
   if (check.status == "skipped" || check.status == "unknown") err << check.message << '\n';
   else err << (check.problem ? "will NOT run here" : check.undetermined ? "undetermined here" : "runs here") << " (" << check.message << ")\n";
   for (const auto& r : check.reasons) {
-    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warning" ? "! " : r["severity"] == "unknown" ? "? " : "i ") << r["code"].get<std::string>() << ": "
+    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warn" ? "! " : r["severity"] == "unknown" ? "? " : "i ") << r["code"].get<std::string>() << ": "
         << r["message"].get<std::string>() << '\n';
   }
 }

@@ -60,14 +60,11 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const std::funct
   for (const auto& r : j.reasons) {
     const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
     if (seen) continue;
-    const ReasonSeverity s = r.severity == Severity::error     ? ReasonSeverity::error
-                             : r.severity == Severity::unknown ? ReasonSeverity::unknown
-                             : r.severity == Severity::warn    ? ReasonSeverity::warning
-                                                               : ReasonSeverity::info;
+    const Severity s = r.severity;
     v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
   }
   if (v.reasons.empty()) return;
-  if (const auto other = instead()) v.reasons.push_back({"INSTEAD", "for this host use " + *other, ReasonSeverity::info});
+  if (const auto other = instead()) v.reasons.push_back({"INSTEAD", "for this host use " + *other, Severity::info});
 }
 
 // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
@@ -83,7 +80,7 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
     verdict = ImageVerdict{};
     verdict->requirements.state = RequireState::unknown;
     verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
-    verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", ReasonSeverity::info});
+    verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", Severity::info});
     add_kb_reasons(*verdict, kbj, instead);
     r.error.reset();
     r.facts.found = kbj.known_tag;
@@ -94,7 +91,7 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
     verdict->reasons.push_back({"UNKNOWN_ARCH",
                                 "this host's CPU architecture is unknown; the " + r.facts.requested.str() +
                                     " image was read, but whether it runs here is undetermined (give --arch or --platform)",
-                                ReasonSeverity::unknown});
+                                Severity::unknown});
   }
   return CheckedImage{std::move(r), std::move(verdict)};
 }

@@ -29,6 +29,25 @@ std::vector<Reason> container_findings(const HostFacts& f, const HostClass& h) {
   }
   const bool has_engine = f.tooling.docker.has_value() || f.tooling.podman.has_value();
   const bool inside = f.container.inside && *f.container.inside.value;
+  // Inside a container the driver shows only when the container was given the GPU (--gpus,
+  // --runtime nvidia, CDI). sysfs is not namespaced: a GPU on the PCI bus without a driver here
+  // is the host's GPU, not passed in; no NVIDIA device there means the host has none. When the bus
+  // cannot be read, nothing here says which.
+  if (inside && !h.tegra && !f.driver.version && !f.driver.cuda_level) {
+    if (!h.gpus.empty()) {
+      out.push_back(Reason{"NO_CONTAINER_GPU_RUNTIME", Severity::error,
+                           "this container was started without GPU access: the host's NVIDIA GPU is on the PCI bus but its driver "
+                           "is not mounted in here (torch.cuda.is_available() is False)",
+                           "restart it with --gpus all (NVIDIA Container Toolkit), --runtime nvidia on a Jetson, or "
+                           "--device nvidia.com/gpu=all with CDI; in Kubernetes, request nvidia.com/gpu"});
+    } else if (!h.gpus_known) {
+      out.push_back(Reason{"NO_CONTAINER_GPU_RUNTIME", Severity::unknown,
+                           "inside a container no NVIDIA driver is visible: either the host has no NVIDIA GPU or this container "
+                           "was started without GPU access; from in here it cannot be told which",
+                           "on the host: torchdoctor probe; if it has a GPU, restart the container with --gpus all "
+                           "(or --runtime nvidia on a Jetson)"});
+    }
+  }
   if (!has_engine || inside || (h.gpus_known && h.gpus.empty())) return out;
   const bool runtime = f.tooling.docker_runtimes && contains(*f.tooling.docker_runtimes.value, "nvidia");
   const bool cdi = f.tooling.cdi_specs && !f.tooling.cdi_specs.value->empty();

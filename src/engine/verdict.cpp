@@ -65,6 +65,10 @@ const char* severity_name(Severity s) {
   return "error";
 }
 
+bool has_warning(const std::vector<Reason>& reasons) {
+  return std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::warn; });
+}
+
 bool is_undetermined(const std::vector<Reason>& reasons) {
   return !has_error(reasons) &&
          std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::unknown; });

@@ -35,22 +35,22 @@ void requirement_reasons(const ImageFacts& image, const HostFacts& host, ImageVe
       v.reasons.push_back({"REQUIRE_UNSATISFIED",
                            r.variable + where + ": " + r.message + host_summary(host) +
                                "; the NVIDIA runtime refuses to start this container",
-                           ReasonSeverity::error});
+                           Severity::error});
       break;
     case RequireState::invalid:
       v.reasons.push_back({"REQUIRE_INVALID",
-                           r.variable + ": " + r.message + "; the NVIDIA runtime refuses to start this container", ReasonSeverity::error});
+                           r.variable + ": " + r.message + "; the NVIDIA runtime refuses to start this container", Severity::error});
       break;
     case RequireState::unknown:
       v.reasons.push_back({"REQUIRE_UNKNOWN",
                            r.variable + " cannot be checked: this host's " + join(r.unknown_properties, ", ") +
                                " is unknown (probe a GPU host, or give --driver/--cuda-driver/--gpu)",
-                           ReasonSeverity::warning});
+                           Severity::warn});
       break;
     case RequireState::disabled:
       if (!image_requirements(image.env).empty()) {
         v.reasons.push_back({"REQUIRE_DISABLED", "NVIDIA_DISABLE_REQUIRE is set: the runtime skips the image's requirements",
-                             ReasonSeverity::info});
+                             Severity::info});
       }
       break;
   }
@@ -58,19 +58,9 @@ void requirement_reasons(const ImageFacts& image, const HostFacts& host, ImageVe
 
 }  // namespace
 
-const char* severity_name(ReasonSeverity severity) {
-  switch (severity) {
-    case ReasonSeverity::error: return "error";
-    case ReasonSeverity::warning: return "warning";
-    case ReasonSeverity::info: return "info";
-    case ReasonSeverity::unknown: return "unknown";
-  }
-  return "error";
-}
-
 bool ImageVerdict::problem() const {
   for (const auto& r : reasons) {
-    if (r.severity == ReasonSeverity::error) return true;
+    if (r.severity == Severity::error) return true;
   }
   return false;
 }
@@ -78,7 +68,7 @@ bool ImageVerdict::problem() const {
 bool ImageVerdict::undetermined() const {
   if (problem()) return false;
   for (const auto& r : reasons) {
-    if (r.severity == ReasonSeverity::unknown) return true;
+    if (r.severity == Severity::unknown) return true;
   }
   return false;
 }
@@ -89,17 +79,17 @@ ImageVerdict check_image(const ImageFacts& image, const HostFacts& host) {
     std::string msg = image.ref.digest.empty() ? "tag '" + image.ref.tag + "' not found in " + image.ref.name()
                                                : "digest " + image.ref.digest + " not found in " + image.ref.name();
     if (!image.nearest_tags.empty()) msg += "; nearest tags: " + join(image.nearest_tags, ", ");
-    v.reasons.push_back({"TAG_NOT_FOUND", msg, ReasonSeverity::error});
+    v.reasons.push_back({"TAG_NOT_FOUND", msg, Severity::error});
     return v;
   }
   if (!image.platform_available) {
     std::string msg = "no " + image.requested.str() + " build: the image has " + platform_list(image.platforms) +
                       "; here it would fail with 'exec format error'";
-    v.reasons.push_back({"ARCH_MISMATCH", msg, ReasonSeverity::error});
+    v.reasons.push_back({"ARCH_MISMATCH", msg, Severity::error});
   }
   requirement_reasons(image, host, v);
   v.lints = lint_requirements(image.env);
-  for (const auto& l : v.lints) v.reasons.push_back({"IMAGE_LINT", l, ReasonSeverity::warning});
+  for (const auto& l : v.lints) v.reasons.push_back({"IMAGE_LINT", l, Severity::warn});
   return v;
 }
 

@@ -52,6 +52,19 @@ std::string render_text(const std::vector<Section>& sections, bool color) {
   return out;
 }
 
+std::string render_markdown_report(const std::string& heading, const std::string& plain_text) {
+  std::size_t longest = 0;
+  std::size_t run = 0;
+  for (char c : plain_text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+  std::string body = plain_text;
+  if (!body.empty() && body.back() != '\n') body += '\n';
+  return "## " + heading + "\n\n" + fence + "text\n" + body + fence + "\n";
+}
+
 std::string render_markdown(const std::vector<Section>& sections, const std::string& heading) {
   std::string out = "## " + heading + "\n";
   for (const auto& s : sections) {

@@ -103,7 +103,7 @@ TEST(HostInput, BadWhatIfValuesExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"--gpu", "sm_8x"}, "--gpu 'sm_8x': expected"},
       {{"--driver", "banana"}, "--driver 'banana': expected a driver version like 550.54.15"},
-      {{"--arch", "mips"}, "--arch 'mips': expected x86_64 or aarch64"},
+      {{"--arch", "mips"}, "--arch 'mips': expected x86_64, aarch64 or armv7l"},
       {{"--cuda-driver", "x"}, "--cuda-driver 'x'"},
       {{"--torch", "latest"}, "--torch 'latest'"},
       {{"--l4t", "thirty-six"}, "--l4t 'thirty-six'"},

@@ -260,3 +260,16 @@ TEST(OnePolicy, A32BitArmUserlandIsToldThereIsNoTorchForIt) {
   EXPECT_NE(r.out.find("64-bit OS"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("No problems found"), std::string::npos) << r.out;
 }
+
+TEST(OnePolicy, MarkdownIsAFormatOfEveryReportingCommand) {
+  const std::vector<std::vector<std::string>> commands{
+      {"doctor", "--no-probe", "--arch", "x86_64", "--format", "markdown"},
+      {"recommend", "--no-probe", "--arch", "x86_64", "--format", "markdown"},
+      {"explain", "--no-probe", "--arch", "x86_64", "--format", "markdown", "RuntimeError: Found no NVIDIA driver on your system."},
+      {"probe", "--no-probe", "--arch", "x86_64", "--format", "markdown"}};
+  for (const auto& args : commands) {
+    const auto r = run_td(args, "", {k_cache});
+    EXPECT_EQ(r.out.rfind("## torchdoctor", 0), 0U) << args[0] << "\n" << r.out;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << args[0];
+  }
+}

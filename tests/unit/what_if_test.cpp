@@ -56,7 +56,7 @@ TEST(WhatIf, InvalidValuesNameTheFlagAndTheExpectedForm) {
   fails_with(w, "--driver 'banana': expected a driver version like 550.54.15");
   w = {};
   w.arch = "sparc";
-  fails_with(w, "--arch 'sparc': expected x86_64 or aarch64");
+  fails_with(w, "--arch 'sparc': expected x86_64, aarch64 or armv7l");
   w = {};
   w.torch = "2.6.0+cu";
   fails_with(w, "--torch '2.6.0+cu': expected a variant suffix");

@@ -30,6 +30,8 @@ const std::vector<ReasonCode>& reason_codes();
 const char* severity_name(Severity s);
 /// True when any reason is an error.
 bool has_error(const std::vector<Reason>& reasons);
+/// True when any reason is a warning (runs, with a caveat worth fixing).
+bool has_warning(const std::vector<Reason>& reasons);
 /// True when no reason is an error, an unknown or a warning.
 bool is_clean(const std::vector<Reason>& reasons);
 /// True when no reason is an error but one is unknown: the answer is undetermined.

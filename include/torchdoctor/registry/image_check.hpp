@@ -7,22 +7,19 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/verdict.hpp"
 #include "torchdoctor/registry/image_facts.hpp"
 #include "torchdoctor/registry/require.hpp"
 
 namespace td {
 
 /// How much a reason matters: an error makes the image a problem (exit 1).
-enum class ReasonSeverity { error, warning, info, unknown };
-
-/// "error", "warning", "info" or "unknown" (a fact the verdict needs is unknown: undetermined).
-const char* severity_name(ReasonSeverity severity);
 
 /// One finding about an image, with a stable code (DESIGN.md reason codes).
 struct ImageReason {
   std::string code;     ///< TAG_NOT_FOUND, ARCH_MISMATCH, REQUIRE_UNSATISFIED, ...
   std::string message;  ///< One or two sentences for a person.
-  ReasonSeverity severity = ReasonSeverity::error;
+  Severity severity = Severity::error;
 };
 
 /// Everything the registry half concluded about one image on one host.

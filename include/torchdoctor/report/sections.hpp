@@ -31,6 +31,9 @@ std::vector<Section> probe_sections(const HostFacts& facts);
 
 /// Renders sections as aligned text, with ANSI colour when `color`.
 std::string render_text(const std::vector<Section>& sections, bool color);
+/// A plain-text report (no colour) as Markdown for a bug report: a heading, then the report in a
+/// fenced block (the fence longer than any backtick run inside it).
+std::string render_markdown_report(const std::string& heading, const std::string& plain_text);
 /// Renders sections as Markdown tables for bug reports.
 std::string render_markdown(const std::vector<Section>& sections, const std::string& heading);
 
