@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "run_binary.hpp"
@@ -90,4 +92,29 @@ TEST(PythonWorkstation, PythonPathTorchWinsOverDebiansForBuildEnv) {
   }
   EXPECT_TRUE(shadowed_debian) << facts["torch"].dump(2);
   EXPECT_EQ(facts["torch"]["value"][0]["sys_path_entry"]["source"], "PYTHONPATH");
+}
+
+TEST(PythonWorkstation, AnInterpretersAnswerIsCachedByItsFile) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  TempDir tmp("pycache");
+  const fs::path python = tmp.path / "bin" / "python3";  // no version in its name: it must be asked
+  const fs::path marker = tmp.path / "ran";
+  write(python, "#!/bin/sh\necho ran >> '" + marker.string() + "'\nexec /usr/bin/python3 \"$@\"\n");
+  fs::permissions(python, fs::perms::owner_all);
+  const std::vector<std::string> env{"XDG_CACHE_HOME=" + (tmp.path / "cache").string()};
+  auto runs = [&] {
+    std::ifstream in(marker);
+    return static_cast<int>(std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
+  };
+  for (int i = 0; i < 2; ++i) {
+    const auto r = run_td({"probe", "--json", "--python", python.string()}, {}, env);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(json::parse(r.out)["pythons"]["value"][0]["version"]["value"].is_null()) << r.out;
+  }
+  EXPECT_EQ(runs(), 1);
+  write(python, "#!/bin/sh\necho ran >> '" + marker.string() + "'\nexec /usr/bin/python3 \"$@\"\n\n");  // changed: asked again
+  EXPECT_EQ(run_td({"probe", "--json", "--python", python.string()}, {}, env).code, 0);
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(run_td({"probe", "--json", "--no-cache", "--python", python.string()}, {}, env).code, 0);
+  EXPECT_EQ(runs(), 3);
 }

@@ -246,7 +246,9 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
     if (const auto it = std::find(seen.begin(), seen.end(), id); it != seen.end()) {
       auto& found_by = envs[static_cast<std::size_t>(it - seen.begin())].found_by;
       if (std::find(found_by.begin(), found_by.end(), c.found_by) == found_by.end()) found_by.push_back(c.found_by);
-      if (!c.via.empty() && std::find(found_by.begin(), found_by.end(), c.via) == found_by.end()) found_by.push_back(c.via);
+      // python and python3 shims usually resolve alike: one shim note is enough.
+      const bool has_shim = std::any_of(found_by.begin(), found_by.end(), [](const std::string& s) { return s.find(" shim ") != std::string::npos; });
+      if (!c.via.empty() && !has_shim) found_by.push_back(c.via);
       continue;
     }
     env.found_by.push_back(c.found_by);
