@@ -335,3 +335,16 @@ TEST(PythonSysPath, EditableFinderMapping) {
   EXPECT_EQ(m[1].second, "/y");
   EXPECT_TRUE(td::parse_editable_finder_mapping("nothing here").empty());
 }
+
+TEST(PythonSysPath, PythonHomeMovesAPlainInterpretersSiteFolders) {
+  MemoryFileSystem fs;
+  fs.file("/usr/bin/python3.11", "").symlink("/usr/bin/python3", "python3.11");
+  fs.file("/usr/lib/python3/dist-packages/torch/version.py", k_cpu_torch);
+  fs.file("/opt/home/lib/python3.11/site-packages/torch/version.py", k_cuda13_torch);
+  MapEnv env;
+  env.set("PATH", "/usr/bin").set("PYTHONHOME", "/opt/home:/opt/home");
+  HostFacts f;
+  td::detect_python_torch(ProbeContext{fs, env}, f);
+  ASSERT_EQ(f.torch.value->size(), 1U) << issues_text(f);
+  EXPECT_EQ(*f.torch.value->front().location.value, "/opt/home/lib/python3.11/site-packages/torch");
+}

@@ -67,6 +67,17 @@ void add_prefix_sites(const FileSystem& fs, const std::string& prefix, std::vect
   for (const auto& lib : libs) add_existing(fs, dirs, lib + "/dist-packages");
 }
 
+// PYTHONHOME ("prefix[:exec_prefix]") moves a plain interpreter's sys.prefix, so its site folders
+// are the ones under that prefix (a venv keeps its own: PYTHONHOME moves only its base).
+void apply_python_home(const ProbeContext& ctx, PythonEnvironment& env) {
+  auto home = ctx.env.get("PYTHONHOME");
+  if (!home || home->empty() || home->front() != '/' || env.kind == "venv") return;
+  const std::string prefix = normalize_path(home->substr(0, home->find(':')));
+  env.prefix = prefix;
+  env.site_packages.clear();
+  add_prefix_sites(ctx.fs, prefix, env.site_packages);
+}
+
 // The user site (~/.local/lib/pythonX.Y/site-packages, or under $PYTHONUSERBASE), which site.py puts
 // before the site folders: off with PYTHONNOUSERSITE and in a venv without system site-packages.
 void set_user_site(const ProbeContext& ctx, PythonEnvironment& env) {
@@ -241,6 +252,7 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
     env.interpreter = c.path;
     derive_from_files(ctx, env);
     if (!env.version) derive_by_running(ctx, env, facts);
+    apply_python_home(ctx, env);
     set_user_site(ctx, env);
     const std::string id = identity_of(ctx.fs, env);
     if (const auto it = std::find(seen.begin(), seen.end(), id); it != seen.end()) {
@@ -267,6 +279,7 @@ std::vector<std::string> site_packages_from_files(const ProbeContext& ctx) {
     PythonEnvironment env;
     env.interpreter = c.path;
     derive_from_files(ctx, env);
+    apply_python_home(ctx, env);
     set_user_site(ctx, env);
     if (!env.user_site.empty()) add_existing(ctx.fs, sites, env.user_site);
     for (const auto& s : env.site_packages) add_existing(ctx.fs, sites, s);
