@@ -136,7 +136,10 @@ void import_torch(const ProbeContext& ctx, const PythonEnvironment& env, TorchIn
   }
 }
 
-TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& torch_dir, HostFacts& facts) {
+// `loads_first`: `import torch` with this interpreter loads this install; only then can --import-torch
+// speak for it (a shadowed one would be answered for by the one that shadows it).
+TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& torch_dir, bool loads_first,
+                          HostFacts& facts) {
   TorchInstall t;
   const std::string site = torch_dir.substr(0, torch_dir.rfind('/'));
   const std::string vp_path = torch_dir + "/version.py";
@@ -159,7 +162,7 @@ TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env,
   if (vp->cuda) t.arch_list = cached_arch_from_libraries(ctx, torch_dir, facts);
   else if (vp->hip) t.arch_list = ArchFact::unknown(src, "ROCm build: HIP code objects are not read");
   else t.arch_list = ArchFact{std::vector<ComputeCapability>{}, src, "CPU-only build (torch.version.cuda is None)"};
-  if (ctx.options.import_torch) import_torch(ctx, env, t, facts);
+  if (ctx.options.import_torch && loads_first) import_torch(ctx, env, t, facts);
   return t;
 }
 
@@ -189,7 +192,7 @@ void detect_python_torch(const ProbeContext& ctx, HostFacts& facts) {
         add_issue(facts, "python", ctx.fs.display(dir) + ": no version.py (a broken or source install)");
         continue;
       }
-      TorchInstall t = read_install(ctx, env, dir, facts);
+      TorchInstall t = read_install(ctx, env, dir, i == 0, facts);
       t.sys_path_entry = Fact<std::string>::known(torches[i].entry, torches[i].origin);
       t.imported = Fact<bool>::known(i == 0, order);
       if (i > 0) t.imported.note = "shadowed by " + torches.front().torch_dir + " (" + torches.front().origin + "), earlier on sys.path";
