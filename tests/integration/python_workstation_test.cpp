@@ -118,3 +118,20 @@ TEST(PythonWorkstation, AnInterpretersAnswerIsCachedByItsFile) {
   EXPECT_EQ(run_td({"probe", "--json", "--no-cache", "--python", python.string()}, {}, env).code, 0);
   EXPECT_EQ(runs(), 3);
 }
+
+TEST(PythonWorkstation, PthFolderShadowsDebiansTorchUnderARoot) {
+  // Debian's order: /usr/local/lib/python3.12/dist-packages (whose zz-dev.pth adds /opt/dev, a
+  // development checkout) before /usr/lib/python3/dist-packages (a CPU-only torch 1.13).
+  const auto r = run_td({"probe", "--json", "--root", td::test::fixture_root("python-pth-shadow")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto doc = json::parse(r.out);
+  const json& torch = doc["torch"]["value"];
+  ASSERT_EQ(torch.size(), 2U) << torch.dump(2);
+  EXPECT_EQ(torch[0]["location"]["value"], "/opt/dev/torch");
+  EXPECT_EQ(torch[0]["cuda"]["value"], "12.4");
+  EXPECT_EQ(torch[0]["imported"]["value"], true);
+  EXPECT_EQ(torch[0]["sys_path_entry"]["source"], "pth:/usr/local/lib/python3.12/dist-packages/zz-dev.pth");
+  EXPECT_NE(torch[0]["imported"]["note"].get<std::string>().find("1 .pth import line(s) not run"), std::string::npos);
+  EXPECT_EQ(torch[1]["location"]["value"], "/usr/lib/python3/dist-packages/torch");
+  EXPECT_EQ(torch[1]["imported"]["value"], false);
+}
