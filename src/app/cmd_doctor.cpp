@@ -82,6 +82,7 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     for (const auto& t : *f.torch.value) {
       std::string title = "torch " + (t.version ? t.version.value->str() : std::string("(unknown version)"));
       if (t.python) title += " (" + *t.python.value + ")";
+      if (t.imported && !*t.imported.value) title += ", shadowed: import torch loads another";
       auto reasons = judge_installed(f, h, kb, t);
       // The fix for a broken install is the recommended wheel.
       for (auto& r : reasons) {

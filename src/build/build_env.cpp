@@ -73,13 +73,18 @@ const CudaToolkit* build_toolkit(const HostFacts& facts) {
   return nullptr;
 }
 
-// The torch the build compiles against: the one of the default interpreter, else the first found.
+// The torch the build compiles against: the one `import torch` loads with the default interpreter
+// (not one shadowed by an earlier sys.path entry), else the first found.
 const TorchInstall* build_torch(const HostFacts& facts) {
   if (!facts.torch || facts.torch->empty()) return nullptr;
   if (facts.pythons && !facts.pythons->empty()) {
+    const TorchInstall* first = nullptr;
     for (const auto& t : *facts.torch) {
-      if (t.python && *t.python == facts.pythons->front().path) return &t;
+      if (!t.python || *t.python != facts.pythons->front().path) continue;
+      if (!t.imported || *t.imported) return &t;
+      if (first == nullptr) first = &t;
     }
+    if (first != nullptr) return first;
   }
   return &facts.torch->front();
 }

@@ -61,7 +61,8 @@ json encode(const TorchInstall& t) {
               {"hip", encode(t.hip)},           {"git_version", encode(t.git_version)},
               {"nvidia_packages", encode(t.nvidia_packages)}, {"cuda_available", encode(t.cuda_available)},
               {"device_count", encode(t.device_count)}, {"cudnn", encode(t.cudnn)},
-              {"nccl", encode(t.nccl)},         {"import_arch_list", encode(t.import_arch_list)}};
+              {"nccl", encode(t.nccl)},         {"import_arch_list", encode(t.import_arch_list)},
+              {"sys_path_entry", encode(t.sys_path_entry)}, {"imported", encode(t.imported)}};
 }
 
 json encode(const PythonInterpreter& p) {
@@ -283,6 +284,8 @@ void Decoder::value(const JsonPath& path, TorchInstall& t) {
     TD_FACT("cudnn", t.cudnn);
     TD_FACT("nccl", t.nccl);
     TD_FACT("import_arch_list", t.import_arch_list);
+    TD_FACT("sys_path_entry", t.sys_path_entry);
+    TD_FACT("imported", t.imported);
     return false;
   });
 }

@@ -42,6 +42,8 @@ void add_torch_rows(Section& s, const TorchInstall& t) {
   value += t.cuda ? ", CUDA " + t.cuda.value->str() : t.hip ? ", ROCm " + *t.hip.value : ", no CUDA";
   s.rows.push_back(Row{"torch", value, t.location ? *t.location.value : t.version.source, Tone::plain});
   if (t.python) s.rows.push_back(Row{"  interpreter", *t.python.value, t.python.source, Tone::plain});
+  if (t.sys_path_entry) s.rows.push_back(Row{"  on sys.path", *t.sys_path_entry.value, t.sys_path_entry.source, Tone::plain});
+  if (t.imported && !*t.imported.value) s.rows.push_back(Row{"  import torch", "shadowed, not loaded", t.imported.note, Tone::warn});
   if (t.arch_list) {
     s.rows.push_back(Row{"  GPU archs", arch_text(*t.arch_list.value), detail_of(t.arch_list), Tone::plain});
   } else {

@@ -87,6 +87,8 @@ HostFacts random_host(Gen& g) {
       t.version = g.ver();
       t.cuda = g.ver();
       t.arch_list = g.fact<std::vector<ComputeCapability>>([&] { return std::vector<ComputeCapability>{g.cc(), g.cc()}; });
+      t.sys_path_entry = g.str();
+      t.imported = g.fact<bool>([&] { return g.coin(); });
     }
     return v;
   });

@@ -120,6 +120,10 @@ struct TorchInstall {
   Fact<Version> cudnn;                 ///< torch.backends.cudnn.version() (--import-torch only).
   Fact<Version> nccl;                  ///< torch.cuda.nccl.version() (--import-torch only).
   Fact<std::vector<ComputeCapability>> import_arch_list;  ///< torch._C._cuda_getArchFlags() (--import-torch).
+  Fact<std::string> sys_path_entry;    ///< The sys.path entry holding it; source says how it got there
+                                       ///< (PYTHONPATH, site, user site, pth:FILE, egg-link:FILE, ...).
+  Fact<bool> imported;                 ///< True when `import torch` with `python` loads this one; false when
+                                       ///< an earlier sys.path entry shadows it (the note names which).
 };
 
 /// One Python interpreter found on the machine.

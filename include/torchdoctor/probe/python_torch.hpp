@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
@@ -49,6 +50,19 @@ Result<TorchArchScan> scan_torch_arch_list(const FileSystem& fs, const std::stri
 /// Parses the output of torch._C._cuda_getArchFlags() ("sm_50 sm_60 ... compute_90").
 Result<std::vector<ComputeCapability>> parse_arch_flags(std::string_view text);
 
+/// One entry of an interpreter's sys.path as worked out from files, in import order.
+struct SysPathEntry {
+  std::string path;    ///< Folder (root-relative).
+  std::string origin;  ///< PYTHONPATH, site, user site, pth:<file>, egg-link:<file>, pip build overlay, ...
+};
+
+/// A torch package found on a sys.path: its folder and the entry that holds it.
+struct TorchOnPath {
+  std::string torch_dir;  ///< The folder holding torch/__init__.py or torch/version.py.
+  std::string entry;      ///< The sys.path entry (or the editable finder's mapping) it was found through.
+  std::string origin;     ///< That entry's origin.
+};
+
 /// A Python environment found on the machine.
 struct PythonEnvironment {
   std::string interpreter;                 ///< Path as found (root-relative).
@@ -56,8 +70,41 @@ struct PythonEnvironment {
   std::string kind;                        ///< venv, conda or system.
   std::vector<std::string> found_by;       ///< "--python", "VIRTUAL_ENV", "CONDA_PREFIX", "PATH", ...
   Fact<Version> version;                   ///< From pyvenv.cfg, names, or by running it.
-  std::vector<std::string> site_packages;  ///< Existing site-packages / dist-packages folders.
+  std::vector<std::string> site_packages;  ///< Existing site-packages / dist-packages folders, in sys.path order.
+  std::string user_site;                   ///< The user site-packages folder when enabled and present.
+  bool system_site_packages = false;       ///< A venv that also sees its base interpreter's site-packages.
 };
+
+/// The interpreter's sys.path from files: PYTHONPATH (or pip's build-isolation overlay), the user site,
+/// the site folders, each followed by the folders its `.pth` files add (sorted by name; `import`
+/// lines are not run and are returned in `skipped`).
+std::vector<SysPathEntry> python_sys_path(const FileSystem& fs, const Env& env, const PythonEnvironment& python,
+                                          std::vector<std::string>& skipped);
+
+/// Every torch that `import torch` could load with `path`, the one it loads first: a folder `torch`
+/// with `__init__.py` or `version.py` in each entry, then the editable installs' finders
+/// (`__editable___*_finder.py` MAPPING), which Python consults after sys.path.
+std::vector<TorchOnPath> torch_on_sys_path(const FileSystem& fs, const std::vector<SysPathEntry>& path);
+
+/// The `MAPPING` of a setuptools editable finder (`{'torch': '/src/pytorch/torch'}`): name, folder pairs.
+std::vector<std::pair<std::string, std::string>> parse_editable_finder_mapping(std::string_view text);
+
+/// What a version manager's shim on PATH (pyenv, asdf, mise) stands for, worked out from the manager's
+/// files and variables without running the shim (a bash script that re-executes the manager).
+struct ShimResolution {
+  bool is_shim = false;                    ///< The file is a version manager's shim.
+  std::string manager;                     ///< pyenv, asdf or mise.
+  std::optional<std::string> interpreter;  ///< The real interpreter it would run (root-relative).
+  std::string how;                         ///< Where the version came from ("PYENV_VERSION=3.11", "file:/p/.python-version").
+  std::string problem;                     ///< Why it could not be resolved (empty when resolved).
+};
+/// Resolves `path` (a `name` such as python3 found on PATH) when it is a pyenv, asdf or mise shim:
+/// the manager's version variable, its version files from $PWD upward, its global version file;
+/// "system" means the next `name` on PATH after the shims folder.
+ShimResolution resolve_python_shim(const FileSystem& fs, const Env& env, const std::string& path, const std::string& name);
+
+/// The interpreter of a project's `.venv` (uv, poetry in-project) in $PWD or a folder above it.
+std::optional<std::string> project_venv_python(const FileSystem& fs, const Env& env);
 
 /// Finds interpreters (--python paths, $VIRTUAL_ENV, $CONDA_PREFIX, PATH python3/python) and their
 /// site-packages from files; runs an interpreter (with `ctx.options.timeout`) only when its files

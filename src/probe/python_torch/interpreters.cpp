@@ -7,6 +7,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/python_torch.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
+#include "torchdoctor/sys/tool_cache.hpp"
 
 namespace td {
 namespace {
@@ -56,14 +57,47 @@ void add_existing(const FileSystem& fs, std::vector<std::string>& dirs, const st
   dirs.push_back(d);
 }
 
-// site-packages and dist-packages of a prefix (Debian uses dist-packages and lib/python3).
+// site-packages and dist-packages of a prefix in site.py's order (Debian's: local/lib/pythonX.Y/
+// dist-packages, lib/python3/dist-packages, lib/pythonX.Y/dist-packages; upstream's site-packages).
 void add_prefix_sites(const FileSystem& fs, const std::string& prefix, std::vector<std::string>& dirs) {
-  for (const auto& lib : lib_python_dirs(fs, prefix)) {
-    add_existing(fs, dirs, lib + "/site-packages");
-    add_existing(fs, dirs, lib + "/dist-packages");
-  }
+  const auto libs = lib_python_dirs(fs, prefix);
   for (const auto& lib : lib_python_dirs(fs, join(prefix, "local"))) add_existing(fs, dirs, lib + "/dist-packages");
+  for (const auto& lib : libs) add_existing(fs, dirs, lib + "/site-packages");
   add_existing(fs, dirs, join(prefix, "lib/python3/dist-packages"));
+  for (const auto& lib : libs) add_existing(fs, dirs, lib + "/dist-packages");
+}
+
+// PYTHONHOME ("prefix[:exec_prefix]") moves a plain interpreter's sys.prefix, so its site folders
+// are the ones under that prefix (a venv keeps its own: PYTHONHOME moves only its base).
+void apply_python_home(const ProbeContext& ctx, PythonEnvironment& env) {
+  auto home = ctx.env.get("PYTHONHOME");
+  if (!home || home->empty() || home->front() != '/' || env.kind == "venv") return;
+  const std::string prefix = normalize_path(home->substr(0, home->find(':')));
+  env.prefix = prefix;
+  env.site_packages.clear();
+  add_prefix_sites(ctx.fs, prefix, env.site_packages);
+}
+
+// The user site (~/.local/lib/pythonX.Y/site-packages, or under $PYTHONUSERBASE), which site.py puts
+// before the site folders: off with PYTHONNOUSERSITE and in a venv without system site-packages.
+void set_user_site(const ProbeContext& ctx, PythonEnvironment& env) {
+  env.user_site.clear();
+  if (auto off = ctx.env.get("PYTHONNOUSERSITE"); off && !off->empty()) return;
+  if (env.kind == "venv" && !env.system_site_packages) return;
+  std::optional<std::string> base = ctx.env.get("PYTHONUSERBASE");
+  if (!base || base->empty() || base->front() != '/') {
+    auto home = ctx.env.get("HOME");
+    if (!home || home->empty() || home->front() != '/') return;
+    base = join(*home, ".local");
+  }
+  std::string dir;
+  if (env.version) {
+    dir = join(*base, "lib/python" + env.version->truncated(2).str() + "/site-packages");
+  } else {
+    const auto libs = lib_python_dirs(ctx.fs, *base);
+    if (libs.size() == 1) dir = libs.front() + "/site-packages";
+  }
+  if (!dir.empty() && is_dir(ctx.fs, dir)) env.user_site = dir;
 }
 
 // Version and sites from files alone; the version stays unknown when the files do not tell.
@@ -83,15 +117,11 @@ void derive_from_files(const ProbeContext& ctx, PythonEnvironment& env) {
       if (auto v = Version::parse(*cfg.version)) env.version = Fact<Version>::known(*v, "file:" + cfg_path);
     }
     add_prefix_sites(fs, env.prefix, env.site_packages);
+    env.system_site_packages = cfg.system_site_packages;
     if (cfg.system_site_packages && cfg.home) add_prefix_sites(fs, parent_dir(normalize_path(*cfg.home)), env.site_packages);
   } else {
     env.kind = fs.exists(join(env.prefix, "conda-meta")) ? "conda" : "system";
     add_prefix_sites(fs, env.prefix, env.site_packages);
-    if (env.kind == "system" && fs.is_live_root()) {
-      if (auto home = ctx.env.get("HOME")) {
-        for (const auto& lib : lib_python_dirs(fs, join(*home, ".local"))) add_existing(fs, env.site_packages, lib + "/site-packages");
-      }
-    }
   }
   if (env.version) return;
   if (auto resolved = fs.real_path(env.interpreter)) {
@@ -111,24 +141,42 @@ constexpr const char* k_python_info_script =
     "print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'prefix': sys.prefix,"
     " 'path': [p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]}))\n";
 
-// Runs the interpreter for what its files did not tell.
+// The key of an interpreter's answer: the real interpreter file and the pyvenv.cfg beside it. The
+// script runs with -E, so PYTHONPATH, PYTHONHOME and PYTHONNOUSERSITE cannot change its answer; what
+// they and the .pth files change is worked out from files on every call (python_sys_path).
+std::optional<std::string> python_cache_key(const ProbeContext& ctx, const PythonEnvironment& env) {
+  auto id = file_identity(ctx.fs.display(env.interpreter));
+  if (!id) return std::nullopt;
+  std::string key = "python-info/v1|" + *id;
+  if (auto cfg = file_identity(ctx.fs.display(join(env.prefix, "pyvenv.cfg")))) key += "|" + *cfg;
+  return key;
+}
+
+// Runs the interpreter for what its files did not tell; the answer is kept by the interpreter's identity.
 void derive_by_running(const ProbeContext& ctx, PythonEnvironment& env, HostFacts& facts) {
   const std::string src = "python -c (" + env.interpreter + ")";
   if (!ctx.fs.is_live_root()) {
     env.version = Fact<Version>::unknown(src, "no version in its files; interpreters are not run under --root");
     return;
   }
-  SpawnOptions opts;
-  opts.timeout = ctx.options.timeout;
-  opts.max_output = 1U << 20U;
-  auto outcome = run_program({env.interpreter, "-E", "-c", k_python_info_script}, opts);
+  const auto cache = ctx.gpu.use_cache ? tool_cache_path(ctx.env) : std::nullopt;
+  const auto key = cache ? python_cache_key(ctx, env) : std::nullopt;
+  std::optional<std::string> out = key ? cached_answer(*cache, *key) : std::nullopt;
   std::string why;
+  if (!out) {
+    SpawnOptions opts;
+    opts.timeout = ctx.options.timeout;
+    opts.max_output = 1U << 20U;
+    auto outcome = run_program({env.interpreter, "-E", "-c", k_python_info_script}, opts);
+    if (!outcome) why = outcome.error().message;
+    else if (!outcome->succeeded()) why = outcome->describe_failure();
+    else out = outcome->out;
+  }
   nlohmann::json doc;
-  if (!outcome) why = outcome.error().message;
-  else if (!outcome->succeeded()) why = outcome->describe_failure();
-  else {
-    doc = nlohmann::json::parse(outcome->out, nullptr, false);
+  if (out) {
+    doc = nlohmann::json::parse(*out, nullptr, false);
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("version") || !doc["version"].is_string()) why = "unexpected output";
+    else if (key) remember_answer(*cache, *key, *out);
   }
   if (!why.empty()) {
     env.version = Fact<Version>::unknown(src, why);
@@ -150,17 +198,33 @@ void derive_by_running(const ProbeContext& ctx, PythonEnvironment& env, HostFact
 struct Candidate {
   std::string path;
   std::string found_by;
+  std::string via;  // how a version manager's shim was resolved
 };
 
-std::vector<Candidate> candidates(const ProbeContext& ctx) {
-  std::vector<Candidate> out;
-  for (const auto& p : ctx.options.pythons) out.push_back({normalize_path(p), "--python"});
-  if (auto venv = ctx.env.get("VIRTUAL_ENV"); venv && !venv->empty()) out.push_back({join(*venv, "bin/python"), "VIRTUAL_ENV"});
-  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty()) out.push_back({join(*conda, "bin/python"), "CONDA_PREFIX"});
-  for (const char* name : {"python3", "python"}) {
-    if (auto p = find_in_path(ctx.fs, ctx.env, name)) out.push_back({*p, "PATH"});
+// A shim (pyenv, asdf, mise) is replaced by the interpreter it would run; one that cannot be
+// resolved is reported and dropped: it is never run.
+void add_candidate(const ProbeContext& ctx, std::vector<Candidate>& out, std::vector<std::string>& problems, std::string path,
+                   const std::string& found_by) {
+  auto shim = resolve_python_shim(ctx.fs, ctx.env, path, base_name(path));
+  if (!shim.is_shim) {
+    out.push_back({std::move(path), found_by, ""});
+  } else if (shim.interpreter) {
+    out.push_back({*shim.interpreter, found_by, shim.manager + " shim " + path + ": " + shim.how});
+  } else {
+    problems.push_back(shim.problem);
   }
-  out.push_back({"/opt/conda/bin/python", "/opt/conda"});  // the usual place in container images
+}
+
+std::vector<Candidate> candidates(const ProbeContext& ctx, std::vector<std::string>& problems) {
+  std::vector<Candidate> out;
+  for (const auto& p : ctx.options.pythons) add_candidate(ctx, out, problems, normalize_path(p), "--python");
+  if (auto venv = ctx.env.get("VIRTUAL_ENV"); venv && !venv->empty()) out.push_back({join(*venv, "bin/python"), "VIRTUAL_ENV", ""});
+  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty()) out.push_back({join(*conda, "bin/python"), "CONDA_PREFIX", ""});
+  for (const char* name : {"python3", "python"}) {
+    if (auto p = find_in_path(ctx.fs, ctx.env, name)) add_candidate(ctx, out, problems, *p, "PATH");
+  }
+  if (auto p = project_venv_python(ctx.fs, ctx.env)) out.push_back({*p, "project .venv", ""});
+  out.push_back({"/opt/conda/bin/python", "/opt/conda", ""});  // the usual place in container images
   return out;
 }
 
@@ -175,7 +239,10 @@ std::string identity_of(const FileSystem& fs, const PythonEnvironment& env) {
 std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx, HostFacts& facts) {
   std::vector<PythonEnvironment> envs;
   std::vector<std::string> seen;
-  for (const auto& c : candidates(ctx)) {
+  std::vector<std::string> problems;
+  const auto found = candidates(ctx, problems);
+  for (const auto& p : problems) add_issue(facts, "python", p);
+  for (const auto& c : found) {
     const FileType type = ctx.fs.stat(c.path).type;
     if (type != FileType::regular) {
       if (c.found_by == "--python") add_issue(facts, "python", "--python " + ctx.fs.display(c.path) + ": no such interpreter");
@@ -185,13 +252,19 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
     env.interpreter = c.path;
     derive_from_files(ctx, env);
     if (!env.version) derive_by_running(ctx, env, facts);
+    apply_python_home(ctx, env);
+    set_user_site(ctx, env);
     const std::string id = identity_of(ctx.fs, env);
     if (const auto it = std::find(seen.begin(), seen.end(), id); it != seen.end()) {
       auto& found_by = envs[static_cast<std::size_t>(it - seen.begin())].found_by;
       if (std::find(found_by.begin(), found_by.end(), c.found_by) == found_by.end()) found_by.push_back(c.found_by);
+      // python and python3 shims usually resolve alike: one shim note is enough.
+      const bool has_shim = std::any_of(found_by.begin(), found_by.end(), [](const std::string& s) { return s.find(" shim ") != std::string::npos; });
+      if (!c.via.empty() && !has_shim) found_by.push_back(c.via);
       continue;
     }
     env.found_by.push_back(c.found_by);
+    if (!c.via.empty()) env.found_by.push_back(c.via);
     seen.push_back(id);
     envs.push_back(std::move(env));
   }
@@ -200,11 +273,15 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
 
 std::vector<std::string> site_packages_from_files(const ProbeContext& ctx) {
   std::vector<std::string> sites;
-  for (const auto& c : candidates(ctx)) {
+  std::vector<std::string> problems;
+  for (const auto& c : candidates(ctx, problems)) {
     if (ctx.fs.stat(c.path).type != FileType::regular) continue;
     PythonEnvironment env;
     env.interpreter = c.path;
     derive_from_files(ctx, env);
+    apply_python_home(ctx, env);
+    set_user_site(ctx, env);
+    if (!env.user_site.empty()) add_existing(ctx.fs, sites, env.user_site);
     for (const auto& s : env.site_packages) add_existing(ctx.fs, sites, s);
   }
   return sites;

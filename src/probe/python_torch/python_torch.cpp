@@ -136,9 +136,12 @@ void import_torch(const ProbeContext& ctx, const PythonEnvironment& env, TorchIn
   }
 }
 
-TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& site, HostFacts& facts) {
+// `loads_first`: `import torch` with this interpreter loads this install; only then can --import-torch
+// speak for it (a shadowed one would be answered for by the one that shadows it).
+TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& torch_dir, bool loads_first,
+                          HostFacts& facts) {
   TorchInstall t;
-  const std::string torch_dir = site + "/torch";
+  const std::string site = torch_dir.substr(0, torch_dir.rfind('/'));
   const std::string vp_path = torch_dir + "/version.py";
   const std::string src = "file:" + vp_path;
   t.python = Fact<std::string>::known(env.interpreter, joined(env.found_by, ","));
@@ -159,7 +162,7 @@ TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env,
   if (vp->cuda) t.arch_list = cached_arch_from_libraries(ctx, torch_dir, facts);
   else if (vp->hip) t.arch_list = ArchFact::unknown(src, "ROCm build: HIP code objects are not read");
   else t.arch_list = ArchFact{std::vector<ComputeCapability>{}, src, "CPU-only build (torch.version.cuda is None)"};
-  if (ctx.options.import_torch) import_torch(ctx, env, t, facts);
+  if (ctx.options.import_torch && loads_first) import_torch(ctx, env, t, facts);
   return t;
 }
 
@@ -176,21 +179,32 @@ void detect_python_torch(const ProbeContext& ctx, HostFacts& facts) {
   std::vector<TorchInstall> installs;
   std::vector<std::string> seen;
   for (const auto& env : envs) {
-    for (const auto& site : env.site_packages) {
-      auto resolved = ctx.fs.real_path(site);
-      const std::string id = resolved ? *resolved : site;
+    std::vector<std::string> skipped;
+    const auto path = python_sys_path(ctx.fs, ctx.env, env, skipped);
+    const auto torches = torch_on_sys_path(ctx.fs, path);
+    const std::string order = "sys.path of " + env.interpreter + " (from files)";
+    for (std::size_t i = 0; i < torches.size(); ++i) {
+      const std::string& dir = torches[i].torch_dir;
+      const std::string id = ctx.fs.real_path(dir).value_or(dir);
       if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
       seen.push_back(id);
-      if (ctx.fs.stat(site + "/torch/version.py").type != FileType::regular) {
-        if (ctx.fs.stat(site + "/torch/__init__.py").type == FileType::regular) {
-          add_issue(facts, "python", ctx.fs.display(site + "/torch") + ": no version.py (a broken or source install)");
-        }
+      if (ctx.fs.stat(dir + "/version.py").type != FileType::regular) {
+        add_issue(facts, "python", ctx.fs.display(dir) + ": no version.py (a broken or source install)");
         continue;
       }
-      installs.push_back(read_install(ctx, env, site, facts));
+      TorchInstall t = read_install(ctx, env, dir, i == 0, facts);
+      t.sys_path_entry = Fact<std::string>::known(torches[i].entry, torches[i].origin);
+      t.imported = Fact<bool>::known(i == 0, order);
+      if (i > 0) t.imported.note = "shadowed by " + torches.front().torch_dir + " (" + torches.front().origin + "), earlier on sys.path";
+      else if (torches.size() > 1) t.imported.note = "shadows " + std::to_string(torches.size() - 1) + " other torch install(s)";
+      if (i == 0 && !skipped.empty()) {
+        t.imported.note += (t.imported.note.empty() ? "" : "; ") + std::to_string(skipped.size()) + " .pth import line(s) not run: " + skipped.front() +
+                           (skipped.size() > 1 ? ", ..." : "");
+      }
+      installs.push_back(std::move(t));
     }
   }
-  facts.torch = Fact<std::vector<TorchInstall>>::known(std::move(installs), "site-packages of " + where);
+  facts.torch = Fact<std::vector<TorchInstall>>::known(std::move(installs), "sys.path of " + where);
 }
 
 }  // namespace td
