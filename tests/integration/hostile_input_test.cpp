@@ -234,3 +234,26 @@ TEST(HostileInput, OfflineAffinityForAnUnlistedTagIsUndeterminedNotMissing) {
   EXPECT_EQ(r.err.find("the registry has no such tag"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("TAG_UNKNOWN"), std::string::npos) << r.err;
 }
+
+// --host-root reads the host's tree, but the GPU answer cache is this process's own file: a file
+// planted at the same path inside the host tree is never trusted (it was, and named a GPU).
+TEST(HostileInput, HostRootNeverTrustsACacheFilePlantedInTheHostTree) {
+  TempDir tmp;
+  const std::string tree = tmp.path() + "/host";
+  const std::string cache = tmp.path() + "/cache";
+  (void)tmp.file("host/proc/sys/kernel/random/boot_id", "11111111-2222-3333-4444-555555555555\n");
+  fs::create_directories(tree + "/sys/bus/pci/devices");
+  // A genuine cache file for this tree, written by a first run...
+  ASSERT_EQ(run_td({"probe", "--host-root", tree, "--json"}, "", {"XDG_CACHE_HOME=" + cache}).code, 0);
+  std::ifstream in(cache + "/torchdoctor/gpu-probe.json");
+  json doc = json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  // ...turned into a lie, and planted where a reader of the host tree would look.
+  doc["answer"]["nvml"] = {{"status", "answered"},
+                           {"gpus", {{{"index", 0}, {"name", "PLANTED GPU"}, {"pci_bus_id", "00000000:01:00.0"}, {"compute_capability", "9.0"}}}}};
+  fs::remove_all(cache);
+  (void)tmp.file("host" + cache + "/torchdoctor/gpu-probe.json", doc.dump());
+  const auto r = run_td({"probe", "--host-root", tree, "--json"}, "", {"XDG_CACHE_HOME=" + cache});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.find("PLANTED GPU"), std::string::npos) << r.out;
+}
