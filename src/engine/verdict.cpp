@@ -51,6 +51,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"RECOMPILE_LIMIT", "torch.compile hit its recompile limit and fell back to eager: changing shapes, dtypes or devices"},
       {"STATE_DICT_BUFFER_KEYS", "checkpoint and model disagree on computed (persistent vs non-persistent) buffers, not on weights"},
       {"TRITON_MISSING", "torch.compile's GPU backend (Inductor) needs Triton, which is not installed or not built for this platform"},
+      {"SEQUENCE_TOO_LONG", "an input longer than the model's position table (max_len, max_position_embeddings): indexing past its end"},
   };
   return k_codes;
 }
