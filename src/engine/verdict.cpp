@@ -52,6 +52,7 @@ const std::vector<ReasonCode>& reason_codes() {
       {"STATE_DICT_BUFFER_KEYS", "checkpoint and model disagree on computed (persistent vs non-persistent) buffers, not on weights"},
       {"TRITON_MISSING", "torch.compile's GPU backend (Inductor) needs Triton, which is not installed or not built for this platform"},
       {"SEQUENCE_TOO_LONG", "an input longer than the model's position table (max_len, max_position_embeddings): indexing past its end"},
+      {"BACKEND_NOT_BUILT", "this torch build lacks a requested backend (NCCL in Windows, macOS and CPU builds)"},
   };
   return k_codes;
 }
