@@ -212,7 +212,7 @@ bool mentions_cuda(std::string_view text) {
   return false;
 }
 
-void diagnose_facts(const Context& c, bool asks_cuda, std::vector<Diagnosis>& out) {
+void diagnose_facts(const Context& c, bool asks_cuda, bool report, std::vector<Diagnosis>& out) {
   if (std::any_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.severity != Severity::info; })) return;
   const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
   if (t == nullptr || !t->version) return;
@@ -240,6 +240,20 @@ void diagnose_facts(const Context& c, bool asks_cuda, std::vector<Diagnosis>& ou
                    {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
                     "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them",
                     "pip uninstall -y torch  # then install that CUDA build"},
+                   0,
+                   1,
+                   true});
+  } else if (report && t->version.value->local() == "cpu" && !gpus_known &&
+             std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
+    // A pasted report alone: its machine may have no GPU, so this is information, not a problem.
+    out.push_back({"facts",
+                   "CPU_ONLY_BUILD",
+                   Severity::info,
+                   "torch " + t->version.value->str() + " is a CPU-only build: CUDA is not available with it; if this machine has an "
+                       "NVIDIA GPU, a CUDA build matching the GPU and driver is needed",
+                   {{"fact", 0, torch}},
+                   {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
+                    "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them"},
                    0,
                    1,
                    true});
@@ -337,7 +351,7 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
         asks_cuda = mentions_cuda(input.line(i));
       }
     }
-    diagnose_facts(c, asks_cuda, result.diagnoses);
+    diagnose_facts(c, asks_cuda, result.collect_env.has_value(), result.diagnoses);
   }
   rank(result.diagnoses, kb);
   if (input.stats().binary) result.notes.push_back("the input looks binary, not like a log");
