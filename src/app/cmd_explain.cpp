@@ -11,9 +11,12 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/app/image_checks.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/explain/explain.hpp"
+#include "torchdoctor/explain/image_refs.hpp"
+#include "torchdoctor/registry/image_ref.hpp"
 #include "torchdoctor/report/explain.hpp"
 #include "torchdoctor/report/sections.hpp"
 
@@ -105,12 +108,123 @@ Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits
   return keep_head_and_tail(io.in, limits.max_total);
 }
 
+// An image named in the text or with --image, and what the image machinery said about it.
+struct ExplainedImage {
+  ImageMention mention;
+  bool failed_here = false;  // --image: the failure happened in this image
+  CheckedImage checked;
+};
+
+// The images of the text and of --image, judged for the host with `torchdoctor image`'s machinery
+// (offline from the cache and the knowledge base with --offline; else online with the registry
+// options). A reference from the text that does not parse is skipped; a bad --image is bad input.
+Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const AppIo& io, std::string_view text,
+                                                 const HostFacts& host, const Kb& kb) {
+  std::vector<ImageMention> mentions;
+  std::vector<bool> given;
+  for (const auto& r : args.all("image")) {
+    if (!parse_image_ref(r)) return make_error(ErrorKind::bad_input, "--image '" + sanitize(r) + "': " + parse_image_ref(r).error().message);
+    mentions.push_back({r, 0, "--image"});
+    given.push_back(true);
+  }
+  for (auto& m : extract_image_refs(text)) {
+    if (!parse_image_ref(m.ref)) continue;
+    const auto same = std::find_if(mentions.begin(), mentions.end(), [&](const ImageMention& x) { return x.ref == m.ref; });
+    if (same != mentions.end()) {
+      if (same->line == 0) same->line = m.line;  // the --image also appears in the text
+      continue;
+    }
+    mentions.push_back(std::move(m));
+    given.push_back(false);
+  }
+  std::vector<ExplainedImage> out;
+  if (mentions.empty()) return out;
+  std::vector<ImageRef> refs;
+  for (const auto& m : mentions) refs.push_back(*parse_image_ref(m.ref));
+  Platform platform{"linux", "amd64", {}, {}};
+  if (auto p = platform_option(args); p && args.has("platform")) platform = *p;
+  else if (host.cpu.arch) {
+    if (const auto machine = platform_for_machine(*host.cpu.arch)) platform = *machine;
+  }
+  auto checked = check_images(refs, platform, args, io, host, kb);
+  if (!checked) return checked.error();
+  for (std::size_t i = 0; i < mentions.size() && i < checked->size(); ++i) {
+    out.push_back({mentions[i], given[i], std::move((*checked)[i])});
+  }
+  return out;
+}
+
+const char* image_status(const CheckedImage& c) {
+  if (c.inspection.error || !c.verdict) return "unknown";
+  return c.verdict->problem() ? "problem" : "ok";
+}
+
+const char* reason_severity(ReasonSeverity s) {
+  return s == ReasonSeverity::error ? "error" : s == ReasonSeverity::warning ? "warn" : "info";
+}
+
+nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& e : images) {
+    const auto& in = e.checked.inspection;
+    nlohmann::json j{{"ref", e.mention.ref},
+                     {"name", in.facts.ref.str()},
+                     {"line", e.mention.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.mention.line)},
+                     {"found_by", e.mention.how},
+                     {"failed_here", e.failed_here},
+                     {"status", image_status(e.checked)},
+                     {"error", in.error ? nlohmann::json(in.error->message) : nlohmann::json(nullptr)},
+                     {"found", in.error ? nlohmann::json(nullptr) : nlohmann::json(in.facts.found)},
+                     {"nearest_tags", in.facts.nearest_tags},
+                     {"reasons", nlohmann::json::array()}};
+    if (e.checked.verdict) {
+      for (const auto& r : e.checked.verdict->reasons) {
+        j["reasons"].push_back({{"code", r.code}, {"severity", reason_severity(r.severity)}, {"message", r.message}});
+      }
+    }
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) {
+  if (images.empty()) return;
+  out << "\nImages " << (images.size() == 1 ? "named" : "named (" + std::to_string(images.size()) + ")") << ", judged for this host:\n";
+  for (const auto& e : images) {
+    const auto& in = e.checked.inspection;
+    std::string status = image_status(e.checked);
+    for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out << "  " << status << "  " << sanitize(e.mention.ref, 200);
+    if (e.failed_here) out << "  (--image: the failure happened here)";
+    else if (e.mention.line > 0) out << "  (line " << e.mention.line << ")";
+    out << '\n';
+    if (in.error) {
+      out << "    could not check: " << sanitize(in.error->message, 300) << '\n';
+      continue;
+    }
+    if (!e.checked.verdict) continue;
+    for (const auto& r : e.checked.verdict->reasons) {
+      out << "    " << (r.severity == ReasonSeverity::error ? "x " : r.severity == ReasonSeverity::warning ? "! " : "i ") << r.code
+          << ": " << sanitize(r.message, 400) << '\n';
+    }
+    if (!in.facts.found && !in.facts.nearest_tags.empty()) {
+      std::string tags;
+      for (std::size_t i = 0; i < in.facts.nearest_tags.size() && i < 5; ++i) tags += (i ? ", " : "") + in.facts.nearest_tags[i];
+      out << "    nearest tags: " << sanitize(tags, 300) << '\n';
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<OptionSpec> explain_options() {
-  std::vector<OptionSpec> specs{{"file", "LOG", "read the error text or log from LOG ('-' reads stdin)"}};
+  std::vector<OptionSpec> specs{{"file", "LOG", "read the error text or log from LOG ('-' reads stdin)"},
+                                {"image", "REF", "the image the failure happened in (repeatable); judged with the images the text names", true},
+                                {"platform", "OS/ARCH", "judge the images for this platform (linux/arm64) instead of this host's"}};
   specs.insert(specs.end(), host_options().begin(), host_options().end());
   specs.insert(specs.end(), output_options().begin(), output_options().end());
+  const auto reg = registry_options();
+  specs.insert(specs.end(), reg.begin(), reg.end());
   specs.push_back(kb_option());
   return specs;
 }
@@ -141,10 +255,29 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
   TextInput input(std::move(text->text), limits);
   if (left_out > 0) input.set_truncated(left_out);
   const ExplainResult r = explain(input, *facts, *kb);
-  if (out->format == Format::json) io.out << explain_to_json(r, *kb).dump(2) << '\n';
-  else if (out->format == Format::markdown) io.out << render_markdown_report("torchdoctor explain", render_explain(r, *kb, false));
-  else io.out << render_explain(r, *kb, out->color);
-  if (r.problem()) return k_exit_problem;
+  if (auto p = platform_option(args); !p) {
+    io.err << "torchdoctor: " << p.error().message << '\n';
+    return exit_code_for(p.error());
+  }
+  auto images = judge_images(args, io, input.text(), r.facts, *kb);
+  if (!images) {
+    io.err << "torchdoctor: " << images.error().message << '\n';
+    return exit_code_for(images.error());
+  }
+  const bool image_problem = std::any_of(images->begin(), images->end(), [](const ExplainedImage& e) {
+    return e.checked.verdict && !e.checked.inspection.error && e.checked.verdict->problem();
+  });
+  if (out->format == Format::json) {
+    auto j = explain_to_json(r, *kb);
+    j["images"] = images_json(*images);
+    io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  } else {
+    std::ostringstream text;
+    text << render_explain(r, *kb, out->color);
+    print_images(text, *images);
+    io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor explain", text.str()) : text.str());
+  }
+  if (r.problem() || image_problem) return k_exit_problem;
   // Part of the input was not read and nothing was found: the answer is not "all good".
   return r.input.truncated && r.diagnoses.empty() ? k_exit_undetermined : k_exit_ok;
 }

@@ -51,6 +51,13 @@ const std::vector<ReasonCode>& reason_codes() {
       {"BUILD_MODE_CONFLICT", "USE_CUDA=0 and FORCE_CUDA=1 are both set"},
       {"ARCH_LIST_EMPTY", "no GPU architecture is left to compile for"},
       {"TENSOR_DEVICE_MISMATCH", "tensors on different devices: a bug in the program, not in the stack"},
+      {"CUDAGRAPHS_SKIPPED", "torch.compile ran without CUDA graphs (CPU tensors or several devices in the graph): slower, not wrong"},
+      {"CUDAGRAPH_OUTPUT_OVERWRITTEN", "a CUDA-graph output was used after a later replay reused its memory: a bug in the program"},
+      {"RECOMPILE_LIMIT", "torch.compile hit its recompile limit and fell back to eager: changing shapes, dtypes or devices"},
+      {"STATE_DICT_BUFFER_KEYS", "checkpoint and model disagree on computed (persistent vs non-persistent) buffers, not on weights"},
+      {"TRITON_MISSING", "torch.compile's GPU backend (Inductor) needs Triton, which is not installed or not built for this platform"},
+      {"SEQUENCE_TOO_LONG", "an input longer than the model's position table (max_len, max_position_embeddings): indexing past its end"},
+      {"BACKEND_NOT_BUILT", "this torch build lacks a requested backend (NCCL in Windows, macOS and CPU builds)"},
   };
   return k_codes;
 }

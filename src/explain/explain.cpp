@@ -201,6 +201,65 @@ void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<D
   }
 }
 
+// Facts-aware always (issue 18, item 1): when no message in the text names a problem, the doctor's
+// verdict on the torch in the facts (what-if flags, --host, --root, a probe, the text's own facts)
+// answers the question, e.g. "is_available() is False" with a CPU-only torch.
+bool mentions_cuda(std::string_view text) {
+  auto icase = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  for (std::string_view word : {std::string_view("cuda"), std::string_view("gpu")}) {
+    if (std::search(text.begin(), text.end(), word.begin(), word.end(), icase) != text.end()) return true;
+  }
+  return false;
+}
+
+void diagnose_facts(const Context& c, bool asks_cuda, bool report, std::vector<Diagnosis>& out) {
+  if (std::any_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.severity != Severity::info; })) return;
+  const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
+  if (t == nullptr || !t->version) return;
+  const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
+  const bool gpus_known = c.facts.gpus.value.has_value();
+  for (const auto& r : c.torch_reasons) {
+    if (r.severity == Severity::info) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const Diagnosis& d) { return d.code == r.code; })) continue;
+    Diagnosis d{"facts", r.code, r.severity, r.message, {{"fact", 0, torch}}, {}, 0, 1, true};
+    if (!r.fix.empty()) d.fix.push_back(r.fix);
+    else if (c.rec.best_wheel) d.fix.push_back(c.rec.best_wheel->install);
+    else d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
+    out.push_back(std::move(d));
+  }
+  // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
+  // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU.
+  if (asks_cuda && t->version.value->local() == "cpu" && !gpus_known &&
+      std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
+    out.push_back({"facts",
+                   "CPU_ONLY_BUILD",
+                   Severity::error,
+                   "torch " + t->version.value->str() + " is a CPU-only build: torch.cuda.is_available() is False with it on any machine; "
+                       "a CUDA build matching the GPU and driver is needed",
+                   {{"fact", 0, torch}},
+                   {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
+                    "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them",
+                    "pip uninstall -y torch  # then install that CUDA build"},
+                   0,
+                   1,
+                   true});
+  } else if (report && t->version.value->local() == "cpu" && !gpus_known &&
+             std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
+    // A pasted report alone: its machine may have no GPU, so this is information, not a problem.
+    out.push_back({"facts",
+                   "CPU_ONLY_BUILD",
+                   Severity::info,
+                   "torch " + t->version.value->str() + " is a CPU-only build: CUDA is not available with it; if this machine has an "
+                       "NVIDIA GPU, a CUDA build matching the GPU and driver is needed",
+                   {{"fact", 0, torch}},
+                   {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
+                    "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them"},
+                   0,
+                   1,
+                   true});
+  }
+}
+
 // A printed arch list names the wheel that is really imported.
 void check_variant(const Context& c, std::vector<Diagnosis>& out, std::vector<std::string>& notes) {
   const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
@@ -279,6 +338,21 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
   }
   if (result.collect_env) diagnose_collect_env(*result.collect_env, c, result.diagnoses);
   check_variant(c, result.diagnoses, result.notes);
+  const bool quiet = std::none_of(result.diagnoses.begin(), result.diagnoses.end(), [](const Diagnosis& d) { return d.severity != Severity::info; });
+  if (quiet) {
+    // The question is the text outside a pasted collect_env report (whose field names mention CUDA).
+    bool asks_cuda = false;
+    if (!result.collect_env) {
+      asks_cuda = mentions_cuda(input.text());
+    } else {
+      for (std::size_t i = 0; i < input.line_count() && !asks_cuda; ++i) {
+        const std::size_t n = i + 1;
+        if (n >= result.collect_env->first_line && n <= result.collect_env->last_line) continue;
+        asks_cuda = mentions_cuda(input.line(i));
+      }
+    }
+    diagnose_facts(c, asks_cuda, result.collect_env.has_value(), result.diagnoses);
+  }
   rank(result.diagnoses, kb);
   if (input.stats().binary) result.notes.push_back("the input looks binary, not like a log");
   result.facts = c.facts;
