@@ -19,6 +19,7 @@
 #include "torchdoctor/registry/image_ref.hpp"
 #include "torchdoctor/report/explain.hpp"
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
 namespace {
@@ -159,9 +160,6 @@ const char* image_status(const CheckedImage& c) {
   return c.verdict->problem() ? "problem" : "ok";
 }
 
-const char* reason_severity(ReasonSeverity s) {
-  return s == ReasonSeverity::error ? "error" : s == ReasonSeverity::warning ? "warn" : "info";
-}
 
 nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
   nlohmann::json arr = nlohmann::json::array();
@@ -179,7 +177,7 @@ nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
                      {"reasons", nlohmann::json::array()}};
     if (e.checked.verdict) {
       for (const auto& r : e.checked.verdict->reasons) {
-        j["reasons"].push_back({{"code", r.code}, {"severity", reason_severity(r.severity)}, {"message", r.message}});
+        j["reasons"].push_back({{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}});
       }
     }
     arr.push_back(std::move(j));
@@ -204,7 +202,7 @@ void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) 
     }
     if (!e.checked.verdict) continue;
     for (const auto& r : e.checked.verdict->reasons) {
-      out << "    " << (r.severity == ReasonSeverity::error ? "x " : r.severity == ReasonSeverity::warning ? "! " : "i ") << r.code
+      out << "    " << severity_mark(r.severity) << r.code
           << ": " << sanitize(r.message, 400) << '\n';
     }
     if (!in.facts.found && !in.facts.nearest_tags.empty()) {
@@ -272,10 +270,10 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
     j["images"] = images_json(*images);
     io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
-    std::ostringstream text;
-    text << render_explain(r, *kb, out->color);
-    print_images(text, *images);
-    io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor explain", text.str()) : text.str());
+    std::ostringstream report;
+    report << render_explain(r, *kb, out->color);
+    print_images(report, *images);
+    io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str()) : report.str());
   }
   if (r.problem() || image_problem) return k_exit_problem;
   // Part of the input was not read and nothing was found: the answer is not "all good".

@@ -9,6 +9,7 @@
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/registry/image_check.hpp"
+#include "torchdoctor/report/verdicts.hpp"
 #include "torchdoctor/registry/inspect.hpp"
 
 namespace td {
@@ -121,7 +122,7 @@ void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict
     out << "  requirements " << require_state_name(v->requirements.state) << '\n';
   }
   for (const auto& r : v->reasons) {
-    out << "  " << (r.severity == Severity::error ? "x " : r.severity == Severity::unknown ? "? " : r.severity == Severity::warn ? "! " : "i ") << r.code
+    out << "  " << severity_mark(r.severity) << r.code
         << ": " << r.message << '\n';
   }
 }

@@ -66,6 +66,16 @@ nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, boo
           {"candidates", candidates}, {"notes", notes}};
 }
 
+const char* severity_mark(Severity s) {
+  switch (s) {
+    case Severity::error: return "x ";
+    case Severity::unknown: return "? ";
+    case Severity::warn: return "! ";
+    case Severity::info: break;
+  }
+  return "i ";
+}
+
 std::string render_reasons(const std::vector<Reason>& reasons, bool color, const std::string& indent) {
   std::string out;
   for (const auto& r : reasons) {

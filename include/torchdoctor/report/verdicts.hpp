@@ -19,6 +19,9 @@ nlohmann::json candidate_to_json(const Candidate& c);
 nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, bool all);
 
 /// "CODE — message" lines with the fix under it, indented by `indent`.
+/// The one-character mark of a severity in line-oriented text: "x " error, "? " unknown, "! " warn, "i " info.
+const char* severity_mark(Severity s);
+/// Renders reasons as indented lines.
 std::string render_reasons(const std::vector<Reason>& reasons, bool color, const std::string& indent);
 /// The recommend report as text.
 std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool color);
