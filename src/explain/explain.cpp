@@ -212,8 +212,9 @@ bool mentions_cuda(std::string_view text) {
   return false;
 }
 
+// The doctor's findings run on every explain's facts and are ranked with the signature hits (after
+// them at the same severity: the text names what happened, the facts say why here).
 void diagnose_facts(const Context& c, bool asks_cuda, bool report, std::vector<Diagnosis>& out) {
-  if (std::any_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.severity != Severity::info; })) return;
   const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
   if (t == nullptr || !t->version) return;
   const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
@@ -299,7 +300,7 @@ void rank(std::vector<Diagnosis>& ds, const Kb& kb) {
     for (const auto& s : kb.signatures) {
       if (s.id == d.signature) return s.priority;
     }
-    return 40;
+    return d.signature == "facts" ? -1 : 40;
   };
   std::stable_sort(ds.begin(), ds.end(), [&](const Diagnosis& a, const Diagnosis& b) {
     if (a.severity != b.severity) return static_cast<int>(a.severity) > static_cast<int>(b.severity);
@@ -338,8 +339,7 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
   }
   if (result.collect_env) diagnose_collect_env(*result.collect_env, c, result.diagnoses);
   check_variant(c, result.diagnoses, result.notes);
-  const bool quiet = std::none_of(result.diagnoses.begin(), result.diagnoses.end(), [](const Diagnosis& d) { return d.severity != Severity::info; });
-  if (quiet) {
+  {
     // The question is the text outside a pasted collect_env report (whose field names mention CUDA).
     bool asks_cuda = false;
     if (!result.collect_env) {
