@@ -62,16 +62,24 @@ Result<ProbeOptions> probe_options_from(const ParsedArgs& args) {
     }
   }
   o.import_torch = args.has("import-torch");
-  if (const auto t = args.get("timeout")) {
-    char* end = nullptr;
-    const double seconds = std::strtod(t->c_str(), &end);
-    if (t->empty() || end != t->c_str() + t->size() || !(seconds > 0) || seconds > 3600) {
-      return make_error(ErrorKind::bad_input, "--timeout '" + *t + "': expected seconds between 0 and 3600, such as 10 or 0.5");
-    }
-    o.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  auto t = timeout_option(args);
+  if (!t) return t.error();
+  if (*t) {
+    o.timeout = **t;
     o.import_timeout = o.timeout;
   }
   return o;
+}
+
+Result<std::optional<std::chrono::milliseconds>> timeout_option(const ParsedArgs& args) {
+  const auto t = args.get("timeout");
+  if (!t) return std::optional<std::chrono::milliseconds>{};
+  char* end = nullptr;
+  const double seconds = std::strtod(t->c_str(), &end);
+  if (t->empty() || end != t->c_str() + t->size() || !(seconds > 0) || seconds > 3600) {
+    return make_error(ErrorKind::bad_input, "--timeout '" + sanitize(*t) + "': expected seconds between 0 and 3600, such as 10 or 0.5");
+  }
+  return std::optional(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
 }
 
 Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu,

@@ -33,17 +33,18 @@ Result<long long> seconds_option(const ParsedArgs& args, const char* name, long 
 
 Result<RegistrySetup> read_setup(const ParsedArgs& args) {
   RegistrySetup run;
-  auto timeout = seconds_option(args, "timeout", 20, 600);
+  auto timeout = timeout_option(args);
   auto connect = seconds_option(args, "connect-timeout", 5, 120);
   auto jobs = seconds_option(args, "jobs", 8, 64);
   auto ttl = seconds_option(args, "tag-ttl", 600, 30LL * 86400);
   auto deadline = seconds_option(args, "deadline", 120, 3600);
-  for (const auto* r : {&timeout, &connect, &jobs, &ttl, &deadline}) {
+  if (!timeout) return timeout.error();
+  for (const auto* r : {&connect, &jobs, &ttl, &deadline}) {
     if (!*r) return r->error();
   }
   run.registry.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*deadline);
-  run.registry.request_timeout = std::chrono::seconds(*timeout);
-  run.registry.connect_timeout = std::chrono::seconds(std::min(*connect, *timeout));
+  if (*timeout) run.registry.request_timeout = **timeout;
+  run.registry.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(*connect), run.registry.request_timeout);
   for (const auto& h : args.all("insecure-registry")) run.registry.insecure_hosts.insert(to_lower(h));
   run.inspect.jobs = static_cast<unsigned>(*jobs);
   run.inspect.tag_ttl_seconds = *ttl;

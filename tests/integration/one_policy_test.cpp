@@ -273,3 +273,16 @@ TEST(OnePolicy, MarkdownIsAFormatOfEveryReportingCommand) {
     EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << args[0];
   }
 }
+
+TEST(OnePolicy, TimeoutMeansTheSameInEveryCommand) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"probe", "--no-probe", "--timeout", "5000"},
+                                              std::vector<std::string>{"image", "--offline", "--no-probe", "--timeout", "5000", "pytorch/pytorch:latest"},
+                                              std::vector<std::string>{"run-command", "--offline", "--no-probe", "--timeout", "5000", "pytorch/pytorch:latest"}}) {
+    const auto r = run_td(args, "{}", {k_cache});
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_NE(r.err.find("--timeout '5000': expected seconds between 0 and 3600"), std::string::npos) << args[0] << ": " << r.err;
+  }
+  // What one command accepts, the others accept too (a registry request may be slow: 900 s is allowed).
+  const auto img = run_td({"image", "--offline", "--no-probe", "--arch", "x86_64", "--timeout", "900", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"}, "", {k_cache});
+  EXPECT_NE(img.code, 2) << img.err;
+}

@@ -1,7 +1,9 @@
 // The command table and what every command shares: I/O, exit codes, host facts, output format.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -45,6 +47,10 @@ struct OutputChoice {
 
 /// Reads the output options; fails on an unknown format or colour mode.
 Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
+
+/// --timeout SECONDS, the one reading of it for every command (a child process's limit in the
+/// probe, a request's limit for the registry): more than 0, at most 3600, fractions allowed.
+Result<std::optional<std::chrono::milliseconds>> timeout_option(const ParsedArgs& args);
 
 /// Reads --python, --import-torch and --timeout; fails on a malformed --timeout.
 Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
