@@ -41,7 +41,8 @@ std::vector<std::string_view> lines(std::string_view s) {
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // ASCII only, without the locale: every caller compares against ASCII, and this runs over whole logs.
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 

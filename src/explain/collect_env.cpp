@@ -56,7 +56,7 @@ bool says_nothing(std::string_view v) {
 bool starts_icase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
+    if (ascii_lower(s[i]) != ascii_lower(prefix[i])) return false;
   }
   return true;
 }

@@ -4,6 +4,7 @@
 #include "torchdoctor/explain/explain.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "context.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -205,7 +206,7 @@ void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<D
 // verdict on the torch in the facts (what-if flags, --host, --root, a probe, the text's own facts)
 // answers the question, e.g. "is_available() is False" with a CPU-only torch.
 bool mentions_cuda(std::string_view text) {
-  auto icase = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  auto icase = [](char a, char b) { return ascii_lower(a) == b; };
   for (std::string_view word : {std::string_view("cuda"), std::string_view("gpu")}) {
     if (std::search(text.begin(), text.end(), word.begin(), word.end(), icase) != text.end()) return true;
   }
@@ -214,7 +215,7 @@ bool mentions_cuda(std::string_view text) {
 
 // The doctor's findings run on every explain's facts and are ranked with the signature hits (after
 // them at the same severity: the text names what happened, the facts say why here).
-void diagnose_facts(const Context& c, bool asks_cuda, bool report, std::vector<Diagnosis>& out) {
+void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bool report, std::vector<Diagnosis>& out) {
   const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
   if (t == nullptr || !t->version) return;
   const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
@@ -230,7 +231,7 @@ void diagnose_facts(const Context& c, bool asks_cuda, bool report, std::vector<D
   }
   // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
   // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU.
-  if (asks_cuda && t->version.value->local() == "cpu" && !gpus_known &&
+  if (t->version.value->local() == "cpu" && !gpus_known && asks_cuda() &&
       std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
     out.push_back({"facts",
                    "CPU_ONLY_BUILD",
@@ -340,17 +341,17 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
   if (result.collect_env) diagnose_collect_env(*result.collect_env, c, result.diagnoses);
   check_variant(c, result.diagnoses, result.notes);
   {
-    // The question is the text outside a pasted collect_env report (whose field names mention CUDA).
-    bool asks_cuda = false;
-    if (!result.collect_env) {
-      asks_cuda = mentions_cuda(input.text());
-    } else {
-      for (std::size_t i = 0; i < input.line_count() && !asks_cuda; ++i) {
+    // The question is the text outside a pasted collect_env report (whose field names mention CUDA);
+    // looked for only when a CPU-only torch meets unknown GPUs (the search reads the whole text).
+    const auto asks_cuda = [&]() {
+      if (!result.collect_env) return mentions_cuda(input.text());
+      for (std::size_t i = 0; i < input.line_count(); ++i) {
         const std::size_t n = i + 1;
         if (n >= result.collect_env->first_line && n <= result.collect_env->last_line) continue;
-        asks_cuda = mentions_cuda(input.line(i));
+        if (mentions_cuda(input.line(i))) return true;
       }
-    }
+      return false;
+    };
     diagnose_facts(c, asks_cuda, result.collect_env.has_value(), result.diagnoses);
   }
   rank(result.diagnoses, kb);

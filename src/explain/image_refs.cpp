@@ -1,6 +1,8 @@
 // Image references in pasted text (docs/explain.md, "Images in the text").
 #include "torchdoctor/explain/image_refs.hpp"
 
+#include "torchdoctor/core/strings.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -11,12 +13,6 @@ namespace td {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The next white-space separated token from `pos`; advances `pos` past it.
 std::string_view next_token(std::string_view s, std::size_t& pos) {
@@ -62,7 +58,7 @@ bool option_takes_value(std::string_view opt) {
 
 // The image of a `docker run` / `podman run` / `nvidia-docker run` command line, if any.
 std::string_view docker_run_image(std::string_view line) {
-  const std::string low = lower(line);
+  const std::string low = to_lower(line);
   std::size_t at = std::string::npos;
   for (const char* cmd : {"docker run ", "podman run ", "nvidia-docker run ", "docker container run "}) {
     at = low.find(cmd);
@@ -106,7 +102,7 @@ std::vector<ImageMention> extract_image_refs(std::string_view text, std::size_t 
   };
   // Only lines holding a trigger are looked at: the whole text lowered once and searched per
   // trigger (a 10 MB log costs a few milliseconds), then those lines in order.
-  const std::string low_all = lower(text);
+  const std::string low_all = to_lower(text);
   std::vector<std::size_t> starts;
   for (std::string_view trigger : {"manifest for ", "unable to find image ", "pull access denied for ", " run ", "from ", "image:"}) {
     std::size_t at = low_all.find(trigger);
@@ -128,7 +124,7 @@ std::vector<ImageMention> extract_image_refs(std::string_view text, std::size_t 
     const std::size_t nl = text.find('\n', start);
     const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
     const std::string_view line = strip_log_prefixes(text.substr(start, end - start));
-    const std::string low = lower(line);
+    const std::string low = to_lower(line);
     if (const auto at = low.find("manifest for "); at != std::string::npos && low.find(" not found", at) != std::string::npos) {
       add(after(line, low, "manifest for "), line_no, "manifest");
     }

@@ -23,6 +23,8 @@ std::vector<std::string_view> lines(std::string_view s);
 std::size_t find_bytes(std::string_view text, std::string_view pattern, std::size_t from = 0);
 /// Lower-case ASCII copy.
 std::string to_lower(std::string_view s);
+/// `c` in lower case if it is an ASCII capital (no locale: fast over whole logs).
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 /// True when `s` contains `needle`, ignoring ASCII case.
 bool contains_icase(std::string_view s, std::string_view needle);
 /// Parses KEY=VALUE lines (os-release syntax: quotes, escapes, # comments).
