@@ -18,6 +18,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/fleet.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/report/fleet_html.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
@@ -496,13 +497,45 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
   o += ",\"exit_code\":" + std::to_string(code) + "}\n";
 }
 
+// `--format html`: the placement picture, rows by profile (report/fleet_html.hpp).
+std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
+                       const Groups& groups) {
+  const ReasonTable reasons = reason_table(images, fits, fleet, groups);
+  FleetPicture p;
+  p.tool_version = tool_version();
+  for (const auto& im : images) p.images.push_back(im.ref);
+  for (const auto& [i, c, w] : reasons.rows) p.reasons.push_back({c, w});
+  p.profiles.resize(groups.size.size());
+  for (std::size_t g = 0; g < groups.size.size(); ++g) {
+    const NodeProfile& n = fleet.nodes[groups.first[g]];
+    std::string facts = n.arch.empty() ? "arch ?" : n.arch;
+    if (!n.gpus_known) facts += ", GPUs ?";
+    else if (n.ccs.empty()) facts += ", no GPU";
+    else {
+      facts += ", sm";
+      for (const auto& cc : n.ccs) facts += " " + cc.str();
+    }
+    if (n.cc_unknown) facts += " (a capability unknown)";
+    facts += ", driver CUDA " + (n.cuda_level ? n.cuda_level->str() : std::string("?"));
+    if (n.tegra) facts += std::string(", Jetson") + (n.tegra_sbsa ? " (SBSA)" : "") + " L4T " + (n.l4t ? n.l4t->str() : std::string("?"));
+    p.profiles[g].facts = std::move(facts);
+    p.profiles[g].nodes.reserve(groups.size[g]);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const std::uint32_t b = fits[i][g];
+      p.profiles[g].cells.push_back({b == 0 ? 'r' : (b & ~k_fit_unknown_mask) != 0 ? 'n' : 'u', reasons.of[i][g]});
+    }
+  }
+  for (std::size_t n = 0; n < fleet.nodes.size(); ++n) p.profiles[groups.of[n]].nodes.push_back(fleet.nodes[n].name);
+  return render_fleet_html(p);
+}
+
 }  // namespace
 
 std::vector<OptionSpec> fleet_options() {
   std::vector<OptionSpec> specs{
       {"image", "REF", "judge this image on every node (repeatable)", true},
       {"platform", "OS/ARCH", "read the images' config for this platform (default linux/amd64)"},
-      {"format", "FORMAT", "text, json, jsonl or csv (jsonl: one record per node; csv: one row per node and image)"},
+      {"format", "FORMAT", "text, json, jsonl, csv or html (jsonl: one record per node; csv: one row per node and image; html: the placement picture, with --output)"},
       {"output", "FILE", "write the report to FILE (atomically) instead of stdout"},
       {"json", nullptr, "print JSON (same as --format json)"},
       {"by-node", nullptr, "text: also list every node with how many images run there"},
@@ -519,8 +552,8 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     return exit_code_for(e);
   };
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "text");
-  if (format != "text" && format != "json" && format != "jsonl" && format != "csv") {
-    return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl or csv"));
+  if (format != "text" && format != "json" && format != "jsonl" && format != "csv" && format != "html") {
+    return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
   }
   std::optional<std::string> output = args.get("output");
   if (output) {
@@ -590,6 +623,8 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     }
   } else if (format == "json" || format == "jsonl") {
     write_machine(sink, format == "jsonl", fleet, images, fits, groups, code);
+  } else if (format == "html") {
+    sink.buf = fleet_html(fleet, images, fits, groups);
   } else {
     std::ostringstream text;
     print_text(output ? static_cast<std::ostream&>(text) : io.out, fleet, images, fits, groups, args.has("by-node") || images.empty());
