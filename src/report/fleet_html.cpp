@@ -59,6 +59,15 @@ constexpr std::string_view k_script = R"(<script>
 
 char css_class(char v) { return v == 'n' ? 'n' : v == 'u' ? 'u' : 'r'; }
 
+// A cell's mark for a code: the initials of its words (DRIVER_TOO_OLD: DTO), told in the legend.
+std::string mark(const std::string& code) {
+  std::string m;
+  for (std::size_t k = 0; k < code.size(); ++k) {
+    if (k == 0 || code[k - 1] == '_') m += code[k];
+  }
+  return m;
+}
+
 }  // namespace
 
 std::string render_fleet_html(const FleetPicture& p) {
@@ -83,8 +92,10 @@ std::string render_fleet_html(const FleetPicture& p) {
     }
   }
   o += "<table id=\"legend\"><tr><td class=\"r\">runs</td><td class=\"n\">does not run</td><td class=\"u\">undetermined</td></tr></table>\n";
-  o += "<h2>Reason codes</h2>\n<table id=\"codes\"><tr><th>code</th><th>node x image cells</th></tr>\n";
-  for (const auto& [code, n] : code_cells) o += "<tr><td>" + html_escape(code) + "</td><td class=\"count\">" + std::to_string(n) + "</td></tr>\n";
+  o += "<h2>Reason codes</h2>\n<table id=\"codes\"><tr><th>mark</th><th>code</th><th>node x image cells</th></tr>\n";
+  for (const auto& [code, n] : code_cells) {
+    o += "<tr><td>" + html_escape(mark(code)) + "</td><td>" + html_escape(code) + "</td><td class=\"count\">" + std::to_string(n) + "</td></tr>\n";
+  }
   o += "</table>\n<h2>Matrix</h2>\n<table id=\"matrix\"><thead><tr><th>nodes</th><th>facts</th>";
   for (std::size_t i = 0; i < p.images.size(); ++i) o += "<th class=\"img\" title=\"" + html_escape(p.images[i]) + "\">" + html_escape(p.images[i]) + "</th>";
   o += "</tr>\n";
@@ -118,7 +129,7 @@ std::string render_fleet_html(const FleetPicture& p) {
       std::set<std::string> seen;
       for (auto r : c.reasons) {
         title += (title.empty() ? "" : "\n") + p.reasons[r].code + ": " + p.reasons[r].message;
-        if (seen.insert(p.reasons[r].code).second) shown += (shown.empty() ? "" : " ") + p.reasons[r].code.substr(0, 1);
+        if (seen.insert(p.reasons[r].code).second) shown += (shown.empty() ? "" : " ") + mark(p.reasons[r].code);
       }
       o += "<td class=\"c " + std::string(1, css_class(c.verdict)) + "\"" + (title.empty() ? std::string() : " title=\"" + html_escape(title) + "\"") + ">" +
            html_escape(shown) + "</td>";
