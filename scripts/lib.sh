@@ -27,7 +27,7 @@ apt_install() {
 
 # The packages every build needs (docs/dependencies.md says why each is here).
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev ca-certificates)
-TEST_PACKAGES=(libgtest-dev libgmock-dev python3 python3-yaml curl openssl docker-registry file unzip)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3 python3-yaml curl openssl docker-registry file unzip chromium)
 
 jobs() { nproc 2>/dev/null || echo 2; }
 

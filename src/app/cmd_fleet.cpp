@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
+#include <sstream>
+#include <tuple>
 #include <unordered_map>
 
 #include "torchdoctor/app/commands.hpp"
@@ -15,7 +18,9 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/fleet.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/report/fleet_html.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
+#include "torchdoctor/sys/file_writer.hpp"
 
 namespace td {
 namespace {
@@ -127,7 +132,7 @@ Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::i
 
 const char* verdict_of(std::uint32_t bits) {
   if (bits == 0) return "runs";
-  return (bits & ~k_fit_unknown_mask) != 0 ? "does-not-run" : "unknown";
+  return (bits & ~k_fit_unknown_mask) != 0 ? "does-not-run" : "undetermined";
 }
 
 std::vector<FitBit> bits_of(std::uint32_t bits) {
@@ -155,19 +160,6 @@ std::string csv_field(const std::string& s) {
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
-}
-
-json node_json(const NodeProfile& n) {
-  json ccs = json::array();
-  for (const auto& c : n.ccs) ccs.push_back(c.str());
-  return {{"name", n.name},
-          {"arch", n.arch.empty() ? json(nullptr) : json(n.arch)},
-          {"gpus", n.gpus_known ? json(n.gpu_names) : json(nullptr)},
-          {"compute_capabilities", ccs},
-          {"driver", n.driver ? json(n.driver->str()) : json(nullptr)},
-          {"cuda_level", n.cuda_level ? json(n.cuda_level->str()) : json(nullptr)},
-          {"tegra", n.tegra},
-          {"l4t", n.l4t ? json(n.l4t->str()) : json(nullptr)}};
 }
 
 json needs_json(const ImageNeeds& im) {
@@ -297,13 +289,254 @@ void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNe
   }
 }
 
+// Machine output is appended to a buffer; on stdout it goes out a megabyte at a time (JSON lines
+// stream as they are made), with --output it is written whole, atomically.
+struct Sink {
+  std::ostream* out;  // null: kept for --output
+  std::string buf;
+  void flush() {
+    if (out == nullptr) return;
+    out->write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.clear();
+  }
+  void flush_if_big() {
+    if (buf.size() >= (std::size_t{1} << 20U)) flush();
+  }
+};
+
+// A JSON string; invalid UTF-8 (untrusted node and GPU names) becomes U+FFFD.
+void put_str(std::string& o, std::string_view s) {
+  bool plain = true;
+  for (const unsigned char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (plain) {
+    o.append(1, '"').append(s).append(1, '"');
+    return;
+  }
+  o += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void put_opt(std::string& o, const std::optional<Version>& v) {
+  if (v) put_str(o, v->str());
+  else o += "null";
+}
+
+void put_node(std::string& o, const NodeProfile& n, std::uint32_t profile) {
+  o += "{\"name\":";
+  put_str(o, n.name);
+  o += ",\"arch\":";
+  if (n.arch.empty()) o += "null";
+  else put_str(o, n.arch);
+  o += ",\"gpus\":";
+  if (!n.gpus_known) o += "null";
+  else {
+    o += '[';
+    for (std::size_t k = 0; k < n.gpu_names.size(); ++k) {
+      if (k) o += ',';
+      put_str(o, n.gpu_names[k]);
+    }
+    o += ']';
+  }
+  o += ",\"compute_capabilities\":[";
+  for (std::size_t k = 0; k < n.ccs.size(); ++k) {
+    if (k) o += ',';
+    put_str(o, n.ccs[k].str());
+  }
+  o += "],\"driver\":";
+  put_opt(o, n.driver);
+  o += ",\"cuda_level\":";
+  put_opt(o, n.cuda_level);
+  o += n.tegra ? ",\"tegra\":true,\"l4t\":" : ",\"tegra\":false,\"l4t\":";
+  put_opt(o, n.l4t);
+  o += ",\"profile\":" + std::to_string(profile) + "}";
+}
+
+// The reasons table: each distinct (image, code, message) once. A message carries the facts of the
+// profile it was judged on (the driver's CUDA level, the GPUs' capabilities), so one code of one
+// image has as many messages as there are distinct such facts, never one per node.
+struct ReasonTable {
+  std::vector<std::tuple<std::size_t, std::string, std::string>> rows;  // image, code, message
+  std::vector<std::vector<std::vector<std::size_t>>> of;               // image -> profile -> row indices
+};
+
+ReasonTable reason_table(const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits, const Fleet& fleet,
+                         const Groups& groups) {
+  ReasonTable t;
+  std::map<std::tuple<std::size_t, std::string, std::string>, std::size_t> index;
+  t.of.resize(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    t.of[i].resize(groups.size.size());
+    for (std::size_t g = 0; g < groups.size.size(); ++g) {
+      if (fits[i][g] == 0) continue;
+      for (auto& [c, w] : describe_fit(images[i], fleet.nodes[groups.first[g]], fits[i][g])) {
+        auto key = std::make_tuple(i, std::move(c), std::move(w));
+        const auto [it, fresh] = index.try_emplace(key, t.rows.size());
+        if (fresh) t.rows.push_back(std::move(key));
+        t.of[i][g].push_back(it->second);
+      }
+    }
+  }
+  return t;
+}
+
+void put_indices(std::string& o, const std::vector<std::size_t>& v) {
+  o += '[';
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (k) o += ',';
+    o += std::to_string(v[k]);
+  }
+  o += ']';
+}
+
+// `--json` (torchdoctor.fleet/v2, one compact document) and `--format jsonl`
+// (torchdoctor.fleet-lines/v1: a header, one record per node, a summary); docs/kubernetes.md.
+void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector<ImageNeeds>& images,
+                   const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups, int code) {
+  const ReasonTable reasons = reason_table(images, fits, fleet, groups);
+  std::string& o = sink.buf;
+  std::vector<Tally> tallies;
+  tallies.reserve(images.size());
+  for (const auto& row : fits) tallies.push_back(tally(row, groups));
+  auto put_reasons = [&] {
+    o += "\"reasons\":[";
+    for (std::size_t r = 0; r < reasons.rows.size(); ++r) {
+      const auto& [i, c, w] = reasons.rows[r];
+      o += r ? ",{\"image\":" : "{\"image\":";
+      o += std::to_string(i) + ",\"code\":";
+      put_str(o, c);
+      o += ",\"message\":";
+      put_str(o, w);
+      o += '}';
+    }
+    o += ']';
+  };
+  auto put_problems = [&] {
+    o += "\"problems\":[";
+    for (std::size_t k = 0; k < fleet.problems.size(); ++k) {
+      o += k ? ",{\"input\":" : "{\"input\":";
+      put_str(o, fleet.problems[k].where);
+      o += ",\"message\":";
+      put_str(o, fleet.problems[k].message);
+      o += '}';
+    }
+    o += ']';
+  };
+  auto put_image = [&](std::size_t i, bool with_profiles) {
+    o += "{\"ref\":";
+    put_str(o, images[i].ref);
+    o += ",\"needs\":" + needs_json(images[i]).dump(-1, ' ', false, json::error_handler_t::replace);
+    o += ",\"runs\":" + std::to_string(tallies[i].runs) + ",\"does_not_run\":" + std::to_string(tallies[i].no) +
+         ",\"undetermined\":" + std::to_string(tallies[i].unknown);
+    if (with_profiles) {
+      // Per profile: its verdict and reason rows; node n's verdict is profiles[nodes[n].profile].
+      o += ",\"profiles\":[";
+      for (std::size_t g = 0; g < groups.size.size(); ++g) {
+        o += g ? ",{\"verdict\":\"" : "{\"verdict\":\"";
+        o += verdict_of(fits[i][g]);
+        o += "\",\"reasons\":";
+        put_indices(o, reasons.of[i][g]);
+        o += '}';
+      }
+      o += ']';
+    }
+    o += '}';
+  };
+  const std::string head = "\"tool_version\":" + json(tool_version()).dump() + ",";
+  if (!lines) {
+    o += "{\"schema\":\"torchdoctor.fleet/v2\"," + head + "\"exit_code\":" + std::to_string(code) + ",\"profiles\":" +
+         std::to_string(groups.size.size()) + ",";
+    put_reasons();
+    o += ",\"images\":[";
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      if (i) o += ',';
+      put_image(i, true);
+    }
+    o += "],";
+    put_problems();
+    o += ",\"nodes\":[";
+    for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
+      if (n) o += ',';
+      put_node(o, fleet.nodes[n], groups.of[n]);
+      sink.flush_if_big();
+    }
+    o += "]}\n";
+    return;
+  }
+  o += "{\"record\":\"fleet\",\"schema\":\"torchdoctor.fleet-lines/v1\"," + head + "\"nodes\":" + std::to_string(fleet.nodes.size()) + ",\"images\":[";
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (i) o += ',';
+    put_image(i, false);
+  }
+  o += "],";
+  put_reasons();
+  o += "}\n";
+  // One record per node: the node, and the images it does not run keyed by image index, each
+  // with its reason rows (an image not named there runs).
+  for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
+    const std::uint32_t g = groups.of[n];
+    o += "{\"record\":\"node\",\"node\":";
+    put_node(o, fleet.nodes[n], g);
+    std::size_t runs = 0;
+    std::string no;
+    std::string unknown;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const std::uint32_t b = fits[i][g];
+      if (b == 0) {
+        ++runs;
+        continue;
+      }
+      std::string& to = (b & ~k_fit_unknown_mask) != 0 ? no : unknown;
+      to += to.empty() ? "\"" : ",\"";
+      to += std::to_string(i) + "\":";
+      put_indices(to, reasons.of[i][g]);
+    }
+    o += ",\"runs\":" + std::to_string(runs) + ",\"does_not_run\":{" + no + "},\"undetermined\":{" + unknown + "}}\n";
+    sink.flush_if_big();
+  }
+  o += "{\"record\":\"end\",";
+  put_problems();
+  o += ",\"exit_code\":" + std::to_string(code) + "}\n";
+}
+
+// `--format html`: the placement picture, rows by profile (report/fleet_html.hpp).
+std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
+                       const Groups& groups) {
+  const ReasonTable reasons = reason_table(images, fits, fleet, groups);
+  FleetPicture p;
+  p.tool_version = tool_version();
+  for (const auto& im : images) p.images.push_back(im.ref);
+  for (const auto& [i, c, w] : reasons.rows) p.reasons.push_back({c, w});
+  p.profiles.resize(groups.size.size());
+  for (std::size_t g = 0; g < groups.size.size(); ++g) {
+    const NodeProfile& n = fleet.nodes[groups.first[g]];
+    std::string facts = n.arch.empty() ? "arch ?" : n.arch;
+    if (!n.gpus_known) facts += ", GPUs ?";
+    else if (n.ccs.empty()) facts += ", no GPU";
+    else {
+      facts += ", sm";
+      for (const auto& cc : n.ccs) facts += " " + cc.str();
+    }
+    if (n.cc_unknown) facts += " (a capability unknown)";
+    facts += ", driver CUDA " + (n.cuda_level ? n.cuda_level->str() : std::string("?"));
+    if (n.tegra) facts += std::string(", Jetson") + (n.tegra_sbsa ? " (SBSA)" : "") + " L4T " + (n.l4t ? n.l4t->str() : std::string("?"));
+    p.profiles[g].facts = std::move(facts);
+    p.profiles[g].nodes.reserve(groups.size[g]);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const std::uint32_t b = fits[i][g];
+      p.profiles[g].cells.push_back({b == 0 ? 'r' : (b & ~k_fit_unknown_mask) != 0 ? 'n' : 'u', reasons.of[i][g]});
+    }
+  }
+  for (std::size_t n = 0; n < fleet.nodes.size(); ++n) p.profiles[groups.of[n]].nodes.push_back(fleet.nodes[n].name);
+  return render_fleet_html(p);
+}
+
 }  // namespace
 
 std::vector<OptionSpec> fleet_options() {
   std::vector<OptionSpec> specs{
       {"image", "REF", "judge this image on every node (repeatable)", true},
       {"platform", "OS/ARCH", "read the images' config for this platform (default linux/amd64)"},
-      {"format", "FORMAT", "text, json or csv (csv: one row per node and image)"},
+      {"format", "FORMAT", "text, json, jsonl, csv or html (jsonl: one record per node; csv: one row per node and image; html: the placement picture, with --output)"},
+      {"output", "FILE", "write the report to FILE (atomically) instead of stdout"},
       {"json", nullptr, "print JSON (same as --format json)"},
       {"by-node", nullptr, "text: also list every node with how many images run there"},
   };
@@ -319,7 +552,19 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     return exit_code_for(e);
   };
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "text");
-  if (format != "text" && format != "json" && format != "csv") return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json or csv"));
+  if (format != "text" && format != "json" && format != "jsonl" && format != "csv" && format != "html") {
+    return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
+  }
+  std::optional<std::string> output = args.get("output");
+  if (output) {
+    if (output->empty()) return fail(make_error(ErrorKind::bad_input, "--output: give a file name"));
+    if (output->front() != '/') {
+      std::error_code ec;
+      const auto cwd = fs::current_path(ec);
+      if (ec) return fail(make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": cannot resolve a relative path"));
+      *output = (cwd / *output).string();
+    }
+  }
   if (args.positionals.empty()) return fail(make_error(ErrorKind::bad_input, "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
   std::vector<ImageRef> refs;
   for (const auto& r : args.all("image")) {
@@ -376,36 +621,32 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
       any_unknown = any_unknown || (b != 0 && (b & ~k_fit_unknown_mask) == 0);
     }
   }
+  Sink sink{output ? nullptr : &io.out, {}};
   const int code = any_problem ? k_exit_problem : (undetermined || any_unknown) ? k_exit_undetermined : k_exit_ok;
   if (format == "csv") {
-    io.out << "node,image,verdict,reasons\n";
+    sink.buf += "node,image,verdict,reasons\n";
     for (std::size_t i = 0; i < images.size(); ++i) {
       for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
         const std::uint32_t b = fits[i][groups.of[n]];
-        io.out << csv_field(fleet.nodes[n].name) << ',' << csv_field(images[i].ref) << ',' << verdict_of(b) << ',' << codes_of(b) << '\n';
+        sink.buf.append(csv_field(fleet.nodes[n].name)).append(1, ',').append(csv_field(images[i].ref)).append(1, ',').append(verdict_of(b)).append(1, ',').append(codes_of(b)).append(1, '\n');
+        sink.flush_if_big();
       }
     }
-  } else if (format == "json") {
-    json doc{{"schema", "torchdoctor.fleet/v1"}, {"tool_version", tool_version()}, {"nodes", json::array()}, {"images", json::array()},
-             {"problems", json::array()}, {"exit_code", code}};
-    for (const auto& n : fleet.nodes) doc["nodes"].push_back(node_json(n));
-    for (const auto& p : fleet.problems) doc["problems"].push_back({{"input", p.where}, {"message", p.message}});
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      const Tally t = tally(fits[i], groups);
-      json img{{"ref", images[i].ref}, {"needs", needs_json(images[i])}, {"runs", t.runs}, {"does_not_run", t.no}, {"undetermined", t.unknown},
-               {"not_running", json::array()}};
-      for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
-        const std::uint32_t b = fits[i][groups.of[n]];
-        if (b == 0) continue;  // every node not listed runs it
-        json reasons = json::array();
-        for (const auto& [c, w] : describe_fit(images[i], fleet.nodes[n], b)) reasons.push_back({{"code", c}, {"message", w}});
-        img["not_running"].push_back({{"node", fleet.nodes[n].name}, {"verdict", verdict_of(b)}, {"reasons", reasons}});
-      }
-      doc["images"].push_back(std::move(img));
-    }
-    io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+  } else if (format == "json" || format == "jsonl") {
+    write_machine(sink, format == "jsonl", fleet, images, fits, groups, code);
+  } else if (format == "html") {
+    sink.buf = fleet_html(fleet, images, fits, groups);
   } else {
-    print_text(io.out, fleet, images, fits, groups, args.has("by-node") || images.empty());
+    std::ostringstream text;
+    print_text(output ? static_cast<std::ostream&>(text) : io.out, fleet, images, fits, groups, args.has("by-node") || images.empty());
+    sink.buf = text.str();
+  }
+  if (!output) {
+    sink.flush();
+    return code;
+  }
+  if (auto s = write_file_atomic(*output, sink.buf, FileMode::shared); !s) {
+    return fail(make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": " + s.error().message));
   }
   return code;
 }

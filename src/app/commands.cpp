@@ -86,7 +86,7 @@ const std::array k_commands{
             "  $(torchdoctor run-command --quiet --offline pytorch/pytorch:latest) python -c 'import torch'",
             run_command_options, run_run_command, -1},
     Command{"fleet", "judge many probe snapshots against images: where each runs, and why not elsewhere",
-            "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|csv]",
+            "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|jsonl|csv|html] [--output FILE]",
             "Reads `torchdoctor probe --json` snapshots: files, folders of .json/.jsonl files, or JSON lines on\n"
             "stdin (-). Each node is reduced to what placement needs (arch, GPUs and compute capabilities, the\n"
             "driver's CUDA level, Jetson L4T) and each --image to what it needs (its platforms, the CUDA level\n"
@@ -98,6 +98,7 @@ const std::array k_commands{
             "bad usage or when no snapshot could be read, 3 when an image could not be found.\n\n"
             "Examples:\n  torchdoctor fleet snapshots/ --image pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline\n"
             "  ssh node1 torchdoctor probe --json | torchdoctor fleet - --image nvcr.io/nvidia/pytorch:25.12-py3\n"
+            "  torchdoctor fleet snapshots/ --image a:1 --image b:2 --format html --output placement.html\n"
             "  torchdoctor fleet nodes.jsonl --image a:1 --image b:2 --format csv > placement.csv",
             fleet_options, run_fleet, -1},
     Command{"k8s", "Kubernetes: node labels for Node Feature Discovery, and the nodeAffinity for an image",

@@ -4,13 +4,17 @@
 // against the Kubernetes schemas, and fleet's bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -196,8 +200,7 @@ TEST(K8sAffinity, SelectsExactlyTheNodesWhereFleetSaysTheImageRuns) {
     const json fleet = json::parse(f.out, nullptr, false);
     ASSERT_FALSE(fleet.is_discarded()) << f.out << f.err;
     std::map<std::string, bool> runs;
-    for (const auto& n : fleet["nodes"]) runs[n["name"]] = true;
-    for (const auto& n : fleet["images"][0]["not_running"]) runs[n["node"]] = false;
+    for (const auto& n : fleet["nodes"]) runs[n["name"]] = fleet["images"][0]["profiles"][n["profile"].get<std::size_t>()]["verdict"] == "runs";
     const auto a = run_td({"k8s", "affinity", "--offline", image}, "", k_env);
     ASSERT_EQ(a.code, 0) << a.err;
     const json doc = yaml_to_json(a.out);
@@ -292,4 +295,97 @@ TEST(Fleet, StdinAndCsv) {
   EXPECT_EQ(runs, 3U) << r.out
                       << "\n(the RTX 5090 runs the cu128 image, the A100 on driver 535 too through CUDA minor-version "
                          "compatibility as `image` says, the Orin Nano the r36.4 image)";
+}
+
+// --json is one compact torchdoctor.fleet/v2 document (reasons once in a table, nodes by profile);
+// --format jsonl says the same thing one node per line; --output writes either atomically.
+TEST(Fleet, CompactJsonJsonLinesAndOutputAgree) {
+  const fs::path snaps = fixture_fleet();
+  const std::vector<std::string> images{"pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime", "dustynv/pytorch:2.7-r36.4.0",
+                                        "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime"};
+  std::vector<std::string> args{"fleet", snaps.string(), "--offline"};
+  for (const auto& i : images) args.insert(args.end(), {"--image", i});
+  auto with = [&](std::vector<std::string> extra) {
+    auto a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_td(a, "", k_env);
+  };
+  const auto j = with({"--json"});
+  EXPECT_EQ(j.code, 1) << j.err;
+  ASSERT_EQ(std::count(j.out.begin(), j.out.end(), '\n'), 1) << "compact: one line";
+  const json doc = json::parse(j.out);
+  EXPECT_EQ(doc["schema"], "torchdoctor.fleet/v2");
+  ASSERT_EQ(doc["images"].size(), images.size());
+  ASSERT_EQ(doc["nodes"].size(), k_roots.size());
+  const std::size_t profiles = doc["profiles"].get<std::size_t>();
+  // node -> image -> verdict and codes, from the document.
+  std::map<std::string, std::vector<std::pair<std::string, std::set<std::string>>>> from_json;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const json& img = doc["images"][i];
+    ASSERT_EQ(img["profiles"].size(), profiles);
+    std::size_t runs = 0;
+    for (const auto& n : doc["nodes"]) {
+      const json& p = img["profiles"][n["profile"].get<std::size_t>()];
+      std::set<std::string> codes;
+      for (const auto& r : p["reasons"]) {
+        const json& row = doc["reasons"].at(r.get<std::size_t>());
+        EXPECT_EQ(row["image"], i);
+        EXPECT_FALSE(row["message"].get<std::string>().empty());
+        codes.insert(row["code"].get<std::string>());
+      }
+      EXPECT_EQ(p["verdict"] == "runs", codes.empty()) << p;
+      runs += p["verdict"] == "runs" ? 1 : 0;
+      from_json[n["name"]].emplace_back(p["verdict"].get<std::string>(), codes);
+    }
+    EXPECT_EQ(img["runs"], runs);
+    EXPECT_EQ(img["runs"].get<std::size_t>() + img["does_not_run"].get<std::size_t>() + img["undetermined"].get<std::size_t>(), k_roots.size());
+  }
+  // Each (image, code, message) once.
+  std::set<std::string> rows;
+  for (const auto& r : doc["reasons"]) EXPECT_TRUE(rows.insert(r.dump()).second) << r;
+
+  const auto l = with({"--format", "jsonl"});
+  EXPECT_EQ(l.code, 1) << l.err;
+  std::istringstream in(l.out);
+  std::vector<json> recs;
+  for (std::string line; std::getline(in, line);) recs.push_back(json::parse(line));
+  ASSERT_EQ(recs.size(), k_roots.size() + 2);
+  EXPECT_EQ(recs.front()["record"], "fleet");
+  EXPECT_EQ(recs.front()["schema"], "torchdoctor.fleet-lines/v1");
+  EXPECT_EQ(recs.back()["record"], "end");
+  EXPECT_EQ(recs.back()["exit_code"], 1);
+  const json& table = recs.front()["reasons"];
+  for (std::size_t k = 1; k + 1 < recs.size(); ++k) {
+    const json& r = recs[k];
+    ASSERT_EQ(r["record"], "node");
+    const std::string name = r["node"]["name"];
+    ASSERT_TRUE(from_json.count(name)) << name;
+    std::size_t runs = 0;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const std::string key = std::to_string(i);
+      std::string verdict = "runs";
+      std::set<std::string> codes;
+      for (const char* v : {"does_not_run", "undetermined"}) {
+        if (!r[v].contains(key)) continue;
+        verdict = std::string(v) == "does_not_run" ? "does-not-run" : "undetermined";
+        for (const auto& x : r[v][key]) codes.insert(table.at(x.get<std::size_t>())["code"].get<std::string>());
+      }
+      runs += verdict == "runs" ? 1 : 0;
+      EXPECT_EQ(verdict, from_json[name][i].first) << name << " " << images[i];
+      EXPECT_EQ(codes, from_json[name][i].second) << name << " " << images[i];
+    }
+    EXPECT_EQ(r["runs"], runs);
+  }
+
+  const fs::path dir = scratch("output");
+  const auto o = with({"--json", "--output", (dir / "fleet.json").string()});
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  std::ifstream f(dir / "fleet.json");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(f), {}), j.out);
+  // A folder is never replaced.
+  fs::create_directories(dir / "taken");
+  const auto d = with({"--json", "--output", (dir / "taken").string()});
+  EXPECT_EQ(d.code, 2) << d.err;
+  EXPECT_TRUE(fs::is_directory(dir / "taken"));
 }
