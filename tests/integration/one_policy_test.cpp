@@ -143,8 +143,11 @@ TEST(OnePolicy, OfflineAnUnlistedTagIsUndeterminedAndPytorchImagesNeverFitAJetso
   EXPECT_EQ(doc["images"][0]["runs"], 0) << fleet.out;
   EXPECT_NE(fleet.code, 0);
   bool jetson_not_for_tegra = false;
-  for (const auto& n : doc["images"][0]["not_running"]) {
-    if (n["node"] == "orin-nano") jetson_not_for_tegra = codes_of(n["reasons"]).count("NOT_FOR_TEGRA") == 1;
+  for (const auto& n : doc["nodes"]) {
+    if (n["name"] != "orin-nano") continue;
+    for (const auto& i : doc["images"][0]["profiles"][n["profile"].get<std::size_t>()]["reasons"]) {
+      jetson_not_for_tegra = jetson_not_for_tegra || doc["reasons"][i.get<std::size_t>()]["code"] == "NOT_FOR_TEGRA";
+    }
   }
   EXPECT_TRUE(jetson_not_for_tegra) << fleet.out;
   fs::remove_all(dir);
