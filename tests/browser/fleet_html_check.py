@@ -97,6 +97,8 @@ class Dom(html.parser.HTMLParser):
 
 def main():
     td, roots = sys.argv[1], sys.argv[2]
+    # Cross-built tests run the binary under an emulator (scripts/test-aarch64.sh sets TD_EMULATOR).
+    emulator = os.environ.get("TD_EMULATOR", "").split()
     chrome = browser()
     if not chrome:
         print("SKIPPED: no chromium on PATH (scripts/bootstrap.sh installs it with the test packages)")
@@ -106,14 +108,14 @@ def main():
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
         lines = []
         for r in ROOTS:
-            p = subprocess.run([td, "probe", "--root", os.path.join(roots, r), "--json"], capture_output=True, text=True, env=env)
+            p = subprocess.run(emulator + [td, "probe", "--root", os.path.join(roots, r), "--json"], capture_output=True, text=True, env=env)
             lines.append(json.dumps(json.loads(p.stdout)))
         hostile = json.loads(lines[0])
         hostile["hostname"]["value"] = HOSTILE
         lines.append(json.dumps(hostile))
         with open(os.path.join(tmp, "nodes.jsonl"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        base = [td, "fleet", os.path.join(tmp, "nodes.jsonl"), "--offline"] + [x for i in IMAGES for x in ("--image", i)]
+        base = emulator + [td, "fleet", os.path.join(tmp, "nodes.jsonl"), "--offline"] + [x for i in IMAGES for x in ("--image", i)]
         page = os.path.join(tmp, "fleet.html")
         h = subprocess.run(base + ["--format", "html", "--output", page], capture_output=True, text=True, env=env)
         if h.returncode not in (0, 1) or not os.path.exists(page):

@@ -79,7 +79,7 @@ TEST(HostileInput, HostThatIsAFolderADeviceOrAnEndlessStreamIsOneLineExitTwo) {
 TEST(HostileInput, HostAndFleetReadProcessSubstitution) {
   TempDir tmp;
   const std::string snap = tmp.file("a.json", snapshot_json());
-  const std::string bin = TD_BINARY;
+  const std::string bin = td::test::binary_for_shell();
   const std::string probe = capture("bash -c '" + bin + " probe --host <(cat " + snap + ") --json; echo \"exit=$?\"' 2>&1");
   EXPECT_NE(probe.find("exit=0"), std::string::npos) << probe;
   const std::string fleet = capture("bash -c '" + bin + " fleet <(cat " + snap + ") --offline --no-cache; echo \"exit=$?\"' 2>&1");
@@ -115,7 +115,7 @@ TEST(HostileInput, BuildEnvTargetsFolderWithOddEntriesIsOneLineExitTwo) {
 
 TEST(HostileInput, ExplainReadsAPipeToItsEndAndFindsTheLastLine) {
   TempDir tmp;
-  const std::string bin = TD_BINARY;
+  const std::string bin = td::test::binary_for_shell();
   // 100 MB of log (over the 64 MiB kept), the CUDA error on the last line; the producer must not
   // die of SIGPIPE (exit 141) and the error must be found.
   const std::string cmd = "bash -c 'set -o pipefail; { yes \"step 1 loss 0.25 lr 0.001 all is well\" | head -c 100000000; "

@@ -152,6 +152,12 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
   return r;
 }
 
+std::string binary_for_shell() {
+  std::string out = TD_BINARY;  // a build path: no quoting needed (callers embed it in bash -c '...')
+  if (const char* emu = std::getenv("TD_EMULATOR"); emu != nullptr && *emu != '\0') out = std::string(emu) + " " + out;
+  return out;
+}
+
 std::string capture(const std::string& command) {
   std::string out;
   FILE* p = ::popen(command.c_str(), "r");

@@ -20,6 +20,8 @@ struct RunResult {
 RunResult run_td(const std::vector<std::string>& args, const std::string& input = {},
                  const std::vector<std::string>& env = {});
 
+/// TD_BINARY as a shell command word, behind TD_EMULATOR when tests are cross-built (for pipelines).
+std::string binary_for_shell();
 /// The standard output of a shell command (popen).
 std::string capture(const std::string& command);
 /// True when the system python3 can import yaml (PyYAML; scripts/test.sh installs python3-yaml).
