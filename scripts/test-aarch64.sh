@@ -27,8 +27,11 @@ log "aarch64 tests under qemu-user"
 # the binary's own aarch64 loader directly, outside qemu (VerifyImage); and the torch arch-list cache
 # test reads the test venv's 1 GB x86 torch libraries four times under emulation (80 s; TorchArchCache). All of that is x86-independent logic
 # the native run covers; everything ARM-specific (probes of the ARM fixture trees, parsers, the KB,
-# the engine, explain, build-env's decisions) runs here.
-under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.|Verify\.|VerifyImage\.|TorchArchCache\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda))'
+# the engine, explain, build-env's decisions) runs here. Also left to the native run, for time: the
+# cross-command matrix (about 600 runs of the binary, 120 s emulated: OnePolicy.EveryCommand...) and
+# the interpreter-cache test that re-runs Python (80 s); the other OnePolicy and PythonWorkstation
+# tests run here.
+under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.|Verify\.|VerifyImage\.|TorchArchCache\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda)|OnePolicy\.EveryCommandAgreesOnEveryHost|PythonWorkstation\.AnInterpretersAnswerIsCachedByItsFile)'
 log "SKIPPED under qemu (run natively instead): tests matching $under_qemu_skip"
 (cd build/aarch64 && TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
    ctest --output-on-failure -j "$(jobs)" --timeout 300 -E "$under_qemu_skip")
