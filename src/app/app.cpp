@@ -1,6 +1,7 @@
 // Dispatch, help and the pieces every command shares.
 #include "torchdoctor/app/app.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -83,11 +84,11 @@ Result<std::optional<std::chrono::milliseconds>> timeout_option(const ParsedArgs
 }
 
 Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu,
-                              const std::vector<std::string>& detectors) {
+                              const HostRequest& request) {
   HostFacts facts;
   auto options = probe_options_from(args);
   if (!options) return options.error();
-  options->detectors = detectors;
+  options->detectors = request.detectors;
   const auto host = args.get("host");
   const auto host_root = args.get("host-root");
   if (host_root && args.has("root")) return make_error(ErrorKind::bad_input, "--root and --host-root cannot be used together");
@@ -107,7 +108,7 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
     auto loaded = host_from_text(*text, "--host " + *host);
     if (!loaded) return loaded.error();
     facts = std::move(*loaded);
-  } else if (!args.has("no-probe")) {
+  } else if (request.facts && !args.has("no-probe")) {
     auto fs = make_real_file_system(root.value_or("/"), host_root.has_value());
     // A mounted tree is not this process: do not read our own environment for it.
     const MapEnv empty_env;
@@ -126,12 +127,14 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
     facts.root = "";
   }
   facts.tool_version = tool_version();
-  if (auto s = apply_what_if(what_if_from(args), facts, resolve_gpu); !s) return s.error();
+  WhatIf what_if = what_if_from(args);
+  if (!request.torch_what_if) what_if.torch.reset();
+  if (auto s = apply_what_if(what_if, facts, resolve_gpu); !s) return s.error();
   return facts;
 }
 
-Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const std::vector<std::string>& detectors) {
-  auto facts = gather_host(args, io, gpu_resolver(kb), detectors);
+Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request) {
+  auto facts = gather_host(args, io, gpu_resolver(kb), request);
   if (!facts) return facts.error();
   return enrich_host(std::move(*facts), kb);
 }
@@ -163,10 +166,25 @@ void print_main_help(std::ostream& out) {
          "Exit codes: 0 all good, 1 a problem was found, 2 bad usage or input, 3 could not determine.\n";
 }
 
+std::string format_list(const std::vector<std::string>& formats) {
+  std::string out;
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
+  }
+  return out;
+}
+
 void print_command_help(std::ostream& out, const Command& c) {
   out << "Usage: " << c.usage << "\n\n" << c.description << "\n\nOptions:\n";
   auto specs = c.options();
-  specs.push_back(OptionSpec{"help", nullptr, "show this help"});
+  specs.push_back(options_named({{"help"}}).front());
+  // --format is one option; its values are this command's own.
+  const auto formats = formats_of(c);
+  // (k8s has no one default: labels print text, affinity YAML; its usage line says so.)
+  const std::string format_help = format_list(formats) + (!formats.empty() && formats.front() == "text" ? " (default text)" : "");
+  for (auto& s : specs) {
+    if (std::string_view(s.name) == "format") s.help = format_help.c_str();
+  }
   print_options(out, specs);
 }
 
@@ -178,6 +196,10 @@ const Command* find_command(const std::string& name) {
 }
 
 }  // namespace
+
+std::vector<std::string> formats_of(const Command& c) {
+  return c.formats == nullptr ? std::vector<std::string>{} : split(c.formats, ',');
+}
 
 int run_app(const std::vector<std::string>& args, AppIo& io) {
   std::vector<std::string> rest = args;
@@ -233,6 +255,16 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
     io.err << "torchdoctor: " << cmd->name << ": unexpected argument '" << sanitize(extra) << "'"
            << (cmd->max_arguments == 0 ? " (it takes options only)" : "") << "; see 'torchdoctor " << cmd->name << " --help'\n";
     return k_exit_usage;
+  }
+  // One place decides which --format values a command takes.
+  if (auto f = parsed->get("format")) {
+    const auto formats = formats_of(*cmd);
+    const std::string value = *f == "md" ? "markdown" : *f;
+    if (std::find(formats.begin(), formats.end(), value) == formats.end()) {
+      io.err << "torchdoctor: " << cmd->name << ": --format '" << sanitize(*f) << "': expected " << format_list(formats) << '\n';
+      return k_exit_usage;
+    }
+    if (value != *f) parsed->values["format"] = {value};
   }
   return cmd->run(*parsed, io);
 }

@@ -185,15 +185,7 @@ Status print_format(std::ostream& out, const std::string& format, const BuildEnv
 }  // namespace
 
 std::vector<OptionSpec> build_env_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  specs.push_back({"targets", "LIST", "build for these GPUs: sm_XX, X.Y, GPU names or probe --json snapshots/folders (comma-separated, repeatable)", true});
-  specs.push_back({"visible-gpus", nullptr, "build for the GPUs this node can see (opt-in: loads NVML/libcuda in a child)"});
-  specs.push_back({"no-torch", nullptr, "decide on the CUDA toolkit alone, for a CUDA build that does not link torch"});
-  specs.push_back({"python", "PATH", "the interpreter whose torch the extension builds against", true});
-  specs.push_back({"format", "FORMAT", "text (default), sh, cmake, json, github, make or nvcc"});
-  specs.push_back({"json", nullptr, "print JSON (same as --format json)"});
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), {"targets", "visible-gpus", "no-torch", "python", "format", "json", "kb"}});
 }
 
 int run_build_env(const ParsedArgs& args, AppIo& io) {
@@ -218,7 +210,7 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
     }
   }
   const bool gpus = request.visible_gpus && request.targets.empty();
-  auto facts = judged_host(args, io, *kb, gpus ? k_visible_gpu_detectors : k_build_detectors);
+  auto facts = judged_host(args, io, *kb, HostRequest::only(gpus ? k_visible_gpu_detectors : k_build_detectors));
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());

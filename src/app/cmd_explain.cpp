@@ -216,15 +216,7 @@ void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) 
 }  // namespace
 
 std::vector<OptionSpec> explain_options() {
-  std::vector<OptionSpec> specs{{"file", "LOG", "read the error text or log from LOG ('-' reads stdin)"},
-                                {"image", "REF", "the image the failure happened in (repeatable); judged with the images the text names", true},
-                                {"platform", "OS/ARCH", "judge the images for this platform (linux/arm64) instead of this host's"}};
-  specs.insert(specs.end(), host_options().begin(), host_options().end());
-  specs.insert(specs.end(), output_options().begin(), output_options().end());
-  const auto reg = registry_options();
-  specs.insert(specs.end(), reg.begin(), reg.end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({{"file", "image", "platform"}, host_option_names(), output_option_names(), registry_option_names(), {"kb"}});
 }
 
 int run_explain(const ParsedArgs& args, AppIo& io) {

@@ -532,18 +532,7 @@ std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images
 }  // namespace
 
 std::vector<OptionSpec> fleet_options() {
-  std::vector<OptionSpec> specs{
-      {"image", "REF", "judge this image on every node (repeatable)", true},
-      {"platform", "OS/ARCH", "read the images' config for this platform (default linux/amd64)"},
-      {"format", "FORMAT", "text, json, jsonl, csv or html (jsonl: one record per node; csv: one row per node and image; html: the placement picture, with --output)"},
-      {"output", "FILE", "write the report to FILE (atomically) instead of stdout"},
-      {"json", nullptr, "print JSON (same as --format json)"},
-      {"by-node", nullptr, "text: also list every node with how many images run there"},
-  };
-  const auto reg = registry_options();
-  specs.insert(specs.end(), reg.begin(), reg.end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({{"image", "platform", "format", "output", "json", "by-node"}, registry_option_names(), {"kb"}});
 }
 
 int run_fleet(const ParsedArgs& args, AppIo& io) {
@@ -586,9 +575,7 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
   std::vector<ImageNeeds> images;
   bool undetermined = false;
   if (!refs.empty()) {
-    ParsedArgs no_probe = args;
-    no_probe.values["no-probe"] = {""};
-    auto host = judged_host(no_probe, io, *kb);
+    auto host = judged_host(args, io, *kb, HostRequest::no_facts());
     if (!host) return fail(host.error());
     auto checked = check_images(refs, *platform, args, io, *host, *kb);
     if (!checked) return fail(checked.error());

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/app/image_checks.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -130,13 +132,7 @@ void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict
 }  // namespace
 
 std::vector<OptionSpec> image_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  specs.insert(specs.end(), output_options().begin(), output_options().end());
-  specs.push_back({"platform", "OS/ARCH", "check this platform (linux/arm64) instead of this host's"});
-  const auto reg = registry_options();
-  specs.insert(specs.end(), reg.begin(), reg.end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), output_option_names(), {"platform"}, registry_option_names(), {"kb"}});
 }
 
 int run_image(const ParsedArgs& args, AppIo& io) {
@@ -179,13 +175,16 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   bool problem = false;
   bool undetermined = false;
   json doc{{"schema", k_image_schema}, {"tool_version", tool_version()}, {"platform", platform.str()}, {"images", json::array()}};
+  std::ostringstream markdown_body;  // --format markdown: the text report, fenced for a bug report
+  std::ostream& text_out = out->format == Format::markdown ? markdown_body : io.out;
   for (const auto& c : *checked) {
     const ImageVerdict* v = c.verdict ? &*c.verdict : nullptr;
     problem = problem || (v && v->problem());
     undetermined = undetermined || c.inspection.error.has_value() || (v && v->undetermined());
     if (out->format == Format::json) doc["images"].push_back(image_json(c.inspection, v));
-    else print_text(io.out, c.inspection, v, out->color);
+    else print_text(text_out, c.inspection, v, out->color);
   }
+  if (out->format == Format::markdown) io.out << render_markdown_report("torchdoctor image", markdown_body.str());
   const int code = problem ? k_exit_problem : (undetermined ? k_exit_undetermined : k_exit_ok);
   if (out->format == Format::json) {
     doc["exit_code"] = code;

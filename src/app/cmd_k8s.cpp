@@ -108,18 +108,16 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
   auto ref = parse_image_ref(args.positionals[1]);
   if (!ref) return fail_with(io, ref.error());
   unsigned gpus = 1;
-  if (auto g = args.get("gpus")) {
+  if (auto g = args.get("gpu-count")) {
     const auto n = parse_uint(*g);
-    if (!n || *n == 0 || *n > 1024) return fail_with(io, make_error(ErrorKind::bad_input, "--gpus '" + sanitize(*g) + "': expected a number from 1 to 1024"));
+    if (!n || *n == 0 || *n > 1024) return fail_with(io, make_error(ErrorKind::bad_input, "--gpu-count '" + sanitize(*g) + "': expected a number from 1 to 1024"));
     gpus = static_cast<unsigned>(*n);
   }
   auto platform = platform_option(args);
   if (!platform) return fail_with(io, platform.error());
   auto kb = load_kb_for(args);
   if (!kb) return fail_with(io, kb.error());
-  ParsedArgs no_probe = args;
-  no_probe.values["no-probe"] = {""};
-  auto host = judged_host(no_probe, io, *kb);
+  auto host = judged_host(args, io, *kb, HostRequest::no_facts());
   if (!host) return fail_with(io, host.error());
   auto checked = check_images({*ref}, *platform, args, io, *host, *kb);
   if (!checked) return fail_with(io, checked.error());
@@ -154,20 +152,7 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
 }  // namespace
 
 std::vector<OptionSpec> k8s_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  const std::vector<OptionSpec> own{
-      {"output", "FILE", "labels: write an NFD feature file atomically (e.g. /etc/kubernetes/node-feature-discovery/features.d/torchdoctor)"},
-      {"every", "SECONDS", "labels: rewrite --output every SECONDS until stopped (the DaemonSet's refresh)"},
-      {"gpus", "N", "affinity: GPUs the container asks for (default 1)"},
-      {"platform", "OS/ARCH", "affinity: read the image's config for this platform (default linux/amd64)"},
-      {"format", "FORMAT", "yaml or json (affinity), text or json (labels)"},
-      {"json", nullptr, "print JSON"},
-  };
-  specs.insert(specs.end(), own.begin(), own.end());
-  const auto reg = registry_options();
-  specs.insert(specs.end(), reg.begin(), reg.end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), {"output", "every", "gpu-count", "platform", "format", "json"}, registry_option_names(), {"kb"}});
 }
 
 int run_k8s(const ParsedArgs& args, AppIo& io) {

@@ -154,9 +154,7 @@ int kb_check(const ParsedArgs& args, AppIo& io) {
 }  // namespace
 
 std::vector<OptionSpec> kb_options() {
-  std::vector<OptionSpec> specs(output_options().begin(), output_options().end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({output_option_names(), {"kb"}});
 }
 
 int run_kb(const ParsedArgs& args, AppIo& io) {

@@ -10,13 +10,7 @@
 namespace td {
 
 std::vector<OptionSpec> probe_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  specs.push_back(OptionSpec{"python", "PATH", "also probe this Python interpreter, the default one (repeatable)", true});
-  specs.push_back(OptionSpec{"import-torch", nullptr, "also import torch in each interpreter (seconds; cross-checks the arch list)"});
-  specs.push_back(OptionSpec{"timeout", "SECONDS", "limit for each child process such as python or nvcc (default 10; importing torch 60)"});
-  specs.insert(specs.end(), output_options().begin(), output_options().end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), {"python", "import-torch", "timeout"}, output_option_names(), {"kb"}});
 }
 
 int run_probe(const ParsedArgs& args, AppIo& io) {

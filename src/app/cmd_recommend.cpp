@@ -11,11 +11,7 @@
 namespace td {
 
 std::vector<OptionSpec> recommend_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  specs.insert(specs.end(), output_options().begin(), output_options().end());
-  specs.push_back({"all", nullptr, "list every candidate with its verdict"});
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), output_option_names(), {"all", "kb"}});
 }
 
 int run_recommend(const ParsedArgs& args, AppIo& io) {
@@ -31,7 +27,6 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
   }
   // For recommend, --torch pins the release to choose from (not the installed torch).
   RecommendOptions options;
-  ParsedArgs host_args = args;
   if (auto pin = args.get("torch")) {
     auto v = Version::parse(*pin);
     if (!v || v->release().size() < 2 || !v->local().empty()) {
@@ -39,9 +34,8 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
       return k_exit_usage;
     }
     options.torch = *v;
-    host_args.values.erase("torch");
   }
-  auto facts = judged_host(host_args, io, *kb);
+  auto facts = judged_host(args, io, *kb, HostRequest::torch_pinned());
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());

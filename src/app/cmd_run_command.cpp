@@ -182,28 +182,7 @@ void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check
 }  // namespace
 
 std::vector<OptionSpec> run_command_options() {
-  std::vector<OptionSpec> specs(host_options().begin(), host_options().end());
-  specs.insert(specs.end(), output_options().begin(), output_options().end());
-  const std::vector<OptionSpec> own{
-      {"engine", "NAME", "write the command for docker, podman, compose (a compose file) or k8s (a Pod); default: what is installed"},
-      {"workdir", "DIR", "the folder mounted at /workspace (default: the current folder)"},
-      {"no-mount", nullptr, "mount no folder"},
-      {"user", "UID:GID", "run as this user (default: you, so files in /workspace stay yours)"},
-      {"as-root", nullptr, "run as the image's user (root) instead of you"},
-      {"ipc-host", nullptr, "share the host's IPC namespace (--ipc=host) instead of a sized /dev/shm"},
-      {"shm-size", "SIZE", "size of /dev/shm, e.g. 16g (default: a quarter of RAM, 1 to 16 GiB)"},
-      {"jupyter", nullptr, "start JupyterLab in /workspace, published on 127.0.0.1"},
-      {"port", "N", "the JupyterLab port on this machine (default 8888)"},
-      {"gpu-count", "N", "GPUs a Kubernetes Pod asks for (default: every GPU seen here)"},
-      {"name", "NAME", "compose service or Pod name (default torch)"},
-      {"no-check", nullptr, "do not check the image for this host (no registry request)"},
-      {"quiet", nullptr, "print only the command: no \"why\" lines on stderr"},
-  };
-  specs.insert(specs.end(), own.begin(), own.end());
-  const auto reg = registry_options();
-  specs.insert(specs.end(), reg.begin(), reg.end());
-  specs.push_back(kb_option());
-  return specs;
+  return options_named({host_option_names(), output_option_names(), {"engine", "workdir", "no-mount", "user", "as-root", "ipc-host", "shm-size", "jupyter", "port", "gpu-count", "name", "no-check", "quiet"}, registry_option_names(), {"kb"}});
 }
 
 int run_run_command(const ParsedArgs& args, AppIo& io) {

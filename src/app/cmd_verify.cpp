@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -47,21 +49,7 @@ std::vector<std::string> torch_pythons(const ParsedArgs& args, const HostFacts& 
 }  // namespace
 
 std::vector<OptionSpec> verify_options() {
-  return {
-      {"suite", "NAME", "run only this suite: native or torch (repeatable; default both)", true},
-      {"python", "PATH", "run the torch suite with this interpreter (repeatable; default: each one with torch)", true},
-      {"timeout", "SECONDS", "limit for each suite run (default: native 30, torch 600)"},
-      {"nvrtc", nullptr, "compile the native kernels with NVRTC even when a fatbinary is embedded"},
-      {"no-compile", nullptr, "skip the torch.compile check (it takes seconds to minutes on a CPU)"},
-      {"image", "IMAGE", "run the suites inside IMAGE (run-command's GPU, shm and ulimit flags; this binary mounted in)"},
-      {"engine", "NAME", "with --image: docker or podman (default: what is installed)"},
-      {"pull-timeout", "SECONDS", "with --image: time allowed for pulling and starting it, on top of the suites' (default 900)"},
-      {"verbose", nullptr, "with --image: print the container command on stderr"},
-      {"json", nullptr, "print JSON (same as --format json)"},
-      {"format", "FORMAT", "text or json"},
-      {"color", "WHEN", "auto, always or never (NO_COLOR is respected)"},
-      kb_option(),
-  };
+  return options_named({{"suite", "python", "timeout", "nvrtc", "no-compile", "image", "engine", "pull-timeout", "verbose"}, output_option_names(), {"kb"}});
 }
 
 int run_verify(const ParsedArgs& args, AppIo& io) {
@@ -89,18 +77,19 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
     io.err << "torchdoctor: " << (native_timeout ? torch_timeout.error() : native_timeout.error()).message << '\n';
     return k_exit_usage;
   }
-  if (args.has("image")) return run_verify_image(args, io, out->format == Format::json, out->color);
+  if (args.all("image").size() > 1) {
+    io.err << "torchdoctor: verify: --image given more than once; the suites run in one image at a time\n";
+    return k_exit_usage;
+  }
+  if (args.has("image")) return run_verify_image(args, io, out->format, out->color);
   for (const char* only_image : {"engine", "verbose", "pull-timeout"}) {
     if (args.has(only_image)) {
       io.err << "torchdoctor: --" << only_image << " goes with --image IMAGE\n";
       return k_exit_usage;
     }
   }
-  ParsedArgs probe_args;
-  probe_args.values["python"] = args.all("python");
-  if (probe_args.values["python"].empty()) probe_args.values.erase("python");
-  if (auto t = args.get("timeout")) probe_args.values["timeout"] = {*t};  // finding interpreters runs them too
-  auto facts = gather_host(probe_args, io, {}, k_verify_detectors);
+  // --python and --timeout reach the probe too: finding the interpreters runs them.
+  auto facts = gather_host(args, io, {}, HostRequest::only(k_verify_detectors));
   if (!facts) {
     io.err << "torchdoctor: " << facts.error().message << '\n';
     return exit_code_for(facts.error());
@@ -129,8 +118,15 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
       checks.insert(checks.end(), r.begin(), r.end());
     }
   }
-  if (out->format == Format::json) io.out << checks_json(checks).dump(2) << '\n';
-  else print_checks(io.out, checks, out->color);
+  if (out->format == Format::json) {
+    io.out << checks_json(checks).dump(2) << '\n';
+  } else if (out->format == Format::markdown) {
+    std::ostringstream text;
+    print_checks(text, checks, false);
+    io.out << render_markdown_report("torchdoctor verify", text.str());
+  } else {
+    print_checks(io.out, checks, out->color);
+  }
   const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
   return failed ? k_exit_problem : k_exit_ok;
 }

@@ -12,8 +12,10 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -88,7 +90,7 @@ std::string last_line(const std::string& text) {
 
 }  // namespace
 
-int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool color) {
+int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool color) {
   auto fail = [&io](const Error& e) {
     io.err << "torchdoctor: " << e.message << '\n';
     return exit_code_for(e);
@@ -158,14 +160,17 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool colo
       checks.insert(checks.end(), inside->begin(), inside->end());
     }
   }
-  if (json_out) {
+  if (format == Format::json) {
     auto doc = checks_json(checks);
     doc["image"] = ref->original;
     doc["command"] = argv;
     io.out << doc.dump(2) << '\n';
   } else {
-    io.out << "In " << ref->str() << " (" << argv[0] << ", " << gpu_access_name(plan.gpu) << ")\n";
-    print_checks(io.out, checks, color);
+    std::ostringstream markdown_body;  // --format markdown: the text report, fenced for a bug report
+    std::ostream& text_out = format == Format::markdown ? markdown_body : io.out;
+    text_out << "In " << ref->str() << " (" << argv[0] << ", " << gpu_access_name(plan.gpu) << ")\n";
+    print_checks(text_out, checks, color && format == Format::text);
+    if (format == Format::markdown) io.out << render_markdown_report("torchdoctor verify", markdown_body.str());
   }
   const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
   return failed ? k_exit_problem : k_exit_ok;

@@ -12,7 +12,7 @@ const std::array k_commands{
             "Probes this machine (no Python, no GPU work) and reports what it found, in the spirit of\n"
             "`flutter doctor`. Exit 0 when all is well, 1 when a problem was found.\n\n"
             "Examples:\n  torchdoctor\n  torchdoctor --host snapshot.json --driver 535.104.05",
-            doctor_options, run_doctor, 0},
+            doctor_options, run_doctor, 0, "text,json,markdown"},
     Command{"probe", "describe this machine, a mounted tree or a snapshot, fact by fact, with sources",
             "torchdoctor probe [options]",
             "Reads the OS, CPU, glibc, memory, /dev/shm, container, NVIDIA driver, PCI GPUs, Jetson/L4T,\n"
@@ -23,7 +23,7 @@ const std::array k_commands{
             "Examples:\n  torchdoctor probe\n  torchdoctor probe --json > host.json\n"
             "  torchdoctor probe --root /mnt/image --format markdown\n"
             "  torchdoctor probe --host host.json --gpu sm_120 --driver 570.86.15",
-            probe_options, run_probe, 0},
+            probe_options, run_probe, 0, "text,json,markdown"},
     Command{"recommend", "the best wheel and image for this host, with the exact install command",
             "torchdoctor recommend [options]",
             "Judges every torch wheel (release x variant) and image the knowledge base knows against this host:\n"
@@ -32,7 +32,7 @@ const std::array k_commands{
             "on every GPU, its pip and uv commands, and why newer ones were rejected. Exit 1 when nothing fits.\n\n"
             "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
             "  torchdoctor recommend --torch 2.6 --all --json",
-            recommend_options, run_recommend, 0},
+            recommend_options, run_recommend, 0, "text,json,markdown"},
     Command{"explain", "diagnose error messages, logs and pasted collect_env reports",
             "torchdoctor explain [TEXT...] [--file LOG] [options]",
             "Reads error text (arguments, --file LOG, or stdin), a log, or a pasted\n"
@@ -44,14 +44,14 @@ const std::array k_commands{
             "Examples:\n  python train.py 2>&1 | torchdoctor explain\n"
             "  torchdoctor explain --file collect_env.txt --no-probe\n"
             "  torchdoctor explain 'CUDA error: no kernel image is available for execution on the device' --gpu sm_120",
-            explain_options, run_explain, -1},
+            explain_options, run_explain, -1, "text,json,markdown"},
     Command{"kb", "validate or read the knowledge base (kb check DIR, kb show TOPIC)",
             "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json]",
             "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
             "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
             "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
             "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes.",
-            kb_options, run_kb, 2},
+            kb_options, run_kb, 2, "text,json"},
     Command{"image", "check container images in their registry before a pull: exists, platform, NVIDIA_REQUIRE_*",
             "torchdoctor image REF... [options]",
             "Asks each image's registry (Docker Hub, nvcr.io, ghcr.io, quay.io or any OCI registry) for its index,\n"
@@ -66,7 +66,7 @@ const std::array k_commands{
             "Examples:\n  torchdoctor image nvcr.io/nvidia/pytorch:24.05-py3\n"
             "  torchdoctor image pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime --arch aarch64\n"
             "  torchdoctor image localhost:5000/me/train:1 --insecure-registry localhost:5000 --json",
-            image_options, run_image, -1},
+            image_options, run_image, -1, "text,json,markdown"},
     Command{"run-command", "the exact docker/podman/compose/Kubernetes command that runs an image here with the GPU",
             "torchdoctor run-command IMAGE [-- COMMAND...] [--engine docker|podman|compose|k8s] [options]",
             "Writes the command that starts IMAGE on this host, with one \"why\" line per decision on stderr:\n"
@@ -84,7 +84,7 @@ const std::array k_commands{
             "  torchdoctor run-command dustynv/l4t-pytorch:r36.4.0 --jupyter\n"
             "  torchdoctor run-command pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --engine k8s > pod.yaml\n"
             "  $(torchdoctor run-command --quiet --offline pytorch/pytorch:latest) python -c 'import torch'",
-            run_command_options, run_run_command, -1},
+            run_command_options, run_run_command, -1, "text,json"},
     Command{"fleet", "judge many probe snapshots against images: where each runs, and why not elsewhere",
             "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|jsonl|csv|html] [--output FILE]",
             "Reads `torchdoctor probe --json` snapshots: files, folders of .json/.jsonl files, or JSON lines on\n"
@@ -100,7 +100,7 @@ const std::array k_commands{
             "  ssh node1 torchdoctor probe --json | torchdoctor fleet - --image nvcr.io/nvidia/pytorch:25.12-py3\n"
             "  torchdoctor fleet snapshots/ --image a:1 --image b:2 --format html --output placement.html\n"
             "  torchdoctor fleet nodes.jsonl --image a:1 --image b:2 --format csv > placement.csv",
-            fleet_options, run_fleet, -1},
+            fleet_options, run_fleet, -1, "text,json,jsonl,csv,html"},
     Command{"k8s", "Kubernetes: node labels for Node Feature Discovery, and the nodeAffinity for an image",
             "torchdoctor k8s labels [--output FILE] [--every SECONDS] | torchdoctor k8s affinity IMAGE [--format yaml|json]",
             "`k8s labels` writes this node's torch-level facts as an NFD features.d file (name=value lines, written\n"
@@ -114,7 +114,7 @@ const std::array k_commands{
             "Examples:\n  torchdoctor k8s labels\n"
             "  torchdoctor k8s labels --host-root /host --output /etc/kubernetes/node-feature-discovery/features.d/torchdoctor --every 3600\n"
             "  torchdoctor k8s affinity pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline",
-            k8s_options, run_k8s, 2},
+            k8s_options, run_k8s, 2, "yaml,text,json"},
     Command{"verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
             "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
             "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"
@@ -133,7 +133,7 @@ const std::array k_commands{
             "Examples:\n  torchdoctor verify\n  torchdoctor verify --suite native --json\n"
             "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile\n"
             "  torchdoctor verify --image nvcr.io/nvidia/pytorch:25.12-py3",
-            verify_options, run_verify, 0},
+            verify_options, run_verify, 0, "text,json,markdown"},
     Command{"build-env", "decide whether this node builds CUDA extensions, and for which GPUs (no GPU needed)",
             "torchdoctor build-env [--format sh|cmake|json|github|make|nvcc|text] [--targets LIST] [options]",
             "Decides from what a build needs, never from a visible GPU: CUDA is built when a CUDA toolkit with\n"
@@ -150,7 +150,7 @@ const std::array k_commands{
             "  cmake -S . -B build $(torchdoctor build-env --format cmake)\n"
             "  torchdoctor build-env --targets 'A100,H100,RTX 4090' --format github >> \"$GITHUB_ENV\"\n"
             "  torchdoctor build-env --targets fleet/ --json      # a folder of probe --json snapshots",
-            build_env_options, run_build_env, 0},
+            build_env_options, run_build_env, 0, "text,sh,cmake,json,github,make,nvcc"},
 };
 
 }  // namespace

@@ -104,21 +104,6 @@ Result<Platform> platform_option(const ParsedArgs& args) {
   return Platform{"linux", "amd64", {}, {}};
 }
 
-std::vector<OptionSpec> registry_options() {
-  return {
-      {"insecure-registry", "HOST", "talk plain HTTP to registry HOST[:PORT] (repeatable)", true},
-      {"offline", nullptr, "answer from the disk cache and the knowledge base only (no network)"},
-      {"refresh", nullptr, "ask the registry again even for recently cached tags"},
-      {"no-cache", nullptr, "neither read nor write the disk cache"},
-      {"tag-ttl", "SECONDS", "trust a cached tag this long (default 600)"},
-      {"timeout", "SECONDS", "limit for each request, body included (default 20)"},
-      {"deadline", "SECONDS", "limit for all the registry work of the run (default 120)"},
-      {"connect-timeout", "SECONDS", "limit for connecting (default 5)"},
-      {"jobs", "N", "references fetched at once (default 8)"},
-      {"verbose", nullptr, "log each request to stderr (credentials and tokens never)"},
-  };
-}
-
 Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform, const ParsedArgs& args,
                                                const AppIo& io, const HostFacts& host, const Kb& kb) {
   auto run = read_setup(args);

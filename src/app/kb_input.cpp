@@ -4,8 +4,6 @@
 
 namespace td {
 
-OptionSpec kb_option() { return {"kb", "DIR", "use the knowledge base in DIR instead of the embedded one"}; }
-
 Result<Kb> load_kb_for(const ParsedArgs& args) {
   if (auto dir = args.get("kb")) {
     auto kb = load_kb_dir(*dir);

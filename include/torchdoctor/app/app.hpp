@@ -17,7 +17,7 @@
 
 namespace td {
 
-/// Exit codes (DESIGN.md): 0 all good, 1 problem found, 2 bad usage or input, 3 undetermined.
+/// Exit codes (docs/architecture.md): 0 all good, 1 problem found, 2 bad usage or input, 3 undetermined.
 enum ExitCode : int { k_exit_ok = 0, k_exit_problem = 1, k_exit_usage = 2, k_exit_undetermined = 3 };
 
 /// Maps an error to its exit code.
@@ -55,17 +55,40 @@ Result<std::optional<std::chrono::milliseconds>> timeout_option(const ParsedArgs
 /// Reads --python, --import-torch and --timeout; fails on a malformed --timeout.
 Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
 
-/// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
-/// with --no-probe; then the what-if flags. Errors name the flag or file. `detectors` limits the
-/// probe to those detectors (empty: all).
-Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {},
-                              const std::vector<std::string>& detectors = {});
+/// What a command asks of the host pipeline besides the options it was given (a command never
+/// edits its parsed options to steer this).
+struct HostRequest {
+  std::vector<std::string> detectors;  ///< Probe only these detectors (empty: all).
+  bool facts = true;          ///< false: start from no facts whatever the options (fleet and k8s affinity judge images for every node, not this one).
+  bool torch_what_if = true;  ///< false: --torch is not a what-if for the installed torch (recommend reads it as the release to choose from).
 
-/// The host every judging command works on, made in one place (DESIGN.md "one session per run"):
+  static HostRequest only(std::vector<std::string> names) {
+    HostRequest r;
+    r.detectors = std::move(names);
+    return r;
+  }
+  static HostRequest no_facts() {
+    HostRequest r;
+    r.facts = false;
+    return r;
+  }
+  static HostRequest torch_pinned() {
+    HostRequest r;
+    r.torch_what_if = false;
+    return r;
+  }
+};
+
+/// Produces the host facts a command works on: a probe of / or --root, or --host FILE, or nothing
+/// with --no-probe; then the what-if flags. Errors name the flag or file.
+Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const GpuNameResolver& resolve_gpu = {},
+                              const HostRequest& request = {});
+
+/// The host every judging command works on, made in one place (docs/architecture.md, "judged_host"):
 /// gathered as gather_host does, with --gpu names resolved in `kb`, then enriched from `kb`
 /// (driver -> CUDA level, GPU name or PCI id -> capability, L4T -> JetPack and module). Engine
 /// functions take this host; no command gathers or enriches its own way.
-Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const std::vector<std::string>& detectors = {});
+Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request = {});
 
 /// One subcommand.
 struct Command {
@@ -76,7 +99,13 @@ struct Command {
   std::vector<OptionSpec> (*options)();
   int (*run)(const ParsedArgs& args, AppIo& io);
   int max_arguments = -1;  ///< Positional arguments it takes at most (-1: any number); more is bad usage.
+  /// The values its --format takes, comma-separated, the default first ("text,json,markdown");
+  /// nullptr when it takes no --format. run_app refuses any other value (exit 2) for every command.
+  const char* formats = nullptr;
 };
+
+/// The --format values `c` takes ("md" is read as "markdown").
+std::vector<std::string> formats_of(const Command& c);
 
 /// The command table.
 std::span<const Command> commands();

@@ -3,7 +3,9 @@
 
 #include <map>
 #include <optional>
+#include <initializer_list>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -38,10 +40,17 @@ struct ParsedArgs {
 Result<ParsedArgs> parse_args(std::span<const OptionSpec> specs, std::span<const std::string> args,
                               const std::string& command);
 
-/// The common options for reading host facts: --root, --host, --no-probe and the what-if flags.
-std::span<const OptionSpec> host_options();
-/// The output options: --json, --format, --color.
-std::span<const OptionSpec> output_options();
+/// Every option torchdoctor takes, each defined once (src/app/cli.cpp).
+std::span<const OptionSpec> option_table();
+/// The table's rows for these groups of names, in order, each name once. A name that is not in the
+/// table is a programming error (std::logic_error; the tests build every command's list).
+std::vector<OptionSpec> options_named(std::initializer_list<std::initializer_list<std::string_view>> groups);
+/// The names of the options for reading host facts: --root, --host, --no-probe and the what-if flags.
+std::initializer_list<std::string_view> host_option_names();
+/// --json, --format, --color.
+std::initializer_list<std::string_view> output_option_names();
+/// The registry client's options (image, run-command, fleet, k8s, explain).
+std::initializer_list<std::string_view> registry_option_names();
 
 /// Collects the what-if flags from parsed arguments.
 WhatIf what_if_from(const ParsedArgs& args);

@@ -24,7 +24,7 @@ int run_kb(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> verify_options();
 int run_verify(const ParsedArgs& args, AppIo& io);
 /// verify --image IMAGE: the suites inside a container (src/app/cmd_verify_image.cpp).
-int run_verify_image(const ParsedArgs& args, AppIo& io, bool json_out, bool color);
+int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool color);
 std::vector<OptionSpec> build_env_options();
 int run_build_env(const ParsedArgs& args, AppIo& io);
 std::vector<OptionSpec> image_options();

@@ -12,9 +12,6 @@
 
 namespace td {
 
-/// The registry options: --insecure-registry, --offline, --refresh, --no-cache, --tag-ttl,
-/// --timeout, --connect-timeout, --jobs, --verbose.
-std::vector<OptionSpec> registry_options();
 
 /// --platform OS/ARCH when given, else linux/amd64; fails (bad input) on a malformed platform.
 Result<Platform> platform_option(const ParsedArgs& args);

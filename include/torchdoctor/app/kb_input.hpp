@@ -7,8 +7,6 @@
 
 namespace td {
 
-/// The --kb option.
-OptionSpec kb_option();
 /// Loads --kb DIR or the embedded KB; a bad KB is bad input (exit 2) naming file, line and problem.
 Result<Kb> load_kb_for(const ParsedArgs& args);
 /// Resolves GPU names for --gpu through `kb`.
