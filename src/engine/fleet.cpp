@@ -1,4 +1,4 @@
-// Node profiles, image needs and the judgement between them (docs/fleet.md).
+// Node profiles, image needs and the judgement between them (docs/kubernetes.md).
 #include "torchdoctor/engine/fleet.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Verdicts: reasons with stable codes (DESIGN.md), one human sentence each, and the fix.
+// Verdicts: reasons with stable codes (the one code table: src/engine/verdict.cpp, `kb show codes`), one human sentence each, and the fix.
 #pragma once
 
 #include <string>

@@ -15,7 +15,7 @@ namespace td {
 
 /// How much a reason matters: an error makes the image a problem (exit 1).
 
-/// One finding about an image, with a stable code (DESIGN.md reason codes).
+/// One finding about an image, with a stable code (the code table, src/engine/verdict.cpp).
 struct ImageReason {
   std::string code;     ///< TAG_NOT_FOUND, ARCH_MISMATCH, REQUIRE_UNSATISFIED, ...
   std::string message;  ///< One or two sentences for a person.
