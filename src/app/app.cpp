@@ -33,6 +33,11 @@ int exit_code_for(const Error& error) {
   }
 }
 
+int fail_with(const AppIo& io, const Error& error) {
+  io.err << "torchdoctor: " << error.message << '\n';
+  return exit_code_for(error);
+}
+
 Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
   OutputChoice c;
   if (args.has("json")) c.format = Format::json;
@@ -137,6 +142,16 @@ Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb&
   auto facts = gather_host(args, io, gpu_resolver(kb), request);
   if (!facts) return facts.error();
   return enrich_host(std::move(*facts), kb);
+}
+
+Result<Session> open_session(const ParsedArgs& args, const AppIo& io, const HostRequest& request) {
+  auto out = output_choice(args, io);
+  if (!out) return out.error();
+  auto kb = load_kb_for(args);
+  if (!kb) return kb.error();
+  auto host = judged_host(args, io, *kb, request);
+  if (!host) return host.error();
+  return Session{*out, std::move(*kb), std::move(*host)};
 }
 
 namespace {
@@ -246,10 +261,7 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
   }
   const auto specs = cmd->options();
   auto parsed = parse_args(specs, rest, cmd->name);
-  if (!parsed) {
-    io.err << "torchdoctor: " << parsed.error().message << '\n';
-    return k_exit_usage;
-  }
+  if (!parsed) return fail_with(io, parsed.error());
   if (cmd->max_arguments >= 0 && parsed->positionals.size() > static_cast<std::size_t>(cmd->max_arguments)) {
     const std::string extra = parsed->positionals[static_cast<std::size_t>(cmd->max_arguments)];
     io.err << "torchdoctor: " << cmd->name << ": unexpected argument '" << sanitize(extra) << "'"

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "torchdoctor/core/strings.hpp"
+
 namespace td {
 namespace {
 
@@ -103,20 +105,6 @@ std::optional<std::string> ParsedArgs::get(const std::string& name) const {
 std::vector<std::string> ParsedArgs::all(const std::string& name) const {
   const auto it = values.find(name);
   return it == values.end() ? std::vector<std::string>{} : it->second;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1);
-  std::vector<std::size_t> cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 Result<ParsedArgs> parse_args(std::span<const OptionSpec> specs, std::span<const std::string> args,

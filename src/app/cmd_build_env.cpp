@@ -191,10 +191,7 @@ std::vector<OptionSpec> build_env_options() {
 int run_build_env(const ParsedArgs& args, AppIo& io) {
   const std::string format = args.has("json") ? "json" : args.get("format").value_or("text");
   auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
-  }
+  if (!kb) return fail_with(io, kb.error());
   BuildEnvRequest request;
   request.no_torch = args.has("no-torch");
   request.visible_gpus = args.has("visible-gpus");
@@ -203,18 +200,12 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
       const std::string t(trim(entry));
       if (t.empty()) continue;
       request.targets.push_back(t);
-      if (auto s = add_target(t, *kb, request); !s) {
-        io.err << "torchdoctor: " << s.error().message << '\n';
-        return k_exit_usage;
-      }
+      if (auto s = add_target(t, *kb, request); !s) return fail_with(io, s.error());
     }
   }
   const bool gpus = request.visible_gpus && request.targets.empty();
   auto facts = judged_host(args, io, *kb, HostRequest::only(gpus ? k_visible_gpu_detectors : k_build_detectors));
-  if (!facts) {
-    io.err << "torchdoctor: " << facts.error().message << '\n';
-    return exit_code_for(facts.error());
-  }
+  if (!facts) return fail_with(io, facts.error());
   if (gpus) {
     if (facts->gpus && !facts->gpus->empty()) {
       for (const auto& g : *facts->gpus) {
@@ -233,14 +224,8 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
   if (args.has("root") || args.has("host") || args.has("no-probe")) compiler.found_by = "not looked for (the facts are not this node's)";
   else compiler = find_host_compiler(io.env);
   auto decision = decide_build_env(*facts, io.env, request, compiler, *kb);
-  if (!decision) {
-    io.err << "torchdoctor: " << decision.error().message << '\n';
-    return exit_code_for(decision.error());
-  }
-  if (auto s = print_format(io.out, format, *decision); !s) {
-    io.err << "torchdoctor: " << s.error().message << '\n';
-    return k_exit_usage;
-  }
+  if (!decision) return fail_with(io, decision.error());
+  if (auto s = print_format(io.out, format, *decision); !s) return fail_with(io, s.error());
   for (const auto& r : decision->reasons) {
     if (r.severity == Severity::error && format != "text" && format != "json") io.err << "torchdoctor: " << r.code << ": " << r.message << '\n';
   }

@@ -107,25 +107,12 @@ std::vector<OptionSpec> doctor_options() {
 }
 
 int run_doctor(const ParsedArgs& args, AppIo& io) {
-  auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
-  auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
-  }
-  auto judged = judged_host(args, io, *kb);
-  if (!judged) {
-    io.err << "torchdoctor: " << judged.error().message << '\n';
-    return exit_code_for(judged.error());
-  }
-  const HostFacts& f = *judged;
-  const HostClass h = classify(f, *kb);
-  const Recommendation rec = recommend(f, *kb);
-  const auto checks = build_checks(f, h, *kb, rec);
+  auto session = open_session(args, io);
+  if (!session) return fail_with(io, session.error());
+  const auto& [out, kb, f] = *session;
+  const HostClass h = classify(f, kb);
+  const Recommendation rec = recommend(f, kb);
+  const auto checks = build_checks(f, h, kb, rec);
   bool problem = false;
   bool undetermined = false;
   for (const auto& c : checks) {
@@ -133,18 +120,18 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
     undetermined = undetermined || is_undetermined(c.reasons);
   }
   const int code = problem ? k_exit_problem : undetermined ? k_exit_undetermined : k_exit_ok;
-  if (out->format == Format::json) {
+  if (out.format == Format::json) {
     nlohmann::json jc = nlohmann::json::array();
     for (const auto& c : checks) {
       jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"undetermined", is_undetermined(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
     }
     io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem && !undetermined}, {"verdict", problem ? "does-not-run" : undetermined ? "undetermined" : "runs"}, {"checks", jc},
-                             {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, *kb, false)}}
+                             {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, kb, false)}}
                   .dump(2)
            << '\n';
     return code;
   }
-  const bool color = out->color && out->format == Format::text;
+  const bool color = out.color && out.format == Format::text;
   std::string text;
   for (const auto& c : checks) {
     text += mark(c.reasons, color) + " " + c.title + "\n";
@@ -161,9 +148,9 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
   text += render_reasons(rec.notes, color, "");
   text += "\n" + std::string(problem ? "Problems found" : undetermined ? "No problems found, but not everything could be decided" : "No problems found") +
-          " (knowledge base as of " + kb->as_of +
+          " (knowledge base as of " + kb.as_of +
           "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
-  io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor", text) : text);
+  io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor", text) : text);
   return code;
 }
 

@@ -220,52 +220,32 @@ std::vector<OptionSpec> explain_options() {
 }
 
 int run_explain(const ParsedArgs& args, AppIo& io) {
-  auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
+  // The text first: it decides whether stdin is the log (then --host - is refused).
   const InputLimits limits;
   auto text = input_text(args, io, limits);
-  if (!text) {
-    io.err << "torchdoctor: " << text.error().message << '\n';
-    return exit_code_for(text.error());
-  }
-  auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
-  }
-  auto facts = judged_host(args, io, *kb);
-  if (!facts) {
-    io.err << "torchdoctor: " << facts.error().message << '\n';
-    return exit_code_for(facts.error());
-  }
+  if (!text) return fail_with(io, text.error());
+  auto session = open_session(args, io);
+  if (!session) return fail_with(io, session.error());
+  const auto& [out, kb, host] = *session;
   const std::size_t left_out = text->left_out;
   TextInput input(std::move(text->text), limits);
   if (left_out > 0) input.set_truncated(left_out);
-  const ExplainResult r = explain(input, *facts, *kb);
-  if (auto p = platform_option(args); !p) {
-    io.err << "torchdoctor: " << p.error().message << '\n';
-    return exit_code_for(p.error());
-  }
-  auto images = judge_images(args, io, input.text(), r.facts, *kb);
-  if (!images) {
-    io.err << "torchdoctor: " << images.error().message << '\n';
-    return exit_code_for(images.error());
-  }
+  const ExplainResult r = explain(input, host, kb);
+  if (auto p = platform_option(args); !p) return fail_with(io, p.error());
+  auto images = judge_images(args, io, input.text(), r.facts, kb);
+  if (!images) return fail_with(io, images.error());
   const bool image_problem = std::any_of(images->begin(), images->end(), [](const ExplainedImage& e) {
     return e.checked.verdict && !e.checked.inspection.error && e.checked.verdict->problem();
   });
-  if (out->format == Format::json) {
-    auto j = explain_to_json(r, *kb);
+  if (out.format == Format::json) {
+    auto j = explain_to_json(r, kb);
     j["images"] = images_json(*images);
     io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::ostringstream report;
-    report << render_explain(r, *kb, out->color);
+    report << render_explain(r, kb, out.color);
     print_images(report, *images);
-    io.out << (out->format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str()) : report.str());
+    io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str()) : report.str());
   }
   if (r.problem() || image_problem) return k_exit_problem;
   // Part of the input was not read and nothing was found: the answer is not "all good".

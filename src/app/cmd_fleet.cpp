@@ -536,49 +536,45 @@ std::vector<OptionSpec> fleet_options() {
 }
 
 int run_fleet(const ParsedArgs& args, AppIo& io) {
-  auto fail = [&io](const Error& e) {
-    io.err << "torchdoctor: " << e.message << '\n';
-    return exit_code_for(e);
-  };
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "text");
   if (format != "text" && format != "json" && format != "jsonl" && format != "csv" && format != "html") {
-    return fail(make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
+    return fail_with(io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
   }
   std::optional<std::string> output = args.get("output");
   if (output) {
-    if (output->empty()) return fail(make_error(ErrorKind::bad_input, "--output: give a file name"));
+    if (output->empty()) return fail_with(io, make_error(ErrorKind::bad_input, "--output: give a file name"));
     if (output->front() != '/') {
       std::error_code ec;
       const auto cwd = fs::current_path(ec);
-      if (ec) return fail(make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": cannot resolve a relative path"));
+      if (ec) return fail_with(io, make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": cannot resolve a relative path"));
       *output = (cwd / *output).string();
     }
   }
-  if (args.positionals.empty()) return fail(make_error(ErrorKind::bad_input, "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
+  if (args.positionals.empty()) return fail_with(io, make_error(ErrorKind::bad_input, "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
   std::vector<ImageRef> refs;
   for (const auto& r : args.all("image")) {
     auto ref = parse_image_ref(r);
-    if (!ref) return fail(ref.error());
+    if (!ref) return fail_with(io, ref.error());
     refs.push_back(*ref);
   }
   auto platform = platform_option(args);
-  if (!platform) return fail(platform.error());
+  if (!platform) return fail_with(io, platform.error());
   auto kb = load_kb_for(args);
-  if (!kb) return fail(kb.error());
+  if (!kb) return fail_with(io, kb.error());
   Fleet fleet;
   for (const auto& source : args.positionals) {
-    if (auto s = read_source(fleet, *kb, source, io.in); !s) return fail(s.error());
+    if (auto s = read_source(fleet, *kb, source, io.in); !s) return fail_with(io, s.error());
   }
   for (const auto& p : fleet.problems) io.err << "torchdoctor: " << p.where << ": " << p.message << '\n';
-  if (fleet.nodes.empty()) return fail(make_error(ErrorKind::bad_input, "fleet: no snapshot could be read"));
+  if (fleet.nodes.empty()) return fail_with(io, make_error(ErrorKind::bad_input, "fleet: no snapshot could be read"));
 
   std::vector<ImageNeeds> images;
   bool undetermined = false;
   if (!refs.empty()) {
     auto host = judged_host(args, io, *kb, HostRequest::no_facts());
-    if (!host) return fail(host.error());
+    if (!host) return fail_with(io, host.error());
     auto checked = check_images(refs, *platform, args, io, *host, *kb);
-    if (!checked) return fail(checked.error());
+    if (!checked) return fail_with(io, checked.error());
     for (std::size_t i = 0; i < refs.size(); ++i) {
       const auto& c = (*checked)[i];
       if (c.inspection.error) io.err << "torchdoctor: " << refs[i].str() << ": the registry was not asked (" << c.inspection.error->message << "); judged from the knowledge base\n";
@@ -633,7 +629,7 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     return code;
   }
   if (auto s = write_file_atomic(*output, sink.buf, FileMode::shared); !s) {
-    return fail(make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": " + s.error().message));
+    return fail_with(io, make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": " + s.error().message));
   }
   return code;
 }

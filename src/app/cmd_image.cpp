@@ -136,57 +136,36 @@ std::vector<OptionSpec> image_options() {
 }
 
 int run_image(const ParsedArgs& args, AppIo& io) {
-  auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
   auto refs = read_refs(args);
-  if (!refs) {
-    io.err << "torchdoctor: " << refs.error().message << '\n';
-    return exit_code_for(refs.error());
-  }
+  if (!refs) return fail_with(io, refs.error());
   auto parsed_platform = platform_option(args);
-  if (!parsed_platform) {
-    io.err << "torchdoctor: " << parsed_platform.error().message << '\n';
-    return exit_code_for(parsed_platform.error());
-  }
+  if (!parsed_platform) return fail_with(io, parsed_platform.error());
   Platform platform = *parsed_platform;
-  auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
-  }
-  auto host = judged_host(args, io, *kb);
-  if (!host) {
-    io.err << "torchdoctor: " << host.error().message << '\n';
-    return exit_code_for(host.error());
-  }
+  auto session = open_session(args, io);
+  if (!session) return fail_with(io, session.error());
+  const auto& [out, kb, host] = *session;
   if (!args.has("platform")) {
-    const auto machine = host->cpu.arch ? platform_for_machine(*host->cpu.arch) : std::nullopt;
+    const auto machine = host.cpu.arch ? platform_for_machine(*host.cpu.arch) : std::nullopt;
     if (machine) platform = *machine;
     else io.err << "torchdoctor: this host's architecture is unknown; reading the linux/amd64 image, but whether it runs here is undetermined (use --arch or --platform)\n";
   }
-  auto checked = check_images(*refs, platform, args, io, *host, *kb);
-  if (!checked) {
-    io.err << "torchdoctor: " << checked.error().message << '\n';
-    return exit_code_for(checked.error());
-  }
+  auto checked = check_images(*refs, platform, args, io, host, kb);
+  if (!checked) return fail_with(io, checked.error());
   bool problem = false;
   bool undetermined = false;
   json doc{{"schema", k_image_schema}, {"tool_version", tool_version()}, {"platform", platform.str()}, {"images", json::array()}};
   std::ostringstream markdown_body;  // --format markdown: the text report, fenced for a bug report
-  std::ostream& text_out = out->format == Format::markdown ? markdown_body : io.out;
+  std::ostream& text_out = out.format == Format::markdown ? markdown_body : io.out;
   for (const auto& c : *checked) {
     const ImageVerdict* v = c.verdict ? &*c.verdict : nullptr;
     problem = problem || (v && v->problem());
     undetermined = undetermined || c.inspection.error.has_value() || (v && v->undetermined());
-    if (out->format == Format::json) doc["images"].push_back(image_json(c.inspection, v));
-    else print_text(text_out, c.inspection, v, out->color);
+    if (out.format == Format::json) doc["images"].push_back(image_json(c.inspection, v));
+    else print_text(text_out, c.inspection, v, out.color);
   }
-  if (out->format == Format::markdown) io.out << render_markdown_report("torchdoctor image", markdown_body.str());
+  if (out.format == Format::markdown) io.out << render_markdown_report("torchdoctor image", markdown_body.str());
   const int code = problem ? k_exit_problem : (undetermined ? k_exit_undetermined : k_exit_ok);
-  if (out->format == Format::json) {
+  if (out.format == Format::json) {
     doc["exit_code"] = code;
     io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   }

@@ -25,11 +25,6 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;  // set by SIGTERM/SIGINT while --every sleeps
 void on_stop(int /*sig*/) { g_stop = 1; }
 
-int fail_with(AppIo& io, const Error& e) {
-  io.err << "torchdoctor: " << e.message << '\n';
-  return exit_code_for(e);
-}
-
 // Temporaries of killed runs next to the labels file: hidden ones (".NAME.tmp.XXXXXX", which NFD
 // skips) and those of torchdoctor 0.1.0 ("NAME.XXXXXX", which NFD read as a second, stale labels
 // file). Only files older than a minute: a younger one may be another writer's.
@@ -70,9 +65,7 @@ int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json
     }
     remove_label_temporaries(*path);
     // NFD reads the file: readable as the file was (or by all, less the umask), never a device or link replaced.
-    if (auto s = write_file_atomic(*path, *file, FileMode::shared); !s) {
-      return fail_with(io, make_error(ErrorKind::bad_input, shown + ": " + s.error().message));
-    }
+    if (auto s = write_file_atomic(*path, *file, FileMode::shared); !s) return fail_with(io, make_error(ErrorKind::bad_input, shown + ": " + s.error().message));
     if (args.has("verbose")) io.err << "torchdoctor: wrote " << labels.size() << " labels to " << *path << '\n';
     return k_exit_ok;
   }
@@ -157,9 +150,7 @@ std::vector<OptionSpec> k8s_options() {
 
 int run_k8s(const ParsedArgs& args, AppIo& io) {
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "");
-  if (!format.empty() && format != "json" && format != "yaml" && format != "text") {
-    return fail_with(io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected yaml, json or text"));
-  }
+  if (!format.empty() && format != "json" && format != "yaml" && format != "text") return fail_with(io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected yaml, json or text"));
   const bool json_out = format == "json";
   const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
   if (sub == "labels") return run_labels(args, io, json_out);

@@ -162,10 +162,7 @@ int run_kb(const ParsedArgs& args, AppIo& io) {
   if (sub == "check") return kb_check(args, io);
   if (sub == "show") {
     auto kb = load_kb_for(args);
-    if (!kb) {
-      io.err << "torchdoctor: " << kb.error().message << '\n';
-      return exit_code_for(kb.error());
-    }
+    if (!kb) return fail_with(io, kb.error());
     const std::string name = args.positionals.size() > 1 ? args.positionals[1] : "";
     for (const auto& t : topics()) {
       if (name != t.name) continue;

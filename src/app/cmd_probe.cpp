@@ -15,10 +15,7 @@ std::vector<OptionSpec> probe_options() {
 
 int run_probe(const ParsedArgs& args, AppIo& io) {
   auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
+  if (!out) return fail_with(io, out.error());
   if (!args.positionals.empty()) {
     io.err << "torchdoctor: probe: unexpected argument '" << args.positionals.front() << "'\n";
     return k_exit_usage;
@@ -31,10 +28,7 @@ int run_probe(const ParsedArgs& args, AppIo& io) {
     return gpu_resolver(kb->value())(name);
   };
   auto facts = gather_host(args, io, resolver);
-  if (!facts) {
-    io.err << "torchdoctor: " << facts.error().message << '\n';
-    return exit_code_for(facts.error());
-  }
+  if (!facts) return fail_with(io, facts.error());
   switch (out->format) {
     case Format::json: io.out << host_to_json(*facts).dump(2) << '\n'; break;
     case Format::markdown: io.out << render_markdown(probe_sections(*facts), "torchdoctor probe"); break;

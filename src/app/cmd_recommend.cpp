@@ -15,16 +15,6 @@ std::vector<OptionSpec> recommend_options() {
 }
 
 int run_recommend(const ParsedArgs& args, AppIo& io) {
-  auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
-  auto kb = load_kb_for(args);
-  if (!kb) {
-    io.err << "torchdoctor: " << kb.error().message << '\n';
-    return exit_code_for(kb.error());
-  }
   // For recommend, --torch pins the release to choose from (not the installed torch).
   RecommendOptions options;
   if (auto pin = args.get("torch")) {
@@ -35,18 +25,16 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
     }
     options.torch = *v;
   }
-  auto facts = judged_host(args, io, *kb, HostRequest::torch_pinned());
-  if (!facts) {
-    io.err << "torchdoctor: " << facts.error().message << '\n';
-    return exit_code_for(facts.error());
-  }
-  const Recommendation r = recommend(*facts, *kb, options);
-  if (out->format == Format::json) {
-    io.out << recommendation_to_json(r, *kb, args.has("all")).dump(2) << '\n';
-  } else if (out->format == Format::markdown) {
-    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, *kb, args.has("all"), false));
+  auto session = open_session(args, io, HostRequest::torch_pinned());
+  if (!session) return fail_with(io, session.error());
+  const auto& [out, kb, host] = *session;
+  const Recommendation r = recommend(host, kb, options);
+  if (out.format == Format::json) {
+    io.out << recommendation_to_json(r, kb, args.has("all")).dump(2) << '\n';
+  } else if (out.format == Format::markdown) {
+    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, kb, args.has("all"), false));
   } else {
-    io.out << render_recommendation(r, *kb, args.has("all"), out->color);
+    io.out << render_recommendation(r, kb, args.has("all"), out.color);
   }
   if (r.best_wheel) return k_exit_ok;
   // Nothing chosen because a fact is unknown (the driver, the architecture), not because nothing

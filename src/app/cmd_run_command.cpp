@@ -186,23 +186,19 @@ std::vector<OptionSpec> run_command_options() {
 }
 
 int run_run_command(const ParsedArgs& args, AppIo& io) {
-  auto fail = [&io](const Error& e) {
-    io.err << "torchdoctor: " << e.message << '\n';
-    return exit_code_for(e);
-  };
   auto out = output_choice(args, io);
-  if (!out) return fail(out.error());
+  if (!out) return fail_with(io, out.error());
   if (args.positionals.empty()) {
-    return fail(make_error(ErrorKind::bad_input, "run-command: give an image, e.g. torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3"));
+    return fail_with(io, make_error(ErrorKind::bad_input, "run-command: give an image, e.g. torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3"));
   }
   auto ref = parse_image_ref(args.positionals[0]);
-  if (!ref) return fail(ref.error());
+  if (!ref) return fail_with(io, ref.error());
   auto request = read_request(args, *ref);
-  if (!request) return fail(request.error());
+  if (!request) return fail_with(io, request.error());
   auto kb = load_kb_for(args);
-  if (!kb) return fail(kb.error());
+  if (!kb) return fail_with(io, kb.error());
   auto facts = judged_host(args, io, *kb);
-  if (!facts) return fail(facts.error());
+  if (!facts) return fail_with(io, facts.error());
   const HostFacts& enriched = *facts;
   const HostClass host = classify(enriched, *kb);
   const RunPlan plan = plan_run(enriched, host, *request);
@@ -217,7 +213,7 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
       arch_unknown = true;
     } else {
       auto results = check_images({*ref}, *platform, args, io, enriched, *kb);
-      if (!results) return fail(results.error());
+      if (!results) return fail_with(io, results.error());
       checked = std::move(results->front());
     }
   }

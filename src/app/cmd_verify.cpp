@@ -54,10 +54,7 @@ std::vector<OptionSpec> verify_options() {
 
 int run_verify(const ParsedArgs& args, AppIo& io) {
   auto out = output_choice(args, io);
-  if (!out) {
-    io.err << "torchdoctor: " << out.error().message << '\n';
-    return k_exit_usage;
-  }
+  if (!out) return fail_with(io, out.error());
   bool native = true;
   bool torch = true;
   if (args.has("suite")) {
@@ -90,10 +87,7 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
   }
   // --python and --timeout reach the probe too: finding the interpreters runs them.
   auto facts = gather_host(args, io, {}, HostRequest::only(k_verify_detectors));
-  if (!facts) {
-    io.err << "torchdoctor: " << facts.error().message << '\n';
-    return exit_code_for(facts.error());
-  }
+  if (!facts) return fail_with(io, facts.error());
   std::vector<CheckResult> checks;
   if (native) {
     NativeOptions o;

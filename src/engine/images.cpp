@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
 namespace td {
@@ -52,20 +53,6 @@ std::vector<KnownImage> known_images(const Kb& kb) {
     out.push_back(k);
   }
   return out;
-}
-
-std::size_t distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1);
-  std::vector<std::size_t> cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 // An NGC image's CUDA against the driver, with the rule wheels use (judge_driver_for), plus what
@@ -182,7 +169,7 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
       j.known_tag = true;
       j.reasons = judge_known(f, h, kb, k);
     } else {
-      same_repo.emplace_back(distance(tag, k.tag), k.tag);
+      same_repo.emplace_back(edit_distance(tag, k.tag), k.tag);
     }
   }
   if (j.known_repository && !j.known_tag) {

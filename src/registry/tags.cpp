@@ -26,20 +26,6 @@ std::optional<std::string> next_page_path(const std::string& link_header) {
   return std::nullopt;
 }
 
-std::size_t tag_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1);
-  std::vector<std::size_t> cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 namespace {
 
 // The dotted number a tag starts with (after an optional v/r): "2.3.1-cuda12.1" -> 2.3.1.
@@ -78,7 +64,7 @@ std::vector<std::string> nearest_tags(const std::string& wanted, const std::vect
       const long long b = n < v->release().size() ? v->release()[n] : 0;
       gap = static_cast<unsigned long long>(std::llabs(a - b));
     }
-    scored.push_back({Key{tag_distance(to_lower(wanted), to_lower(tag)), -shared, gap, 0, tag}, v.value_or(Version{})});
+    scored.push_back({Key{edit_distance(to_lower(wanted), to_lower(tag)), -shared, gap, 0, tag}, v.value_or(Version{})});
   }
   std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
     if (std::get<0>(x.first) != std::get<0>(y.first)) return std::get<0>(x.first) < std::get<0>(y.first);

@@ -45,6 +45,9 @@ struct OutputChoice {
   bool color = false;
 };
 
+/// The one way a command reports an error: "torchdoctor: MESSAGE" on stderr; returns its exit code.
+int fail_with(const AppIo& io, const Error& error);
+
 /// Reads the output options; fails on an unknown format or colour mode.
 Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io);
 
@@ -89,6 +92,17 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
 /// (driver -> CUDA level, GPU name or PCI id -> capability, L4T -> JetPack and module). Engine
 /// functions take this host; no command gathers or enriches its own way.
 Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request = {});
+
+/// What a judging command works on, built once per run: how to print, the knowledge base
+/// (embedded or --kb) and the host judged from the options (judged_host).
+struct Session {
+  OutputChoice out;
+  Kb kb;
+  HostFacts host;
+};
+
+/// Builds the session in that order; the first error stops it (report it with fail_with).
+Result<Session> open_session(const ParsedArgs& args, const AppIo& io, const HostRequest& request = {});
 
 /// One subcommand.
 struct Command {

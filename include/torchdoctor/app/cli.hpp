@@ -55,7 +55,5 @@ std::initializer_list<std::string_view> registry_option_names();
 /// Collects the what-if flags from parsed arguments.
 WhatIf what_if_from(const ParsedArgs& args);
 
-/// Levenshtein distance, for "did you mean".
-std::size_t edit_distance(const std::string& a, const std::string& b);
 
 }  // namespace td

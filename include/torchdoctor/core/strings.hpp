@@ -21,6 +21,8 @@ std::vector<std::string_view> lines(std::string_view s);
 /// std::string_view::find, which steps on every occurrence of the first byte, on large texts (logs,
 /// dpkg's status file) and than Boyer-Moore-Horspool for short patterns.
 std::size_t find_bytes(std::string_view text, std::string_view pattern, std::size_t from = 0);
+/// Levenshtein distance (insertions, deletions, substitutions): "did you mean", nearest tags.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 /// Lower-case ASCII copy.
 std::string to_lower(std::string_view s);
 /// `c` in lower case if it is an ASCII capital (no locale: fast over whole logs).

@@ -17,7 +17,5 @@ std::vector<std::string> nearest_tags(const std::string& wanted, const std::vect
 /// The L4T release named in a tag (r35.2.1 in "r35.2.1-pth2.0-py3", "2.1-r36.4.0-cu128"), as text.
 std::optional<std::string> l4t_from_tag(const std::string& tag);
 
-/// Levenshtein distance between two strings.
-std::size_t tag_distance(const std::string& a, const std::string& b);
 
 }  // namespace td
