@@ -1,6 +1,7 @@
 #include "torchdoctor/core/what_if.hpp"
 
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -46,10 +47,7 @@ std::optional<Version> cuda_of_variant(const std::string& variant) {
 
 Status apply_what_if(const WhatIf& w, HostFacts& facts, const GpuNameResolver& resolve_gpu) {
   if (w.arch) {
-    std::string a = to_lower(*w.arch);
-    if (a == "amd64") a = "x86_64";
-    if (a == "arm64") a = "aarch64";
-    if (a == "armhf" || a == "arm" || a == "armv7") a = "armv7l";
+    const std::string a = machine_name(*w.arch);
     // armv7l: a 32-bit ARM userland (a Raspberry Pi on the 32-bit OS), which the rules must be able to judge.
     if (a != "x86_64" && a != "aarch64" && a != "armv7l") return flag_error("arch", *w.arch, "x86_64, aarch64 or armv7l");
     facts.cpu.arch.override_with(a);

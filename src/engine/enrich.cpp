@@ -1,6 +1,7 @@
 // Host enrichment and classification: facts the knowledge base can derive.
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
+#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -48,6 +49,11 @@ HostFacts enrich_host(HostFacts f, const Kb& kb) {
     }
   }
   return f;
+}
+
+std::string image_platform(const HostClass& host) {
+  if (host.platform == "linux-x86_64" || host.platform == "linux-aarch64") return "linux/" + oci_arch(host.platform.substr(6));
+  return "";
 }
 
 HostClass classify(const HostFacts& f, const Kb& kb) {

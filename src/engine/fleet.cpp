@@ -8,6 +8,7 @@
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/engine/images.hpp"
 #include "torchdoctor/kb/queries.hpp"
+#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -58,11 +59,7 @@ std::string platform_arch(const std::string& platform) {
 
 }  // namespace
 
-std::string k8s_arch(const std::string& machine) {
-  if (machine == "x86_64" || machine == "amd64") return "amd64";
-  if (machine == "aarch64" || machine == "arm64") return "arm64";
-  return machine;
-}
+std::string k8s_arch(const std::string& machine) { return oci_arch(machine); }
 
 NodeProfile node_profile(HostFacts facts, const Kb& kb) {
   const HostFacts f = enrich_host(std::move(facts), kb);

@@ -104,7 +104,7 @@ void judge_ngc_driver(const HostFacts& f, const HostClass& h, const Kb& kb, cons
 std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb& kb, const KnownImage& k) {
   std::vector<Reason> out;
   const std::string ref = k.registry == "docker.io" ? k.repository + ":" + k.tag : k.registry + "/" + k.repository + ":" + k.tag;
-  const std::string docker_arch = h.platform == "linux-x86_64" ? "linux/amd64" : h.platform == "linux-aarch64" ? "linux/arm64" : "";
+  const std::string docker_arch = image_platform(h);
   const std::vector<std::string>* platforms = k.pytorch ? &k.pytorch->platforms : k.ngc ? &k.ngc->platforms : k.l4t ? &k.l4t->platforms : nullptr;
   if (platforms != nullptr && !platforms->empty() && !docker_arch.empty() &&
       std::find(platforms->begin(), platforms->end(), docker_arch) == platforms->end()) {

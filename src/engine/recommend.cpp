@@ -100,7 +100,7 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
 
 // Images: the platform and the torch wheel inside (pytorch/pytorch images are built from them).
 void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
-  const std::string docker_arch = h.platform == "linux-x86_64" ? "linux/amd64" : h.platform == "linux-aarch64" ? "linux/arm64" : "";
+  const std::string docker_arch = image_platform(h);
   const PytorchImage* best = nullptr;
   std::vector<Reason> best_reasons;
   for (const auto& img : kb.pytorch_images) {

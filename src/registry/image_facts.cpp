@@ -7,6 +7,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/registry/tags.hpp"
+#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -72,10 +73,9 @@ Result<Platform> parse_platform(std::string_view text) {
 }
 
 std::optional<Platform> platform_for_machine(const std::string& machine) {
-  if (machine == "x86_64" || machine == "amd64") return Platform{"linux", "amd64", {}, {}};
-  if (machine == "aarch64" || machine == "arm64") return Platform{"linux", "arm64", {}, {}};
-  if (machine == "armv7l" || machine == "armhf") return Platform{"linux", "arm", "v7", {}};
-  if (machine == "ppc64le" || machine == "s390x" || machine == "riscv64") return Platform{"linux", machine, {}, {}};
+  const std::string m = machine_name(machine);
+  if (m == "armv7l") return Platform{"linux", "arm", "v7", {}};
+  if (m == "x86_64" || m == "aarch64" || m == "ppc64le" || m == "s390x" || m == "riscv64") return Platform{"linux", oci_arch(m), {}, {}};
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/core/what_if.hpp"
 
 using namespace td;
@@ -79,4 +80,23 @@ TEST(WhatIf, GpuNamesUseTheResolver) {
   ASSERT_TRUE(apply_what_if(w, f, resolver).ok());
   EXPECT_EQ(*(*f.gpus.value)[0].name.value, "NVIDIA GeForce RTX 4090");
   EXPECT_EQ((*f.gpus.value)[0].compute_capability.value->str(), "8.9");
+}
+
+// One mapping of architecture spellings (core/arch.hpp), used by the probe, the what-if flags,
+// image platforms and Kubernetes labels alike.
+TEST(ArchNames, EverySpellingMapsToOneMachineAndOnePlatformName) {
+  for (const char* s : {"x86_64", "amd64", "AMD64", "x86-64"}) {
+    EXPECT_EQ(td::machine_name(s), "x86_64") << s;
+    EXPECT_EQ(td::oci_arch(s), "amd64") << s;
+  }
+  for (const char* s : {"aarch64", "arm64", "ARM64", "arm64v8"}) {
+    EXPECT_EQ(td::machine_name(s), "aarch64") << s;
+    EXPECT_EQ(td::oci_arch(s), "arm64") << s;
+  }
+  for (const char* s : {"armv7l", "armhf", "arm", "armv7"}) {
+    EXPECT_EQ(td::machine_name(s), "armv7l") << s;
+    EXPECT_EQ(td::oci_arch(s), "arm") << s;
+  }
+  EXPECT_EQ(td::machine_name("ppc64le"), "ppc64le");
+  EXPECT_EQ(td::oci_arch("riscv64"), "riscv64");
 }

@@ -32,6 +32,10 @@ struct HostClass {
 /// its source. Nothing when the record is confirmed.
 void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, const Provenance& from);
 
+/// The OCI platform of the images that run on this host ("linux/amd64", "linux/arm64"), or "" when
+/// the platform is unknown or PyTorch publishes no image for it (32-bit ARM: ARCH_UNSUPPORTED).
+std::string image_platform(const HostClass& host);
+
 /// Classifies an (enriched) host.
 HostClass classify(const HostFacts& facts, const Kb& kb);
 

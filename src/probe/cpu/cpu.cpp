@@ -9,6 +9,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/parsers.hpp"
 #include "torchdoctor/probe/probe.hpp"
+#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -49,12 +50,6 @@ std::optional<unsigned> parse_hex(std::string_view s) {
     else return std::nullopt;
   }
   return v;
-}
-
-std::string normalize_machine(std::string m) {
-  if (m == "amd64") return "x86_64";
-  if (m == "arm64") return "aarch64";
-  return m;
 }
 
 }  // namespace
@@ -184,7 +179,7 @@ Fact<std::string> arch_from_other_evidence(const ProbeContext& ctx) {
 void detect_cpu(const ProbeContext& ctx, HostFacts& facts) {
   if (ctx.fs.is_live_root()) {
     utsname u{};
-    if (::uname(&u) == 0) facts.cpu.arch = Fact<std::string>::known(normalize_machine(u.machine), "uname");
+    if (::uname(&u) == 0) facts.cpu.arch = Fact<std::string>::known(machine_name(u.machine), "uname");
   }
   if (!facts.cpu.arch) {
     std::string last_error = "no executable found";
