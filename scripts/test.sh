@@ -3,7 +3,7 @@
 #   1. the native build and every unit and integration test (real torch in .venv, Debian's CPU-only
 #      python3-torch, a real docker-registry with a token server and a hostile server on loopback);
 #   2. the same tests built with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and from the
-#      same build a short libFuzzer smoke of every parser (bench/fuzz, 3 s each by default);
+#      same build a short libFuzzer smoke of every parser (scripts/fuzz.sh, 3 s each by default);
 #   3. the aarch64 cross-build and its tests under qemu-user.
 # Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1
 # (the skip is printed). A test that skips where tests/expected-skips.txt does not expect it fails the
@@ -60,7 +60,7 @@ else
     log "SKIPPED: fuzz smoke (TD_SKIP_FUZZ is set)"
   else
     log "fuzz smoke: every target for ${TD_FUZZ_SECONDS:-3} s (build/sanitize)"
-    TD_FUZZ_BUILD=build/sanitize bench/fuzz "${TD_FUZZ_SECONDS:-3}"
+    TD_FUZZ_BUILD=build/sanitize scripts/fuzz.sh "${TD_FUZZ_SECONDS:-3}"
   fi
 fi
 

@@ -5,7 +5,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 
 namespace td {
 namespace {

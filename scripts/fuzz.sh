@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan, coverage on the whole library) and runs each
 # for SECONDS on a copy of its committed seed corpus.
-#   bench/fuzz [SECONDS] [TARGET...]      (default 20 s each, every target)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      (default 20 s each, every target)
 # Prints one line per target: executions, coverage, corpus size, crashes. A crash exits 1 and leaves
 # the reproducer in build/fuzz/artifacts/.
 # TD_FUZZ_BUILD=DIR uses a build folder already configured with the fuzz targets (the CI's sanitizer
