@@ -79,9 +79,13 @@ const std::vector<Topic>& topics() {
        }},
       {"images", "pytorch/pytorch and nvcr.io/nvidia/pytorch images",
        [](const Kb& kb) {
-         Table t{{"ref", "torch", "cuda", "platforms", "source"}};
-         for (const auto& i : kb.pytorch_images) t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), src(i.from)});
-         for (const auto& i : kb.ngc_images) t.push_back({i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), src(i.from)});
+         Table t{{"ref", "torch", "cuda", "platforms", "driver", "source"}};
+         for (const auto& i : kb.pytorch_images) t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), "", src(i.from)});
+         for (const auto& i : kb.ngc_images) {
+           std::string driver = i.min_driver ? i.min_driver->str() + "+" : "";
+           if (!i.compat_drivers.empty()) driver += (driver.empty() ? "" : "; ") + std::string("data-center: ") + join(i.compat_drivers, " ");
+           t.push_back({i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), driver, src(i.from)});
+         }
          return t;
        }},
       {"jetson", "JetPack / L4T / CUDA and Jetson modules",
