@@ -95,8 +95,8 @@ const std::vector<Topic>& topics() {
        }},
       {"jetson", "JetPack / L4T / CUDA and Jetson modules",
        [](const Kb& kb) {
-         Table t{{"jetpack", "l4t", "cuda", "cudnn", "tensorrt", "modules", "source"}};
-         for (const auto& j : kb.jetpacks) t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cudnn, j.tensorrt, join(j.modules, " "), src(j.from)});
+         Table t{{"jetpack", "l4t", "cuda", "stack", "cudnn", "tensorrt", "modules", "source"}};
+         for (const auto& j : kb.jetpacks) t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cuda_stack, j.cudnn, j.tensorrt, join(j.modules, " "), src(j.from)});
          for (const auto& m : kb.jetson_modules) t.push_back({"module " + m.id, m.soc, "cc " + m.cc.str(), "", "", join(m.dt_compatible, " "), src(m.from)});
          return t;
        }},
