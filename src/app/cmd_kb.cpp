@@ -1,7 +1,7 @@
 // `torchdoctor kb check DIR` and `torchdoctor kb show TOPIC`: validate and read the knowledge base.
 #include <nlohmann/json.hpp>
-#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <ostream>
 
@@ -160,16 +160,24 @@ int kb_check(const ParsedArgs& args, AppIo& io) {
   return k_exit_ok;
 }
 
+// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil): no <chrono> calendar needed.
+long days_from_civil(long y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const long era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long>(doe) - 719468;
+}
+
 // Days from `as_of` (YYYY-MM-DD) to today (UTC); null when as_of is not a date.
 std::optional<long> days_since(const std::string& as_of) {
   int y = 0;
   unsigned m = 0;
   unsigned d = 0;
-  if (std::sscanf(as_of.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-  if (!ymd.ok()) return std::nullopt;
-  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  return static_cast<long>((today - std::chrono::sys_days{ymd}).count());
+  if (std::sscanf(as_of.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  const long today = static_cast<long>(std::time(nullptr) / 86400);
+  return today - days_from_civil(y, m, d);
 }
 
 std::string age_text(const std::string& as_of) {
