@@ -9,5 +9,13 @@ target_compile_options(td_warnings INTERFACE
 if(TD_SANITIZE)
   target_compile_options(td_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(td_warnings INTERFACE -fsanitize=address,undefined)
-  target_sources(td_warnings INTERFACE ${CMAKE_CURRENT_LIST_DIR}/sanitizer_options.cpp)
+  # AddressSanitizer's default options, compiled into each executable once (a strong definition:
+  # clang's static ASan runtime carries a weak one that would otherwise win).
+  target_sources(td_warnings INTERFACE
+    $<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:${CMAKE_CURRENT_LIST_DIR}/sanitizer_options.cpp>)
+  # A sanitizer build with the fuzz targets (clang): the library carries libFuzzer's coverage
+  # instrumentation, so one build serves the sanitized tests and the fuzz smoke (scripts/test.sh).
+  if(TD_BUILD_FUZZ)
+    target_compile_options(td_warnings INTERFACE -fsanitize=fuzzer-no-link)
+  endif()
 endif()

@@ -5,7 +5,7 @@
   scripts/kb-bundle.py make --key SECRET_FILE --out DIR [--kb data/kb] [--version V]
 
 `make` copies data/kb/*.toml into DIR, writes manifest.json (schema, as_of from meta.toml,
-version, each file's size and SHA-256) and manifest.sig (an Ed25519 signature of manifest.json's
+version, each file's size and SHA-512) and manifest.sig (an Ed25519 signature of manifest.json's
 exact bytes). Publish DIR as it is (a folder on a web server or a release asset unpacked); users run
 `torchdoctor kb update --from URL-or-DIR`. The release key's secret stays with the maintainer, off
 this repository; its public half is data/kb-release-key.pub (compiled into the binary).
@@ -69,7 +69,7 @@ def manifest_for(kb_dir, version):
         if not name.endswith(".toml"):
             continue
         data = open(os.path.join(kb_dir, name), "rb").read()
-        files.append({"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        files.append({"name": name, "size": len(data), "sha512": hashlib.sha512(data).hexdigest()})
     as_of = as_of_of(kb_dir)
     return {"schema": SCHEMA, "as_of": as_of, "version": version or as_of, "files": files}
 

@@ -27,9 +27,24 @@ apt_install() {
 
 # The packages every build needs (docs/dependencies.md says why each is here).
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev ca-certificates)
-TEST_PACKAGES=(libgtest-dev libgmock-dev python3 python3-yaml curl openssl docker-registry file unzip chromium)
+TEST_PACKAGES=(libgtest-dev libgmock-dev python3 python3-yaml curl openssl docker-registry file unzip chromium ccache)
+# clang-format and clang-tidy for scripts/lint.sh (the versions Debian ships: the .clang-format and
+# .clang-tidy checks are read by those).
+LINT_PACKAGES=(clang-format clang-tidy)
 
 jobs() { nproc 2>/dev/null || echo 2; }
+
+# use_compiler_cache: sets TD_CCACHE_FLAG to the CMake flag that puts ccache in front of the
+# compiler, with its cache beside the wheel cache (${HOME}/.cache/torchdoctor-ci/ccache, 3 GB at most)
+# and paths taken relative to the checkout, so a later run, even from another clean clone, compiles
+# only what changed. Empty when ccache is not installed or TD_NO_CCACHE is set.
+use_compiler_cache() {
+  TD_CCACHE_FLAG=""
+  if [ -n "${TD_NO_CCACHE:-}" ] || ! command -v ccache >/dev/null; then return 0; fi
+  export CCACHE_DIR="${CCACHE_DIR:-${HOME}/.cache/torchdoctor-ci/ccache}" CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+  export CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-3G}"
+  TD_CCACHE_FLAG="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+}
 
 # need_disk WHERE PATH:MB...: stops with a one-line error when the file system holding WHERE has less
 # free space than the parts not built yet need. A full disk otherwise surfaces as a pip OSError or a

@@ -233,7 +233,7 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
     io.out << "torchdoctor " << tool_version() << '\n';
     return k_exit_ok;
   }
-  if (!rest.empty() && rest[0].rfind("-", 0) != 0) {
+  if (!rest.empty() && rest[0].rfind('-', 0) != 0) {
     cmd = find_command(rest[0]);
     if (cmd == nullptr) {
       std::string best;

@@ -7,7 +7,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/buildenv/build_env.hpp"
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/queries.hpp"

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
+#include "torchdoctor/report/style.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/report/sections.hpp"
@@ -19,10 +20,10 @@ struct Check {
 };
 
 std::string mark(const std::vector<Reason>& reasons, bool color) {
-  if (has_error(reasons)) return color ? "\033[31m[✗]\033[0m" : "[✗]";
-  if (has_warning(reasons)) return color ? "\033[33m[!]\033[0m" : "[!]";
-  if (is_undetermined(reasons)) return color ? "\033[33m[?]\033[0m" : "[?]";
-  return color ? "\033[32m[✓]\033[0m" : "[✓]";
+  if (has_error(reasons)) return style::paint(color, style::red, "[✗]");
+  if (has_warning(reasons)) return style::paint(color, style::yellow, "[!]");
+  if (is_undetermined(reasons)) return style::paint(color, style::yellow, "[?]");
+  return style::paint(color, style::green, "[✓]");
 }
 
 std::string machine_line(const HostFacts& f) {

@@ -7,6 +7,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/style.hpp"
 #include "torchdoctor/app/image_checks.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -88,11 +89,10 @@ json image_json(const ImageInspection& in, const ImageVerdict* v) {
 
 void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict* v, bool color) {
   const ImageFacts& f = in.facts;
-  auto paint = [&](const char* code, const std::string& s) { return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s; };
-  const std::string status = in.error            ? paint("33", "UNKNOWN")
-                             : v->problem()      ? paint("31", "PROBLEM")
-                             : v->undetermined() ? paint("33", "UNDETERMINED")
-                                                 : paint("32", "OK");
+  const std::string status = in.error            ? style::paint(color, style::yellow, "UNKNOWN")
+                             : v->problem()      ? style::paint(color, style::red, "PROBLEM")
+                             : v->undetermined() ? style::paint(color, style::yellow, "UNDETERMINED")
+                                                 : style::paint(color, style::green, "OK");
   out << status << "  " << f.ref.str();
   if (!f.digest.empty()) out << "  (" << f.digest.substr(0, 19) << (f.from_cache ? ", from cache" : "") << ")";
   out << '\n';

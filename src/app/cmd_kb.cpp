@@ -7,7 +7,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/bundle.hpp"
 #include "torchdoctor/registry/http.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
@@ -255,7 +255,7 @@ int kb_status(const ParsedArgs& args, AppIo& io) {
 }
 
 // `kb update --from URL|DIR`: fetch a bundle, check its signature (trusted keys only), its files'
-// sizes and SHA-256 and the KB itself, and install it when it is newer than the KB in use.
+// sizes and SHA-512 and the KB itself, and install it when it is newer than the KB in use.
 int kb_update(const ParsedArgs& args, AppIo& io) {
   const auto from = args.get("from");
   if (!from) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: give --from URL or --from DIR (a bundle made by scripts/kb-bundle.py)"));

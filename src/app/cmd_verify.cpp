@@ -12,6 +12,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/verify/native.hpp"
+#include "torchdoctor/verify/torch_suite.hpp"
 
 namespace td {
 

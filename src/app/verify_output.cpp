@@ -3,6 +3,9 @@
 
 #include <cstdio>
 #include <ostream>
+#include <string_view>
+
+#include "torchdoctor/report/style.hpp"
 
 namespace td {
 
@@ -17,10 +20,10 @@ void print_checks(std::ostream& out, const std::vector<CheckResult>& checks, boo
       suite = c.suite;
     }
     const char* mark = c.status == "pass" ? "pass" : c.status == "fail" ? "FAIL" : "skip";
-    const char* on = !color ? "" : c.status == "pass" ? "\033[32m" : c.status == "fail" ? "\033[31m" : "\033[33m";
+    const std::string_view colour = c.status == "pass" ? style::green : c.status == "fail" ? style::red : style::yellow;
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f ms", c.ms);
-    out << "  " << on << '[' << mark << ']' << (color ? "\033[0m" : "") << ' ' << c.name;
+    out << "  " << style::paint(color, colour, std::string("[") + mark + "]") << ' ' << c.name;
     if (!c.device.empty()) out << "  (" << c.device << ')';
     out << "  " << ms << "\n      " << c.detail << '\n';
   }

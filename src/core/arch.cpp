@@ -5,7 +5,7 @@
 namespace td {
 
 std::string machine_name(std::string_view any) {
-  const std::string a = to_lower(trim(any));
+  std::string a = to_lower(trim(any));
   if (a == "amd64" || a == "x86-64" || a == "x64") return "x86_64";
   if (a == "arm64" || a == "armv8" || a == "arm64v8") return "aarch64";
   if (a == "armhf" || a == "arm" || a == "armv7" || a == "arm32v7") return "armv7l";
@@ -13,7 +13,7 @@ std::string machine_name(std::string_view any) {
 }
 
 std::string oci_arch(std::string_view any) {
-  const std::string m = machine_name(any);
+  std::string m = machine_name(any);
   if (m == "x86_64") return "amd64";
   if (m == "aarch64") return "arm64";
   if (m == "armv7l") return "arm";

@@ -247,8 +247,8 @@ class Decoder {
 
 // Each struct's members, by key: `TD_FACT("name", field)` inside a `[&](std::string_view k)`.
 #define TD_FACT(name, field)        \
-  if (k == name) {                  \
-    d.fact(JsonPath(path, name), field); \
+  if (k == (name)) {                \
+    d.fact(JsonPath(path, name), (field)); \
     return true;                    \
   }
 
@@ -408,7 +408,7 @@ Error malformed(const JsonReader& r, const std::string& origin) {
 }
 
 Result<HostFacts> decode_host(std::string_view text, const std::string& origin, const HostReadOptions& opt) {
-  auto fail = [&](Error e) { return origin.empty() ? e : e.with_context(origin); };
+  auto fail = [&](const Error& e) { return origin.empty() ? e : e.with_context(origin); };
   JsonReader r(text);
   if (r.peek() != Kind::object) {
     if (r.skip() && r.finish()) return fail(make_error(ErrorKind::bad_input, "(document): expected a JSON object"));

@@ -79,4 +79,14 @@ HostClass classify(const HostFacts& f, const Kb& kb) {
   return h;
 }
 
+void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, const Provenance& from) {
+  if (from.confirmed) return;
+  const auto stop = from.note.find(". ");
+  std::string why = from.note.substr(0, stop == std::string::npos ? from.note.size() : stop + 1);
+  if (why.size() > 160) why = why.substr(0, why.rfind(' ', 157)) + "...";
+  const std::string where = from.file.empty() ? "" : " (" + from.file + ":" + std::to_string(from.line) + ")";
+  reasons.push_back({"KB_UNCONFIRMED", Severity::info,
+                     what + " is not confirmed at a primary source" + where + (why.empty() ? "" : ": " + why), ""});
+}
+
 }  // namespace td

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/engine/images.hpp"
@@ -163,8 +163,8 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
     const bool minor_compat = im.minor_compat_driver && node.driver && node.cuda_level &&
                               node.cuda_level->major() == im.min_cuda->major() && !(*node.driver < *im.minor_compat_driver);
     const bool behind = node.cuda_level && std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor());
-    if (!node.cuda_level) bits |= k_fit_unknown_driver;
-    else if (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major()) bits |= k_fit_unknown_driver;  // Jetson: minor compat not known
+    // Unknown: the driver's level, or whether a Jetson runs a newer minor (its minor compat is not known).
+    if (!node.cuda_level || (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major())) bits |= k_fit_unknown_driver;
     else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
              !minor_compat) {
       if (!im.forward_compat || !node.datacenter) {

@@ -203,7 +203,7 @@ Result<std::string> features_file(const std::map<std::string, std::string>& labe
 nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapability>& universe, unsigned gpus) {
   using nlohmann::json;
   json exprs = json::array();
-  auto expr = [&](const std::string& k, const char* op, std::vector<std::string> values) {
+  auto expr = [&](const std::string& k, const char* op, const std::vector<std::string>& values) {
     json e{{"key", k}, {"operator", op}};
     if (!values.empty()) e["values"] = values;
     exprs.push_back(std::move(e));

@@ -24,7 +24,7 @@ std::string port_mapping(unsigned port) { return "127.0.0.1:" + std::to_string(p
 
 // A docker --mount field: CSV, so a value with a comma or quote is double-quoted.
 std::string mount_field(const std::string& key, const std::string& value) {
-  const std::string f = key + "=" + value;
+  std::string f = key + "=" + value;
   if (f.find_first_of(",\"") == std::string::npos) return f;
   std::string q = "\"";
   for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);

@@ -1,4 +1,4 @@
-// KB bundles: verify (Ed25519 over the manifest, SHA-256 per file), read, install (docs/kb.md, "Updates").
+// KB bundles: verify (Ed25519 over the manifest, SHA-512 per file), read, install (docs/kb.md, "Updates").
 #include "torchdoctor/kb/bundle.hpp"
 
 #include <unistd.h>
@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "monocypher-ed25519.h"
-#include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
@@ -65,6 +64,19 @@ bool valid_file_name(const std::string& n) {
 }
 
 Error bad(const std::string& m) { return make_error(ErrorKind::bad_input, m); }
+
+// Lower-case hex SHA-512 (Monocypher's), the checksum a manifest gives for each file.
+std::string sha512_hex(std::string_view data) {
+  std::array<std::uint8_t, 64> h{};
+  crypto_sha512(h.data(), reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (const auto b : h) {
+    out += digits[b >> 4U];
+    out += digits[b & 15U];
+  }
+  return out;
+}
 
 std::string now_utc() {
   const std::time_t t = std::time(nullptr);
@@ -129,12 +141,12 @@ Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_vi
   }
   for (const auto& f : doc["files"]) {
     if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("size") || !f["size"].is_number_unsigned() ||
-        !f.contains("sha256") || !f["sha256"].is_string()) {
-      return bad("manifest.json: each file needs name, size and sha256");
+        !f.contains("sha512") || !f["sha512"].is_string()) {
+      return bad("manifest.json: each file needs name, size and sha512");
     }
-    BundleFile b{f["name"].get<std::string>(), f["size"].get<std::size_t>(), f["sha256"].get<std::string>()};
+    BundleFile b{f["name"].get<std::string>(), f["size"].get<std::size_t>(), f["sha512"].get<std::string>()};
     if (!valid_file_name(b.name)) return bad("manifest.json: '" + b.name + "' is not a plain *.toml file name");
-    if (!from_hex(b.sha256, 32)) return bad("manifest.json: the sha256 of " + b.name + " is not 64 lower-case hex digits");
+    if (!from_hex(b.sha512, 64)) return bad("manifest.json: the sha512 of " + b.name + " is not 128 lower-case hex digits");
     if (b.size > k_bundle_max_file) return bad("manifest.json: " + b.name + " is larger than " + limit_text(k_bundle_max_file));
     for (const auto& other : m.files) {
       if (other.name == b.name) return bad("manifest.json: " + b.name + " is listed twice");
@@ -153,7 +165,7 @@ Result<Kb> kb_from_bundle(const BundleManifest& manifest, const std::map<std::st
       return bad("the bundle is partial or corrupt: " + f.name + " has " + std::to_string(it->second.size()) + " bytes, the manifest says " +
                  std::to_string(f.size));
     }
-    if (sha256_digest(it->second) != "sha256:" + f.sha256) return bad("the bundle is corrupt: " + f.name + " does not match its SHA-256");
+    if (sha512_hex(it->second) != f.sha512) return bad("the bundle is corrupt: " + f.name + " does not match its SHA-512");
     kb_files.push_back({origin + "/" + f.name, it->second});
   }
   std::sort(kb_files.begin(), kb_files.end(), [](const KbFile& a, const KbFile& b) { return a.name < b.name; });

@@ -647,10 +647,5 @@ Result<Kb> load_kb_dir(const std::string& dir) {
   return parse_kb(*files, dir);
 }
 
-Result<Kb> load_embedded_kb() {
-  const auto& files = embedded_kb_files();
-  if (files.empty()) return make_error(ErrorKind::internal, "this binary was built without an embedded knowledge base");
-  return parse_kb(files, "embedded");
-}
 
 }  // namespace td

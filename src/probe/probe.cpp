@@ -33,7 +33,7 @@ constexpr std::array k_detectors{
 
 std::span<const Detector> detectors() { return k_detectors; }
 
-void add_issue(HostFacts& facts, const char* detector, std::string message) {
+void add_issue(HostFacts& facts, const char* detector, const std::string& message) {
   facts.issues.push_back({detector, sanitize(message, 300)});
 }
 

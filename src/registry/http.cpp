@@ -40,7 +40,7 @@ Result<std::unique_ptr<CurlApi>> load_curl() {
   if (!lib) return make_error(ErrorKind::unavailable, "the registry client needs libcurl (Debian: libcurl4): " + lib.error().message);
   auto api = std::unique_ptr<CurlApi>(new CurlApi{std::move(*lib)});
   const DynamicLibrary& l = api->lib;
-  for (auto st : {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
+  for (const auto& st : {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
                   l.bind(api->easy_cleanup, "curl_easy_cleanup"), l.bind(api->easy_reset, "curl_easy_reset"),
                   l.bind(api->easy_setopt, "curl_easy_setopt"), l.bind(api->easy_perform, "curl_easy_perform"),
                   l.bind(api->easy_getinfo, "curl_easy_getinfo"), l.bind(api->easy_strerror, "curl_easy_strerror"),

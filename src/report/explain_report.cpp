@@ -1,4 +1,5 @@
 #include "torchdoctor/report/explain.hpp"
+#include "torchdoctor/report/style.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,15 +16,6 @@ std::string read_summary(const ExplainResult& r) {
   return s;
 }
 
-const char* color_of(Severity s) {
-  switch (s) {
-    case Severity::error: return "\033[31m";
-    case Severity::warn:
-    case Severity::unknown: return "\033[33m";
-    case Severity::info: return "\033[2m";
-  }
-  return "";
-}
 
 // Input notes the reader adds: limits hit, binary or empty input.
 std::vector<std::string> input_notes(const ExplainResult& r) {
@@ -101,9 +93,9 @@ nlohmann::json explain_to_json(const ExplainResult& r, const Kb& kb) {
 }
 
 std::string render_explain(const ExplainResult& r, const Kb& kb, bool color) {
-  const std::string bold = color ? "\033[1m" : "";
-  const std::string dim = color ? "\033[2m" : "";
-  const std::string reset = color ? "\033[0m" : "";
+  const std::string bold = color ? std::string(style::bold) : "";
+  const std::string dim = color ? std::string(style::dim) : "";
+  const std::string reset = color ? std::string(style::reset) : "";
   std::string out;
   std::string head = read_summary(r);
   if (r.collect_env) {
@@ -118,7 +110,7 @@ std::string render_explain(const ExplainResult& r, const Kb& kb, bool color) {
   }
   int rank = 0;
   for (const auto& d : r.diagnoses) {
-    const std::string c = color ? color_of(d.severity) : "";
+    const std::string c = color ? std::string(style::of(d.severity)) : "";
     out += "\n" + std::to_string(++rank) + ". " + c + d.code + reset + " (" + severity_name(d.severity) + ") " + d.cause + "\n";
     out += "   " + dim + "evidence:" + reset + "\n";
     for (const auto& e : d.evidence) {

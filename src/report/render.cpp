@@ -2,19 +2,20 @@
 #include <algorithm>
 
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/style.hpp"
 
 namespace td {
 namespace {
 
-const char* color_of(Tone t) {
+std::string_view color_of(Tone t) {
   switch (t) {
-    case Tone::good: return "\033[32m";
-    case Tone::warn: return "\033[33m";
-    case Tone::bad: return "\033[31m";
-    case Tone::muted: return "\033[2m";
+    case Tone::good: return style::green;
+    case Tone::warn: return style::yellow;
+    case Tone::bad: return style::red;
+    case Tone::muted: return style::dim;
     case Tone::plain: break;
   }
-  return "";
+  return {};
 }
 
 std::string md_escape(const std::string& s) {
@@ -35,19 +36,19 @@ std::string render_text(const std::vector<Section>& sections, bool color) {
     for (const auto& r : s.rows) width = std::max(width, r.label.size());
   }
   std::string out;
-  const std::string bold = color ? "\033[1m" : "";
-  const std::string reset = color ? "\033[0m" : "";
+  const std::string bold = color ? std::string(style::bold) : "";
+  const std::string reset = color ? std::string(style::reset) : "";
   for (const auto& s : sections) {
     if (!out.empty()) out += '\n';
     out += bold + s.title + reset + '\n';
     for (const auto& r : s.rows) {
       out += "  " + r.label + std::string(width - r.label.size() + 2, ' ');
-      const std::string c = color ? color_of(r.tone) : "";
+      const std::string c = color ? std::string(color_of(r.tone)) : "";
       out += c + r.value + (c.empty() ? "" : reset);
-      if (!r.detail.empty()) out += (color ? "  \033[2m(" : "  (") + r.detail + (color ? ")\033[0m" : ")");
+      if (!r.detail.empty()) out += "  " + style::paint(color, style::dim, "(" + r.detail + ")");
       out += '\n';
     }
-    for (const auto& e : s.errors) out += "  " + std::string(color ? "\033[31merror\033[0m: " : "error: ") + e + '\n';
+    for (const auto& e : s.errors) out += "  " + style::paint(color, style::red, "error") + ": " + e + '\n';
   }
   return out;
 }

@@ -1,19 +1,11 @@
 #include "torchdoctor/report/verdicts.hpp"
+#include "torchdoctor/report/style.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace td {
 namespace {
 
-const char* color_of(Severity s) {
-  switch (s) {
-    case Severity::error: return "\033[31m";
-    case Severity::warn:
-    case Severity::unknown: return "\033[33m";
-    case Severity::info: return "\033[2m";
-  }
-  return "";
-}
 
 std::string candidate_title(const Candidate& c) {
   if (c.kind == "image") return c.ref;
@@ -79,8 +71,8 @@ const char* severity_mark(Severity s) {
 std::string render_reasons(const std::vector<Reason>& reasons, bool color, const std::string& indent) {
   std::string out;
   for (const auto& r : reasons) {
-    const std::string c = color ? color_of(r.severity) : "";
-    const std::string reset = color ? "\033[0m" : "";
+    const std::string c = color ? std::string(style::of(r.severity)) : "";
+    const std::string reset = color ? std::string(style::reset) : "";
     out += indent + c + r.code + reset + " — " + r.message + "\n";
     if (!r.fix.empty()) out += indent + "  → " + r.fix + "\n";
   }
@@ -88,8 +80,8 @@ std::string render_reasons(const std::vector<Reason>& reasons, bool color, const
 }
 
 std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool color) {
-  const std::string bold = color ? "\033[1m" : "";
-  const std::string reset = color ? "\033[0m" : "";
+  const std::string bold = color ? std::string(style::bold) : "";
+  const std::string reset = color ? std::string(style::reset) : "";
   std::string out;
   if (!r.notes.empty()) out += render_reasons(r.notes, color, "") + "\n";
   out += bold + "Best wheel" + reset + "\n";

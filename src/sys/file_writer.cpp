@@ -73,7 +73,7 @@ Status write_file_atomic(const std::string& path, std::string_view contents, Fil
   if (fd < 0) return io_error("cannot create a temporary file next to", path);
   const std::string tmp(name.data());
   const auto fail = [&](const char* what, const std::string& where) {
-    const Error e = io_error(what, where);
+    Error e = io_error(what, where);
     ::close(fd);
     ::unlink(tmp.c_str());
     return e;

@@ -175,7 +175,7 @@ class RealFileSystem final : public FileSystem {
 
 }  // namespace
 
-std::unique_ptr<FileSystem> make_real_file_system(std::string root, bool live) {
+std::unique_ptr<FileSystem> make_real_file_system(const std::string& root, bool live) {
   return std::make_unique<RealFileSystem>(root, live);
 }
 

@@ -143,7 +143,7 @@ Result<std::string> resolve_program(const std::string& name) {
 
 std::string ChildOutcome::describe_failure() const {
   if (timed_out) {
-    const auto s = elapsed.count() / 1000.0;
+    const double s = static_cast<double>(elapsed.count()) / 1000.0;
     char buf[64];
     std::snprintf(buf, sizeof buf, "did not answer in %.1f s", s);
     return buf;

@@ -1,6 +1,7 @@
 // The embedded verification kernels and torch suite: symbols from the generated kernels_blob.cpp, weak here so the
 // first-stage binary (which decides the kernels' architectures) links without them.
 #include "torchdoctor/verify/native.hpp"
+#include "torchdoctor/verify/torch_suite.hpp"
 
 extern "C" {
 extern const unsigned char td_kernels_source_begin[] __attribute__((weak));

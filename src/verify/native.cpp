@@ -261,7 +261,7 @@ KernelImage nvrtc_image(const NativeOptions& o, int major, int minor) {
   nvrtc::GetSizeFn* log_size = nullptr;
   nvrtc::GetTextFn* log = nullptr;
   nvrtc::DestroyProgramFn* destroy = nullptr;
-  for (auto s : {lib->bind(create, "nvrtcCreateProgram"), lib->bind(compile, "nvrtcCompileProgram"), lib->bind(ptx_size, "nvrtcGetPTXSize"),
+  for (const auto& s : {lib->bind(create, "nvrtcCreateProgram"), lib->bind(compile, "nvrtcCompileProgram"), lib->bind(ptx_size, "nvrtcGetPTXSize"),
                  lib->bind(ptx, "nvrtcGetPTX"), lib->bind(log_size, "nvrtcGetProgramLogSize"), lib->bind(log, "nvrtcGetProgramLog"),
                  lib->bind(destroy, "nvrtcDestroyProgram")}) {
     if (!s) return {"", "", "NVRTC at " + lib->path() + " is unusable: " + s.error().message};

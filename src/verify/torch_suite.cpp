@@ -6,7 +6,7 @@
 
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
-#include "torchdoctor/verify/native.hpp"
+#include "torchdoctor/verify/torch_suite.hpp"
 
 namespace td {
 

@@ -20,7 +20,6 @@
 
 #include "monocypher-ed25519.h"
 #include "run_binary.hpp"
-#include "torchdoctor/registry/digest.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -81,7 +80,9 @@ Bundle make_bundle(const fs::path& dir, const std::string& as_of, const std::str
       text.replace(at + 9, 10, as_of);
     }
     write_file(dir / e.path().filename(), text);
-    files.push_back({{"name", e.path().filename().string()}, {"size", text.size()}, {"sha256", td::sha256_digest(text).substr(7)}});
+    std::uint8_t digest[64];
+    crypto_sha512(digest, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    files.push_back({{"name", e.path().filename().string()}, {"size", text.size()}, {"sha512", hex(digest, 64)}});
   }
   const std::string manifest = json{{"schema", "torchdoctor.kb-bundle/v1"}, {"as_of", as_of}, {"version", "test-" + as_of}, {"files", files}}.dump(2) + "\n";
   write_file(dir / "manifest.json", manifest);

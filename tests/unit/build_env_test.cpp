@@ -1,7 +1,7 @@
 // build-env's decision: mode precedence, toolkit and torch, the arch list and its checks.
 #include <gtest/gtest.h>
 
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/buildenv/build_env.hpp"
 
 namespace td {
 namespace {

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/explain/collect_env.hpp"
 #include "torchdoctor/explain/explain.hpp"
 

@@ -69,6 +69,13 @@ TEST(Kb, LoadsRecordsWithProvenance) {
 
 TEST(Kb, SyntaxErrorNamesFileAndLine) { expect_problem("[[gpu]]\nname = \"x\nsource = \"y\"\n", "kb/data.toml:2:"); }
 
+// toml++ checks this with an internal assertion that malformed input reaches (the fuzzer's find):
+// it must be a parse error naming the line in every build, never an abort or an assumption.
+TEST(Kb, ACommaInATableHeaderIsASyntaxErrorNotAnAbort) {
+  expect_problem("[[gpu]]\nname = \"x\"\n\n[[,etson_wheel]]\n", "kb/data.toml:4:");
+  expect_problem("[a.,b]\n", "kb/data.toml:1:");
+}
+
 TEST(Kb, MissingSourceIsAProblem) {
   expect_problem("[[cuda_major]]\nmajor = 11\nmin_driver_linux = \"450.80.02\"\n",
                  "kb/data.toml:1: cuda_major.source: missing");

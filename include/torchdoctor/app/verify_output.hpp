@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "torchdoctor/core/result.hpp"
-#include "torchdoctor/verify/native.hpp"
+#include "torchdoctor/verify/check_result.hpp"
 
 namespace td {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {

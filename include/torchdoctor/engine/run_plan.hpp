@@ -10,7 +10,7 @@
 
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/engine/engine.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 
 namespace td {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/explain/collect_env.hpp"
 #include "torchdoctor/explain/text_input.hpp"
 #include "torchdoctor/kb/kb.hpp"

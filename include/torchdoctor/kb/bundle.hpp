@@ -1,6 +1,6 @@
 // KB bundles: a knowledge base published without a release of the binary (docs/kb.md, "Updates").
 // A bundle is a folder (on disk or behind a URL) holding data/kb's *.toml files, manifest.json
-// (schema, as_of, version, each file's size and SHA-256) and manifest.sig (an Ed25519 signature of
+// (schema, as_of, version, each file's size and SHA-512) and manifest.sig (an Ed25519 signature of
 // manifest.json's exact bytes, checked with the vendored Monocypher 4.0.3). Only keys compiled into
 // the binary are trusted: the release key (TD_KB_RELEASE_KEY at build time) and, in the test-only
 // binary torchdoctor_testkey, the suite's test key. Nothing in the environment adds a key.
@@ -30,7 +30,7 @@ inline constexpr std::size_t k_bundle_max_files = 64;
 struct BundleFile {
   std::string name;    ///< A bare "*.toml" name (no folders).
   std::size_t size = 0;
-  std::string sha256;  ///< 64 lower-case hex digits.
+  std::string sha512;  ///< 128 lower-case hex digits (Monocypher's SHA-512, like the signature).
 };
 
 struct BundleManifest {
@@ -49,7 +49,7 @@ bool kb_test_key_trusted();
 
 /// Checks manifest.sig against the trusted keys, then reads the manifest. Errors are one line.
 Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_view signature);
-/// Checks each file against the manifest (present, size, SHA-256) and parses them; meta.toml's
+/// Checks each file against the manifest (present, size, SHA-512) and parses them; meta.toml's
 /// as_of must equal the manifest's.
 Result<Kb> kb_from_bundle(const BundleManifest& manifest, const std::map<std::string, std::string>& files,
                           const std::string& origin);

@@ -185,7 +185,7 @@ struct Signature {
   std::vector<std::string> captures;   ///< Names of the regex's groups, in order.
   std::uint32_t lines = 1;             ///< Lines the regex sees (the matching one and those after it).
   std::string kind = "problem";        ///< "problem" (a diagnosis) or "fact" (only supplies facts).
-  std::string code;                    ///< Reason code (src/engine/verdict.cpp) of the diagnosis.
+  std::string code;                    ///< Reason code (src/core/finding.cpp) of the diagnosis.
   std::string severity = "error";      ///< error, warn or info.
   std::string cause;                   ///< One sentence; {name} and {name|fallback} are filled in.
   std::string fix;                     ///< Commands; "; " separates steps.

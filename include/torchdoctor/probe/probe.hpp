@@ -47,7 +47,7 @@ std::span<const Detector> detectors();
 HostFacts probe_host(const ProbeContext& ctx);
 
 /// Records that `detector` could not do its job because of `message`.
-void add_issue(HostFacts& facts, const char* detector, std::string message);
+void add_issue(HostFacts& facts, const char* detector, const std::string& message);
 
 // The detectors (one folder each under src/probe/).
 void detect_os(const ProbeContext& ctx, HostFacts& facts);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/registry/image_facts.hpp"
 #include "torchdoctor/registry/require.hpp"
 
@@ -15,7 +15,7 @@ namespace td {
 
 /// How much a reason matters: an error makes the image a problem (exit 1).
 
-/// One finding about an image, with a stable code (the code table, src/engine/verdict.cpp).
+/// One finding about an image, with a stable code (the code table, src/core/finding.cpp).
 struct ImageReason {
   std::string code;     ///< TAG_NOT_FOUND, ARCH_MISMATCH, REQUIRE_UNSATISFIED, ...
   std::string message;  ///< One or two sentences for a person.

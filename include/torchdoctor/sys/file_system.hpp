@@ -87,7 +87,7 @@ class FileSystem {
 };
 
 /// The real file system under `root` ("/" for the live machine).
-std::unique_ptr<FileSystem> make_real_file_system(std::string root, bool live = false);
+std::unique_ptr<FileSystem> make_real_file_system(const std::string& root, bool live = false);
 
 /// An in-memory tree for tests: files, directories, symlinks and unreadable entries.
 class MemoryFileSystem final : public FileSystem {

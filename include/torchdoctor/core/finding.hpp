@@ -1,4 +1,5 @@
-// Verdicts: reasons with stable codes (the one code table: src/engine/verdict.cpp, `kb show codes`), one human sentence each, and the fix.
+// Findings: the one vocabulary every layer reports in. A reason (finding) has a stable code from the
+// one code table (src/core/finding.cpp, `kb show codes`), a severity, one human sentence and the fix.
 #pragma once
 
 #include <string>

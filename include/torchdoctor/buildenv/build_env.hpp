@@ -6,23 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/compute_capability.hpp"
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/core/result.hpp"
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/probe/host_compiler.hpp"
 #include "torchdoctor/sys/env.hpp"
 
 namespace td {
 
 /// How the CUDA decision was asked for: decide from the facts, build CUDA, or do not.
 enum class CudaMode { auto_, force, off };
-
-/// One architecture to compile: real machine code (sm_XX) and, when `ptx`, also PTX (compute_XX).
-struct BuildArch {
-  ComputeCapability cc;  ///< Hardware capability with its a/f suffix; code is always SASS.
-  bool ptx = false;      ///< Also embed PTX for it (JIT on newer GPUs).
-};
 
 /// One input of the decision and what it did ("TORCH_CUDA_ARCH_LIST", "unset: ...").
 struct BuildInput {
@@ -38,14 +34,6 @@ struct BuildEnvRequest {
   std::vector<std::string> target_names;      ///< What each capability came from, for the explanation.
   bool visible_gpus = false;          ///< --visible-gpus: the GPUs of this host are targets (opt-in).
   bool no_torch = false;              ///< --no-torch: decide on the toolkit alone (not a torch extension).
-};
-
-/// The host compiler nvcc will call, as found on this node.
-struct HostCompilerFacts {
-  std::string path;                    ///< Empty when none was found.
-  std::string kind;                    ///< gcc or clang.
-  std::optional<Version> version;
-  std::string found_by;                ///< CUDAHOSTCXX, CXX, PATH c++, ...
 };
 
 /// The decision.
@@ -68,21 +56,6 @@ struct BuildEnv {
 /// TORCHDOCTOR_CUDA) is an error; problems found are reasons in the result.
 Result<BuildEnv> decide_build_env(const HostFacts& facts, const Env& env, const BuildEnvRequest& request,
                                   const HostCompilerFacts& compiler, const Kb& kb);
-
-/// Parses TORCH_CUDA_ARCH_LIST as PyTorch's cpp_extension does ("7.5;8.6+PTX", spaces allowed,
-/// the architecture names Turing, Ampere, Ada, Hopper, ...). Errors name the bad entry.
-Result<std::vector<BuildArch>> parse_torch_cuda_arch_list(std::string_view text);
-
-/// "7.5;8.6;9.0+PTX": the TORCH_CUDA_ARCH_LIST form.
-std::string torch_cuda_arch_list(const std::vector<BuildArch>& archs);
-/// "75-real;86-real;90": the CMAKE_CUDA_ARCHITECTURES form.
-std::string cmake_cuda_architectures(const std::vector<BuildArch>& archs);
-/// "-gencode=arch=compute_75,code=sm_75 ...": nvcc flags.
-std::string nvcc_gencode_flags(const std::vector<BuildArch>& archs);
-
-/// Finds the host compiler nvcc would use (CUDAHOSTCXX, CXX, then c++/g++/clang++ on PATH) and
-/// asks it for its version (with a time limit). Never fails: what is unknown stays empty.
-HostCompilerFacts find_host_compiler(const Env& env);
 
 /// "auto", "force" or "off".
 const char* cuda_mode_name(CudaMode mode);

@@ -1,5 +1,5 @@
 // The host C++ compiler nvcc will call, and its version from `--version`.
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/probe/host_compiler.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/sys/file_system.hpp"
 #include "torchdoctor/sys/subprocess.hpp"

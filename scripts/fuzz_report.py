@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Summarises bench/fuzz logs (build/fuzz/<target>.log) as a Markdown table for docs/reliability.md.
+"""Summarises scripts/fuzz.sh logs (build/fuzz/<target>.log) as a Markdown table for docs/reliability.md.
 
-  bench/fuzz_report.py [LOG_DIR] [TARGET...]
+  scripts/fuzz_report.py [LOG_DIR] [TARGET...]
 
 Per target: run time, executions and rate, edges covered when the seed corpus was loaded and at the
 end, features, corpus size, peak memory, and the outcome (a crash names its artifact).

@@ -1,8 +1,7 @@
-#include "torchdoctor/engine/verdict.hpp"
+#include "torchdoctor/core/finding.hpp"
 
 #include <algorithm>
 
-#include "torchdoctor/engine/engine.hpp"
 
 namespace td {
 
@@ -87,16 +86,6 @@ bool has_error(const std::vector<Reason>& reasons) {
 
 bool is_clean(const std::vector<Reason>& reasons) {
   return std::all_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::info; });
-}
-
-void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, const Provenance& from) {
-  if (from.confirmed) return;
-  const auto stop = from.note.find(". ");
-  std::string why = from.note.substr(0, stop == std::string::npos ? from.note.size() : stop + 1);
-  if (why.size() > 160) why = why.substr(0, why.rfind(' ', 157)) + "...";
-  const std::string where = from.file.empty() ? "" : " (" + from.file + ":" + std::to_string(from.line) + ")";
-  reasons.push_back({"KB_UNCONFIRMED", Severity::info,
-                     what + " is not confirmed at a primary source" + where + (why.empty() ? "" : ": " + why), ""});
 }
 
 }  // namespace td

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <array>
 
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/strings.hpp"
 
 namespace td {
@@ -119,13 +119,5 @@ std::string nvcc_gencode_flags(const std::vector<BuildArch>& archs) {
   return out;
 }
 
-const char* cuda_mode_name(CudaMode mode) {
-  switch (mode) {
-    case CudaMode::force: return "force";
-    case CudaMode::off: return "off";
-    case CudaMode::auto_: break;
-  }
-  return "auto";
-}
 
 }  // namespace td

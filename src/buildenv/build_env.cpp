@@ -1,7 +1,7 @@
 // The CUDA build decision: mode (overrides), toolkit and torch, checks, then the arch list.
 #include <algorithm>
 
-#include "torchdoctor/build/build_env.hpp"
+#include "torchdoctor/buildenv/build_env.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/core/what_if.hpp"
 #include "torchdoctor/kb/queries.hpp"
@@ -362,6 +362,15 @@ Result<BuildEnv> decide_build_env(const HostFacts& facts, const Env& env, const 
     }
   }
   return b;
+}
+
+const char* cuda_mode_name(CudaMode mode) {
+  switch (mode) {
+    case CudaMode::force: return "force";
+    case CudaMode::off: return "off";
+    case CudaMode::auto_: break;
+  }
+  return "auto";
 }
 
 }  // namespace td
