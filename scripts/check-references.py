@@ -19,7 +19,7 @@ PATH_RE = re.compile(r"(?<![\w/.$:@~-])((?:%s)/[\w./*+-]*[\w*])" % FOLDERS)
 DOC_RE = re.compile(r"(?<![\w/.-])([A-Z][A-Z_]+\.md)\b")
 TEXT_SUFFIXES = (".cpp", ".hpp", ".h", ".cu", ".py", ".sh", ".md", ".cmake", ".txt", ".toml", ".yaml", ".yml", ".in")
 # Where a name is an example of what users write, or output of another tool, not a file here.
-SKIP_FILES = ("tests/explain/", "tests/fixtures/", "data/kb/", "tests/fuzz/corpus/")
+SKIP_FILES = ("tests/explain/", "tests/fixtures/", "data/kb/", "tests/fuzz/corpus/", "third_party/")  # third_party: upstream paths
 # Files of other projects that comments name as sources: the CUDA toolkit's include/cuda.h,
 # libnvidia-container's src/cli/*.c, pytorch/pytorch's RELEASE.md.
 EXTERNAL = {"include/cuda.h", "src/cli/dsl.c", "src/cli/configure.c", "RELEASE.md"}

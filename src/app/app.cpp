@@ -147,7 +147,7 @@ Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb&
 Result<Session> open_session(const ParsedArgs& args, const AppIo& io, const HostRequest& request) {
   auto out = output_choice(args, io);
   if (!out) return out.error();
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return kb.error();
   auto host = judged_host(args, io, *kb, request);
   if (!host) return host.error();

@@ -77,6 +77,7 @@ constexpr std::array k_option_table{
     OptionSpec{"targets", "LIST", "build-env: build for these GPUs: sm_XX, X.Y, GPU names or probe --json snapshots/folders (comma-separated, repeatable)", true},
     OptionSpec{"visible-gpus", nullptr, "build-env: build for the GPUs this node can see (opt-in: loads NVML/libcuda in a child)"},
     OptionSpec{"no-torch", nullptr, "build-env: decide on the CUDA toolkit alone, for a CUDA build that does not link torch"},
+    OptionSpec{"from", "URL|DIR", "kb update: the bundle to install, a URL (http or https) or a folder holding manifest.json"},
     OptionSpec{"help", nullptr, "show this help"},
 };
 

@@ -190,7 +190,7 @@ std::vector<OptionSpec> build_env_options() {
 
 int run_build_env(const ParsedArgs& args, AppIo& io) {
   const std::string format = args.has("json") ? "json" : args.get("format").value_or("text");
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   BuildEnvRequest request;
   request.no_torch = args.has("no-torch");

@@ -559,7 +559,7 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
   }
   auto platform = platform_option(args);
   if (!platform) return fail_with(io, platform.error());
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   Fleet fleet;
   for (const auto& source : args.positionals) {

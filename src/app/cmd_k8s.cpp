@@ -76,7 +76,7 @@ int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json
 
 int run_labels(const ParsedArgs& args, AppIo& io, bool json_out) {
   if (args.positionals.size() != 1) return fail_with(io, make_error(ErrorKind::bad_input, "k8s labels takes no arguments"));
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   std::optional<long long> every;
   if (auto e = args.get("every")) {
@@ -108,7 +108,7 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
   }
   auto platform = platform_option(args);
   if (!platform) return fail_with(io, platform.error());
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   auto host = judged_host(args, io, *kb, HostRequest::no_facts());
   if (!host) return fail_with(io, host.error());

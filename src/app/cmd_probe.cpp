@@ -23,7 +23,7 @@ int run_probe(const ParsedArgs& args, AppIo& io) {
   // GPU names in --gpu are looked up in the knowledge base, loaded only when one is given.
   std::optional<Result<Kb>> kb;
   const GpuNameResolver resolver = [&](const std::string& name) -> std::optional<NamedGpu> {
-    if (!kb) kb = load_kb_for(args);
+    if (!kb) kb = load_kb_for(args, io.env);
     if (!kb->ok()) return std::nullopt;
     return gpu_resolver(kb->value())(name);
   };

@@ -195,7 +195,7 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
   if (!ref) return fail_with(io, ref.error());
   auto request = read_request(args, *ref);
   if (!request) return fail_with(io, request.error());
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   auto facts = judged_host(args, io, *kb);
   if (!facts) return fail_with(io, facts.error());

@@ -106,7 +106,7 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
       return fail(make_error(ErrorKind::bad_input, "--engine '" + sanitize(*e) + "': verify --image runs docker or podman"));
     }
   }
-  auto kb = load_kb_for(args);
+  auto kb = load_kb_for(args, io.env);
   if (!kb) return fail(kb.error());
   auto facts = judged_host(ParsedArgs{}, io, *kb);
   if (!facts) return fail(facts.error());

@@ -1,10 +1,11 @@
 #include "torchdoctor/app/kb_input.hpp"
 
+#include "torchdoctor/kb/bundle.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
 namespace td {
 
-Result<Kb> load_kb_for(const ParsedArgs& args) {
+Result<Kb> load_kb_for(const ParsedArgs& args, const Env& env) {
   if (auto dir = args.get("kb")) {
     auto kb = load_kb_dir(*dir);
     if (!kb) {
@@ -17,7 +18,13 @@ Result<Kb> load_kb_for(const ParsedArgs& args) {
     }
     return kb;
   }
-  return load_embedded_kb();
+  auto embedded = load_embedded_kb();
+  if (!embedded) return embedded;
+  // An installed update (`kb update`) is used when it is signed by a trusted key, complete, valid and
+  // newer than the embedded KB; otherwise the embedded one (`kb status` says why).
+  auto installed = read_installed_kb(env, embedded->as_of);
+  if (installed.state == InstalledKb::State::in_use && installed.kb) return std::move(*installed.kb);
+  return embedded;
 }
 
 GpuNameResolver gpu_resolver(const Kb& kb) {

@@ -9,6 +9,9 @@
 
 #include "torchdoctor/app/app.hpp"
 #include "torchdoctor/report/terminal_safe.hpp"
+#ifdef TD_KB_TEST_KEY
+#include "torchdoctor/kb/bundle.hpp"
+#endif
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -20,6 +23,10 @@ int main(int argc, char** argv) {
   std::ostream err(&err_buf);
   err.setf(std::ios::unitbuf);
   int code = td::k_exit_undetermined;
+#ifdef TD_KB_TEST_KEY
+  // Only torchdoctor_testkey (tests/CMakeLists.txt, never installed) trusts the suite's key.
+  td::trust_kb_key(TD_KB_TEST_KEY);
+#endif
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     const auto env = td::make_process_env();

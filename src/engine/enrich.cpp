@@ -66,8 +66,8 @@ HostClass classify(const HostFacts& f, const Kb& kb) {
       if (j.jetpack == *f.jetson.jetpack.value) h.jetpack = &j;
     }
   }
-  // JetPack 7 (CUDA 13) moved Jetson Thor to the SBSA CUDA stack; earlier releases are Tegra-only.
-  h.tegra_sbsa = h.tegra && h.jetpack != nullptr && h.jetpack->cuda && h.jetpack->cuda->major() >= 13;
+  // Which CUDA stack the JetPack runs is KB data (jetson.toml `cuda_stack`): JetPack 7 is SBSA.
+  h.tegra_sbsa = h.tegra && h.jetpack != nullptr && h.jetpack->cuda_stack == "sbsa";
   if (!h.tegra && f.board.compatible) h.board = board_for_compatible(kb, *f.board.compatible.value);
   h.gpus_known = f.gpus.has_value();
   if (f.gpus.value) {

@@ -132,6 +132,7 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
     if (const CudaMajor* floor = cuda_major_floor(kb, n.min_cuda->major())) n.minor_compat_driver = floor->min_driver_linux;
   }
   n.forward_compat = kbi && kbi->ngc && !jetson;
+  if (n.forward_compat) n.compat_drivers = kbi->compat_drivers;
   if (reg != nullptr) n.kernels = kernels_from_env(reg->env);
   std::optional<Version> torch = reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
   if (!torch && kbi) torch = kbi->torch;
@@ -166,7 +167,16 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
     if (!node.cuda_level || (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major())) bits |= k_fit_unknown_driver;
     else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
              !minor_compat) {
-      bits |= im.forward_compat && node.datacenter ? k_fit_forward_compat : k_fit_driver;
+      if (!im.forward_compat || !node.datacenter) {
+        bits |= k_fit_driver;
+      } else {
+        // The rule judge_ngc_driver applies: the branches the release lists run it, others do not.
+        switch (ngc_forward_compat(im.compat_drivers, node.driver)) {
+          case ForwardCompat::listed: break;
+          case ForwardCompat::not_listed: bits |= k_fit_driver; break;
+          case ForwardCompat::unknown: bits |= k_fit_forward_compat; break;
+        }
+      }
     }
   }
   if (im.kernels) {

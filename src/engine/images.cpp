@@ -85,18 +85,25 @@ void judge_ngc_driver(const HostFacts& f, const HostClass& h, const Kb& kb, cons
       continue;
     }
     const std::string branch = std::to_string(f.driver.version.value->major());
-    if (img.compat_drivers.empty()) {
-      out.push_back({"FORWARD_COMPAT", Severity::unknown,
-                     r.message + "; on this data-center GPU the image's forward-compatibility package may run it, but the knowledge base "
-                                 "does not list which driver branches this release supports",
-                     r.fix});
-    } else if (std::find(img.compat_drivers.begin(), img.compat_drivers.end(), branch) != img.compat_drivers.end()) {
-      out.push_back({"FORWARD_COMPAT", Severity::warn,
-                     ref + " runs on this data-center GPU through its CUDA forward-compatibility package (driver branch R" + branch +
-                         " is supported by this release)",
-                     r.fix});
-    } else {
-      out.push_back(std::move(r));
+    switch (ngc_forward_compat(img.compat_drivers, std::optional<Version>(*f.driver.version.value))) {
+      case ForwardCompat::unknown:
+        out.push_back({"FORWARD_COMPAT", Severity::unknown,
+                       r.message + "; on this data-center GPU the image's forward-compatibility package may run it, but the knowledge base "
+                                   "does not list which driver branches this release supports",
+                       r.fix});
+        break;
+      case ForwardCompat::listed:
+        out.push_back({"FORWARD_COMPAT", Severity::warn,
+                       ref + " runs on this data-center GPU through its CUDA forward-compatibility package (driver branch R" + branch +
+                           " is supported by this release)",
+                       r.fix});
+        break;
+      case ForwardCompat::not_listed:
+        std::string listed;
+        for (const auto& d : img.compat_drivers) listed += (listed.empty() ? "" : ", ") + d;
+        r.message += " (its forward-compatibility package supports only the driver branches its release notes list: " + listed + " or later)";
+        out.push_back(std::move(r));
+        break;
     }
   }
 }
@@ -210,6 +217,16 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
   return j;
 }
 
+ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers, const std::optional<Version>& driver) {
+  if (compat_drivers.empty() || !driver) return ForwardCompat::unknown;
+  for (const auto& entry : compat_drivers) {
+    const auto floor = Version::parse(entry);
+    if (!floor || floor->major() != driver->major()) continue;
+    if (!(*driver < *floor)) return ForwardCompat::listed;
+  }
+  return ForwardCompat::not_listed;
+}
+
 bool repository_is_discrete_only(const Kb& kb, const std::string& registry, const std::string& repository) {
   bool any = false;
   for (const auto& k : known_images(kb)) {
@@ -233,6 +250,7 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
       i.cuda = k.ngc->cuda;
       i.jetson = k.ngc->igpu;
       i.ngc = true;
+      i.compat_drivers = k.ngc->compat_drivers;
     } else if (k.l4t != nullptr) {
       i.platforms = k.l4t->platforms;
       i.l4t = k.l4t->l4t;

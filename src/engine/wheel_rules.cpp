@@ -19,6 +19,7 @@ struct BuildDesc {
   std::vector<std::string> platforms;  // empty: unknown
   std::optional<Version> glibc;
   const TorchRelease* release = nullptr;  // for its Python list
+  const TorchWheel* wheel = nullptr;      // a KB wheel: its own Python list where it differs (wheel_supports_python)
 };
 
 Reason reason(const char* code, Severity s, std::string message, std::string fix = {}) {
@@ -51,9 +52,10 @@ void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, 
 void check_python(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
   if (b.release == nullptr || b.release->python.empty() || !f.python_version) return;
   const Version py = f.python_version.value->truncated(2);
-  if (release_supports_python(*b.release, py)) return;
+  if (b.wheel != nullptr ? wheel_supports_python(*b.release, *b.wheel, py) : release_supports_python(*b.release, py)) return;
+  const auto& list = b.wheel != nullptr && !b.wheel->python.empty() ? b.wheel->python : b.release->python;
   std::string have;
-  for (const auto& p : b.release->python) have += (have.empty() ? "" : ", ") + p;
+  for (const auto& p : list) have += (have.empty() ? "" : ", ") + p;
   out.push_back(reason("PYTHON_UNSUPPORTED", Severity::error,
                        b.label + " has wheels for Python " + have + ", this host's Python is " + py.str()));
 }
@@ -210,6 +212,7 @@ BuildDesc describe(const TorchWheel& w, const Kb& kb) {
   b.platforms = w.platforms;
   b.glibc = w.glibc;
   b.release = find_torch_release(kb, w.torch);
+  b.wheel = &w;
   return b;
 }
 

@@ -420,6 +420,8 @@ const std::map<std::string, RecordFn>& readers() {
          x.ubuntu = r.text("ubuntu");
          x.released = r.text("released");
          x.modules = r.strings("modules", false);
+         x.cuda_stack = r.str("cuda_stack", false).value_or("tegra");
+         if (!one_of(x.cuda_stack, {"tegra", "sbsa"})) r.problem("cuda_stack", "expected \"tegra\" or \"sbsa\"");
          x.from = r.provenance();
          kb.jetpacks.push_back(std::move(x));
        }},

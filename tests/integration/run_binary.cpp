@@ -23,6 +23,11 @@ namespace td::test {
 std::string fixture_root(const std::string& name) { return std::string(TD_SOURCE_DIR) + "/tests/fixtures/roots/" + name; }
 
 RunResult run_td(const std::vector<std::string>& args, const std::string& input, const std::vector<std::string>& env) {
+  return run_binary(TD_BINARY, args, input, env);
+}
+
+RunResult run_binary(const std::string& binary, const std::vector<std::string>& args, const std::string& input,
+                     const std::vector<std::string>& env) {
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];
@@ -49,7 +54,7 @@ RunResult run_td(const std::vector<std::string>& args, const std::string& input,
       }
     }
   }
-  argv_s.emplace_back(TD_BINARY);
+  argv_s.push_back(binary);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   const std::string program = argv_s.front();
   std::vector<char*> argv;

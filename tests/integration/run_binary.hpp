@@ -20,6 +20,10 @@ struct RunResult {
 RunResult run_td(const std::vector<std::string>& args, const std::string& input = {},
                  const std::vector<std::string>& env = {});
 
+/// run_td with another build of the binary (TD_TESTKEY_BINARY: the one that trusts the test key).
+RunResult run_binary(const std::string& binary, const std::vector<std::string>& args, const std::string& input = {},
+                     const std::vector<std::string>& env = {});
+
 /// TD_BINARY as a shell command word, behind TD_EMULATOR when tests are cross-built (for pipelines).
 std::string binary_for_shell();
 /// The standard output of a shell command (popen).

@@ -49,6 +49,7 @@ struct ImageNeeds {
   /// An NGC image: it carries the CUDA forward-compatibility package, so on a data-center GPU a
   /// driver older than its CUDA may still run it (which branches, the KB may not say).
   bool forward_compat = false;
+  std::vector<std::string> compat_drivers;                     ///< The branches it lists (ngc_forward_compat); empty: not known.
   std::optional<std::vector<ComputeCapability>> kernels;       ///< torch's SASS and PTX targets; null: unknown.
   enum class Tegra { any, required, forbidden } tegra = Tegra::any;
   std::optional<Version> l4t;                                  ///< Jetson images: the L4T release (major.minor must match).

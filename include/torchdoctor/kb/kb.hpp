@@ -125,6 +125,9 @@ struct JetPackRelease {
   std::optional<Version> cuda;
   std::string cudnn, tensorrt, ubuntu, released;
   std::vector<std::string> modules;
+  /// "tegra": CUDA for the iGPU only (JetPack builds, L4T/-igpu images); "sbsa": the Arm server
+  /// (SBSA) CUDA stack, which runs the aarch64 wheels and images (JetPack 7).
+  std::string cuda_stack = "tegra";
   Provenance from;
 };
 

@@ -1,0 +1,112 @@
+// NGC nvcr.io/nvidia/pytorch records (issue 17), judged offline from the knowledge base alone: the
+// platforms a month is published for, the driver its CUDA needs, and forward compatibility, which
+// runs an NGC image on a data-center GPU with an older driver only on the branches its release
+// notes list (24.06: R470 from 470.57, R525 from 525.85, R535 from 535.86, R545 from 545.23).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_binary.hpp"
+
+using nlohmann::json;
+using td::test::run_td;
+
+namespace {
+
+json offline_image(const std::vector<std::string>& extra, int want) {
+  std::vector<std::string> args{"image", "--offline", "--json", "--no-probe"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run_td(args, "", {"XDG_CACHE_HOME=/tmp/td-kb-ngc-empty-cache"});
+  if (want >= 0) {
+    EXPECT_EQ(r.code, want) << r.err << r.out;
+  }
+  const json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
+}
+
+const json* reason(const json& image, const std::string& code) {
+  for (const auto& r : image["reasons"]) {
+    if (r["code"] == code) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(KbNgc, Gh200RunsTheArm64Build) {
+  // 25.01 was seen running on an aarch64 Grace Blackwell host: the tag has a linux/arm64 image.
+  const json j = offline_image({"--arch", "aarch64", "--gpu", "GH200", "--driver", "570.124.06", "nvcr.io/nvidia/pytorch:25.01-py3"}, 0);
+  ASSERT_FALSE(j["images"].empty());
+  const json& img = j["images"][0];
+  EXPECT_EQ(reason(img, "ARCH_MISMATCH"), nullptr) << img.dump(1);
+  EXPECT_EQ(reason(img, "TAG_UNKNOWN"), nullptr) << img.dump(1);
+  EXPECT_EQ(reason(img, "DRIVER_TOO_OLD"), nullptr) << img.dump(1);
+  EXPECT_NE(reason(img, "KB_UNCONFIRMED"), nullptr) << img.dump(1);  // read in run logs, not NVIDIA's page
+}
+
+TEST(KbNgc, ThorTakesTheSbsaImage) {
+  // JetPack 7 (L4T r38) uses the SBSA stack; NVIDIA's Jetson table maps container 25.08 to JetPack 7.0.
+  const json j = offline_image({"--arch", "aarch64", "--l4t", "38.2.0", "--gpu", "NVIDIA Thor", "nvcr.io/nvidia/pytorch:25.08-py3"}, -1);
+  ASSERT_FALSE(j["images"].empty());
+  const json& img = j["images"][0];
+  EXPECT_EQ(reason(img, "ARCH_MISMATCH"), nullptr) << img.dump(1);
+  EXPECT_EQ(reason(img, "NOT_FOR_TEGRA"), nullptr) << img.dump(1);
+  EXPECT_EQ(reason(img, "DRIVER_TOO_OLD"), nullptr) << img.dump(1);
+  EXPECT_NE(img["status"], "problem") << img.dump(1);
+}
+
+TEST(KbNgc, OldDriverOnAGeForceDoesNotRunANewNgcImage) {
+  // 24.06 is CUDA 12.5: R470 is below the CUDA 12 floor, and forward compatibility is for data-center GPUs.
+  const json j = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
+  const json* r = reason(j["images"][0], "DRIVER_TOO_OLD");
+  ASSERT_NE(r, nullptr) << j.dump(1);
+  EXPECT_NE((*r)["message"].get<std::string>().find("data-center GPUs only"), std::string::npos) << r->dump();
+}
+
+TEST(KbNgc, ForwardCompatRunsOnAListedBranchOfADataCenterGpu) {
+  // 470.199.02 is R470 at or after 470.57: listed by 24.06's release notes.
+  const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 0);
+  const json* r = reason(j["images"][0], "FORWARD_COMPAT");
+  ASSERT_NE(r, nullptr) << j.dump(1);
+  EXPECT_EQ((*r)["severity"], "warn") << r->dump();
+  EXPECT_EQ(reason(j["images"][0], "DRIVER_TOO_OLD"), nullptr) << j.dump(1);
+}
+
+TEST(KbNgc, ForwardCompatDoesNotCoverAnUnlistedBranchOrAnOlderBuild) {
+  // R510 is not listed for 24.06; 470.42 is R470 but before 470.57.
+  for (const char* driver : {"510.108.03", "470.42.01"}) {
+    const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", driver, "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
+    const json* r = reason(j["images"][0], "DRIVER_TOO_OLD");
+    ASSERT_NE(r, nullptr) << driver << ": " << j.dump(1);
+    EXPECT_NE((*r)["message"].get<std::string>().find("470.57"), std::string::npos) << r->dump();
+  }
+}
+
+TEST(KbNgc, ForwardCompatIsUndeterminedWhereTheKbListsNoBranches) {
+  // 24.10's forward-compatibility branches were not read: undetermined on a data-center GPU, never "runs".
+  const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.10-py3"}, 3);
+  const json* r = reason(j["images"][0], "FORWARD_COMPAT");
+  ASSERT_NE(r, nullptr) << j.dump(1);
+  EXPECT_EQ((*r)["severity"], "unknown") << r->dump();
+}
+
+TEST(KbNgc, ARecordedMonthIsKnownAndAnUnrecordedOneIsUnknown) {
+  const json known = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:24.05-py3"}, 0);
+  EXPECT_EQ(reason(known["images"][0], "TAG_UNKNOWN"), nullptr) << known.dump(1);
+  // 23.05 was not sourced: not in the KB, so offline it is TAG_UNKNOWN (ask the registry), never "never published".
+  const json unknown = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
+  EXPECT_NE(reason(unknown["images"][0], "TAG_UNKNOWN"), nullptr) << unknown.dump(1);
+  EXPECT_EQ(reason(unknown["images"][0], "TAG_NOT_FOUND"), nullptr) << unknown.dump(1);
+}
+
+TEST(KbNgc, KbShowImagesListsTheDriverFloorAndCompatBranches) {
+  const auto r = run_td({"kb", "show", "images"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto line_of = [&r](const std::string& ref) {
+    const auto at = r.out.find(ref);
+    return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find('\n', at) - at);
+  };
+  EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:24.06-py3").find("555+; data-center: 470.57 525.85 535.86 545.23"), std::string::npos) << r.out;
+  EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:25.01-py3").find("linux/amd64 linux/arm64"), std::string::npos) << r.out;
+}
