@@ -19,7 +19,7 @@ PATH_RE = re.compile(r"(?<![\w/.$:@~-])((?:%s)/[\w./*+-]*[\w*])" % FOLDERS)
 DOC_RE = re.compile(r"(?<![\w/.-])([A-Z][A-Z_]+\.md)\b")
 TEXT_SUFFIXES = (".cpp", ".hpp", ".h", ".cu", ".py", ".sh", ".md", ".cmake", ".txt", ".toml", ".yaml", ".yml", ".in")
 # Where a name is an example of what users write, or output of another tool, not a file here.
-SKIP_FILES = ("tests/explain/", "tests/fixtures/", "data/kb/", "tests/fuzz/corpus/", "third_party/")  # third_party: upstream paths
+SKIP_FILES = ("tests/explain/", "tests/fixtures/", "data/kb/", "tests/fuzz/corpus/", "third_party/", "scripts/check-references.py")  # third_party: upstream paths
 # Files of other projects that comments name as sources: the CUDA toolkit's include/cuda.h,
 # libnvidia-container's src/cli/*.c, pytorch/pytorch's RELEASE.md.
 EXTERNAL = {"include/cuda.h", "src/cli/dsl.c", "src/cli/configure.c", "RELEASE.md"}
@@ -39,7 +39,8 @@ def tracked_files():
 def exists(ref):
     ref = ref.rstrip(".")
     if any(c in ref for c in "*?["):
-        return bool(glob.glob(os.path.join(ROOT, ref)))
+        # A git pathspec such as 'src/*.cpp' matches below the folder too.
+        return bool(glob.glob(os.path.join(ROOT, ref)) or glob.glob(os.path.join(ROOT, ref.replace("*", "**/*", 1)), recursive=True))
     if os.path.exists(os.path.join(ROOT, ref)):
         return True
     # "src/engine/" style folder mentions, and build outputs named in docs, are not files here.
