@@ -417,8 +417,14 @@ TEST(OnePolicy, RecommendIsConciseByDefault) {
   EXPECT_EQ(plain.out.find("KB_UNCONFIRMED"), std::string::npos) << plain.out;
   EXPECT_LT(plain.out.size(), verbose.out.size());
   EXPECT_NE(verbose.out.find("KB_UNCONFIRMED"), std::string::npos) << verbose.out;
-  // The minimum driver beside the full-support one, in the best pick's finding.
+  // The minimum driver beside the full-support one: in the best pick's finding, and in the fix of a
+  // build the driver is too old for (CUDA 13: 580.65.06 through minor-version compatibility).
   EXPECT_NE(plain.out.find("MINOR_VERSION_COMPAT"), std::string::npos) << plain.out;
+  const auto too_old = section.find("  DRIVER_TOO_OLD (");
+  ASSERT_NE(too_old, std::string::npos) << plain.out;
+  const auto fix = section.substr(too_old, section.find('\n', section.find("→", too_old)) - too_old);
+  EXPECT_NE(fix.find("→ update the NVIDIA driver to >= 580.65.06 (runs it through CUDA minor-version compatibility; >= "), std::string::npos) << fix;
+  EXPECT_NE(fix.find(" for full support)"), std::string::npos) << fix;
   // --all still lists every candidate.
   auto all = host;
   all.push_back("--all");
