@@ -17,6 +17,9 @@ namespace {
 struct Check {
   std::string title;
   std::vector<Reason> reasons;
+  /// What is checked, a stable name for the JSON (docs/report-schema.md): machine, jetson, driver,
+  /// gpus, gpu, torch, containers.
+  std::string check{};
 };
 
 std::string mark(const std::vector<Reason>& reasons, bool color) {
@@ -38,7 +41,7 @@ std::string machine_line(const HostFacts& f) {
 
 std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb, const Recommendation& rec) {
   std::vector<Check> checks;
-  Check machine{"Machine: " + machine_line(f), {}};
+  Check machine{"Machine: " + machine_line(f), {}, "machine"};
   // Nothing is verified about a machine whose architecture is unknown: never a ✓.
   if (!f.cpu.arch) {
     machine.reasons.push_back({"UNKNOWN_ARCH", Severity::unknown,
@@ -48,7 +51,14 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
   if (auto unsupported = arch_unsupported(f)) machine.reasons.push_back(std::move(*unsupported));
   checks.push_back(machine);
   if (h.tegra) {
-    Check c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}};
+    Check c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}, "jetson"};
+    // An unknown module is no ✓: its GPU's capability (and what runs on it) cannot be named.
+    if (!f.jetson.module) {
+      c.reasons.push_back({"UNKNOWN_MODULE", Severity::unknown,
+                           "the Jetson module is not known" + (f.jetson.module.note.empty() ? std::string() : " (" + f.jetson.module.note + ")") +
+                               ": no device-tree model or compatible string the knowledge base (as of " + kb.as_of + ") names",
+                           "cat /proc/device-tree/compatible, or give --gpu with the module's compute capability"});
+    }
     if (h.jetpack == nullptr) {
       c.reasons.push_back({"UNKNOWN_L4T", Severity::error,
                            "L4T " + (f.jetson.l4t ? f.jetson.l4t.value->str() : std::string("unknown")) +
@@ -60,20 +70,22 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     std::string t = f.driver.version ? "NVIDIA driver " + f.driver.version.value->str() : std::string("NVIDIA driver");
     if (f.driver.cuda_level) t += " (CUDA " + f.driver.cuda_level.value->str() + ")";
     if (f.driver.kernel_module) t += ", " + *f.driver.kernel_module.value + " kernel module";
-    checks.push_back({t, {}});
+    checks.push_back({t, {}, "driver"});
   } else if (!h.gpus.empty() && f.driver.version.note == "no NVIDIA kernel module loaded") {
     checks.push_back({"NVIDIA driver", {{"NO_DRIVER", Severity::error, "an NVIDIA GPU is present but no NVIDIA driver is loaded",
-                                         "install the NVIDIA driver and reboot"}}});
+                                         "install the NVIDIA driver and reboot"}},
+                      "driver"});
   } else if (!h.gpus.empty()) {
     // Not known to be missing (a snapshot or what-if flags without one): undetermined, as recommend says.
     checks.push_back({"NVIDIA driver", {{"UNKNOWN_DRIVER", Severity::unknown,
                                          "the NVIDIA driver is not known" + (f.driver.version.note.empty() ? std::string() : " (" + f.driver.version.note + ")"),
-                                         "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"}}});
+                                         "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"}},
+                      "driver"});
   }
-  if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}});
+  if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}, "gpus"});
   int i = 0;
   for (const GpuFacts* g : h.gpus) {
-    Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}};
+    Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}, "gpu"};
     if (g->compute_capability) c.title += " (compute capability " + g->compute_capability.value->str() + ")";
     else c.reasons.push_back({"UNKNOWN_GPU", Severity::warn, "compute capability unknown (not in the knowledge base as of " + kb.as_of + ")", ""});
     if (auto dropped = driver_drops_gpu(*g, f, kb)) c.reasons.push_back(std::move(*dropped));
@@ -91,13 +103,13 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
           r.fix = rec.best_wheel->install_uv.empty() ? rec.best_wheel->install : rec.best_wheel->install_uv;
         }
       }
-      checks.push_back({title, reasons});
+      checks.push_back({title, reasons, "torch"});
     }
   } else {
-    checks.push_back({"torch: none installed that torchdoctor can see", {}});
+    checks.push_back({"torch: none installed that torchdoctor can see", {}, "torch"});
   }
   const auto containers = container_findings(f, h);
-  checks.push_back({"Containers", containers});
+  checks.push_back({"Containers", containers, "containers"});
   return checks;
 }
 
@@ -124,7 +136,7 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   if (out.format == Format::json) {
     nlohmann::json jc = nlohmann::json::array();
     for (const auto& c : checks) {
-      jc.push_back({{"title", c.title}, {"ok", is_clean(c.reasons)}, {"undetermined", is_undetermined(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
+      jc.push_back({{"check", c.check}, {"title", c.title}, {"ok", is_clean(c.reasons)}, {"undetermined", is_undetermined(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
     }
     io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem && !undetermined}, {"verdict", problem ? "does-not-run" : undetermined ? "undetermined" : "runs"}, {"checks", jc},
                              {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, kb, false)}}

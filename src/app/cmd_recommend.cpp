@@ -11,7 +11,7 @@
 namespace td {
 
 std::vector<OptionSpec> recommend_options() {
-  return options_named({host_option_names(), output_option_names(), {"all", "kb"}});
+  return options_named({host_option_names(), output_option_names(), {"all", "verbose", "kb"}});
 }
 
 int run_recommend(const ParsedArgs& args, AppIo& io) {
@@ -32,9 +32,9 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
   if (out.format == Format::json) {
     io.out << recommendation_to_json(r, kb, args.has("all")).dump(2) << '\n';
   } else if (out.format == Format::markdown) {
-    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, kb, args.has("all"), false));
+    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, kb, args.has("all"), args.has("verbose"), false));
   } else {
-    io.out << render_recommendation(r, kb, args.has("all"), out.color);
+    io.out << render_recommendation(r, kb, args.has("all"), args.has("verbose"), out.color);
   }
   if (r.best_wheel) return k_exit_ok;
   // Nothing chosen because a fact is unknown (the driver, the architecture), not because nothing

@@ -29,7 +29,9 @@ const std::array k_commands{
             "Judges every torch wheel (release x variant) and image the knowledge base knows against this host:\n"
             "CPU architecture, Jetson/L4T, Python, glibc, the driver's CUDA level and each GPU's compute\n"
             "capability against the build's compiled architectures. Prints the newest build that runs natively\n"
-            "on every GPU, its pip and uv commands, and why newer ones were rejected. Exit 1 when nothing fits.\n\n"
+            "on every GPU and the best image, each with its platform and install command, and why newer ones\n"
+            "were rejected: one line per reason code (--verbose: each candidate, with the knowledge base's\n"
+            "sourcing notes; --all: every candidate). Exit 1 when nothing fits.\n\n"
             "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
             "  torchdoctor recommend --torch 2.6 --all --json",
             recommend_options, run_recommend, 0, "text,json,markdown"},

@@ -1,4 +1,6 @@
 // Host enrichment and classification: facts the knowledge base can derive.
+#include <algorithm>
+
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
 #include "torchdoctor/core/arch.hpp"
@@ -20,17 +22,40 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
   const JetsonModule* module = nullptr;
   if (f.board.compatible) module = module_for_compatible(kb, *f.board.compatible.value);
   if (module == nullptr && f.jetson.soc) module = module_for_soc(kb, *f.jetson.soc.value);
+  const JetPackRelease* jp = f.jetson.l4t ? jetpack_for_l4t(kb, *f.jetson.l4t.value) : nullptr;
+  if (jp != nullptr && !f.jetson.jetpack) f.jetson.jetpack = Fact<Version>::known(jp->jetpack, "kb");
+  // No device tree to read (a container, a snapshot): the L4T release still narrows the module to
+  // those its JetPack supports (L4T 38 / JetPack 7.0: Jetson AGX Thor only).
+  std::vector<const JetsonModule*> candidates;
+  if (module == nullptr && jp != nullptr && !f.board.compatible) {
+    for (const auto& id : jp->modules) {
+      for (const auto& m : kb.jetson_modules) {
+        if (m.id == id) candidates.push_back(&m);
+      }
+    }
+    if (candidates.size() == 1) module = candidates.front();
+  }
+  const auto name_of = [](const JetsonModule& m) { return m.name.empty() ? m.id : m.name; };
   if (module != nullptr) {
-    f.jetson.module = Fact<std::string>::known(module->name.empty() ? module->id : module->name, "kb");
+    f.jetson.module = Fact<std::string>::known(name_of(*module), "kb");
+    if (!candidates.empty()) f.jetson.module.note = "the only module L4T " + f.jetson.l4t.value->str() + " supports";
   }
-  if (f.jetson.l4t && !f.jetson.jetpack) {
-    if (const auto* jp = jetpack_for_l4t(kb, *f.jetson.l4t.value)) f.jetson.jetpack = Fact<Version>::known(jp->jetpack, "kb");
+  // The iGPU's capability: the module's, or the one every module of the JetPack shares.
+  std::optional<ComputeCapability> cc;
+  std::string whose;
+  if (module != nullptr) {
+    cc = module->cc;
+    whose = "iGPU of " + name_of(*module);
+  } else if (!candidates.empty() && std::all_of(candidates.begin(), candidates.end(), [&](const JetsonModule* m) { return m->cc == candidates.front()->cc; })) {
+    cc = candidates.front()->cc;
+    whose = "iGPU of every module of JetPack " + jp->jetpack.str();
   }
-  if (!f.gpus.value || module == nullptr) return;
+  if (!f.gpus.value || !cc) return;
   for (auto& g : *f.gpus.value) {
+    if (g.integrated && *g.integrated.value && !g.name && module != nullptr) g.name = Fact<std::string>::known(name_of(*module), "kb");
     if (g.integrated && *g.integrated.value && !g.compute_capability) {
-      g.compute_capability = Fact<ComputeCapability>::known(module->cc, "kb");
-      g.compute_capability.note = "iGPU of " + (module->name.empty() ? module->id : module->name);
+      g.compute_capability = Fact<ComputeCapability>::known(*cc, "kb");
+      g.compute_capability.note = whose;
     }
   }
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
@@ -45,9 +46,23 @@ bool acceptable(const std::vector<Reason>& reasons) {
   return true;
 }
 
-Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons) {
+// "linux-x86_64" -> "linux/amd64"; the host's own platform when the build has it, else every one it has.
+std::string platform_label(const std::vector<std::string>& platforms, const std::string& host_platform) {
+  const auto oci = [](const std::string& p) { return p.rfind("linux-", 0) == 0 ? "linux/" + oci_arch(p.substr(6)) : p; };
+  const auto label = [&](const std::string& p) { return p.find('/') == std::string::npos ? oci(p) : p; };
+  for (const auto& p : platforms) {
+    if (!host_platform.empty() && (p == host_platform || p == oci(host_platform))) return label(p);
+  }
+  std::string out;
+  for (const auto& p : platforms) out += (out.empty() ? "" : ", ") + label(p);
+  return out;
+}
+
+Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons, const std::string& host_platform) {
   const auto cmd = install_command(w);
-  return with_provenance(Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)}, w.from);
+  Candidate c = with_provenance(Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)}, w.from);
+  c.platform = platform_label(w.platforms, host_platform);
+  return c;
 }
 
 void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
@@ -65,7 +80,7 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
     auto reasons = judge_wheel(f, h, kb, w);
     // Without a GPU the cpu variant is the natural choice; CUDA variants only add weight.
     const bool fits = want_cpu ? (!w.cuda && !has_error(reasons)) : (w.cuda ? acceptable(reasons) : false);
-    r.all.push_back(wheel_candidate(w, reasons));
+    r.all.push_back(wheel_candidate(w, reasons, h.platform));
     if (!w.cuda && !has_error(reasons) && (best_cpu == nullptr || key(*best_cpu, best_cpu_reasons) < key(w, reasons))) {
       best_cpu = &w;
       best_cpu_reasons = reasons;
@@ -86,7 +101,7 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
     best_reasons = best_cpu_reasons;
     want_cpu = true;
   }
-  if (best != nullptr) r.best_wheel = wheel_candidate(*best, best_reasons);
+  if (best != nullptr) r.best_wheel = wheel_candidate(*best, best_reasons, h.platform);
   for (const auto& c : r.all) {
     if (c.kind != "wheel" || c.native()) continue;
     // Builds for another platform are noise here; `--all` still lists them.
@@ -136,7 +151,7 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
       }
     }
     r.all.push_back(with_provenance(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
-                                              "docker pull " + img.ref, "", reasons},
+                                              "docker pull " + img.ref, "", reasons, platform_label(img.platforms, h.platform)},
                                     img.from));
     const bool runtime = img.flavor == "runtime";
     // The policy wheels follow (docs/policy.md): acceptable() admits minor-version compatibility;
@@ -158,13 +173,17 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
     }
   }
   if (best != nullptr) {
-    r.best_image = with_provenance(Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", best_reasons}, best->from);
+    r.best_image = with_provenance(
+        Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", best_reasons, platform_label(best->platforms, h.platform)},
+        best->from);
   }
 }
 
 // How to install a Jetson wheel. No package-index host is named (docs/kb.md): the jetson-ai-lab
-// index is read from JETSON_INDEX_URL; NVIDIA's own wheels are downloads from its Jetson page.
+// index is read from JETSON_INDEX_URL; NVIDIA's own wheels are files on its download server (the KB
+// records their path); the forum's per-wheel links (nvidia-box) are not in the KB.
 std::string jetson_install(const JetsonWheel& w) {
+  if (w.index == "nvidia-redist" && !w.wheel.empty()) return "pip install " + std::string(k_nvidia_redist_url) + w.wheel;
   const std::string pin = "torch==" + w.torch;
   if (w.index == "jetson-ai-lab" && w.cuda) {
     return "pip install " + pin + " --index-url \"$JETSON_INDEX_URL/jp" + std::to_string(w.jetpack.major()) + "/cu" +
@@ -184,6 +203,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     return;
   }
   const JetsonWheel* best = nullptr;
+  std::vector<Reason> best_reasons;  // what the best wheel's reasons say (a Python note), less provenance
   for (const auto& w : kb.jetson_wheels) {
     // A wheel built for one JetPack runs on the others of the same major with the same CUDA
     // (JetPack 6.0-6.2 all ship CUDA 12.6); without CUDA on both sides, only the exact JetPack.
@@ -195,23 +215,36 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
       if (!v || pinned_out(o, *v)) continue;
     }
     std::vector<Reason> reasons;
+    const std::string tag = jetson_wheel_python_tag(w);
+    const std::string built_for = w.python.empty() ? "" : "Python " + w.python.front().str() + (tag.empty() ? "" : " (" + tag + ")");
     if (f.python_version && !w.python.empty() &&
         std::none_of(w.python.begin(), w.python.end(), [&](const Version& p) { return p.truncated(2) == f.python_version.value->truncated(2); })) {
       reasons.push_back(note("PYTHON_UNSUPPORTED", Severity::error,
-                             "NVIDIA's torch " + w.torch + " for JetPack " + w.jetpack.str() + " is built for Python " +
-                                 w.python.front().str()));
+                             "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " + built_for +
+                                 ", this host has Python " + f.python_version.value->truncated(2).str(),
+                             "use a Python " + w.python.front().str() + " environment, or an L4T container of this JetPack"));
+    } else if (!f.python_version && w.python.size() == 1) {
+      // One wheel per Python: pip refuses it on another one, and the host's Python was not read.
+      reasons.push_back(note("WHEEL_ONE_PYTHON", Severity::info,
+                             "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " + built_for +
+                                 " only; this host's Python is not known",
+                             "run it with python" + w.python.front().str() + " -m pip"));
     }
-    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons}, w.from));
-    if (!reasons.empty()) continue;
+    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons, "Jetson JetPack " + w.jetpack.str()}, w.from));
+    if (has_error(reasons)) continue;
     // Newest first, but a release candidate only when nothing final is there.
     const auto key = [](const JetsonWheel& x) {
       auto v = Version::parse(x.torch);
       return std::pair(v && v->pre() == Version::Pre::rc ? 0 : 1, v ? *v : Version{});
     };
-    if (best == nullptr || key(*best) < key(w)) best = &w;
+    if (best == nullptr || key(*best) < key(w)) {
+      best = &w;
+      best_reasons = reasons;
+    }
   }
   if (best != nullptr) {
-    r.best_wheel = with_provenance(Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", {}}, best->from);
+    r.best_wheel = with_provenance(
+        Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", best_reasons, "Jetson JetPack " + best->jetpack.str()}, best->from);
   }
   const L4tImage* image = nullptr;
   for (const auto& img : kb.l4t_images) {
@@ -221,7 +254,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
       reasons.push_back(note("L4T_MISMATCH", Severity::error,
                              img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
     }
-    r.all.push_back(with_provenance(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons}, img.from));
+    r.all.push_back(with_provenance(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons, "Jetson L4T " + img.l4t.str()}, img.from));
     // The newest torch of the same L4T line (then the newest L4T).
     const auto key = [](const L4tImage& x) {
       auto v = Version::parse(x.torch);
@@ -233,10 +266,15 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     if (!img.igpu) continue;
     // NGC iGPU images need the JetPack's CUDA major; they ship from JetPack 6 on.
     if (!h.jetpack->cuda || !img.cuda || img.cuda->major() != h.jetpack->cuda->major() || *h.jetpack->cuda < img.cuda->truncated(2)) continue;
-    if (image == nullptr) r.best_image = with_provenance(Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}}, img.from);
+    if (image == nullptr) {
+      r.best_image = with_provenance(
+          Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}, "Jetson JetPack " + std::to_string(h.jetpack->jetpack.major()) + " (iGPU)"},
+          img.from);
+    }
   }
   if (image != nullptr) {
-    r.best_image = with_provenance(Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}}, image->from);
+    r.best_image =
+        with_provenance(Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}, "Jetson L4T " + image->l4t.str()}, image->from);
   }
 }
 
@@ -257,7 +295,7 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
     for (const auto& w : kb.torch_wheels) {
       if (!w.cuda || pinned_out(options, w.torch)) continue;
       if (std::find(w.platforms.begin(), w.platforms.end(), h.platform) == w.platforms.end()) continue;
-      r.all.push_back(wheel_candidate(w, judge_wheel(f, h, kb, w)));
+      r.all.push_back(wheel_candidate(w, judge_wheel(f, h, kb, w), h.platform));
     }
     return r;
   }

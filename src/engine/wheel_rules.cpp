@@ -128,10 +128,18 @@ std::vector<Reason> judge_driver_for(const std::string& label, const Version& cu
                          full ? "for full support update the driver to >= " + full->str() : ""));
     return out;
   }
+  // The fix quotes the minimum driver (minor-version compatibility) beside the full-support one.
+  std::string fix;
+  if (full && floor != nullptr && floor->min_driver_linux < *full) {
+    fix = "update the NVIDIA driver to >= " + floor->min_driver_linux.str() + " (runs it through CUDA minor-version compatibility; >= " +
+          full->str() + " for full support), or use an older CUDA variant";
+  } else if (full) {
+    fix = "update the NVIDIA driver to >= " + full->str() + ", or use an older CUDA variant";
+  }
   out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
                        b.label + " needs " + (full ? "driver >= " + full->str() : "a driver for CUDA " + need.str()) +
                            ", this host has " + have + level,
-                       full ? "update the NVIDIA driver to >= " + full->str() + ", or use an older CUDA variant" : ""));
+                       fix));
   return out;
 }
 

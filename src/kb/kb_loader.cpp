@@ -458,6 +458,22 @@ const std::map<std::string, RecordFn>& readers() {
          x.cuda = r.version("cuda", false);
          x.python = r.versions("python", false);
          x.index = r.text("index");
+         x.wheel = r.text("wheel");
+         if (x.index == "nvidia-redist" && x.wheel.empty()) {
+           r.problem("wheel", "an nvidia-redist wheel needs its path under compute/redist/ (jp/v512/pytorch/torch-...whl)");
+         } else if (!x.wheel.empty()) {
+           if (x.index != "nvidia-redist") r.problem("wheel", "only index = \"nvidia-redist\" takes a wheel path");
+           const std::string file = x.wheel.substr(x.wheel.rfind('/') + 1);
+           if (x.wheel.rfind("jp/v", 0) != 0 || file.rfind("torch-" + x.torch + "-", 0) != 0 || !file.ends_with("-linux_aarch64.whl")) {
+             r.problem("wheel", "expected jp/v<JetPack>/pytorch/torch-" + x.torch + "-<python tag>-linux_aarch64.whl");
+           }
+           const std::string tag = jetson_wheel_python_tag(x);
+           if (tag.empty() || std::none_of(x.python.begin(), x.python.end(), [&](const Version& p) {
+                 return tag == "cp" + std::to_string(p.major()) + std::to_string(p.minor());
+               })) {
+             r.problem("wheel", "the file's Python tag '" + tag + "' is not one of the record's python versions");
+           }
+         }
          x.from = r.provenance();
          kb.jetson_wheels.push_back(std::move(x));
        }},
@@ -600,6 +616,15 @@ void cross_check(const Kb& kb, Problems& problems) {
 }
 
 }  // namespace
+
+std::string jetson_wheel_python_tag(const JetsonWheel& w) {
+  // torch-<version>-<python tag>-<abi tag>-linux_aarch64.whl; the version holds no '-'.
+  const std::string file = w.wheel.substr(w.wheel.rfind('/') + 1);
+  const std::string head = "torch-" + w.torch + "-";
+  if (file.rfind(head, 0) != 0) return "";
+  const auto end = file.find('-', head.size());
+  return end == std::string::npos ? "" : file.substr(head.size(), end - head.size());
+}
 
 Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin) {
   Kb kb;

@@ -1,7 +1,10 @@
 #include "torchdoctor/report/verdicts.hpp"
 #include "torchdoctor/report/style.hpp"
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace td {
 namespace {
@@ -34,6 +37,7 @@ nlohmann::json candidate_to_json(const Candidate& c) {
   j["ref"] = c.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.ref);
   j["install"] = c.install;
   if (!c.install_uv.empty()) j["install_uv"] = c.install_uv;
+  j["platform"] = c.platform;
   return j;
 }
 
@@ -44,11 +48,15 @@ nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, boo
                      {"variant", r.best_wheel->variant},
                      {"install", r.best_wheel->install},
                      {"install_uv", r.best_wheel->install_uv},
+                     {"platform", r.best_wheel->platform},
                      {"reasons", reasons_to_json(r.best_wheel->reasons)}};
   } else {
     best["wheel"] = nullptr;
   }
-  best["image"] = r.best_image ? nlohmann::json{{"ref", r.best_image->ref}, {"torch", r.best_image->torch}, {"reasons", reasons_to_json(r.best_image->reasons)}}
+  best["image"] = r.best_image ? nlohmann::json{{"ref", r.best_image->ref},
+                                                {"torch", r.best_image->torch},
+                                                {"platform", r.best_image->platform},
+                                                {"reasons", reasons_to_json(r.best_image->reasons)}}
                                : nlohmann::json(nullptr);
   nlohmann::json candidates = nlohmann::json::array();
   for (const auto& c : all ? r.all : r.rejected_newer) candidates.push_back(candidate_to_json(c));
@@ -79,40 +87,105 @@ std::string render_reasons(const std::vector<Reason>& reasons, bool color, const
   return out;
 }
 
-std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool color) {
+namespace {
+
+// A candidate's reasons less its knowledge-base sourcing note (KB_UNCONFIRMED), which only
+// --verbose prints in full; `unconfirmed` says whether there was one.
+std::vector<Reason> without_sourcing(const std::vector<Reason>& reasons, bool& unconfirmed) {
+  std::vector<Reason> shown;
+  unconfirmed = false;
+  for (const auto& x : reasons) {
+    if (x.code == "KB_UNCONFIRMED") unconfirmed = true;
+    else shown.push_back(x);
+  }
+  return shown;
+}
+
+std::string labelled(const Candidate& c, const char* gap = "  ") {
+  return candidate_title(c) + (c.platform.empty() ? "" : gap + ("(" + c.platform + ")"));
+}
+
+// One line per code: how many candidates it rejects, the newest ones, the fix of the newest (which
+// then also covers the older ones: a newer driver, a newer Python).
+std::string render_rejections_by_code(const std::vector<Candidate>& list, bool color) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Candidate*>> by_code;
+  for (const auto& c : list) {
+    std::set<std::string> seen;
+    for (const auto& x : c.reasons) {
+      if (x.severity == Severity::info || !seen.insert(x.code).second) continue;
+      if (!by_code.count(x.code)) order.push_back(x.code);
+      by_code[x.code].push_back(&c);
+    }
+  }
+  const auto newer = [](const Candidate* a, const Candidate* b) {
+    const auto va = Version::parse(a->torch);
+    const auto vb = Version::parse(b->torch);
+    return va && vb && *vb < *va;
+  };
+  std::string out;
+  for (const auto& code : order) {
+    auto cs = by_code[code];
+    std::stable_sort(cs.begin(), cs.end(), newer);
+    const Reason* first = nullptr;
+    for (const auto& x : cs.front()->reasons) {
+      if (x.code == code) first = &x;
+    }
+    const std::string c = color && first != nullptr ? std::string(style::of(first->severity)) : "";
+    const std::string reset = color ? std::string(style::reset) : "";
+    std::string names;
+    const std::size_t shown = std::min<std::size_t>(cs.size(), 3);
+    for (std::size_t i = 0; i < shown; ++i) names += (i == 0 ? "" : ", ") + labelled(*cs[i], " ");
+    if (cs.size() > shown) names += ", ...";
+    out += "  " + c + code + reset + " (" + std::to_string(cs.size()) + (cs.size() == 1 ? " candidate" : " candidates") + "): " + names + "\n";
+    if (first != nullptr && !first->fix.empty()) out += "    → " + first->fix + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool verbose, bool color) {
   const std::string bold = color ? std::string(style::bold) : "";
   const std::string reset = color ? std::string(style::reset) : "";
   std::string out;
   if (!r.notes.empty()) out += render_reasons(r.notes, color, "") + "\n";
+  // A best pick's findings; its sourcing note in full only with --verbose.
+  const auto findings = [&](const Candidate& c) {
+    bool unconfirmed = false;
+    const auto shown = verbose ? c.reasons : without_sourcing(c.reasons, unconfirmed);
+    return render_reasons(shown, color, "    ") +
+           (unconfirmed ? "    (its knowledge-base record is unconfirmed: --verbose says why)\n" : "");
+  };
   out += bold + "Best wheel" + reset + "\n";
   if (r.best_wheel) {
-    out += "  " + candidate_title(*r.best_wheel) + "\n    " + r.best_wheel->install + "\n";
+    out += "  " + labelled(*r.best_wheel) + "\n    " + r.best_wheel->install + "\n";
     if (!r.best_wheel->install_uv.empty()) out += "    " + r.best_wheel->install_uv + "\n";
     if (r.best_wheel->install.find("PYTORCH_INDEX_URL") != std::string::npos) {
       out += "    (PYTORCH_INDEX_URL: the PyTorch wheel index shown by pytorch.org's install selector)\n";
     }
-    out += render_reasons(r.best_wheel->reasons, color, "    ");
+    out += findings(*r.best_wheel);
   } else {
     out += "  none of the known wheels runs natively here\n";
   }
   out += "\n" + bold + "Best image" + reset + "\n";
   if (r.best_image) {
-    out += "  " + r.best_image->ref + "\n    " + r.best_image->install + "\n" + render_reasons(r.best_image->reasons, color, "    ");
+    out += "  " + labelled(*r.best_image) + "\n    " + r.best_image->install + "\n" + findings(*r.best_image);
   } else {
     out += "  none of the known images fits this host\n";
   }
+  if (!all && !verbose && !r.rejected_newer.empty()) {
+    out += "\n" + bold + "Newer candidates that do not run natively here, by reason" + reset + "  (--verbose lists each)\n";
+    out += render_rejections_by_code(r.rejected_newer, color);
+  }
   const auto& list = all ? r.all : r.rejected_newer;
-  if (!list.empty()) {
+  if ((all || verbose) && !list.empty()) {
     out += "\n" + bold + (all ? "All candidates" : "Newer candidates that do not run natively here") + reset + "\n";
     for (const auto& c : list) {
-      // In a list, an unconfirmed record is a tag on its line; the best picks above say it in full.
-      std::vector<Reason> shown;
+      // In a list, an unconfirmed record is a tag on its line (its note in full with --verbose).
       bool unconfirmed = false;
-      for (const auto& x : c.reasons) {
-        if (x.code == "KB_UNCONFIRMED") unconfirmed = true;
-        else shown.push_back(x);
-      }
-      out += "  " + candidate_title(c) + (c.native() ? "  ok" : is_undetermined(c.reasons) ? "  undetermined" : c.ok() ? "  runs, with caveats" : "  does not run") +
+      const auto shown = verbose ? c.reasons : without_sourcing(c.reasons, unconfirmed);
+      out += "  " + labelled(c) + (c.native() ? "  ok" : is_undetermined(c.reasons) ? "  undetermined" : c.ok() ? "  runs, with caveats" : "  does not run") +
              (unconfirmed ? "  (knowledge-base record unconfirmed)" : "") + "\n";
       out += render_reasons(shown, color, "    ");
     }

@@ -97,6 +97,15 @@ TEST(Fixtures, JetsonOrinOnL4T36) {
   EXPECT_EQ(value(j["cpu"]["cores"]), 6);
 }
 
+TEST(Fixtures, JetsonThorOnL4T38) {
+  const json j = probe_root("jetson-thor-l4t38");
+  EXPECT_EQ(value(j["jetson"]["l4t"]), "38.2.1");
+  EXPECT_EQ(value(j["jetson"]["soc"]), "t264");
+  EXPECT_EQ(value(j["board"]["model"]), "NVIDIA Jetson AGX Thor Developer Kit");
+  EXPECT_EQ(value(j["cpu"]["arch"]), "aarch64");
+  EXPECT_EQ(value(j["cpu"]["cores"]), 14);
+}
+
 TEST(Fixtures, RaspberryPi4) {
   const json j = probe_root("raspberry-pi-4");
   EXPECT_EQ(value(j["cpu"]["arch"]), "aarch64");
@@ -166,7 +175,7 @@ TEST(Fixtures, BrokenTreeGivesUnknownFactsAndIssuesNeverACrash) {
 
 TEST(Fixtures, EveryRootRendersAsTextAndMarkdown) {
   for (const char* name : {"x86-server-nogpu", "x86-nvidia-proprietary", "x86-nvidia-open", "jetson-nano-l4t32",
-                           "jetson-orin-l4t35", "jetson-orin-l4t36", "raspberry-pi-4", "rk3588-rock5b", "wsl2",
+                           "jetson-orin-l4t35", "jetson-orin-l4t36", "jetson-thor-l4t38", "raspberry-pi-4", "rk3588-rock5b", "wsl2",
                            "inside-container", "podman-container", "image-no-proc", "broken"}) {
     auto r = run_td({"probe", "--root", fixture_root(name)});
     EXPECT_EQ(r.code, 0) << name << r.err;

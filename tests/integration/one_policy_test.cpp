@@ -189,6 +189,7 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
       {"--root", fixture_root("jetson-orin-l4t36")},
       {"--root", fixture_root("jetson-orin-l4t35")},
       {"--root", fixture_root("jetson-nano-l4t32")},
+      {"--root", fixture_root("jetson-thor-l4t38")},
       {"--root", fixture_root("raspberry-pi-4")},
       {"--root", fixture_root("inside-container")},
       {"--root", fixture_root("wsl2")},
@@ -288,4 +289,144 @@ TEST(OnePolicy, TimeoutMeansTheSameInEveryCommand) {
   // What one command accepts, the others accept too (a registry request may be slow: 900 s is allowed).
   const auto img = run_td({"image", "--offline", "--no-probe", "--arch", "x86_64", "--timeout", "900", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"}, "", {k_cache});
   EXPECT_NE(img.code, 2) << img.err;
+}
+
+namespace {
+
+const std::string k_redist = "https://developer.download.nvidia.com/compute/redist/";
+
+const json* check_named(const json& doctor, const std::string& name) {
+  for (const auto& c : doctor["checks"]) {
+    if (c["check"] == name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(OnePolicy, JetsonInstallLinesRunAsPrinted) {
+  // JetPack 5.1 (L4T 35.3.1): NVIDIA's torch 2.1.0 wheel, a file on NVIDIA's download server.
+  const auto rec = parse(run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35"), "--all", "--json"}, "", {k_cache}));
+  const auto& w = rec["best"]["wheel"];
+  ASSERT_TRUE(w.is_object()) << rec.dump(2);
+  EXPECT_EQ(w["install"], "pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl");
+  EXPECT_EQ(w["platform"], "Jetson JetPack 5.1");
+  // The tree has no Python to read: the pick says which Python the wheel needs.
+  EXPECT_TRUE(codes_of(w["reasons"]).count("WHEEL_ONE_PYTHON")) << w.dump(2);
+  std::size_t redist = 0;
+  for (const auto& c : rec["candidates"]) {
+    const std::string install = c["install"];
+    // (The forum's per-wheel links, nvidia-box, are not in the KB: those lines still name the wheel.)
+    if (c["variant"] != "jetson:nvidia-box") {
+      EXPECT_EQ(install.find('<'), std::string::npos) << "a placeholder, not a command: " << install;
+    }
+    if (c["variant"] == "jetson:nvidia-redist") {
+      ++redist;
+      EXPECT_EQ(install.rfind("pip install " + k_redist + "jp/v", 0), 0U) << install;
+    }
+  }
+  EXPECT_GT(redist, 0U);
+  const auto text = run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35")}, "", {k_cache});
+  EXPECT_NE(text.out.find("    pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\n"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("<NVIDIA's"), std::string::npos) << text.out;
+}
+
+TEST(OnePolicy, AJetsonWheelForAnotherPythonSaysWhichPythonItIsFor) {
+  const auto rec = parse(run_td({"recommend", "--no-probe", "--arch", "aarch64", "--l4t", "35.3.1", "--python-version", "3.10", "--all", "--json"}, "", {k_cache}));
+  bool seen = false;
+  for (const auto& c : rec["candidates"]) {
+    if (c["torch"] != "2.1.0a0+41361538.nv23.06") continue;
+    for (const auto& r : c["reasons"]) {
+      if (r["code"] != "PYTHON_UNSUPPORTED") continue;
+      seen = true;
+      const std::string m = r["message"];
+      EXPECT_NE(m.find("Python 3.8 (cp38)"), std::string::npos) << m;
+      EXPECT_NE(m.find("Python 3.10"), std::string::npos) << m;
+    }
+  }
+  EXPECT_TRUE(seen) << rec.dump(2);
+  EXPECT_FALSE(rec["best"]["wheel"].is_object() && rec["best"]["wheel"]["torch"] == "2.1.0a0+41361538.nv23.06") << rec.dump(2);
+}
+
+TEST(OnePolicy, ThorIsAKnownJetsonWithAKnownGpu) {
+  // The Thor devkit's tree: the module from the device tree, its GPU's capability from the KB.
+  const auto doctor = parse(run_td({"doctor", "--root", fixture_root("jetson-thor-l4t38"), "--json"}, "", {k_cache}));
+  const json* jetson = check_named(doctor, "jetson");
+  ASSERT_NE(jetson, nullptr) << doctor.dump(2);
+  EXPECT_EQ((*jetson)["title"], "Jetson: Jetson AGX Thor");
+  EXPECT_TRUE((*jetson)["reasons"].empty()) << jetson->dump(2);
+  const json* gpu = check_named(doctor, "gpu");
+  ASSERT_NE(gpu, nullptr) << doctor.dump(2);
+  EXPECT_EQ((*gpu)["title"], "GPU 0: NVIDIA Jetson AGX Thor Developer Kit (compute capability 11.0)");
+  for (const auto& c : doctor["checks"]) EXPECT_FALSE(codes_of(c["reasons"]).count("UNKNOWN_GPU")) << c.dump(2);
+  EXPECT_EQ(doctor["host"]["jetson"]["jetpack"]["value"], "7.0") << doctor["host"]["jetson"].dump(2);
+  const auto text = run_td({"--root", fixture_root("jetson-thor-l4t38")}, "", {k_cache});
+  EXPECT_EQ(text.out.find("unknown module"), std::string::npos) << text.out;
+  // Without a device tree (a snapshot, a container), L4T 38.2 names the module: JetPack 7.0 supports Thor only.
+  const auto flags = parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--json"}, "", {k_cache}));
+  const json* j2 = check_named(flags, "jetson");
+  ASSERT_NE(j2, nullptr) << flags.dump(2);
+  EXPECT_EQ((*j2)["title"], "Jetson: Jetson AGX Thor");
+  // NVML's name for Thor's GPU is a KB alias: compute capability 11.0.
+  const auto nvml = parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--gpu", "NVIDIA Thor", "--json"}, "", {k_cache}));
+  const json* g2 = check_named(nvml, "gpu");
+  ASSERT_NE(g2, nullptr) << nvml.dump(2);
+  EXPECT_NE((*g2)["title"].get<std::string>().find("compute capability 11.0"), std::string::npos) << g2->dump(2);
+}
+
+TEST(OnePolicy, AnUnknownJetsonModuleIsNoCheckmark) {
+  // L4T 36.4 runs on every Orin module: without a device tree the module is not known.
+  const auto r = run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "36.4.3", "--json"}, "", {k_cache});
+  const auto doctor = parse(r);
+  const json* jetson = check_named(doctor, "jetson");
+  ASSERT_NE(jetson, nullptr) << doctor.dump(2);
+  EXPECT_TRUE(codes_of((*jetson)["reasons"]).count("UNKNOWN_MODULE")) << jetson->dump(2);
+  EXPECT_FALSE((*jetson)["ok"].get<bool>());
+  const auto text = run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "36.4.3"}, "", {k_cache});
+  EXPECT_EQ(text.out.find("[✓] Jetson: unknown module"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("[?] Jetson: unknown module"), std::string::npos) << text.out;
+}
+
+TEST(OnePolicy, RecommendIsConciseByDefault) {
+  const std::vector<std::string> host{"recommend", "--no-probe", "--arch", "x86_64", "--python-version", "3.12", "--glibc", "2.35",
+                                      "--gpu", "RTX 4090", "--driver", "550.54.15"};
+  const auto plain = run_td(host, "", {k_cache});
+  auto with = host;
+  with.push_back("--verbose");
+  const auto verbose = run_td(with, "", {k_cache});
+  const auto j = parse(run_td([&] { auto a = host; a.push_back("--json"); return a; }(), "", {k_cache}));
+  ASSERT_FALSE(j["candidates"].empty()) << j.dump(2);
+  // The best picks, each labelled with its platform.
+  EXPECT_NE(plain.out.find("torch " + j["best"]["wheel"]["torch"].get<std::string>() + "+" + j["best"]["wheel"]["variant"].get<std::string>() + "  (linux/amd64)"),
+            std::string::npos)
+      << plain.out;
+  // Rejections: one line per code, not one paragraph per candidate; sourcing notes only with --verbose.
+  std::set<std::string> codes;
+  for (const auto& c : j["candidates"]) {
+    for (const auto& r : c["reasons"]) {
+      if (r["severity"] != "info") codes.insert(r["code"].get<std::string>());
+    }
+  }
+  const auto section = plain.out.substr(plain.out.find("by reason"));
+  for (const auto& code : codes) {
+    const auto at = section.find("  " + code + " (");
+    EXPECT_NE(at, std::string::npos) << code << "\n" << plain.out;
+    EXPECT_EQ(section.find("  " + code + " (", at + 1), std::string::npos) << code << " twice\n" << plain.out;
+  }
+  EXPECT_EQ(plain.out.find("KB_UNCONFIRMED"), std::string::npos) << plain.out;
+  EXPECT_LT(plain.out.size(), verbose.out.size());
+  EXPECT_NE(verbose.out.find("KB_UNCONFIRMED"), std::string::npos) << verbose.out;
+  // The minimum driver beside the full-support one: in the best pick's finding, and in the fix of a
+  // build the driver is too old for (CUDA 13: 580.65.06 through minor-version compatibility).
+  EXPECT_NE(plain.out.find("MINOR_VERSION_COMPAT"), std::string::npos) << plain.out;
+  const auto too_old = section.find("  DRIVER_TOO_OLD (");
+  ASSERT_NE(too_old, std::string::npos) << plain.out;
+  const auto fix = section.substr(too_old, section.find('\n', section.find("→", too_old)) - too_old);
+  EXPECT_NE(fix.find("→ update the NVIDIA driver to >= 580.65.06 (runs it through CUDA minor-version compatibility; >= "), std::string::npos) << fix;
+  EXPECT_NE(fix.find(" for full support)"), std::string::npos) << fix;
+  // --all still lists every candidate.
+  auto all = host;
+  all.push_back("--all");
+  EXPECT_NE(run_td(all, "", {k_cache}).out.find("All candidates"), std::string::npos);
 }

@@ -301,11 +301,16 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   EXPECT_NE(it->message.find(": Derived from the build matrix."), std::string::npos) << it->message;
   EXPECT_EQ(it->message.find("Not seen"), std::string::npos) << "only the note's first sentence: " << it->message;
 
-  // Text: the best pick says it in full; in the list of every candidate it is a tag on the line.
-  const std::string shown = render_recommendation(r, *unconfirmed, true, false);
-  EXPECT_NE(shown.find("    KB_UNCONFIRMED — torch 2.9.0+cpu is not confirmed"), std::string::npos) << shown;
-  EXPECT_NE(shown.find("  torch 2.9.0+cpu  ok  (knowledge-base record unconfirmed)\n"), std::string::npos) << shown;
-  EXPECT_EQ(shown.find("KB_UNCONFIRMED"), shown.rfind("KB_UNCONFIRMED")) << "said in full once: " << shown;
+  // Text: the best pick marks it in one line, --verbose says it in full; in the list of every
+  // candidate it is a tag on the line.
+  const std::string shown = render_recommendation(r, *unconfirmed, true, false, false);
+  EXPECT_EQ(shown.find("KB_UNCONFIRMED"), std::string::npos) << "the sourcing note only with --verbose: " << shown;
+  EXPECT_NE(shown.find("  torch 2.9.0+cpu  (linux/amd64)\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("    (its knowledge-base record is unconfirmed: --verbose says why)\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("  torch 2.9.0+cpu  (linux/amd64)  ok  (knowledge-base record unconfirmed)\n"), std::string::npos) << shown;
+  const std::string verbose = render_recommendation(r, *unconfirmed, false, true, false);
+  EXPECT_NE(verbose.find("    KB_UNCONFIRMED — torch 2.9.0+cpu is not confirmed"), std::string::npos) << verbose;
+  EXPECT_EQ(verbose.find("KB_UNCONFIRMED"), verbose.rfind("KB_UNCONFIRMED")) << "said in full once: " << verbose;
 
   const Recommendation confirmed = recommend(x86(nullptr, {}), kb());
   ASSERT_TRUE(confirmed.best_wheel.has_value());

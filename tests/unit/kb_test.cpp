@@ -136,3 +136,54 @@ TEST(Kb, RepositoryDataDirectoryIsValid) {
   auto kb = load_kb_dir(std::string(TD_SOURCE_DIR) + "/data/kb");
   ASSERT_TRUE(kb.ok()) << kb.error().message;
 }
+
+namespace {
+
+const std::string k_jetpack51 = R"(
+[[jetson_module]]
+id = "agx-orin"
+soc = "t234"
+cc = "8.7"
+source = "fixture"
+[[jetpack]]
+jetpack = "5.1"
+l4t = "35.2.1"
+cuda = "11.4"
+modules = ["agx-orin"]
+source = "fixture"
+[[jetson_wheel]]
+jetpack = "5.1"
+torch = "2.1.0a0+41361538.nv23.06"
+cuda = "11.4"
+python = ["3.8"]
+index = "nvidia-redist"
+source = "fixture"
+)";
+
+}  // namespace
+
+TEST(Kb, AnNvidiaRedistJetsonWheelNeedsItsPath) {
+  expect_problem(k_jetpack51, "jetson_wheel.wheel: an nvidia-redist wheel needs its path");
+  const std::string good = k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n";
+  auto kb = parse(good);
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  ASSERT_EQ(kb->jetson_wheels.size(), 1U);
+  EXPECT_EQ(jetson_wheel_python_tag(kb->jetson_wheels[0]), "cp38");
+  // Another torch's file, another Python's file, not a path under jp/.
+  expect_problem(k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.0.0+nv23.05-cp38-cp38-linux_aarch64.whl\"\n", "expected jp/v<JetPack>/pytorch/torch-2.1.0a0+41361538.nv23.06-");
+  expect_problem(k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp310-cp310-linux_aarch64.whl\"\n", "Python tag 'cp310'");
+  expect_problem(k_jetpack51 + "wheel = \"https://example.invalid/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n", "expected jp/v");
+}
+
+TEST(Kb, EveryNvidiaRedistWheelOfTheEmbeddedKbHasAPathForItsPython) {
+  auto kb = load_embedded_kb();
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  std::size_t n = 0;
+  for (const auto& w : kb->jetson_wheels) {
+    if (w.index != "nvidia-redist") continue;
+    ++n;
+    EXPECT_EQ(w.wheel.rfind("jp/v", 0), 0U) << w.torch;
+    EXPECT_FALSE(jetson_wheel_python_tag(w).empty()) << w.torch;
+  }
+  EXPECT_GE(n, 7U);
+}

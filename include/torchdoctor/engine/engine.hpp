@@ -83,6 +83,9 @@ struct Candidate {
   std::string install;  ///< pip command (wheels) or docker pull (images).
   std::string install_uv;
   std::vector<Reason> reasons;
+  /// What it is built for, as a label: "linux/amd64", "linux/amd64, linux/arm64", "Jetson JetPack 6.1",
+  /// "Jetson L4T 36.4".
+  std::string platform{};
   [[nodiscard]] bool ok() const { return !has_error(reasons); }
   [[nodiscard]] bool native() const { return is_clean(reasons); }
 };

@@ -157,6 +157,9 @@ struct JetsonWheel {
   std::optional<Version> cuda;
   std::vector<Version> python;
   std::string index;
+  /// For index "nvidia-redist": the wheel's path under NVIDIA's compute/redist/ download folder
+  /// (jp/v512/pytorch/torch-...-cp38-cp38-linux_aarch64.whl).
+  std::string wheel;
   Provenance from;
 };
 
@@ -222,6 +225,11 @@ struct KbFile {
   std::string text;  ///< TOML.
   std::string tree{};  ///< Or the document in td_kbc's binary form (what the binary embeds); read instead of text when set.
 };
+
+/// The Python tag of an nvidia-redist wheel's file name ("cp38"); empty when there is no wheel path.
+std::string jetson_wheel_python_tag(const JetsonWheel& w);
+/// Where NVIDIA's Jetson wheels are downloaded from; a JetsonWheel's `wheel` path is under it.
+inline constexpr const char* k_nvidia_redist_url = "https://developer.download.nvidia.com/compute/redist/";
 
 /// Parses and validates KB files; the error names file, line and problem.
 Result<Kb> parse_kb(const std::vector<KbFile>& files, const std::string& origin);

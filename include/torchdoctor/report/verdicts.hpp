@@ -23,7 +23,8 @@ nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, boo
 const char* severity_mark(Severity s);
 /// Renders reasons as indented lines.
 std::string render_reasons(const std::vector<Reason>& reasons, bool color, const std::string& indent);
-/// The recommend report as text.
-std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool color);
+/// Text: the best wheel and image with their findings, newer rejected candidates grouped by code;
+/// `all` lists every candidate, `verbose` each rejected one and the KB's sourcing notes in full.
+std::string render_recommendation(const Recommendation& r, const Kb& kb, bool all, bool verbose, bool color);
 
 }  // namespace td
