@@ -4,8 +4,9 @@
 #      python3-torch, a real docker-registry with a token server and a hostile server on loopback);
 #   2. the same tests built with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and from the
 #      same build a short libFuzzer smoke of every parser (bench/fuzz, 3 s each by default);
-#   3. the aarch64 cross-build and its tests under qemu-user.
-# Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1
+#   3. the aarch64 cross-build and its tests under qemu-user;
+#   4. the portable release binaries and wheels (scripts/test-portable.sh).
+# Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1, TD_SKIP_PORTABLE=1
 # (the skip is printed). A test that skips where tests/expected-skips.txt does not expect it fails the
 # run (scripts/check-skips.py). Compiles go through ccache (scripts/lib.sh: use_compiler_cache).
 #   ./scripts/test.sh
@@ -68,4 +69,10 @@ if [ -n "${TD_SKIP_CROSS:-}" ]; then
   log "SKIPPED: aarch64 cross-build under qemu (TD_SKIP_CROSS is set)"
 else
   scripts/test-aarch64.sh
+fi
+
+if [ -n "${TD_SKIP_PORTABLE:-}" ]; then
+  log "SKIPPED: portable binaries and wheels (TD_SKIP_PORTABLE is set)"
+else
+  scripts/test-portable.sh
 fi
