@@ -38,6 +38,10 @@ arches=("$@")
 for arch in "${arches[@]}"; do
   case $arch in x86_64|aarch64) ;; *) die "unknown architecture: $arch (x86_64 or aarch64)";; esac
   dir=build/portable-$arch
+  # The compiler is a wrapper script written at configure time, with the -target inside it: ccache
+  # knows it by zig's version and the target, not by the script's time stamp (a fresh clone writes a
+  # new one), so later CI runs hit the cache and the two targets never share an object.
+  export CCACHE_COMPILERCHECK="string:ziglang-$ZIG_VERSION-$arch-linux-gnu.2.17"
   log "portable $arch build ($dir)"
   start=$(date +%s)
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
