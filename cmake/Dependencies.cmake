@@ -1,5 +1,13 @@
 # Third-party dependencies, all from Debian packages (see docs/dependencies.md).
-find_package(nlohmann_json 3.10 REQUIRED)
+# The portable build (cmake/toolchains/zig.cmake) takes the header-only ones from TD_DEPS_INCLUDE_DIR.
+if(TD_DEPS_INCLUDE_DIR)
+  add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
+  set_target_properties(nlohmann_json::nlohmann_json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${TD_DEPS_INCLUDE_DIR}")
+  set(TD_TOMLPP_INCLUDE "${TD_DEPS_INCLUDE_DIR}" CACHE PATH "" FORCE)
+  set(CMAKE_REQUIRED_INCLUDES "${TD_DEPS_INCLUDE_DIR}")
+else()
+  find_package(nlohmann_json 3.10 REQUIRED)
+endif()
 find_package(Threads REQUIRED)
 # toml++ is used header-only by the one file that parses TOML (src/kb/kb_tree.cpp): no shared
 # library to map at every start, and no second C++ runtime beside a static libstdc++.

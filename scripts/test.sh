@@ -69,3 +69,12 @@ if [ -n "${TD_SKIP_CROSS:-}" ]; then
 else
   scripts/test-aarch64.sh
 fi
+
+# The portable release build (scripts/test-portable.sh: zig, glibc 2.17, wheels) is not a CI stage
+# yet: it has not produced a binary (issue 19 is open, its closing note says where it stands). Run it
+# by hand with TD_PORTABLE_STAGE=1.
+if [ -n "${TD_PORTABLE_STAGE:-}" ]; then
+  scripts/test-portable.sh
+else
+  log "SKIPPED: portable binaries and wheels (not a CI stage yet; TD_PORTABLE_STAGE=1 runs them)"
+fi

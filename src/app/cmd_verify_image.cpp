@@ -1,7 +1,10 @@
 // `torchdoctor verify --image IMAGE`: both suites inside a container started with run-command's
-// flags (the GPU, /dev/shm, NGC's ulimits), with this torchdoctor mounted in read-only. The binary
-// runs there through its own dynamic loader and libraries (mounted too), so neither the image's
-// glibc nor its missing libraries matter, and nothing leaks into the image's Python.
+// flags (the GPU, /dev/shm, NGC's ulimits), with this torchdoctor mounted in read-only.
+// The portable release binary (TD_PORTABLE: glibc 2.17 and newer, its C++ runtime inside) is mounted
+// alone and runs on the image's own glibc, which every glibc-based PyTorch image has; in a musl image
+// (Alpine) it cannot start, and the container's error is the result. A development build (Debian's
+// glibc, newer than most images') runs there through its own dynamic loader and libraries, mounted
+// too. Either way nothing leaks into the image's Python.
 #include <link.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@ namespace {
 
 constexpr const char* k_dir = "/opt/torchdoctor";
 
+#ifndef TD_PORTABLE
 // The shared objects this process has loaded, by the path the loader opened them with (search
 // folder + the DT_NEEDED name, so the file name is the soname the binary asks for).
 int collect(struct dl_phdr_info* info, std::size_t /*size*/, void* data) {
@@ -36,6 +40,7 @@ int collect(struct dl_phdr_info* info, std::size_t /*size*/, void* data) {
   if (!name.empty() && name.front() == '/') out->push_back(name);
   return 0;
 }
+#endif
 
 struct Bundle {
   std::vector<std::pair<std::string, std::string>> mounts;  // host file -> container path
@@ -45,11 +50,14 @@ struct Bundle {
 Result<Bundle> bundle_self() {
   char exe[PATH_MAX];
   if (::realpath("/proc/self/exe", exe) == nullptr) return make_error(ErrorKind::io, "cannot find this torchdoctor binary (/proc/self/exe)");
-  std::vector<std::string> libs;
-  dl_iterate_phdr(collect, &libs);
   Bundle b;
   const std::string bin = std::string(k_dir) + "/torchdoctor";
   b.mounts.emplace_back(exe, bin);
+#ifdef TD_PORTABLE
+  b.launcher = {bin};
+#else
+  std::vector<std::string> libs;
+  dl_iterate_phdr(collect, &libs);
   std::string loader;
   for (const auto& lib : libs) {
     const std::string base = lib.substr(lib.rfind('/') + 1);
@@ -59,6 +67,7 @@ Result<Bundle> bundle_self() {
   }
   if (loader.empty()) b.launcher = {bin};  // a static binary
   else b.launcher = {loader, "--library-path", std::string(k_dir) + "/lib", bin};
+#endif
   return b;
 }
 

@@ -74,17 +74,21 @@ const CudaToolkit* build_toolkit(const HostFacts& facts) {
 }
 
 // The torch the build compiles against: the one `import torch` loads with the default interpreter
-// (not one shadowed by an earlier sys.path entry), else the first found.
+// (not one shadowed by an earlier sys.path entry), else the first found, except when the
+// interpreter was named with --python: a build in that Python (a setup.py asking for
+// sys.executable) never compiles against another environment's torch, so none is none.
 const TorchInstall* build_torch(const HostFacts& facts) {
   if (!facts.torch || facts.torch->empty()) return nullptr;
   if (facts.pythons && !facts.pythons->empty()) {
+    const auto& primary = facts.pythons->front();
     const TorchInstall* first = nullptr;
     for (const auto& t : *facts.torch) {
-      if (!t.python || *t.python != facts.pythons->front().path) continue;
+      if (!t.python || *t.python != primary.path) continue;
       if (!t.imported || *t.imported) return &t;
       if (first == nullptr) first = &t;
     }
     if (first != nullptr) return first;
+    if (std::find(primary.found_by.begin(), primary.found_by.end(), "--python") != primary.found_by.end()) return nullptr;
   }
   return &facts.torch->front();
 }
@@ -303,7 +307,7 @@ void decide_build(const CudaToolkit* tk, const TorchInstall* torch, const BuildE
   if (tk == nullptr || !tk->nvcc) {
     missing = "no CUDA toolkit with nvcc was found (looked at CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda*, conda and pip layouts)";
   } else if (!r.no_torch && torch == nullptr) {
-    missing = "no torch was found for the default Python (pass --python PATH, or --no-torch for a build without torch)";
+    missing = "no torch was found for the build's Python (the default one, or the one --python names; --no-torch for a build without torch)";
   } else if (!r.no_torch && torch->hip) {
     missing = "torch " + (torch->version ? torch->version->str() : std::string()) + " is a ROCm build (torch.version.hip " + *torch->hip + ")";
   } else if (!r.no_torch && !torch->cuda) {

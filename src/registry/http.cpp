@@ -9,7 +9,10 @@
 #include <memory>
 
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/registry/ca_certs.hpp"
 #include "torchdoctor/sys/dynamic_library.hpp"
+#include "torchdoctor/sys/env.hpp"
+#include "torchdoctor/sys/file_system.hpp"
 
 namespace td {
 namespace {
@@ -35,9 +38,16 @@ struct CurlApi {
 };
 
 Result<std::unique_ptr<CurlApi>> load_curl() {
-  const std::vector<std::string> names{"libcurl.so.4", "libcurl-gnutls.so.4"};
+  // The sonames distributions ship libcurl 7.x/8.x under: everyone's libcurl.so.4 (OpenSSL on
+  // Debian/Ubuntu, RHEL/Fedora/Amazon, SUSE, Alpine), then Debian/Ubuntu's GnuTLS and NSS builds.
+  const std::vector<std::string> names{"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4"};
   auto lib = DynamicLibrary::open_first(names);
-  if (!lib) return make_error(ErrorKind::unavailable, "the registry client needs libcurl (Debian: libcurl4): " + lib.error().message);
+  if (!lib) {
+    return make_error(ErrorKind::unavailable,
+                      "the registry client needs libcurl, and none of libcurl.so.4, libcurl-gnutls.so.4, libcurl-nss.so.4 loads "
+                      "(install libcurl4 on Debian/Ubuntu, libcurl on RHEL/Fedora/Amazon Linux/Alpine, libcurl4 on SUSE): " +
+                          lib.error().message);
+  }
   auto api = std::unique_ptr<CurlApi>(new CurlApi{std::move(*lib)});
   const DynamicLibrary& l = api->lib;
   for (const auto& st : {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
@@ -60,6 +70,16 @@ const Result<std::unique_ptr<CurlApi>>& curl_api() {
 }
 
 const CurlApi& api() { return *curl_api().value(); }
+
+// Looked up once, on the live root.
+const std::optional<CaCertificates>& host_ca_certificates() {
+  static const std::optional<CaCertificates> k_ca = [] {
+    const auto fs = make_real_file_system("/", true);
+    const auto env = make_process_env();
+    return find_ca_certificates(*fs, *env);
+  }();
+  return k_ca;
+}
 
 struct Transfer {
   HttpResponse* response = nullptr;
@@ -163,6 +183,11 @@ Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
   api().easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(req.max_body));
   api().easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   api().easy_setopt(c, CURLOPT_USERAGENT, "torchdoctor");
+  // The host's CA certificates, wherever its distribution keeps them: the portable binary meets
+  // libcurl builds from every distribution, whose compiled-in default may name another family's path.
+  if (const auto& ca = host_ca_certificates()) {
+    api().easy_setopt(c, ca->kind == CaCertificates::Kind::bundle ? CURLOPT_CAINFO : CURLOPT_CAPATH, ca->path.c_str());
+  }
   api().easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   api().easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   api().easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -125,6 +125,26 @@ TEST(BuildEnv, CpuOnlyTorchSkips) {
   EXPECT_NE(b.skip_reason.find("CPU-only"), std::string::npos);
 }
 
+// A setup.py asks for its own interpreter (--python sys.executable): when that Python has no torch,
+// another environment's torch (a project .venv further up) is not the build's; without --python
+// the first torch found still stands in for the default Python's.
+TEST(BuildEnv, NamedPythonWithoutTorchNeverBorrowsAnothersTorch) {
+  HostFacts f = node("12.4", "2.6.0+cu124", {"sm_80", "sm_90"});
+  PythonInterpreter named;
+  named.path = "/tmp/fresh-venv/bin/python";
+  named.found_by = {"--python"};
+  PythonInterpreter project;
+  project.path = "/venv/bin/python";
+  project.found_by = {"project .venv"};
+  f.pythons = Fact<std::vector<PythonInterpreter>>::known({named, project}, "probe");
+  auto b = decide(f);
+  EXPECT_FALSE(b.build_cuda);
+  EXPECT_NE(b.skip_reason.find("no torch was found"), std::string::npos) << b.skip_reason;
+  named.found_by = {"PATH"};
+  f.pythons = Fact<std::vector<PythonInterpreter>>::known({named, project}, "probe");
+  EXPECT_TRUE(decide(f).build_cuda);
+}
+
 TEST(BuildEnv, NoTorchSkipsUnlessNoTorchIsAsked) {
   EXPECT_FALSE(decide(node("12.4")).build_cuda);
   BuildEnvRequest r;
