@@ -44,14 +44,9 @@ json encode(const Fact<T>& fact) {
 }
 
 json encode(const GpuFacts& g) {
-  return json{{"pci_bus_id", encode(g.pci_bus_id)},
-              {"pci_device_id", encode(g.pci_device_id)},
-              {"name", encode(g.name)},
-              {"compute_capability", encode(g.compute_capability)},
-              {"memory_bytes", encode(g.memory_bytes)},
-              {"uuid", encode(g.uuid)},
-              {"integrated", encode(g.integrated)},
-              {"mig_mode", encode(g.mig_mode)}};
+  json out = json::object();
+  gpu_fields(g, [&](const char* key, const auto& fact) { out[key] = encode(fact); });
+  return out;
 }
 
 json encode(const TorchInstall& t) {
@@ -253,17 +248,15 @@ class Decoder {
   }
 
 void Decoder::value(const JsonPath& path, GpuFacts& g) {
-  Decoder& d = *this;
   object(path, "an object", [&](std::string_view k) {
-    TD_FACT("pci_bus_id", g.pci_bus_id);
-    TD_FACT("pci_device_id", g.pci_device_id);
-    TD_FACT("name", g.name);
-    TD_FACT("compute_capability", g.compute_capability);
-    TD_FACT("memory_bytes", g.memory_bytes);
-    TD_FACT("uuid", g.uuid);
-    TD_FACT("integrated", g.integrated);
-    TD_FACT("mig_mode", g.mig_mode);
-    return false;
+    bool known = false;
+    gpu_fields(g, [&](const char* key, auto& field) {
+      if (!known && k == key) {
+        this->fact(JsonPath(path, key), field);
+        known = true;
+      }
+    });
+    return known;
   });
 }
 

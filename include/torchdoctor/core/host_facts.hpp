@@ -53,6 +53,20 @@ struct GpuFacts {
   Fact<std::string> mig_mode;         ///< enabled / disabled.
 };
 
+/// Every field of a GpuFacts (const or not) with its JSON key, in the schema's order: the one list the
+/// snapshot writer and reader use (docs/host-schema.md).
+template <typename Gpu, typename Visit>
+void gpu_fields(Gpu& g, Visit&& visit) {
+  visit("pci_bus_id", g.pci_bus_id);
+  visit("pci_device_id", g.pci_device_id);
+  visit("name", g.name);
+  visit("compute_capability", g.compute_capability);
+  visit("memory_bytes", g.memory_bytes);
+  visit("uuid", g.uuid);
+  visit("integrated", g.integrated);
+  visit("mig_mode", g.mig_mode);
+}
+
 /// The NVIDIA kernel driver.
 struct DriverFacts {
   Fact<Version> version;        ///< 550.54.15
