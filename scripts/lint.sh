@@ -16,7 +16,7 @@ for a in "$@"; do
   esac
 done
 apt_install "${LINT_PACKAGES[@]}"
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cu' | grep -v '^src/vendor/')
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cu' | grep -v '^third_party/')
 if [ $format = 0 ]; then
   :
 elif [ $fix = 1 ]; then
@@ -40,7 +40,7 @@ if [ $tidy = 1 ]; then
   if [ ! -f "$build/compile_commands.json" ]; then
     log "SKIPPED: clang-tidy (no $build/compile_commands.json: configure a build first)"
   else
-    mapfile -t sources < <(git ls-files 'src/*.cpp' | grep -v '^src/vendor/')
+    mapfile -t sources < <(git ls-files 'src/*.cpp' | grep -v '^third_party/')
     printf '%s\n' "${sources[@]}" | xargs -P "$(jobs)" -n 8 clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null >/tmp/td-tidy.$$ || true
     if grep -q 'error:\|warning:' /tmp/td-tidy.$$; then
       grep -A3 'error:\|warning:' /tmp/td-tidy.$$ >&2; rm -f /tmp/td-tidy.$$

@@ -34,4 +34,5 @@ log "aarch64 tests under qemu-user"
 under_qemu_skip='^(Registry\.|GpuProbe\.|FakeNvml\.|FakeLibcuda\.|GpuLibsDetector\.|Verify\.|VerifyImage\.|TorchArchCache\.|BuildEnvCli\.(NeverLoads|Emitted|RealCuda)|OnePolicy\.EveryCommandAgreesOnEveryHost|PythonWorkstation\.AnInterpretersAnswerIsCachedByItsFile)'
 log "SKIPPED under qemu (run natively instead): tests matching $under_qemu_skip"
 (cd build/aarch64 && TD_EMULATOR="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-   ctest --output-on-failure -j "$(jobs)" --timeout 300 -E "$under_qemu_skip")
+   ctest --output-on-failure -j "$(jobs)" --timeout 300 -E "$under_qemu_skip" --output-junit junit.xml)
+scripts/check-skips.py aarch64 build/aarch64/junit.xml

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One command that installs what the tests need, builds, and runs the whole test suite:
+#   0. lint: clang-format and references to project files (scripts/lint.sh), before any build;
 #   1. the native build and every unit and integration test (real torch in .venv, Debian's CPU-only
-#      python3-torch, a real docker-registry with a token server and a hostile server on loopback);
+#      python3-torch, a real docker-registry with a token server and a hostile server on loopback),
+#      then clang-tidy's agreed checks (.clang-tidy) on its compile commands;
 #   2. the same tests built with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and from the
 #      same build a short libFuzzer smoke of every parser (scripts/fuzz.sh, 3 s each by default);
 #   3. the aarch64 cross-build and its tests under qemu-user.
-# Each stage can be skipped with TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1
+# Each stage can be skipped with TD_SKIP_TIDY=1, TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1
 # (the skip is printed). A test that skips where tests/expected-skips.txt does not expect it fails the
 # run (scripts/check-skips.py). Compiles go through ccache (scripts/lib.sh: use_compiler_cache).
 #   ./scripts/test.sh
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-apt_install "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+apt_install "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${LINT_PACKAGES[@]}"
 # The registry tests start their loopback servers once per run (tests/registry/start.sh); the run
 # stops them and removes their state when it ends, however it ends.
 trap 'tests/registry/stop.sh' EXIT
@@ -26,6 +28,8 @@ disk_parts=(.venv:5439 "${HOME}/.cache/torchdoctor-ci/wheels:2900" "${HOME}/.cac
 need_disk . "${disk_parts[@]}"
 
 use_compiler_cache
+log "lint: format and references (clang-tidy runs once the native build is configured)"
+scripts/lint.sh --no-tidy
 
 log "Python with a real CUDA torch (.venv) and Debian's CPU-only python3-torch"
 scripts/setup-python.sh --debian || log "WARNING: scripts/setup-python.sh failed; the torch tests will skip and say why"
@@ -38,6 +42,12 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${TD_CCACHE_
 ninja -C build/test -j "$(jobs)"
 (cd build/test && ctest --output-on-failure -j "$(jobs)" --timeout 300 --output-junit junit.xml)
 scripts/check-skips.py native build/test/junit.xml
+if [ -n "${TD_SKIP_TIDY:-}" ]; then
+  log "SKIPPED: clang-tidy (TD_SKIP_TIDY is set)"
+else
+  log "clang-tidy: the agreed checks (.clang-tidy) on every source file"
+  TD_LINT_BUILD=build/test scripts/lint.sh --tidy-only
+fi
 
 # One clang build serves both the sanitized tests and the fuzz smoke: the library carries ASan, UBSan
 # and libFuzzer's coverage instrumentation (cmake/Warnings.cmake), the fuzz targets link it. -O1 with
