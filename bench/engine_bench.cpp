@@ -1,6 +1,6 @@
 // Micro-benchmarks of the engine and the KB (Google Benchmark). Figures go in docs/performance.md.
-//   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTD_BUILD_BENCH=ON && ninja -C build/bench td_engine_bench
-//   build/bench/bench/td_engine_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTD_BUILD_BENCH=ON && ninja -C build/bench
+//   td_engine_bench build/bench/bench/td_engine_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include "torchdoctor/engine/engine.hpp"

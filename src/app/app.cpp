@@ -9,9 +9,9 @@
 #include <iterator>
 #include <sstream>
 
+#include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/core/strings.hpp"
-#include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
@@ -26,10 +26,13 @@ const char* tool_version() { return TD_VERSION; }
 
 int exit_code_for(const Error& error) {
   switch (error.kind) {
-    case ErrorKind::bad_input: return k_exit_usage;
+    case ErrorKind::bad_input:
+      return k_exit_usage;
     case ErrorKind::unavailable:
-    case ErrorKind::timeout: return k_exit_undetermined;
-    default: return k_exit_problem;
+    case ErrorKind::timeout:
+      return k_exit_undetermined;
+    default:
+      return k_exit_problem;
   }
 }
 
@@ -42,16 +45,24 @@ Result<OutputChoice> output_choice(const ParsedArgs& args, const AppIo& io) {
   OutputChoice c;
   if (args.has("json")) c.format = Format::json;
   if (auto f = args.get("format")) {
-    if (*f == "json") c.format = Format::json;
-    else if (*f == "markdown" || *f == "md") c.format = Format::markdown;
-    else if (*f == "text") c.format = Format::text;
-    else return make_error(ErrorKind::bad_input, "--format '" + *f + "': expected text, json or markdown");
+    if (*f == "json")
+      c.format = Format::json;
+    else if (*f == "markdown" || *f == "md")
+      c.format = Format::markdown;
+    else if (*f == "text")
+      c.format = Format::text;
+    else
+      return make_error(ErrorKind::bad_input, "--format '" + *f + "': expected text, json or markdown");
   }
   const std::string when = args.get("color").value_or("auto");
-  if (when == "always") c.color = true;
-  else if (when == "never") c.color = false;
-  else if (when == "auto") c.color = io.out_is_tty && !io.env.get("NO_COLOR").has_value() && io.env.get("TERM") != "dumb";
-  else return make_error(ErrorKind::bad_input, "--color '" + when + "': expected auto, always or never");
+  if (when == "always")
+    c.color = true;
+  else if (when == "never")
+    c.color = false;
+  else if (when == "auto")
+    c.color = io.out_is_tty && !io.env.get("NO_COLOR").has_value() && io.env.get("TERM") != "dumb";
+  else
+    return make_error(ErrorKind::bad_input, "--color '" + when + "': expected auto, always or never");
   if (c.format != Format::text) c.color = false;
   if (c.color && io.allow_colour) io.allow_colour(true);
   return c;
@@ -83,7 +94,8 @@ Result<std::optional<std::chrono::milliseconds>> timeout_option(const ParsedArgs
   char* end = nullptr;
   const double seconds = std::strtod(t->c_str(), &end);
   if (t->empty() || end != t->c_str() + t->size() || !(seconds > 0) || seconds > 3600) {
-    return make_error(ErrorKind::bad_input, "--timeout '" + sanitize(*t) + "': expected seconds between 0 and 3600, such as 10 or 0.5");
+    return make_error(ErrorKind::bad_input,
+                      "--timeout '" + sanitize(*t) + "': expected seconds between 0 and 3600, such as 10 or 0.5");
   }
   return std::optional(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
 }
@@ -96,7 +108,8 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
   options->detectors = request.detectors;
   const auto host = args.get("host");
   const auto host_root = args.get("host-root");
-  if (host_root && args.has("root")) return make_error(ErrorKind::bad_input, "--root and --host-root cannot be used together");
+  if (host_root && args.has("root"))
+    return make_error(ErrorKind::bad_input, "--root and --host-root cannot be used together");
   const auto root = host_root ? host_root : args.get("root");
   if (host && root) return make_error(ErrorKind::bad_input, "--host and --root cannot be used together");
   auto gpu_timeout = GpuProbeOptions::k_default_timeout;
@@ -196,7 +209,8 @@ void print_command_help(std::ostream& out, const Command& c) {
   // --format is one option; its values are this command's own.
   const auto formats = formats_of(c);
   // (k8s has no one default: labels print text, affinity YAML; its usage line says so.)
-  const std::string format_help = format_list(formats) + (!formats.empty() && formats.front() == "text" ? " (default text)" : "");
+  const std::string format_help =
+      format_list(formats) + (!formats.empty() && formats.front() == "text" ? " (default text)" : "");
   for (auto& s : specs) {
     if (std::string_view(s.name) == "format") s.help = format_help.c_str();
   }
@@ -265,7 +279,8 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
   if (cmd->max_arguments >= 0 && parsed->positionals.size() > static_cast<std::size_t>(cmd->max_arguments)) {
     const std::string extra = parsed->positionals[static_cast<std::size_t>(cmd->max_arguments)];
     io.err << "torchdoctor: " << cmd->name << ": unexpected argument '" << sanitize(extra) << "'"
-           << (cmd->max_arguments == 0 ? " (it takes options only)" : "") << "; see 'torchdoctor " << cmd->name << " --help'\n";
+           << (cmd->max_arguments == 0 ? " (it takes options only)" : "") << "; see 'torchdoctor " << cmd->name
+           << " --help'\n";
     return k_exit_usage;
   }
   // One place decides which --format values a command takes.
@@ -273,7 +288,8 @@ int run_app(const std::vector<std::string>& args, AppIo& io) {
     const auto formats = formats_of(*cmd);
     const std::string value = *f == "md" ? "markdown" : *f;
     if (std::find(formats.begin(), formats.end(), value) == formats.end()) {
-      io.err << "torchdoctor: " << cmd->name << ": --format '" << sanitize(*f) << "': expected " << format_list(formats) << '\n';
+      io.err << "torchdoctor: " << cmd->name << ": --format '" << sanitize(*f) << "': expected " << format_list(formats)
+             << '\n';
       return k_exit_usage;
     }
     if (value != *f) parsed->values["format"] = {value};

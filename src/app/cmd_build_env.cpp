@@ -27,11 +27,14 @@ Status add_snapshot(const std::string& path, BuildEnvRequest& r) {
   if (!text) return Error{ErrorKind::bad_input, text.error().message};
   auto host = host_from_text(*text, "--targets " + path);
   if (!host) return host.error();
-  if (!host->gpus) return make_error(ErrorKind::bad_input, "--targets " + path + ": the snapshot does not say which GPUs the host has");
+  if (!host->gpus)
+    return make_error(ErrorKind::bad_input,
+                      "--targets " + path + ": the snapshot does not say which GPUs the host has");
   const std::string host_name = host->hostname ? *host->hostname : std::filesystem::path(path).filename().string();
   for (const auto& g : *host->gpus) {
     if (!g.compute_capability) {
-      return make_error(ErrorKind::bad_input, "--targets " + path + ": a GPU of " + host_name + " has no known compute capability");
+      return make_error(ErrorKind::bad_input,
+                        "--targets " + path + ": a GPU of " + host_name + " has no known compute capability");
     }
     r.target_ccs.push_back(*g.compute_capability);
     r.target_names.push_back(host_name + " " + (g.name ? *g.name : "GPU"));
@@ -48,7 +51,8 @@ Status add_target(const std::string& entry, const Kb& kb, BuildEnvRequest& r) {
       if (f.path().extension() == ".json") files.push_back(f.path().string());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) return make_error(ErrorKind::bad_input, "--targets " + entry + ": the folder holds no .json snapshots");
+    if (files.empty())
+      return make_error(ErrorKind::bad_input, "--targets " + entry + ": the folder holds no .json snapshots");
     for (const auto& f : files) {
       if (auto s = add_snapshot(f, r); !s) return s;
     }
@@ -65,9 +69,10 @@ Status add_target(const std::string& entry, const Kb& kb, BuildEnvRequest& r) {
     r.target_names.push_back(g->name);
     return Ok{};
   }
-  return make_error(ErrorKind::bad_input, "--targets '" + sanitize(entry) +
-                                              "': not a compute capability (8.6, sm_86), a GPU the knowledge base knows (\"RTX 4090\"), "
-                                              "or a snapshot file from `torchdoctor probe --json`");
+  return make_error(ErrorKind::bad_input,
+                    "--targets '" + sanitize(entry) +
+                        "': not a compute capability (8.6, sm_86), a GPU the knowledge base knows (\"RTX 4090\"), "
+                        "or a snapshot file from `torchdoctor probe --json`");
 }
 
 // The variables every format writes, in order.
@@ -96,7 +101,8 @@ std::string headline(const BuildEnv& b) {
 void print_comments(std::ostream& out, const BuildEnv& b, const char* mark) {
   out << mark << " torchdoctor build-env: " << headline(b) << '\n';
   for (const auto& i : b.inputs) out << mark << "   " << i.name << " = " << i.value << ": " << i.effect << '\n';
-  for (const auto& r : b.reasons) out << mark << " " << r.code << " (" << severity_name(r.severity) << "): " << r.message << '\n';
+  for (const auto& r : b.reasons)
+    out << mark << " " << r.code << " (" << severity_name(r.severity) << "): " << r.message << '\n';
 }
 
 nlohmann::json to_json(const BuildEnv& b) {
@@ -106,17 +112,24 @@ nlohmann::json to_json(const BuildEnv& b) {
   j["mode"] = cuda_mode_name(b.mode);
   j["mode_source"] = b.mode_source;
   j["skip_reason"] = b.skip_reason.empty() ? nlohmann::json() : nlohmann::json(b.skip_reason);
-  j["toolkit"] = b.toolkit ? nlohmann::json{{"path", b.toolkit->path},
-                                           {"version", b.toolkit->version ? nlohmann::json(b.toolkit->version->str()) : nlohmann::json()},
-                                           {"nvcc", b.toolkit->nvcc ? nlohmann::json(*b.toolkit->nvcc) : nlohmann::json()}}
-                           : nlohmann::json();
-  j["torch"] = b.torch ? nlohmann::json{{"version", b.torch->version ? nlohmann::json(b.torch->version->str()) : nlohmann::json()},
-                                       {"cuda", b.torch->cuda ? nlohmann::json(b.torch->cuda->str()) : nlohmann::json()},
-                                       {"python", b.torch->python ? nlohmann::json(*b.torch->python) : nlohmann::json()}}
-                       : nlohmann::json();
-  j["host_compiler"] = b.compiler.path.empty() ? nlohmann::json()
-                                               : nlohmann::json{{"path", b.compiler.path}, {"kind", b.compiler.kind},
-                                                                {"version", b.compiler.version ? nlohmann::json(b.compiler.version->str()) : nlohmann::json()}};
+  j["toolkit"] = b.toolkit
+                     ? nlohmann::json{{"path", b.toolkit->path},
+                                      {"version", b.toolkit->version ? nlohmann::json(b.toolkit->version->str())
+                                                                     : nlohmann::json()},
+                                      {"nvcc", b.toolkit->nvcc ? nlohmann::json(*b.toolkit->nvcc) : nlohmann::json()}}
+                     : nlohmann::json();
+  j["torch"] =
+      b.torch
+          ? nlohmann::json{{"version", b.torch->version ? nlohmann::json(b.torch->version->str()) : nlohmann::json()},
+                           {"cuda", b.torch->cuda ? nlohmann::json(b.torch->cuda->str()) : nlohmann::json()},
+                           {"python", b.torch->python ? nlohmann::json(*b.torch->python) : nlohmann::json()}}
+          : nlohmann::json();
+  j["host_compiler"] = b.compiler.path.empty()
+                           ? nlohmann::json()
+                           : nlohmann::json{{"path", b.compiler.path},
+                                            {"kind", b.compiler.kind},
+                                            {"version", b.compiler.version ? nlohmann::json(b.compiler.version->str())
+                                                                           : nlohmann::json()}};
   j["arch_source"] = b.arch_source.empty() ? nlohmann::json() : nlohmann::json(b.arch_source);
   j["archs"] = nlohmann::json::array();
   for (const auto& a : b.archs) j["archs"].push_back({{"sm", a.cc.nvcc_name()}, {"ptx", a.ptx}});
@@ -127,7 +140,8 @@ nlohmann::json to_json(const BuildEnv& b) {
   for (const auto& i : b.inputs) j["inputs"].push_back({{"name", i.name}, {"value", i.value}, {"effect", i.effect}});
   j["reasons"] = nlohmann::json::array();
   for (const auto& r : b.reasons) {
-    j["reasons"].push_back({{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}, {"fix", r.fix}});
+    j["reasons"].push_back(
+        {{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}, {"fix", r.fix}});
   }
   return j;
 }
@@ -163,7 +177,8 @@ Status print_format(std::ostream& out, const std::string& format, const BuildEnv
     out << "-DTORCHDOCTOR_BUILD_CUDA=" << (b.build_cuda ? "ON" : "OFF");
     if (b.build_cuda && b.toolkit && b.toolkit->nvcc) out << " -DCMAKE_CUDA_COMPILER=" << *b.toolkit->nvcc;
     if (b.build_cuda && !b.archs.empty()) {
-      out << " -DCMAKE_CUDA_ARCHITECTURES=" << cmake_cuda_architectures(b.archs) << " -DTORCH_CUDA_ARCH_LIST=" << torch_cuda_arch_list(b.archs);
+      out << " -DCMAKE_CUDA_ARCHITECTURES=" << cmake_cuda_architectures(b.archs)
+          << " -DTORCH_CUDA_ARCH_LIST=" << torch_cuda_arch_list(b.archs);
     }
     out << '\n';
   } else if (format == "github") {
@@ -177,7 +192,8 @@ Status print_format(std::ostream& out, const std::string& format, const BuildEnv
   } else if (format == "text") {
     print_text(out, b);
   } else {
-    return make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, sh, cmake, json, github, make or nvcc");
+    return make_error(ErrorKind::bad_input,
+                      "--format '" + sanitize(format) + "': expected text, sh, cmake, json, github, make or nvcc");
   }
   return Ok{};
 }
@@ -185,7 +201,8 @@ Status print_format(std::ostream& out, const std::string& format, const BuildEnv
 }  // namespace
 
 std::vector<OptionSpec> build_env_options() {
-  return options_named({host_option_names(), {"targets", "visible-gpus", "no-torch", "python", "format", "json", "kb"}});
+  return options_named(
+      {host_option_names(), {"targets", "visible-gpus", "no-torch", "python", "format", "json", "kb"}});
 }
 
 int run_build_env(const ParsedArgs& args, AppIo& io) {
@@ -215,19 +232,23 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
       }
     }
     if (request.target_ccs.empty()) {
-      io.err << "torchdoctor: --visible-gpus: this node shows no GPU with a known compute capability; name the GPUs with --targets\n";
+      io.err << "torchdoctor: --visible-gpus: this node shows no GPU with a known compute capability; name the GPUs "
+                "with --targets\n";
       return k_exit_problem;
     }
   }
   // The compiler is this node's: not looked for when the facts describe another tree or host.
   HostCompilerFacts compiler;
-  if (args.has("root") || args.has("host") || args.has("no-probe")) compiler.found_by = "not looked for (the facts are not this node's)";
-  else compiler = find_host_compiler(io.env);
+  if (args.has("root") || args.has("host") || args.has("no-probe"))
+    compiler.found_by = "not looked for (the facts are not this node's)";
+  else
+    compiler = find_host_compiler(io.env);
   auto decision = decide_build_env(*facts, io.env, request, compiler, *kb);
   if (!decision) return fail_with(io, decision.error());
   if (auto s = print_format(io.out, format, *decision); !s) return fail_with(io, s.error());
   for (const auto& r : decision->reasons) {
-    if (r.severity == Severity::error && format != "text" && format != "json") io.err << "torchdoctor: " << r.code << ": " << r.message << '\n';
+    if (r.severity == Severity::error && format != "text" && format != "json")
+      io.err << "torchdoctor: " << r.code << ": " << r.message << '\n';
   }
   return has_error(decision->reasons) ? k_exit_problem : k_exit_ok;
 }

@@ -4,10 +4,10 @@
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
-#include "torchdoctor/report/style.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/style.hpp"
 #include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
@@ -33,7 +33,8 @@ std::string machine_line(const HostFacts& f) {
   std::string s = f.cpu.arch ? *f.cpu.arch.value : "unknown architecture";
   if (f.os.pretty_name) s += ", " + *f.os.pretty_name.value;
   if (f.cpu.glibc) s += ", glibc " + f.cpu.glibc.value->str();
-  if (f.container.inside && *f.container.inside.value) s += ", inside " + f.container.engine.value.value_or("a container");
+  if (f.container.inside && *f.container.inside.value)
+    s += ", inside " + f.container.engine.value.value_or("a container");
   if (f.jetson.l4t) s += ", L4T " + f.jetson.l4t.value->str();
   if (f.jetson.jetpack) s += " (JetPack " + f.jetson.jetpack.value->str() + ")";
   return s;
@@ -45,7 +46,8 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
   // Nothing is verified about a machine whose architecture is unknown: never a ✓.
   if (!f.cpu.arch) {
     machine.reasons.push_back({"UNKNOWN_ARCH", Severity::unknown,
-                               "the CPU architecture could not be read" + (f.cpu.arch.note.empty() ? std::string() : " (" + f.cpu.arch.note + ")"),
+                               "the CPU architecture could not be read" +
+                                   (f.cpu.arch.note.empty() ? std::string() : " (" + f.cpu.arch.note + ")"),
                                "give --arch x86_64 or --arch aarch64"});
   }
   if (auto unsupported = arch_unsupported(f)) machine.reasons.push_back(std::move(*unsupported));
@@ -55,14 +57,17 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     // An unknown module is no ✓: its GPU's capability (and what runs on it) cannot be named.
     if (!f.jetson.module) {
       c.reasons.push_back({"UNKNOWN_MODULE", Severity::unknown,
-                           "the Jetson module is not known" + (f.jetson.module.note.empty() ? std::string() : " (" + f.jetson.module.note + ")") +
-                               ": no device-tree model or compatible string the knowledge base (as of " + kb.as_of + ") names",
+                           "the Jetson module is not known" +
+                               (f.jetson.module.note.empty() ? std::string() : " (" + f.jetson.module.note + ")") +
+                               ": no device-tree model or compatible string the knowledge base (as of " + kb.as_of +
+                               ") names",
                            "cat /proc/device-tree/compatible, or give --gpu with the module's compute capability"});
     }
     if (h.jetpack == nullptr) {
       c.reasons.push_back({"UNKNOWN_L4T", Severity::error,
                            "L4T " + (f.jetson.l4t ? f.jetson.l4t.value->str() : std::string("unknown")) +
-                               " is not in the knowledge base (as of " + kb.as_of + ")", ""});
+                               " is not in the knowledge base (as of " + kb.as_of + ")",
+                           ""});
     }
     checks.push_back(c);
   } else if (f.driver.version || f.driver.cuda_level) {
@@ -72,22 +77,28 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
     if (f.driver.kernel_module) t += ", " + *f.driver.kernel_module.value + " kernel module";
     checks.push_back({t, {}, "driver"});
   } else if (!h.gpus.empty() && f.driver.version.note == "no NVIDIA kernel module loaded") {
-    checks.push_back({"NVIDIA driver", {{"NO_DRIVER", Severity::error, "an NVIDIA GPU is present but no NVIDIA driver is loaded",
-                                         "install the NVIDIA driver and reboot"}},
+    checks.push_back({"NVIDIA driver",
+                      {{"NO_DRIVER", Severity::error, "an NVIDIA GPU is present but no NVIDIA driver is loaded",
+                        "install the NVIDIA driver and reboot"}},
                       "driver"});
   } else if (!h.gpus.empty()) {
     // Not known to be missing (a snapshot or what-if flags without one): undetermined, as recommend says.
-    checks.push_back({"NVIDIA driver", {{"UNKNOWN_DRIVER", Severity::unknown,
-                                         "the NVIDIA driver is not known" + (f.driver.version.note.empty() ? std::string() : " (" + f.driver.version.note + ")"),
-                                         "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"}},
+    checks.push_back({"NVIDIA driver",
+                      {{"UNKNOWN_DRIVER", Severity::unknown,
+                        "the NVIDIA driver is not known" +
+                            (f.driver.version.note.empty() ? std::string() : " (" + f.driver.version.note + ")"),
+                        "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"}},
                       "driver"});
   }
   if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}, "gpus"});
   int i = 0;
   for (const GpuFacts* g : h.gpus) {
     Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}, "gpu"};
-    if (g->compute_capability) c.title += " (compute capability " + g->compute_capability.value->str() + ")";
-    else c.reasons.push_back({"UNKNOWN_GPU", Severity::warn, "compute capability unknown (not in the knowledge base as of " + kb.as_of + ")", ""});
+    if (g->compute_capability)
+      c.title += " (compute capability " + g->compute_capability.value->str() + ")";
+    else
+      c.reasons.push_back({"UNKNOWN_GPU", Severity::warn,
+                           "compute capability unknown (not in the knowledge base as of " + kb.as_of + ")", ""});
     if (auto dropped = driver_drops_gpu(*g, f, kb)) c.reasons.push_back(std::move(*dropped));
     checks.push_back(c);
   }
@@ -115,9 +126,7 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
 
 }  // namespace
 
-std::vector<OptionSpec> doctor_options() {
-  return probe_options();
-}
+std::vector<OptionSpec> doctor_options() { return probe_options(); }
 
 int run_doctor(const ParsedArgs& args, AppIo& io) {
   auto session = open_session(args, io);
@@ -136,10 +145,20 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   if (out.format == Format::json) {
     nlohmann::json jc = nlohmann::json::array();
     for (const auto& c : checks) {
-      jc.push_back({{"check", c.check}, {"title", c.title}, {"ok", is_clean(c.reasons)}, {"undetermined", is_undetermined(c.reasons)}, {"reasons", reasons_to_json(c.reasons)}});
+      jc.push_back({{"check", c.check},
+                    {"title", c.title},
+                    {"ok", is_clean(c.reasons)},
+                    {"undetermined", is_undetermined(c.reasons)},
+                    {"reasons", reasons_to_json(c.reasons)}});
     }
-    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"}, {"ok", !problem && !undetermined}, {"verdict", problem ? "does-not-run" : undetermined ? "undetermined" : "runs"}, {"checks", jc},
-                             {"host", host_to_json(f)}, {"recommendation", recommendation_to_json(rec, kb, false)}}
+    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"},
+                             {"ok", !problem && !undetermined},
+                             {"verdict", problem        ? "does-not-run"
+                                         : undetermined ? "undetermined"
+                                                        : "runs"},
+                             {"checks", jc},
+                             {"host", host_to_json(f)},
+                             {"recommendation", recommendation_to_json(rec, kb, false)}}
                   .dump(2)
            << '\n';
     return code;
@@ -153,14 +172,18 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   text += "\n";
   if (rec.best_wheel) {
     const std::string v = rec.best_wheel->variant;
-    text += "Recommended wheel: torch " + rec.best_wheel->torch + (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) +
-            "\n    " + rec.best_wheel->install + "\n";
+    text += "Recommended wheel: torch " + rec.best_wheel->torch +
+            (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) + "\n    " + rec.best_wheel->install + "\n";
     if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
     text += render_reasons(rec.best_wheel->reasons, color, "    ");
   }
-  if (rec.best_image) text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
+  if (rec.best_image)
+    text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
   text += render_reasons(rec.notes, color, "");
-  text += "\n" + std::string(problem ? "Problems found" : undetermined ? "No problems found, but not everything could be decided" : "No problems found") +
+  text += "\n" +
+          std::string(problem        ? "Problems found"
+                      : undetermined ? "No problems found, but not everything could be decided"
+                                     : "No problems found") +
           " (knowledge base as of " + kb.as_of +
           "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
   io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor", text) : text);

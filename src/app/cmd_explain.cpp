@@ -5,10 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/image_checks.hpp"
@@ -82,7 +82,8 @@ Result<KeptText> read_log_file(const std::string& path, std::size_t limit) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return make_error(ErrorKind::bad_input, shown + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-    return make_error(ErrorKind::bad_input, shown + (S_ISDIR(st.st_mode) ? ": a folder" : ": a device or socket") + ", not a log file");
+    return make_error(ErrorKind::bad_input,
+                      shown + (S_ISDIR(st.st_mode) ? ": a folder" : ": a device or socket") + ", not a log file");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorKind::bad_input, shown + ": cannot open the file");
@@ -92,7 +93,8 @@ Result<KeptText> read_log_file(const std::string& path, std::size_t limit) {
 // The text to explain: arguments, --file, or stdin.
 Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits& limits) {
   const auto file = args.get("file");
-  if (file && !args.positionals.empty()) return make_error(ErrorKind::bad_input, "explain: give the text as arguments or --file, not both");
+  if (file && !args.positionals.empty())
+    return make_error(ErrorKind::bad_input, "explain: give the text as arguments or --file, not both");
   if (!args.positionals.empty()) {
     std::string text;
     for (const auto& p : args.positionals) text += (text.empty() ? "" : "\n") + p;
@@ -104,7 +106,8 @@ Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits
     return make_error(ErrorKind::bad_input, "explain: stdin cannot carry both --host - and the log; use --file LOG");
   }
   if (!file && io.in_is_tty) {
-    return make_error(ErrorKind::bad_input, "explain: no input: give the error text as arguments, --file LOG, or pipe it on stdin");
+    return make_error(ErrorKind::bad_input,
+                      "explain: no input: give the error text as arguments, --file LOG, or pipe it on stdin");
   }
   return keep_head_and_tail(io.in, limits.max_total);
 }
@@ -124,13 +127,15 @@ Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const A
   std::vector<ImageMention> mentions;
   std::vector<bool> given;
   for (const auto& r : args.all("image")) {
-    if (!parse_image_ref(r)) return make_error(ErrorKind::bad_input, "--image '" + sanitize(r) + "': " + parse_image_ref(r).error().message);
+    if (!parse_image_ref(r))
+      return make_error(ErrorKind::bad_input, "--image '" + sanitize(r) + "': " + parse_image_ref(r).error().message);
     mentions.push_back({r, 0, "--image"});
     given.push_back(true);
   }
   for (auto& m : extract_image_refs(text)) {
     if (!parse_image_ref(m.ref)) continue;
-    const auto same = std::find_if(mentions.begin(), mentions.end(), [&](const ImageMention& x) { return x.ref == m.ref; });
+    const auto same =
+        std::find_if(mentions.begin(), mentions.end(), [&](const ImageMention& x) { return x.ref == m.ref; });
     if (same != mentions.end()) {
       if (same->line == 0) same->line = m.line;  // the --image also appears in the text
       continue;
@@ -143,7 +148,8 @@ Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const A
   std::vector<ImageRef> refs;
   for (const auto& m : mentions) refs.push_back(*parse_image_ref(m.ref));
   Platform platform{"linux", "amd64", {}, {}};
-  if (auto p = platform_option(args); p && args.has("platform")) platform = *p;
+  if (auto p = platform_option(args); p && args.has("platform"))
+    platform = *p;
   else if (host.cpu.arch) {
     if (const auto machine = platform_for_machine(*host.cpu.arch)) platform = *machine;
   }
@@ -159,7 +165,6 @@ const char* image_status(const CheckedImage& c) {
   if (c.inspection.error || !c.verdict) return "unknown";
   return c.verdict->problem() ? "problem" : "ok";
 }
-
 
 nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
   nlohmann::json arr = nlohmann::json::array();
@@ -187,14 +192,17 @@ nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
 
 void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) {
   if (images.empty()) return;
-  out << "\nImages " << (images.size() == 1 ? "named" : "named (" + std::to_string(images.size()) + ")") << ", judged for this host:\n";
+  out << "\nImages " << (images.size() == 1 ? "named" : "named (" + std::to_string(images.size()) + ")")
+      << ", judged for this host:\n";
   for (const auto& e : images) {
     const auto& in = e.checked.inspection;
     std::string status = image_status(e.checked);
     for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     out << "  " << status << "  " << sanitize(e.mention.ref, 200);
-    if (e.failed_here) out << "  (--image: the failure happened here)";
-    else if (e.mention.line > 0) out << "  (line " << e.mention.line << ")";
+    if (e.failed_here)
+      out << "  (--image: the failure happened here)";
+    else if (e.mention.line > 0)
+      out << "  (line " << e.mention.line << ")";
     out << '\n';
     if (in.error) {
       out << "    could not check: " << sanitize(in.error->message, 300) << '\n';
@@ -202,12 +210,12 @@ void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) 
     }
     if (!e.checked.verdict) continue;
     for (const auto& r : e.checked.verdict->reasons) {
-      out << "    " << severity_mark(r.severity) << r.code
-          << ": " << sanitize(r.message, 400) << '\n';
+      out << "    " << severity_mark(r.severity) << r.code << ": " << sanitize(r.message, 400) << '\n';
     }
     if (!in.facts.found && !in.facts.nearest_tags.empty()) {
       std::string tags;
-      for (std::size_t i = 0; i < in.facts.nearest_tags.size() && i < 5; ++i) tags += (i ? ", " : "") + in.facts.nearest_tags[i];
+      for (std::size_t i = 0; i < in.facts.nearest_tags.size() && i < 5; ++i)
+        tags += (i ? ", " : "") + in.facts.nearest_tags[i];
       out << "    nearest tags: " << sanitize(tags, 300) << '\n';
     }
   }
@@ -216,7 +224,8 @@ void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) 
 }  // namespace
 
 std::vector<OptionSpec> explain_options() {
-  return options_named({{"file", "image", "platform"}, host_option_names(), output_option_names(), registry_option_names(), {"kb"}});
+  return options_named(
+      {{"file", "image", "platform"}, host_option_names(), output_option_names(), registry_option_names(), {"kb"}});
 }
 
 int run_explain(const ParsedArgs& args, AppIo& io) {
@@ -245,7 +254,8 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
     std::ostringstream report;
     report << render_explain(r, kb, out.color);
     print_images(report, *images);
-    io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str()) : report.str());
+    io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str())
+                                              : report.str());
   }
   if (r.problem() || image_problem) return k_exit_problem;
   // Part of the input was not read and nothing was found: the answer is not "all good".

@@ -41,8 +41,9 @@ struct Fleet {
 
 // Placement reads a few sections of a snapshot: the rest, and every fact's source and note, are
 // only checked for syntax while reading.
-constexpr HostReadOptions k_placement{k_host_hostname | k_host_cpu | k_host_driver | k_host_gpus | k_host_jetson | k_host_board,
-                                      /*sources=*/false};
+constexpr HostReadOptions k_placement{
+    k_host_hostname | k_host_cpu | k_host_driver | k_host_gpus | k_host_jetson | k_host_board,
+    /*sources=*/false};
 
 void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::string& where) {
   auto facts = host_from_text(text, "", k_placement);
@@ -54,7 +55,8 @@ void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::
   if (node.name.empty()) node.name = where;
   const auto [it, fresh] = fleet.seen.emplace(node.name, where);
   if (!fresh) {
-    fleet.problems.push_back({where, "node '" + sanitize(node.name) + "' was already read at " + it->second + "; this snapshot is left out"});
+    fleet.problems.push_back({where, "node '" + sanitize(node.name) + "' was already read at " + it->second +
+                                         "; this snapshot is left out"});
     return;
   }
   fleet.nodes.push_back(std::move(node));
@@ -74,7 +76,8 @@ void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::s
   // JSON lines only when the first line is a JSON value of its own; else it is one document with
   // an error (a truncated snapshot), reported once rather than once per line.
   const auto first_end = text.find('\n', first);
-  const std::string_view first_line(text.data() + first, (first_end == std::string::npos ? text.size() : first_end) - first);
+  const std::string_view first_line(text.data() + first,
+                                    (first_end == std::string::npos ? text.size() : first_end) - first);
   if (JsonReader line(first_line); !(line.skip() && line.finish())) {
     add_snapshot(fleet, kb, text, name);
     return;
@@ -172,7 +175,9 @@ json needs_json(const ImageNeeds& im) {
           {"needs_gpu", im.needs_gpu},
           {"min_cuda", im.min_cuda ? json(im.min_cuda->str()) : json(nullptr)},
           {"kernels", k},
-          {"jetson", im.tegra == ImageNeeds::Tegra::required ? json(true) : im.tegra == ImageNeeds::Tegra::forbidden ? json(false) : json(nullptr)},
+          {"jetson", im.tegra == ImageNeeds::Tegra::required    ? json(true)
+                     : im.tegra == ImageNeeds::Tegra::forbidden ? json(false)
+                                                                : json(nullptr)},
           {"l4t", im.l4t ? json(im.l4t->str()) : json(nullptr)},
           {"unknown", im.unknowns}};
 }
@@ -180,9 +185,9 @@ json needs_json(const ImageNeeds& im) {
 // Nodes with the same placement facts (arch, capabilities, driver CUDA level, Jetson L4T) get the
 // same verdicts: each image is judged once per group, however many nodes share it.
 struct Groups {
-  std::vector<std::uint32_t> of;                  // node -> group
-  std::vector<std::size_t> size;                  // group -> nodes in it
-  std::vector<std::size_t> first;                 // group -> its first node
+  std::vector<std::uint32_t> of;   // node -> group
+  std::vector<std::size_t> size;   // group -> nodes in it
+  std::vector<std::size_t> first;  // group -> its first node
 };
 
 void placement_key(const NodeProfile& n, std::string& k) {
@@ -217,15 +222,17 @@ Groups group_nodes(const std::vector<NodeProfile>& nodes) {
 
 struct Tally {
   std::size_t runs = 0, no = 0, unknown = 0;
-  std::map<std::string, std::pair<std::size_t, std::vector<std::size_t>>> by_code;  // code -> nodes, the first 5 of them
+  std::map<std::string, std::pair<std::size_t, std::vector<std::size_t>>>
+      by_code;  // code -> nodes, the first 5 of them
 };
 
 // Counts come from the distinct profiles and their sizes; only the examples need the nodes, in
 // input order, and the scan stops once every code has five.
 Tally tally(const std::vector<std::uint32_t>& group_bits, const Groups& g) {
   Tally t;
-  std::vector<std::vector<std::vector<std::size_t>*>> examples_of(group_bits.size());  // group -> its codes' example lists
-  std::size_t open = 0;                                                                // codes with fewer than 5 examples
+  std::vector<std::vector<std::vector<std::size_t>*>> examples_of(
+      group_bits.size());  // group -> its codes' example lists
+  std::size_t open = 0;    // codes with fewer than 5 examples
   for (std::size_t gi = 0; gi < group_bits.size(); ++gi) {
     const std::uint32_t b = group_bits[gi];
     if (b == 0) {
@@ -254,10 +261,10 @@ Tally tally(const std::vector<std::uint32_t>& group_bits, const Groups& g) {
   return t;
 }
 
-void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
-                const Groups& groups, bool by_node) {
-  out << fleet.nodes.size() << " node" << (fleet.nodes.size() == 1 ? "" : "s") << " (" << groups.size.size() << " distinct), " << images.size()
-      << " image" << (images.size() == 1 ? "" : "s") << '\n';
+void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNeeds>& images,
+                const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups, bool by_node) {
+  out << fleet.nodes.size() << " node" << (fleet.nodes.size() == 1 ? "" : "s") << " (" << groups.size.size()
+      << " distinct), " << images.size() << " image" << (images.size() == 1 ? "" : "s") << '\n';
   for (std::size_t i = 0; i < images.size(); ++i) {
     const Tally t = tally(fits[i], groups);
     out << '\n' << images[i].ref << "\n  runs on " << t.runs << " of " << fleet.nodes.size();
@@ -284,8 +291,8 @@ void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNe
     for (const auto& row : fits) runs += row[groups.of[n]] == 0 ? 1 : 0;
     const auto& node = fleet.nodes[n];
     out << "  " << node.name << "  " << (node.arch.empty() ? "?" : node.arch) << "  " << node.gpu_names.size() << " GPU"
-        << (node.gpu_names.size() == 1 ? "" : "s") << "  driver " << (node.driver ? node.driver->str() : "?") << "  runs " << runs << " of "
-        << images.size() << '\n';
+        << (node.gpu_names.size() == 1 ? "" : "s") << "  driver " << (node.driver ? node.driver->str() : "?")
+        << "  runs " << runs << " of " << images.size() << '\n';
   }
 }
 
@@ -316,18 +323,23 @@ void put_str(std::string& o, std::string_view s) {
 }
 
 void put_opt(std::string& o, const std::optional<Version>& v) {
-  if (v) put_str(o, v->str());
-  else o += "null";
+  if (v)
+    put_str(o, v->str());
+  else
+    o += "null";
 }
 
 void put_node(std::string& o, const NodeProfile& n, std::uint32_t profile) {
   o += "{\"name\":";
   put_str(o, n.name);
   o += ",\"arch\":";
-  if (n.arch.empty()) o += "null";
-  else put_str(o, n.arch);
+  if (n.arch.empty())
+    o += "null";
+  else
+    put_str(o, n.arch);
   o += ",\"gpus\":";
-  if (!n.gpus_known) o += "null";
+  if (!n.gpus_known)
+    o += "null";
   else {
     o += '[';
     for (std::size_t k = 0; k < n.gpu_names.size(); ++k) {
@@ -355,11 +367,11 @@ void put_node(std::string& o, const NodeProfile& n, std::uint32_t profile) {
 // image has as many messages as there are distinct such facts, never one per node.
 struct ReasonTable {
   std::vector<std::tuple<std::size_t, std::string, std::string>> rows;  // image, code, message
-  std::vector<std::vector<std::vector<std::size_t>>> of;               // image -> profile -> row indices
+  std::vector<std::vector<std::vector<std::size_t>>> of;                // image -> profile -> row indices
 };
 
-ReasonTable reason_table(const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits, const Fleet& fleet,
-                         const Groups& groups) {
+ReasonTable reason_table(const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
+                         const Fleet& fleet, const Groups& groups) {
   ReasonTable t;
   std::map<std::tuple<std::size_t, std::string, std::string>, std::size_t> index;
   t.of.resize(images.size());
@@ -442,8 +454,8 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
   };
   const std::string head = "\"tool_version\":" + json(tool_version()).dump() + ",";
   if (!lines) {
-    o += "{\"schema\":\"torchdoctor.fleet/v2\"," + head + "\"exit_code\":" + std::to_string(code) + ",\"profiles\":" +
-         std::to_string(groups.size.size()) + ",";
+    o += "{\"schema\":\"torchdoctor.fleet/v2\"," + head + "\"exit_code\":" + std::to_string(code) +
+         ",\"profiles\":" + std::to_string(groups.size.size()) + ",";
     put_reasons();
     o += ",\"images\":[";
     for (std::size_t i = 0; i < images.size(); ++i) {
@@ -461,7 +473,8 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
     o += "]}\n";
     return;
   }
-  o += "{\"record\":\"fleet\",\"schema\":\"torchdoctor.fleet-lines/v1\"," + head + "\"nodes\":" + std::to_string(fleet.nodes.size()) + ",\"images\":[";
+  o += "{\"record\":\"fleet\",\"schema\":\"torchdoctor.fleet-lines/v1\"," + head +
+       "\"nodes\":" + std::to_string(fleet.nodes.size()) + ",\"images\":[";
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (i) o += ',';
     put_image(i, false);
@@ -498,8 +511,8 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
 }
 
 // `--format html`: the placement picture, rows by profile (report/fleet_html.hpp).
-std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images, const std::vector<std::vector<std::uint32_t>>& fits,
-                       const Groups& groups) {
+std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images,
+                       const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups) {
   const ReasonTable reasons = reason_table(images, fits, fleet, groups);
   FleetPicture p;
   p.tool_version = tool_version();
@@ -509,15 +522,19 @@ std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images
   for (std::size_t g = 0; g < groups.size.size(); ++g) {
     const NodeProfile& n = fleet.nodes[groups.first[g]];
     std::string facts = n.arch.empty() ? "arch ?" : n.arch;
-    if (!n.gpus_known) facts += ", GPUs ?";
-    else if (n.ccs.empty()) facts += ", no GPU";
+    if (!n.gpus_known)
+      facts += ", GPUs ?";
+    else if (n.ccs.empty())
+      facts += ", no GPU";
     else {
       facts += ", sm";
       for (const auto& cc : n.ccs) facts += " " + cc.str();
     }
     if (n.cc_unknown) facts += " (a capability unknown)";
     facts += ", driver CUDA " + (n.cuda_level ? n.cuda_level->str() : std::string("?"));
-    if (n.tegra) facts += std::string(", Jetson") + (n.tegra_sbsa ? " (SBSA)" : "") + " L4T " + (n.l4t ? n.l4t->str() : std::string("?"));
+    if (n.tegra)
+      facts += std::string(", Jetson") + (n.tegra_sbsa ? " (SBSA)" : "") + " L4T " +
+               (n.l4t ? n.l4t->str() : std::string("?"));
     p.profiles[g].facts = std::move(facts);
     p.profiles[g].nodes.reserve(groups.size[g]);
     for (std::size_t i = 0; i < images.size(); ++i) {
@@ -538,7 +555,8 @@ std::vector<OptionSpec> fleet_options() {
 int run_fleet(const ParsedArgs& args, AppIo& io) {
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "text");
   if (format != "text" && format != "json" && format != "jsonl" && format != "csv" && format != "html") {
-    return fail_with(io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
+    return fail_with(io, make_error(ErrorKind::bad_input,
+                                    "--format '" + sanitize(format) + "': expected text, json, jsonl, csv or html"));
   }
   std::optional<std::string> output = args.get("output");
   if (output) {
@@ -546,11 +564,18 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     if (output->front() != '/') {
       std::error_code ec;
       const auto cwd = fs::current_path(ec);
-      if (ec) return fail_with(io, make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": cannot resolve a relative path"));
+      if (ec)
+        return fail_with(
+            io, make_error(ErrorKind::bad_input, "--output " + sanitize(*output) + ": cannot resolve a relative path"));
       *output = (cwd / *output).string();
     }
   }
-  if (args.positionals.empty()) return fail_with(io, make_error(ErrorKind::bad_input, "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
+  if (args.positionals.empty())
+    return fail_with(
+        io,
+        make_error(
+            ErrorKind::bad_input,
+            "fleet: give snapshots (files, folders, or - for JSON lines on stdin) from `torchdoctor probe --json`"));
   std::vector<ImageRef> refs;
   for (const auto& r : args.all("image")) {
     auto ref = parse_image_ref(r);
@@ -577,23 +602,29 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     if (!checked) return fail_with(io, checked.error());
     for (std::size_t i = 0; i < refs.size(); ++i) {
       const auto& c = (*checked)[i];
-      if (c.inspection.error) io.err << "torchdoctor: " << refs[i].str() << ": the registry was not asked (" << c.inspection.error->message << "); judged from the knowledge base\n";
+      if (c.inspection.error)
+        io.err << "torchdoctor: " << refs[i].str() << ": the registry was not asked (" << c.inspection.error->message
+               << "); judged from the knowledge base\n";
       // The same tag verdict `image` gives: TAG_NOT_FOUND (the registry, or the KB's whole tag set,
       // says it does not exist) or TAG_UNKNOWN (offline, not listed: every node undetermined).
       const auto has = [&c](const char* code) {
-        return c.verdict && std::any_of(c.verdict->reasons.begin(), c.verdict->reasons.end(), [code](const ImageReason& r) { return r.code == code; });
+        return c.verdict && std::any_of(c.verdict->reasons.begin(), c.verdict->reasons.end(),
+                                        [code](const ImageReason& r) { return r.code == code; });
       };
       const bool tag_unknown = has("TAG_UNKNOWN");
       const bool missing = !c.inspection.error && !c.inspection.facts.found && !tag_unknown;
       if (missing) io.err << "torchdoctor: " << refs[i].str() << ": no such tag (TAG_NOT_FOUND)\n";
-      if (tag_unknown) io.err << "torchdoctor: " << refs[i].str() << ": not listed in the knowledge base (offline): undetermined (TAG_UNKNOWN)\n";
+      if (tag_unknown)
+        io.err << "torchdoctor: " << refs[i].str()
+               << ": not listed in the knowledge base (offline): undetermined (TAG_UNKNOWN)\n";
       undetermined = undetermined || missing;
       images.push_back(image_needs(refs[i], c.inspection.error ? nullptr : &c.inspection.facts, *kb));
       images.back().tag_unknown = tag_unknown;
     }
   }
   const Groups groups = group_nodes(fleet.nodes);
-  std::vector<std::vector<std::uint32_t>> fits(images.size(), std::vector<std::uint32_t>(groups.size.size()));  // image x group
+  std::vector<std::vector<std::uint32_t>> fits(images.size(),
+                                               std::vector<std::uint32_t>(groups.size.size()));  // image x group
   bool any_problem = !fleet.problems.empty();
   bool any_unknown = false;  // undetermined somewhere, and nothing wrong there
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -611,7 +642,14 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     for (std::size_t i = 0; i < images.size(); ++i) {
       for (std::size_t n = 0; n < fleet.nodes.size(); ++n) {
         const std::uint32_t b = fits[i][groups.of[n]];
-        sink.buf.append(csv_field(fleet.nodes[n].name)).append(1, ',').append(csv_field(images[i].ref)).append(1, ',').append(verdict_of(b)).append(1, ',').append(codes_of(b)).append(1, '\n');
+        sink.buf.append(csv_field(fleet.nodes[n].name))
+            .append(1, ',')
+            .append(csv_field(images[i].ref))
+            .append(1, ',')
+            .append(verdict_of(b))
+            .append(1, ',')
+            .append(codes_of(b))
+            .append(1, '\n');
         sink.flush_if_big();
       }
     }
@@ -621,7 +659,8 @@ int run_fleet(const ParsedArgs& args, AppIo& io) {
     sink.buf = fleet_html(fleet, images, fits, groups);
   } else {
     std::ostringstream text;
-    print_text(output ? static_cast<std::ostream&>(text) : io.out, fleet, images, fits, groups, args.has("by-node") || images.empty());
+    print_text(output ? static_cast<std::ostream&>(text) : io.out, fleet, images, fits, groups,
+               args.has("by-node") || images.empty());
     sink.buf = text.str();
   }
   if (!output) {

@@ -6,14 +6,14 @@
 #include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
-#include "torchdoctor/report/sections.hpp"
-#include "torchdoctor/report/style.hpp"
 #include "torchdoctor/app/image_checks.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/registry/image_check.hpp"
-#include "torchdoctor/report/verdicts.hpp"
 #include "torchdoctor/registry/inspect.hpp"
+#include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/style.hpp"
+#include "torchdoctor/report/verdicts.hpp"
 
 namespace td {
 namespace {
@@ -21,13 +21,16 @@ namespace {
 using nlohmann::json;
 
 Result<std::vector<ImageRef>> read_refs(const ParsedArgs& args) {
-  if (args.positionals.empty()) return make_error(ErrorKind::bad_input, "image: give at least one image reference (e.g. pytorch/pytorch:latest)");
+  if (args.positionals.empty())
+    return make_error(ErrorKind::bad_input, "image: give at least one image reference (e.g. pytorch/pytorch:latest)");
   std::vector<ImageRef> refs;
   std::string errors;
   for (const auto& text : args.positionals) {
     auto ref = parse_image_ref(text);
-    if (!ref) errors += (errors.empty() ? "" : "\ntorchdoctor: ") + ref.error().message;
-    else refs.push_back(*ref);
+    if (!ref)
+      errors += (errors.empty() ? "" : "\ntorchdoctor: ") + ref.error().message;
+    else
+      refs.push_back(*ref);
   }
   if (!errors.empty()) return make_error(ErrorKind::bad_input, errors);
   return refs;
@@ -37,7 +40,8 @@ json fact_json(const Fact<Version>& f) { return f ? json(f->str()) : json(nullpt
 json fact_json(const Fact<std::string>& f) { return f ? json(*f.value) : json(nullptr); }
 
 json platform_json(const Platform& p) {
-  json j{{"os", p.os}, {"architecture", p.architecture}, {"variant", p.variant.empty() ? json(nullptr) : json(p.variant)}};
+  json j{
+      {"os", p.os}, {"architecture", p.architecture}, {"variant", p.variant.empty() ? json(nullptr) : json(p.variant)}};
   if (!p.digest.empty()) j["digest"] = p.digest;
   return j;
 }
@@ -75,7 +79,8 @@ json image_json(const ImageInspection& in, const ImageVerdict* v) {
   j["lints"] = json::array();
   j["requirements"] = nullptr;
   if (v != nullptr) {
-    for (const auto& r : v->reasons) j["reasons"].push_back({{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}});
+    for (const auto& r : v->reasons)
+      j["reasons"].push_back({{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}});
     j["lints"] = v->lints;
     const auto& q = v->requirements;
     j["requirements"] = {{"state", require_state_name(q.state)},
@@ -124,8 +129,7 @@ void print_text(std::ostream& out, const ImageInspection& in, const ImageVerdict
     out << "  requirements " << require_state_name(v->requirements.state) << '\n';
   }
   for (const auto& r : v->reasons) {
-    out << "  " << severity_mark(r.severity) << r.code
-        << ": " << r.message << '\n';
+    out << "  " << severity_mark(r.severity) << r.code << ": " << r.message << '\n';
   }
 }
 
@@ -146,22 +150,30 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   const auto& [out, kb, host] = *session;
   if (!args.has("platform")) {
     const auto machine = host.cpu.arch ? platform_for_machine(*host.cpu.arch) : std::nullopt;
-    if (machine) platform = *machine;
-    else io.err << "torchdoctor: this host's architecture is unknown; reading the linux/amd64 image, but whether it runs here is undetermined (use --arch or --platform)\n";
+    if (machine)
+      platform = *machine;
+    else
+      io.err << "torchdoctor: this host's architecture is unknown; reading the linux/amd64 image, but whether it runs "
+                "here is undetermined (use --arch or --platform)\n";
   }
   auto checked = check_images(*refs, platform, args, io, host, kb);
   if (!checked) return fail_with(io, checked.error());
   bool problem = false;
   bool undetermined = false;
-  json doc{{"schema", k_image_schema}, {"tool_version", tool_version()}, {"platform", platform.str()}, {"images", json::array()}};
+  json doc{{"schema", k_image_schema},
+           {"tool_version", tool_version()},
+           {"platform", platform.str()},
+           {"images", json::array()}};
   std::ostringstream markdown_body;  // --format markdown: the text report, fenced for a bug report
   std::ostream& text_out = out.format == Format::markdown ? markdown_body : io.out;
   for (const auto& c : *checked) {
     const ImageVerdict* v = c.verdict ? &*c.verdict : nullptr;
     problem = problem || (v && v->problem());
     undetermined = undetermined || c.inspection.error.has_value() || (v && v->undetermined());
-    if (out.format == Format::json) doc["images"].push_back(image_json(c.inspection, v));
-    else print_text(text_out, c.inspection, v, out.color);
+    if (out.format == Format::json)
+      doc["images"].push_back(image_json(c.inspection, v));
+    else
+      print_text(text_out, c.inspection, v, out.color);
   }
   if (out.format == Format::markdown) io.out << render_markdown_report("torchdoctor image", markdown_body.str());
   const int code = problem ? k_exit_problem : (undetermined ? k_exit_undetermined : k_exit_ok);

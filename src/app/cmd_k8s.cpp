@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
 #include <csignal>
+#include <filesystem>
 #include <ostream>
 #include <thread>
 
@@ -41,7 +41,9 @@ void remove_label_temporaries(const std::string& path) {
     const bool suffix = std::all_of(name.begin() + static_cast<long>(base.size()) + 1, name.end(),
                                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
     std::error_code e2;
-    if (!suffix || !e.is_regular_file(e2) || e.is_symlink(e2) || now - e.last_write_time(e2) <= std::chrono::seconds(60)) continue;
+    if (!suffix || !e.is_regular_file(e2) || e.is_symlink(e2) ||
+        now - e.last_write_time(e2) <= std::chrono::seconds(60))
+      continue;
     // Only a file that holds our labels: a user's "NAME.backup" is not ours to remove.
     const auto head = read_bounded(e.path().string(), 1U << 16U, name);
     if (head && head->rfind(k_label_prefix, 0) == 0) std::filesystem::remove(e.path(), e2);
@@ -60,29 +62,37 @@ int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json
     const std::string shown = "--output " + sanitize(*path);
     if (path->empty() || path->front() != '/') {
       char cwd[4096];
-      if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_with(io, make_error(ErrorKind::bad_input, shown + ": cannot resolve a relative path"));
+      if (::getcwd(cwd, sizeof cwd) == nullptr)
+        return fail_with(io, make_error(ErrorKind::bad_input, shown + ": cannot resolve a relative path"));
       *path = std::string(cwd) + "/" + *path;
     }
     remove_label_temporaries(*path);
     // NFD reads the file: readable as the file was (or by all, less the umask), never a device or link replaced.
-    if (auto s = write_file_atomic(*path, *file, FileMode::shared); !s) return fail_with(io, make_error(ErrorKind::bad_input, shown + ": " + s.error().message));
+    if (auto s = write_file_atomic(*path, *file, FileMode::shared); !s)
+      return fail_with(io, make_error(ErrorKind::bad_input, shown + ": " + s.error().message));
     if (args.has("verbose")) io.err << "torchdoctor: wrote " << labels.size() << " labels to " << *path << '\n';
     return k_exit_ok;
   }
-  if (json_out) io.out << nlohmann::json{{"schema", "torchdoctor.k8s-labels/v1"}, {"labels", labels}}.dump(2) << '\n';
-  else io.out << *file;
+  if (json_out)
+    io.out << nlohmann::json{{"schema", "torchdoctor.k8s-labels/v1"}, {"labels", labels}}.dump(2) << '\n';
+  else
+    io.out << *file;
   return k_exit_ok;
 }
 
 int run_labels(const ParsedArgs& args, AppIo& io, bool json_out) {
-  if (args.positionals.size() != 1) return fail_with(io, make_error(ErrorKind::bad_input, "k8s labels takes no arguments"));
+  if (args.positionals.size() != 1)
+    return fail_with(io, make_error(ErrorKind::bad_input, "k8s labels takes no arguments"));
   auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
   std::optional<long long> every;
   if (auto e = args.get("every")) {
     const auto n = parse_uint(*e);
-    if (!n || *n < 10 || *n > 7 * 86400) return fail_with(io, make_error(ErrorKind::bad_input, "--every '" + sanitize(*e) + "': expected seconds from 10 to 604800"));
-    if (!args.has("output")) return fail_with(io, make_error(ErrorKind::bad_input, "--every rewrites a file: give --output FILE"));
+    if (!n || *n < 10 || *n > 7 * 86400)
+      return fail_with(
+          io, make_error(ErrorKind::bad_input, "--every '" + sanitize(*e) + "': expected seconds from 10 to 604800"));
+    if (!args.has("output"))
+      return fail_with(io, make_error(ErrorKind::bad_input, "--every rewrites a file: give --output FILE"));
     every = static_cast<long long>(*n);
   }
   if (!every) return write_labels_once(args, io, *kb, json_out);
@@ -97,13 +107,17 @@ int run_labels(const ParsedArgs& args, AppIo& io, bool json_out) {
 }
 
 int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
-  if (args.positionals.size() != 2) return fail_with(io, make_error(ErrorKind::bad_input, "k8s affinity takes one image, e.g. k8s affinity pytorch/pytorch:latest"));
+  if (args.positionals.size() != 2)
+    return fail_with(
+        io, make_error(ErrorKind::bad_input, "k8s affinity takes one image, e.g. k8s affinity pytorch/pytorch:latest"));
   auto ref = parse_image_ref(args.positionals[1]);
   if (!ref) return fail_with(io, ref.error());
   unsigned gpus = 1;
   if (auto g = args.get("gpu-count")) {
     const auto n = parse_uint(*g);
-    if (!n || *n == 0 || *n > 1024) return fail_with(io, make_error(ErrorKind::bad_input, "--gpu-count '" + sanitize(*g) + "': expected a number from 1 to 1024"));
+    if (!n || *n == 0 || *n > 1024)
+      return fail_with(
+          io, make_error(ErrorKind::bad_input, "--gpu-count '" + sanitize(*g) + "': expected a number from 1 to 1024"));
     gpus = static_cast<unsigned>(*n);
   }
   auto platform = platform_option(args);
@@ -129,33 +143,46 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
       }
     }
     const bool missing = why == nullptr || why->code == "TAG_NOT_FOUND";
-    io.err << "torchdoctor: " << ref->str() << ": " << (why ? why->code + " - " + why->message : std::string("TAG_NOT_FOUND - the registry has no such tag"))
+    io.err << "torchdoctor: " << ref->str() << ": "
+           << (why ? why->code + " - " + why->message : std::string("TAG_NOT_FOUND - the registry has no such tag"))
            << '\n';
     return missing ? k_exit_problem : k_exit_undetermined;
   }
   const ImageNeeds needs = image_needs(*ref, reg, *kb);
   const auto doc = affinity_for(needs, label_universe(*kb), gpus);
-  if (c.inspection.error) io.err << "torchdoctor: the registry was not asked (" << c.inspection.error->message << "); from the knowledge base alone\n";
+  if (c.inspection.error)
+    io.err << "torchdoctor: the registry was not asked (" << c.inspection.error->message
+           << "); from the knowledge base alone\n";
   for (const auto& u : needs.unknowns) io.err << "torchdoctor: unknown: " << u << " (not constrained)\n";
-  if (json_out) io.out << doc.dump(2) << '\n';
-  else io.out << "# torchdoctor k8s affinity " << ref->str() << ": spec.affinity of the Pod, resources of its container\n" << to_yaml(doc);
+  if (json_out)
+    io.out << doc.dump(2) << '\n';
+  else
+    io.out << "# torchdoctor k8s affinity " << ref->str() << ": spec.affinity of the Pod, resources of its container\n"
+           << to_yaml(doc);
   return k_exit_ok;
 }
 
 }  // namespace
 
 std::vector<OptionSpec> k8s_options() {
-  return options_named({host_option_names(), {"output", "every", "gpu-count", "platform", "format", "json"}, registry_option_names(), {"kb"}});
+  return options_named({host_option_names(),
+                        {"output", "every", "gpu-count", "platform", "format", "json"},
+                        registry_option_names(),
+                        {"kb"}});
 }
 
 int run_k8s(const ParsedArgs& args, AppIo& io) {
   const std::string format = args.get("format").value_or(args.has("json") ? "json" : "");
-  if (!format.empty() && format != "json" && format != "yaml" && format != "text") return fail_with(io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected yaml, json or text"));
+  if (!format.empty() && format != "json" && format != "yaml" && format != "text")
+    return fail_with(
+        io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected yaml, json or text"));
   const bool json_out = format == "json";
   const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
   if (sub == "labels") return run_labels(args, io, json_out);
   if (sub == "affinity") return run_affinity(args, io, json_out);
-  return fail_with(io, make_error(ErrorKind::bad_input, sub.empty() ? "k8s: say labels or affinity IMAGE" : "k8s '" + sanitize(sub) + "': expected labels or affinity IMAGE"));
+  return fail_with(io, make_error(ErrorKind::bad_input,
+                                  sub.empty() ? "k8s: say labels or affinity IMAGE"
+                                              : "k8s '" + sanitize(sub) + "': expected labels or affinity IMAGE"));
 }
 
 }  // namespace td

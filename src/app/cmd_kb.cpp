@@ -1,8 +1,8 @@
 // `torchdoctor kb check DIR` and `torchdoctor kb show TOPIC`: validate and read the knowledge base.
-#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
@@ -29,7 +29,9 @@ std::string join_str(const std::vector<T>& v) {
   return join(s, " ");
 }
 std::string opt(const std::optional<Version>& v) { return v ? v->str() : "-"; }
-std::string src(const Provenance& p) { return (p.confirmed ? "" : "UNCONFIRMED ") + (p.sources.empty() ? "" : p.sources.front()); }
+std::string src(const Provenance& p) {
+  return (p.confirmed ? "" : "UNCONFIRMED ") + (p.sources.empty() ? "" : p.sources.front());
+}
 
 struct Topic {
   const char* name;
@@ -42,8 +44,11 @@ const std::vector<Topic>& topics() {
       {"cuda", "CUDA toolkit releases and the driver each needs",
        [](const Kb& kb) {
          Table t{{"cuda", "released", "min driver (Linux)", "min driver (Windows)", "source"}};
-         for (const auto& r : kb.cuda_releases) t.push_back({r.version.str(), r.released, opt(r.min_driver_linux), opt(r.min_driver_windows), src(r.from)});
-         for (const auto& m : kb.cuda_majors) t.push_back({std::to_string(m.major) + ".x (minor-version compat)", "", m.min_driver_linux.str(), opt(m.min_driver_windows), src(m.from)});
+         for (const auto& r : kb.cuda_releases)
+           t.push_back({r.version.str(), r.released, opt(r.min_driver_linux), opt(r.min_driver_windows), src(r.from)});
+         for (const auto& m : kb.cuda_majors)
+           t.push_back({std::to_string(m.major) + ".x (minor-version compat)", "", m.min_driver_linux.str(),
+                        opt(m.min_driver_windows), src(m.from)});
          return t;
        }},
       {"drivers", "data-center driver branches",
@@ -55,13 +60,17 @@ const std::vector<Topic>& topics() {
       {"toolkits", "compute capabilities each nvcc compiles for",
        [](const Kb& kb) {
          Table t{{"cuda", "sm", "deprecated", "a / f targets", "source"}};
-         for (const auto& a : kb.toolkit_archs) t.push_back({a.cuda.str(), join_str(a.sm), join_str(a.deprecated), join_str(a.arch_specific) + " " + join_str(a.family), src(a.from)});
+         for (const auto& a : kb.toolkit_archs)
+           t.push_back({a.cuda.str(), join_str(a.sm), join_str(a.deprecated),
+                        join_str(a.arch_specific) + " " + join_str(a.family), src(a.from)});
          return t;
        }},
       {"compilers", "host compilers nvcc supports",
        [](const Kb& kb) {
          Table t{{"cuda", "gcc", "clang", "source"}};
-         for (const auto& c : kb.host_compilers) t.push_back({c.cuda.str(), opt(c.gcc_min) + " .. " + opt(c.gcc_max), opt(c.clang_min) + " .. " + opt(c.clang_max), src(c.from)});
+         for (const auto& c : kb.host_compilers)
+           t.push_back({c.cuda.str(), opt(c.gcc_min) + " .. " + opt(c.gcc_max),
+                        opt(c.clang_min) + " .. " + opt(c.clang_max), src(c.from)});
          return t;
        }},
       {"gpus", "GPU models, PCI ids and compute capabilities",
@@ -73,44 +82,56 @@ const std::vector<Topic>& topics() {
       {"torch", "PyTorch releases and their Python versions",
        [](const Kb& kb) {
          Table t{{"torch", "released", "python", "PyPI default (x86_64 / aarch64)", "source"}};
-         for (const auto& r : kb.torch_releases) t.push_back({r.version.str(), r.released, join(r.python, " "), r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
+         for (const auto& r : kb.torch_releases)
+           t.push_back({r.version.str(), r.released, join(r.python, " "),
+                        r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
          return t;
        }},
       {"wheels", "torch wheels per variant: CUDA, arch list, platforms",
        [](const Kb& kb) {
          Table t{{"torch", "variant", "cuda", "sass", "ptx", "platforms", "glibc", "index", "source"}};
-         for (const auto& w : kb.torch_wheels) t.push_back({w.torch.str(), w.variant, opt(w.cuda), join_str(w.arch), join_str(w.ptx), join(w.platforms, " "), opt(w.glibc), w.index, src(w.from)});
+         for (const auto& w : kb.torch_wheels)
+           t.push_back({w.torch.str(), w.variant, opt(w.cuda), join_str(w.arch), join_str(w.ptx),
+                        join(w.platforms, " "), opt(w.glibc), w.index, src(w.from)});
          return t;
        }},
       {"images", "pytorch/pytorch and nvcr.io/nvidia/pytorch images",
        [](const Kb& kb) {
          Table t{{"ref", "torch", "cuda", "platforms", "driver", "source"}};
-         for (const auto& i : kb.pytorch_images) t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), "", src(i.from)});
+         for (const auto& i : kb.pytorch_images)
+           t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), "", src(i.from)});
          for (const auto& i : kb.ngc_images) {
            std::string driver = i.min_driver ? i.min_driver->str() + "+" : "";
-           if (!i.compat_drivers.empty()) driver += (driver.empty() ? "" : "; ") + std::string("data-center: ") + join(i.compat_drivers, " ");
-           t.push_back({i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), driver, src(i.from)});
+           if (!i.compat_drivers.empty())
+             driver += (driver.empty() ? "" : "; ") + std::string("data-center: ") + join(i.compat_drivers, " ");
+           t.push_back(
+               {i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), driver, src(i.from)});
          }
          return t;
        }},
       {"jetson", "JetPack / L4T / CUDA and Jetson modules",
        [](const Kb& kb) {
          Table t{{"jetpack", "l4t", "cuda", "stack", "cudnn", "tensorrt", "modules", "source"}};
-         for (const auto& j : kb.jetpacks) t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cuda_stack, j.cudnn, j.tensorrt, join(j.modules, " "), src(j.from)});
-         for (const auto& m : kb.jetson_modules) t.push_back({"module " + m.id, m.soc, "cc " + m.cc.str(), "", "", join(m.dt_compatible, " "), src(m.from)});
+         for (const auto& j : kb.jetpacks)
+           t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cuda_stack, j.cudnn, j.tensorrt,
+                        join(j.modules, " "), src(j.from)});
+         for (const auto& m : kb.jetson_modules)
+           t.push_back({"module " + m.id, m.soc, "cc " + m.cc.str(), "", "", join(m.dt_compatible, " "), src(m.from)});
          return t;
        }},
       {"jetson-builds", "L4T images and NVIDIA's torch wheels for Jetson",
        [](const Kb& kb) {
          Table t{{"kind", "ref / jetpack", "l4t / cuda", "torch", "source"}};
          for (const auto& i : kb.l4t_images) t.push_back({"image", i.ref, i.l4t.str(), i.torch, src(i.from)});
-         for (const auto& w : kb.jetson_wheels) t.push_back({"wheel (" + w.index + ")", "JetPack " + w.jetpack.str(), opt(w.cuda), w.torch, src(w.from)});
+         for (const auto& w : kb.jetson_wheels)
+           t.push_back({"wheel (" + w.index + ")", "JetPack " + w.jetpack.str(), opt(w.cuda), w.torch, src(w.from)});
          return t;
        }},
       {"boards", "ARM boards without an NVIDIA GPU",
        [](const Kb& kb) {
          Table t{{"board", "soc", "path", "advice", "source"}};
-         for (const auto& b : kb.boards) t.push_back({b.name.empty() ? b.id : b.name, b.soc, b.path, b.advice, src(b.from)});
+         for (const auto& b : kb.boards)
+           t.push_back({b.name.empty() ? b.id : b.name, b.soc, b.path, b.advice, src(b.from)});
          return t;
        }},
       {"codes", "reason codes and what they mean",
@@ -126,7 +147,8 @@ const std::vector<Topic>& topics() {
 std::string render_table(const Table& t) {
   std::vector<std::size_t> width(t.front().size(), 0);
   for (const auto& row : t) {
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], std::min<std::size_t>(row[i].size(), 60));
+    for (std::size_t i = 0; i < row.size(); ++i)
+      width[i] = std::max(width[i], std::min<std::size_t>(row[i].size(), 60));
   }
   std::string out;
   for (const auto& row : t) {
@@ -153,9 +175,10 @@ int kb_check(const ParsedArgs& args, AppIo& io) {
     return k_exit_usage;
   }
   std::size_t records = kb->cuda_releases.size() + kb->cuda_majors.size() + kb->driver_branches.size() +
-                        kb->toolkit_archs.size() + kb->host_compilers.size() + kb->gpus.size() + kb->torch_releases.size() +
-                        kb->torch_wheels.size() + kb->pytorch_images.size() + kb->ngc_images.size() + kb->jetpacks.size() +
-                        kb->jetson_modules.size() + kb->l4t_images.size() + kb->jetson_wheels.size() + kb->boards.size();
+                        kb->toolkit_archs.size() + kb->host_compilers.size() + kb->gpus.size() +
+                        kb->torch_releases.size() + kb->torch_wheels.size() + kb->pytorch_images.size() +
+                        kb->ngc_images.size() + kb->jetpacks.size() + kb->jetson_modules.size() +
+                        kb->l4t_images.size() + kb->jetson_wheels.size() + kb->boards.size();
   io.out << args.positionals[1] << ": valid, " << records << " records, as of " << kb->as_of << '\n';
   return k_exit_ok;
 }
@@ -175,7 +198,8 @@ std::optional<long> days_since(const std::string& as_of) {
   int y = 0;
   unsigned m = 0;
   unsigned d = 0;
-  if (std::sscanf(as_of.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  if (std::sscanf(as_of.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+    return std::nullopt;
   const long today = static_cast<long>(std::time(nullptr) / 86400);
   return today - days_from_civil(y, m, d);
 }
@@ -189,10 +213,14 @@ std::string age_text(const std::string& as_of) {
 
 const char* state_name(InstalledKb::State s) {
   switch (s) {
-    case InstalledKb::State::absent: return "none";
-    case InstalledKb::State::in_use: return "in use";
-    case InstalledKb::State::older: return "not used: not newer than the embedded knowledge base";
-    case InstalledKb::State::invalid: return "not used: invalid";
+    case InstalledKb::State::absent:
+      return "none";
+    case InstalledKb::State::in_use:
+      return "in use";
+    case InstalledKb::State::older:
+      return "not used: not newer than the embedded knowledge base";
+    case InstalledKb::State::invalid:
+      return "not used: invalid";
   }
   return "";
 }
@@ -229,13 +257,14 @@ int kb_status(const ParsedArgs& args, AppIo& io) {
                      {"age_days", days ? nlohmann::json(*days) : nlohmann::json(nullptr)},
                      {"source", source},
                      {"embedded_as_of", embedded->as_of},
-                     {"installed", {{"dir", installed.dir},
-                                    {"state", state_name(installed.state)},
-                                    {"as_of", installed.as_of},
-                                    {"version", installed.version},
-                                    {"from", installed.from},
-                                    {"installed_at", installed.installed_at},
-                                    {"problem", installed.problem}}},
+                     {"installed",
+                      {{"dir", installed.dir},
+                       {"state", state_name(installed.state)},
+                       {"as_of", installed.as_of},
+                       {"version", installed.version},
+                       {"from", installed.from},
+                       {"installed_at", installed.installed_at},
+                       {"problem", installed.problem}}},
                      {"trusted_keys", keys},
                      {"test_key_trusted", kb_test_key_trusted()}};
     io.out << j.dump(2) << '\n';
@@ -244,9 +273,12 @@ int kb_status(const ParsedArgs& args, AppIo& io) {
   io.out << "Knowledge base in use: " << in_use << ", as of " << as_of << age_text(as_of) << '\n';
   io.out << "  source:    " << source << '\n';
   io.out << "  embedded:  as of " << embedded->as_of << '\n';
-  io.out << "  installed: " << (installed.dir.empty() ? "(no XDG_DATA_HOME or HOME: no place for updates)" : installed.dir) << ": "
+  io.out << "  installed: "
+         << (installed.dir.empty() ? "(no XDG_DATA_HOME or HOME: no place for updates)" : installed.dir) << ": "
          << state_name(installed.state);
-  if (!installed.as_of.empty()) io.out << " (as of " << installed.as_of << (installed.version.empty() ? "" : ", version " + installed.version) << ")";
+  if (!installed.as_of.empty())
+    io.out << " (as of " << installed.as_of << (installed.version.empty() ? "" : ", version " + installed.version)
+           << ")";
   if (!installed.problem.empty()) io.out << ": " << installed.problem;
   io.out << '\n';
   io.out << "  signing keys trusted: " << (keys.empty() ? "none (this build accepts no update)" : join(keys, ", "))
@@ -258,13 +290,20 @@ int kb_status(const ParsedArgs& args, AppIo& io) {
 // sizes and SHA-512 and the KB itself, and install it when it is newer than the KB in use.
 int kb_update(const ParsedArgs& args, AppIo& io) {
   const auto from = args.get("from");
-  if (!from) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: give --from URL or --from DIR (a bundle made by scripts/kb-bundle.py)"));
+  if (!from)
+    return fail_with(io,
+                     make_error(ErrorKind::bad_input,
+                                "kb update: give --from URL or --from DIR (a bundle made by scripts/kb-bundle.py)"));
   const std::string target = installed_kb_dir(io.env);
-  if (target.empty()) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: neither XDG_DATA_HOME nor HOME is set (an absolute path): nowhere to install"));
+  if (target.empty())
+    return fail_with(
+        io, make_error(ErrorKind::bad_input,
+                       "kb update: neither XDG_DATA_HOME nor HOME is set (an absolute path): nowhere to install"));
   BundleData data;
   const bool url = from->rfind("http://", 0) == 0 || from->rfind("https://", 0) == 0;
   if (url) {
-    if (auto s = http_init(); !s) return fail_with(io, make_error(ErrorKind::unavailable, "kb update: " + s.error().message));
+    if (auto s = http_init(); !s)
+      return fail_with(io, make_error(ErrorKind::unavailable, "kb update: " + s.error().message));
     auto timeout = timeout_option(args);
     if (!timeout) return fail_with(io, timeout.error());
     HttpSession http;
@@ -278,8 +317,11 @@ int kb_update(const ParsedArgs& args, AppIo& io) {
       if (*timeout) rq.timeout = **timeout;
       auto r = http.perform(rq);
       if (!r) return make_error(ErrorKind::unavailable, redact_url(rq.url) + ": " + r.error().message);
-      if (r->status == 404 && name == k_bundle_signature) return make_error(ErrorKind::bad_input, redact_url(rq.url) + ": not found: the bundle is unsigned");
-      if (r->status != 200) return make_error(r->status == 404 ? ErrorKind::bad_input : ErrorKind::unavailable, redact_url(rq.url) + ": HTTP " + std::to_string(r->status));
+      if (r->status == 404 && name == k_bundle_signature)
+        return make_error(ErrorKind::bad_input, redact_url(rq.url) + ": not found: the bundle is unsigned");
+      if (r->status != 200)
+        return make_error(r->status == 404 ? ErrorKind::bad_input : ErrorKind::unavailable,
+                          redact_url(rq.url) + ": HTTP " + std::to_string(r->status));
       return std::move(r->body);
     };
     auto manifest = get(k_bundle_manifest, 1U << 20U);
@@ -289,11 +331,15 @@ int kb_update(const ParsedArgs& args, AppIo& io) {
     data.manifest = std::move(*manifest);
     data.signature = std::move(*sig);
     auto m = verify_manifest(data.manifest, data.signature);
-    if (!m) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + m.error().message));
+    if (!m)
+      return fail_with(io,
+                       make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + m.error().message));
     std::size_t total = 0;
     for (const auto& f : m->files) {
       total += f.size;
-      if (total > k_bundle_max_total) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: the bundle is larger than " + limit_text(k_bundle_max_total)));
+      if (total > k_bundle_max_total)
+        return fail_with(io, make_error(ErrorKind::bad_input,
+                                        "kb update: the bundle is larger than " + limit_text(k_bundle_max_total)));
       auto text = get(f.name, f.size + 1);
       if (!text) {
         if (text.error().kind == ErrorKind::bad_input) continue;  // a missing file: reported as partial below
@@ -307,31 +353,38 @@ int kb_update(const ParsedArgs& args, AppIo& io) {
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     if (dir.empty()) dir = ".";
     auto d = read_bundle_dir(dir);
-    if (!d) return fail_with(io, make_error(d.error().kind == ErrorKind::not_found ? ErrorKind::bad_input : d.error().kind, "kb update: " + d.error().message));
+    if (!d)
+      return fail_with(io, make_error(d.error().kind == ErrorKind::not_found ? ErrorKind::bad_input : d.error().kind,
+                                      "kb update: " + d.error().message));
     data = std::move(*d);
   }
   auto manifest = verify_manifest(data.manifest, data.signature);
-  if (!manifest) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + manifest.error().message));
+  if (!manifest)
+    return fail_with(
+        io, make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + manifest.error().message));
   auto kb = kb_from_bundle(*manifest, data.files, "bundle");
-  if (!kb) return fail_with(io, make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + kb.error().message));
+  if (!kb)
+    return fail_with(io,
+                     make_error(ErrorKind::bad_input, "kb update: " + redact_url(*from) + ": " + kb.error().message));
   auto current = load_kb_for(args, io.env);
   if (!current) return fail_with(io, current.error());
   if (!(current->as_of < manifest->as_of)) {
-    io.out << "Not installed: the bundle is as of " << manifest->as_of << ", the knowledge base in use as of " << current->as_of
-           << (manifest->as_of == current->as_of ? " (already current)" : " (the bundle is older)") << '\n';
+    io.out << "Not installed: the bundle is as of " << manifest->as_of << ", the knowledge base in use as of "
+           << current->as_of << (manifest->as_of == current->as_of ? " (already current)" : " (the bundle is older)")
+           << '\n';
     return manifest->as_of == current->as_of ? k_exit_ok : k_exit_problem;
   }
-  if (auto s = install_bundle(data, target, redact_url(*from)); !s) return fail_with(io, make_error(ErrorKind::io, "kb update: " + s.error().message));
-  io.out << "Installed the knowledge base as of " << manifest->as_of << (manifest->version.empty() ? "" : " (version " + manifest->version + ")")
-         << " in " << target << "; it replaces the one as of " << current->as_of << '\n';
+  if (auto s = install_bundle(data, target, redact_url(*from)); !s)
+    return fail_with(io, make_error(ErrorKind::io, "kb update: " + s.error().message));
+  io.out << "Installed the knowledge base as of " << manifest->as_of
+         << (manifest->version.empty() ? "" : " (version " + manifest->version + ")") << " in " << target
+         << "; it replaces the one as of " << current->as_of << '\n';
   return k_exit_ok;
 }
 
 }  // namespace
 
-std::vector<OptionSpec> kb_options() {
-  return options_named({output_option_names(), {"kb", "from", "timeout"}});
-}
+std::vector<OptionSpec> kb_options() { return options_named({output_option_names(), {"kb", "from", "timeout"}}); }
 
 int run_kb(const ParsedArgs& args, AppIo& io) {
   const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
@@ -352,13 +405,20 @@ int run_kb(const ParsedArgs& args, AppIo& io) {
           for (std::size_t c = 0; c < table[i].size(); ++c) row[table[0][c]] = table[i][c];
           rows.push_back(row);
         }
-        io.out << nlohmann::json{{"schema", "torchdoctor.kb-table/v1"}, {"topic", t.name}, {"as_of", kb->as_of}, {"rows", rows}}.dump(2) << '\n';
+        io.out << nlohmann::json{{"schema", "torchdoctor.kb-table/v1"},
+                                 {"topic", t.name},
+                                 {"as_of", kb->as_of},
+                                 {"rows", rows}}
+                      .dump(2)
+               << '\n';
       } else {
-        io.out << render_table(table) << "(" << table.size() - 1 << " rows; knowledge base " << kb->origin << ", as of " << kb->as_of << ")\n";
+        io.out << render_table(table) << "(" << table.size() - 1 << " rows; knowledge base " << kb->origin << ", as of "
+               << kb->as_of << ")\n";
       }
       return k_exit_ok;
     }
-    io.err << "torchdoctor: kb show: " << (name.empty() ? "a topic is needed" : "unknown topic '" + name + "'") << "; topics:";
+    io.err << "torchdoctor: kb show: " << (name.empty() ? "a topic is needed" : "unknown topic '" + name + "'")
+           << "; topics:";
     for (const auto& t : topics()) io.err << ' ' << t.name;
     io.err << '\n';
     return k_exit_usage;

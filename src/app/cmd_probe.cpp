@@ -30,9 +30,15 @@ int run_probe(const ParsedArgs& args, AppIo& io) {
   auto facts = gather_host(args, io, resolver);
   if (!facts) return fail_with(io, facts.error());
   switch (out->format) {
-    case Format::json: io.out << host_to_json(*facts).dump(2) << '\n'; break;
-    case Format::markdown: io.out << render_markdown(probe_sections(*facts), "torchdoctor probe"); break;
-    case Format::text: io.out << render_text(probe_sections(*facts), out->color); break;
+    case Format::json:
+      io.out << host_to_json(*facts).dump(2) << '\n';
+      break;
+    case Format::markdown:
+      io.out << render_markdown(probe_sections(*facts), "torchdoctor probe");
+      break;
+    case Format::text:
+      io.out << render_text(probe_sections(*facts), out->color);
+      break;
   }
   return k_exit_ok;
 }

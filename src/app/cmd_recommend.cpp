@@ -32,14 +32,16 @@ int run_recommend(const ParsedArgs& args, AppIo& io) {
   if (out.format == Format::json) {
     io.out << recommendation_to_json(r, kb, args.has("all")).dump(2) << '\n';
   } else if (out.format == Format::markdown) {
-    io.out << render_markdown_report("torchdoctor recommend", render_recommendation(r, kb, args.has("all"), args.has("verbose"), false));
+    io.out << render_markdown_report("torchdoctor recommend",
+                                     render_recommendation(r, kb, args.has("all"), args.has("verbose"), false));
   } else {
     io.out << render_recommendation(r, kb, args.has("all"), args.has("verbose"), out.color);
   }
   if (r.best_wheel) return k_exit_ok;
   // Nothing chosen because a fact is unknown (the driver, the architecture), not because nothing
   // fits: undetermined.
-  const bool undetermined = std::any_of(r.all.begin(), r.all.end(), [](const Candidate& c) { return c.kind == "wheel" && is_undetermined(c.reasons); });
+  const bool undetermined = std::any_of(
+      r.all.begin(), r.all.end(), [](const Candidate& c) { return c.kind == "wheel" && is_undetermined(c.reasons); });
   return undetermined ? k_exit_undetermined : k_exit_problem;
 }
 

@@ -1,8 +1,8 @@
 // `torchdoctor run-command IMAGE [-- COMMAND...]`: the exact command that starts IMAGE on this host
 // with the GPU, shared memory, NGC's ulimits, the working folder and a non-root user; the image is
 // checked for this host first (registry, cache or knowledge base).
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <climits>
 #include <cstdlib>
@@ -26,9 +26,14 @@ constexpr const char* k_run_schema = "torchdoctor.run_command/v1";
 Result<std::uint64_t> parse_size(const std::string& text) {
   std::string t = to_lower(text);
   std::uint64_t unit = 1;
-  for (const auto& [suffix, mult] : std::initializer_list<std::pair<const char*, std::uint64_t>>{
-           {"gib", 1ULL << 30U}, {"gb", 1ULL << 30U}, {"gi", 1ULL << 30U}, {"g", 1ULL << 30U},
-           {"mib", 1ULL << 20U}, {"mb", 1ULL << 20U}, {"mi", 1ULL << 20U}, {"m", 1ULL << 20U}}) {
+  for (const auto& [suffix, mult] : std::initializer_list<std::pair<const char*, std::uint64_t>>{{"gib", 1ULL << 30U},
+                                                                                                 {"gb", 1ULL << 30U},
+                                                                                                 {"gi", 1ULL << 30U},
+                                                                                                 {"g", 1ULL << 30U},
+                                                                                                 {"mib", 1ULL << 20U},
+                                                                                                 {"mb", 1ULL << 20U},
+                                                                                                 {"mi", 1ULL << 20U},
+                                                                                                 {"m", 1ULL << 20U}}) {
     const std::string s = suffix;
     if (t.size() > s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0) {
       t.resize(t.size() - s.size());
@@ -38,7 +43,8 @@ Result<std::uint64_t> parse_size(const std::string& text) {
   }
   const auto n = parse_uint(t);
   if (!n || *n == 0 || *n > (1ULL << 50U) / unit || *n * unit < (1ULL << 20U)) {
-    return make_error(ErrorKind::bad_input, "--shm-size '" + sanitize(text) + "': expected a size of at least 1 MiB such as 8g, 16GiB or 512m");
+    return make_error(ErrorKind::bad_input, "--shm-size '" + sanitize(text) +
+                                                "': expected a size of at least 1 MiB such as 8g, 16GiB or 512m");
   }
   return *n * unit;
 }
@@ -48,7 +54,8 @@ Result<UserIds> parse_user(const std::string& text) {
   const auto uid = parse_uint(text.substr(0, colon));
   const auto gid = colon == std::string::npos ? std::nullopt : parse_uint(text.substr(colon + 1));
   if (!uid || !gid || *uid > UINT_MAX || *gid > UINT_MAX) {
-    return make_error(ErrorKind::bad_input, "--user '" + sanitize(text) + "': expected numeric UID:GID such as 1000:1000");
+    return make_error(ErrorKind::bad_input,
+                      "--user '" + sanitize(text) + "': expected numeric UID:GID such as 1000:1000");
   }
   return UserIds{static_cast<unsigned>(*uid), static_cast<unsigned>(*gid)};
 }
@@ -64,7 +71,8 @@ Result<unsigned> small_number(const ParsedArgs& args, const char* name, unsigned
   if (!v) return fallback;
   const auto n = parse_uint(*v);
   if (!n || *n == 0 || *n > max) {
-    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v) + "': expected a whole number from 1 to " + std::to_string(max));
+    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v) +
+                                                "': expected a whole number from 1 to " + std::to_string(max));
   }
   return static_cast<unsigned>(*n);
 }
@@ -86,12 +94,15 @@ Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
   r.command.assign(args.positionals.begin() + 1, args.positionals.end());
   if (auto e = args.get("engine")) {
     r.engine = parse_run_engine(*e);
-    if (!r.engine) return make_error(ErrorKind::bad_input, "--engine '" + sanitize(*e) + "': expected docker, podman, compose or k8s");
+    if (!r.engine)
+      return make_error(ErrorKind::bad_input,
+                        "--engine '" + sanitize(*e) + "': expected docker, podman, compose or k8s");
   }
   auto dir = working_folder(args);
   if (!dir) return dir.error();
   r.host_dir = *dir;
-  if (args.has("as-root") && args.has("user")) return make_error(ErrorKind::bad_input, "--as-root and --user contradict each other; give one");
+  if (args.has("as-root") && args.has("user"))
+    return make_error(ErrorKind::bad_input, "--as-root and --user contradict each other; give one");
   if (auto u = args.get("user")) {
     auto ids = parse_user(*u);
     if (!ids) return ids.error();
@@ -99,7 +110,8 @@ Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
   } else if (!args.has("as-root") && ::getuid() != 0) {
     r.user = UserIds{::getuid(), ::getgid()};
   }
-  if (args.has("ipc-host") && args.has("shm-size")) return make_error(ErrorKind::bad_input, "--ipc-host and --shm-size contradict each other; give one");
+  if (args.has("ipc-host") && args.has("shm-size"))
+    return make_error(ErrorKind::bad_input, "--ipc-host and --shm-size contradict each other; give one");
   r.ipc_host = args.has("ipc-host");
   if (auto s = args.get("shm-size")) {
     auto bytes = parse_size(*s);
@@ -107,7 +119,9 @@ Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
     r.shm_bytes = *bytes;
   }
   if (args.has("jupyter")) {
-    if (!r.command.empty()) return make_error(ErrorKind::bad_input, "--jupyter starts JupyterLab: drop the command after the image, or drop --jupyter");
+    if (!r.command.empty())
+      return make_error(ErrorKind::bad_input,
+                        "--jupyter starts JupyterLab: drop the command after the image, or drop --jupyter");
     auto port = small_number(args, "port", 8888, 65535);
     if (!port) return port.error();
     r.jupyter_port = *port;
@@ -121,13 +135,16 @@ Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
   }
   r.name = args.get("name").value_or("torch");
   if (!valid_name(r.name)) {
-    return make_error(ErrorKind::bad_input, "--name '" + sanitize(r.name) + "': use lower-case letters, digits and '-' (at most 63, a Kubernetes name)");
+    return make_error(
+        ErrorKind::bad_input,
+        "--name '" + sanitize(r.name) + "': use lower-case letters, digits and '-' (at most 63, a Kubernetes name)");
   }
   return r;
 }
 
 json reason_json(const std::string& code, const char* severity, const std::string& message, const std::string& fix) {
-  return {{"code", code}, {"severity", severity}, {"message", message}, {"fix", fix.empty() ? json(nullptr) : json(fix)}};
+  return {
+      {"code", code}, {"severity", severity}, {"message", message}, {"fix", fix.empty() ? json(nullptr) : json(fix)}};
 }
 
 // The image check's outcome, for the text report and JSON.
@@ -148,18 +165,21 @@ CheckSummary summarize(const std::optional<CheckedImage>& c, const std::string& 
   if (!c->verdict) {
     s.undetermined = true;
     s.status = "unknown";
-    s.message = "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
+    s.message =
+        "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
     return s;
   }
   s.problem = c->verdict->problem();
   s.undetermined = c->verdict->undetermined();
   s.status = s.problem ? "problem" : s.undetermined ? "undetermined" : "ok";
   // "checked" only when a registry answered (now or earlier, from the cache).
-  const bool from_kb = std::any_of(c->verdict->reasons.begin(), c->verdict->reasons.end(), [](const ImageReason& r) { return r.code == "FROM_KB"; });
-  s.message = from_kb ? "judged from the knowledge base alone (offline, not in the cache)"
+  const bool from_kb = std::any_of(c->verdict->reasons.begin(), c->verdict->reasons.end(),
+                                   [](const ImageReason& r) { return r.code == "FROM_KB"; });
+  s.message = from_kb                          ? "judged from the knowledge base alone (offline, not in the cache)"
               : c->inspection.facts.from_cache ? "checked (from the cache)"
                                                : "checked";
-  for (const auto& r : c->verdict->reasons) s.reasons.push_back(reason_json(r.code, severity_name(r.severity), r.message, ""));
+  for (const auto& r : c->verdict->reasons)
+    s.reasons.push_back(reason_json(r.code, severity_name(r.severity), r.message, ""));
   return s;
 }
 
@@ -171,25 +191,41 @@ void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check
     if (!r.fix.empty()) err << "  fix: " << r.fix << '\n';
   }
   err << "image " << image << ": ";
-  if (check.status == "skipped" || check.status == "unknown") err << check.message << '\n';
-  else err << (check.problem ? "will NOT run here" : check.undetermined ? "undetermined here" : "runs here") << " (" << check.message << ")\n";
+  if (check.status == "skipped" || check.status == "unknown")
+    err << check.message << '\n';
+  else
+    err << (check.problem        ? "will NOT run here"
+            : check.undetermined ? "undetermined here"
+                                 : "runs here")
+        << " (" << check.message << ")\n";
   for (const auto& r : check.reasons) {
-    err << "  " << (r["severity"] == "error" ? "x " : r["severity"] == "warn" ? "! " : r["severity"] == "unknown" ? "? " : "i ") << r["code"].get<std::string>() << ": "
-        << r["message"].get<std::string>() << '\n';
+    err << "  "
+        << (r["severity"] == "error"     ? "x "
+            : r["severity"] == "warn"    ? "! "
+            : r["severity"] == "unknown" ? "? "
+                                         : "i ")
+        << r["code"].get<std::string>() << ": " << r["message"].get<std::string>() << '\n';
   }
 }
 
 }  // namespace
 
 std::vector<OptionSpec> run_command_options() {
-  return options_named({host_option_names(), output_option_names(), {"engine", "workdir", "no-mount", "user", "as-root", "ipc-host", "shm-size", "jupyter", "port", "gpu-count", "name", "no-check", "quiet"}, registry_option_names(), {"kb"}});
+  return options_named({host_option_names(),
+                        output_option_names(),
+                        {"engine", "workdir", "no-mount", "user", "as-root", "ipc-host", "shm-size", "jupyter", "port",
+                         "gpu-count", "name", "no-check", "quiet"},
+                        registry_option_names(),
+                        {"kb"}});
 }
 
 int run_run_command(const ParsedArgs& args, AppIo& io) {
   auto out = output_choice(args, io);
   if (!out) return fail_with(io, out.error());
   if (args.positionals.empty()) {
-    return fail_with(io, make_error(ErrorKind::bad_input, "run-command: give an image, e.g. torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3"));
+    return fail_with(
+        io, make_error(ErrorKind::bad_input,
+                       "run-command: give an image, e.g. torchdoctor run-command nvcr.io/nvidia/pytorch:24.05-py3"));
   }
   auto ref = parse_image_ref(args.positionals[0]);
   if (!ref) return fail_with(io, ref.error());
@@ -224,20 +260,28 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
   const std::string text = render_run(plan);
   if (out->format == Format::json) {
     const bool shell = plan.engine == RunEngine::docker || plan.engine == RunEngine::podman;
-    json doc{{"schema", k_run_schema}, {"tool_version", tool_version()}, {"image", request->image}, {"engine", run_engine_name(plan.engine)},
-             {"gpu_access", gpu_access_name(plan.gpu)}, {"text", text}, {"exit_code", code}};
+    json doc{{"schema", k_run_schema},
+             {"tool_version", tool_version()},
+             {"image", request->image},
+             {"engine", run_engine_name(plan.engine)},
+             {"gpu_access", gpu_access_name(plan.gpu)},
+             {"text", text},
+             {"exit_code", code}};
     doc["argv"] = shell ? json(run_argv(plan)) : json(nullptr);
     doc["notes"] = json::array();
     for (const auto& n : plan.notes) doc["notes"].push_back({{"flag", n.flag}, {"why", n.why}});
     doc["reasons"] = json::array();
-    for (const auto& r : plan.reasons) doc["reasons"].push_back(reason_json(r.code, severity_name(r.severity), r.message, r.fix));
+    for (const auto& r : plan.reasons)
+      doc["reasons"].push_back(reason_json(r.code, severity_name(r.severity), r.message, r.fix));
     doc["image_check"] = {{"status", check.status}, {"message", check.message}, {"reasons", check.reasons}};
     io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
     return code;
   }
   io.out << text;
-  if (!args.has("quiet")) print_why(io.err, plan, check, ref->str());
-  else if (problem) io.err << "torchdoctor: this command will not work as it is: run without --quiet to see why\n";
+  if (!args.has("quiet"))
+    print_why(io.err, plan, check, ref->str());
+  else if (problem)
+    io.err << "torchdoctor: this command will not work as it is: run without --quiet to see why\n";
   return code;
 }
 

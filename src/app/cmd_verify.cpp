@@ -6,11 +6,11 @@
 #include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
-#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/gpu_libs.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/verify/native.hpp"
 #include "torchdoctor/verify/torch_suite.hpp"
 
@@ -20,11 +20,14 @@ namespace {
 
 const std::vector<std::string> k_verify_detectors{"os", "cpu", "gpu", "python"};
 
-Result<std::chrono::milliseconds> seconds_option(const ParsedArgs& args, const char* name, std::chrono::milliseconds fallback) {
+Result<std::chrono::milliseconds> seconds_option(const ParsedArgs& args, const char* name,
+                                                 std::chrono::milliseconds fallback) {
   auto v = args.get(name);
   if (!v) return fallback;
   auto parsed = parse_gpu_timeout(*v);
-  if (!parsed) return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v, 40) + "': expected seconds, more than 0 and at most 600");
+  if (!parsed)
+    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + sanitize(*v, 40) +
+                                                "': expected seconds, more than 0 and at most 600");
   return *parsed;
 }
 
@@ -42,7 +45,8 @@ std::vector<std::string> torch_pythons(const ParsedArgs& args, const HostFacts& 
     if (facts.pythons) {
       for (const auto& p : *facts.pythons) found += (found.empty() ? "" : ", ") + p.path;
     }
-    none_why = "no torch found" + (found.empty() ? std::string(" and no Python interpreter") : " in " + found) + " (name one with --python)";
+    none_why = "no torch found" + (found.empty() ? std::string(" and no Python interpreter") : " in " + found) +
+               " (name one with --python)";
   }
   return out;
 }
@@ -50,7 +54,10 @@ std::vector<std::string> torch_pythons(const ParsedArgs& args, const HostFacts& 
 }  // namespace
 
 std::vector<OptionSpec> verify_options() {
-  return options_named({{"suite", "python", "timeout", "nvrtc", "no-compile", "image", "engine", "pull-timeout", "verbose"}, output_option_names(), {"kb"}});
+  return options_named(
+      {{"suite", "python", "timeout", "nvrtc", "no-compile", "image", "engine", "pull-timeout", "verbose"},
+       output_option_names(),
+       {"kb"}});
 }
 
 int run_verify(const ParsedArgs& args, AppIo& io) {
@@ -61,8 +68,10 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
   if (args.has("suite")) {
     native = torch = false;
     for (const auto& s : args.all("suite")) {
-      if (s == "native") native = true;
-      else if (s == "torch") torch = true;
+      if (s == "native")
+        native = true;
+      else if (s == "torch")
+        torch = true;
       else {
         io.err << "torchdoctor: --suite '" << sanitize(s, 40) << "': expected native or torch\n";
         return k_exit_usage;
@@ -122,7 +131,8 @@ int run_verify(const ParsedArgs& args, AppIo& io) {
   } else {
     print_checks(io.out, checks, out->color);
   }
-  const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
+  const bool failed =
+      std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
   return failed ? k_exit_problem : k_exit_ok;
 }
 

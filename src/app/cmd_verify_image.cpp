@@ -18,12 +18,12 @@
 #include <sstream>
 
 #include "torchdoctor/app/commands.hpp"
-#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/run_plan.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/report/sections.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
 
 namespace td {
@@ -44,12 +44,13 @@ int collect(struct dl_phdr_info* info, std::size_t /*size*/, void* data) {
 
 struct Bundle {
   std::vector<std::pair<std::string, std::string>> mounts;  // host file -> container path
-  std::vector<std::string> launcher;                         // words that start torchdoctor inside
+  std::vector<std::string> launcher;                        // words that start torchdoctor inside
 };
 
 Result<Bundle> bundle_self() {
   char exe[PATH_MAX];
-  if (::realpath("/proc/self/exe", exe) == nullptr) return make_error(ErrorKind::io, "cannot find this torchdoctor binary (/proc/self/exe)");
+  if (::realpath("/proc/self/exe", exe) == nullptr)
+    return make_error(ErrorKind::io, "cannot find this torchdoctor binary (/proc/self/exe)");
   Bundle b;
   const std::string bin = std::string(k_dir) + "/torchdoctor";
   b.mounts.emplace_back(exe, bin);
@@ -65,8 +66,10 @@ Result<Bundle> bundle_self() {
     b.mounts.emplace_back(lib, dst);
     if (base.rfind("ld-", 0) == 0) loader = dst;
   }
-  if (loader.empty()) b.launcher = {bin};  // a static binary
-  else b.launcher = {loader, "--library-path", std::string(k_dir) + "/lib", bin};
+  if (loader.empty())
+    b.launcher = {bin};  // a static binary
+  else
+    b.launcher = {loader, "--library-path", std::string(k_dir) + "/lib", bin};
 #endif
   return b;
 }
@@ -112,7 +115,8 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
   if (auto e = args.get("engine")) {
     request.engine = parse_run_engine(*e);
     if (!request.engine || (*request.engine != RunEngine::docker && *request.engine != RunEngine::podman)) {
-      return fail(make_error(ErrorKind::bad_input, "--engine '" + sanitize(*e) + "': verify --image runs docker or podman"));
+      return fail(
+          make_error(ErrorKind::bad_input, "--engine '" + sanitize(*e) + "': verify --image runs docker or podman"));
     }
   }
   auto kb = load_kb_for(args, io.env);
@@ -134,7 +138,9 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
   long long pull = 900;
   if (auto v = args.get("pull-timeout")) {
     const auto n = parse_uint(*v);
-    if (!n || *n == 0 || *n > 86400) return fail(make_error(ErrorKind::bad_input, "--pull-timeout '" + sanitize(*v) + "': expected seconds from 1 to 86400"));
+    if (!n || *n == 0 || *n > 86400)
+      return fail(
+          make_error(ErrorKind::bad_input, "--pull-timeout '" + sanitize(*v) + "': expected seconds from 1 to 86400"));
     pull = static_cast<long long>(*n);
   }
   long long suites = 630;  // native 30 s + torch 600 s
@@ -146,7 +152,9 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
   auto ran = run_program(argv, o);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::vector<CheckResult> checks;
-  for (const auto& r : plan.reasons) checks.push_back(CheckResult{"container", "gpu_runtime", "", "fail", r.message + " (fix: " + r.fix + ")", 0, std::nullopt, ""});
+  for (const auto& r : plan.reasons)
+    checks.push_back(
+        CheckResult{"container", "gpu_runtime", "", "fail", r.message + " (fix: " + r.fix + ")", 0, std::nullopt, ""});
   if (!ran) {
     checks.push_back(container_check("fail", "could not start " + argv[0] + ": " + ran.error().message, ms));
   } else if (ran->timed_out) {
@@ -154,8 +162,9 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
     rm.timeout = std::chrono::seconds(20);
     rm.max_output = 1U << 16U;
     (void)run_program({argv[0], "rm", "-f", plan.container_name}, rm);
-    checks.push_back(container_check("fail", argv[0] + " run did not finish in " + std::to_string(o.timeout.count() / 1000) +
-                                                 " s; the container " + plan.container_name + " was removed",
+    checks.push_back(container_check("fail",
+                                     argv[0] + " run did not finish in " + std::to_string(o.timeout.count() / 1000) +
+                                         " s; the container " + plan.container_name + " was removed",
                                      ms));
   } else {
     const auto doc = nlohmann::json::parse(ran->out, nullptr, false);
@@ -163,9 +172,11 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
                                      : checks_from_json(doc);
     if (!inside) {
       const std::string why = last_line(ran->err);
-      checks.push_back(container_check("fail", argv[0] + " run " + ran->describe_failure() + (why.empty() ? "" : ": " + why), ms));
+      checks.push_back(
+          container_check("fail", argv[0] + " run " + ran->describe_failure() + (why.empty() ? "" : ": " + why), ms));
     } else {
-      checks.push_back(container_check("pass", "started " + ref->str() + " (GPU access: " + gpu_access_name(plan.gpu) + ")", ms));
+      checks.push_back(
+          container_check("pass", "started " + ref->str() + " (GPU access: " + gpu_access_name(plan.gpu) + ")", ms));
       checks.insert(checks.end(), inside->begin(), inside->end());
     }
   }
@@ -181,7 +192,8 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
     print_checks(text_out, checks, color && format == Format::text);
     if (format == Format::markdown) io.out << render_markdown_report("torchdoctor verify", markdown_body.str());
   }
-  const bool failed = std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
+  const bool failed =
+      std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });
   return failed ? k_exit_problem : k_exit_ok;
 }
 

@@ -24,17 +24,18 @@ const std::array k_commands{
             "  torchdoctor probe --root /mnt/image --format markdown\n"
             "  torchdoctor probe --host host.json --gpu sm_120 --driver 570.86.15",
             probe_options, run_probe, 0, "text,json,markdown"},
-    Command{"recommend", "the best wheel and image for this host, with the exact install command",
-            "torchdoctor recommend [options]",
-            "Judges every torch wheel (release x variant) and image the knowledge base knows against this host:\n"
-            "CPU architecture, Jetson/L4T, Python, glibc, the driver's CUDA level and each GPU's compute\n"
-            "capability against the build's compiled architectures. Prints the newest build that runs natively\n"
-            "on every GPU and the best image, each with its platform and install command, and why newer ones\n"
-            "were rejected: one line per reason code (--verbose: each candidate, with the knowledge base's\n"
-            "sourcing notes; --all: every candidate). Exit 1 when nothing fits.\n\n"
-            "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
-            "  torchdoctor recommend --torch 2.6 --all --json",
-            recommend_options, run_recommend, 0, "text,json,markdown"},
+    Command{
+        "recommend", "the best wheel and image for this host, with the exact install command",
+        "torchdoctor recommend [options]",
+        "Judges every torch wheel (release x variant) and image the knowledge base knows against this host:\n"
+        "CPU architecture, Jetson/L4T, Python, glibc, the driver's CUDA level and each GPU's compute\n"
+        "capability against the build's compiled architectures. Prints the newest build that runs natively\n"
+        "on every GPU and the best image, each with its platform and install command, and why newer ones\n"
+        "were rejected: one line per reason code (--verbose: each candidate, with the knowledge base's\n"
+        "sourcing notes; --all: every candidate). Exit 1 when nothing fits.\n\n"
+        "Examples:\n  torchdoctor recommend\n  torchdoctor recommend --gpu 'RTX 5090' --driver 570.86.15 --no-probe\n"
+        "  torchdoctor recommend --torch 2.6 --all --json",
+        recommend_options, run_recommend, 0, "text,json,markdown"},
     Command{"explain", "diagnose error messages, logs and pasted collect_env reports",
             "torchdoctor explain [TEXT...] [--file LOG] [options]",
             "Reads error text (arguments, --file LOG, or stdin), a log, or a pasted\n"
@@ -47,18 +48,19 @@ const std::array k_commands{
             "  torchdoctor explain --file collect_env.txt --no-probe\n"
             "  torchdoctor explain 'CUDA error: no kernel image is available for execution on the device' --gpu sm_120",
             explain_options, run_explain, -1, "text,json,markdown"},
-    Command{"kb", "validate, read or update the knowledge base (kb check DIR, kb show TOPIC, kb status, kb update)",
-            "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json] | torchdoctor kb status [--json]\n"
-            "       torchdoctor kb update --from URL|DIR [--timeout SECONDS]",
-            "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
-            "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
-            "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
-            "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes. `kb status` says which knowledge\n"
-            "base the commands use (embedded, or an installed update), its date and age, and why an installed\n"
-            "update is not used. `kb update --from URL|DIR` installs a signed bundle (scripts/kb-bundle.py) in\n"
-            "$XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records are valid and it is newer\n"
-            "than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot be fetched, 1 when older).",
-            kb_options, run_kb, 2, "text,json"},
+    Command{
+        "kb", "validate, read or update the knowledge base (kb check DIR, kb show TOPIC, kb status, kb update)",
+        "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json] | torchdoctor kb status [--json]\n"
+        "       torchdoctor kb update --from URL|DIR [--timeout SECONDS]",
+        "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
+        "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
+        "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
+        "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes. `kb status` says which knowledge\n"
+        "base the commands use (embedded, or an installed update), its date and age, and why an installed\n"
+        "update is not used. `kb update --from URL|DIR` installs a signed bundle (scripts/kb-bundle.py) in\n"
+        "$XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records are valid and it is newer\n"
+        "than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot be fetched, 1 when older).",
+        kb_options, run_kb, 2, "text,json"},
     Command{"image", "check container images in their registry before a pull: exists, platform, NVIDIA_REQUIRE_*",
             "torchdoctor image REF... [options]",
             "Asks each image's registry (Docker Hub, nvcr.io, ghcr.io, quay.io or any OCI registry) for its index,\n"
@@ -92,24 +94,26 @@ const std::array k_commands{
             "  torchdoctor run-command pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --engine k8s > pod.yaml\n"
             "  $(torchdoctor run-command --quiet --offline pytorch/pytorch:latest) python -c 'import torch'",
             run_command_options, run_run_command, -1, "text,json"},
-    Command{"fleet", "judge many probe snapshots against images: where each runs, and why not elsewhere",
-            "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|jsonl|csv|html] [--output FILE]",
-            "Reads `torchdoctor probe --json` snapshots: files, folders of .json/.jsonl files, or JSON lines on\n"
-            "stdin (-). Each node is reduced to what placement needs (arch, GPUs and compute capabilities, the\n"
-            "driver's CUDA level, Jetson L4T) and each --image to what it needs (its platforms, the CUDA level\n"
-            "its NVIDIA_REQUIRE_CUDA asks for, the kernels of the torch inside, Jetson or not), from its registry\n"
-            "or, with --offline, the knowledge base. Prints per image where it runs and, per reason code, where\n"
-            "it does not. A snapshot that cannot be read (truncated line, another schema, a duplicate node name)\n"
-            "is reported with its file and line; the rest of the fleet is still judged.\n"
-            "Exit 0 when every image runs on every node, 1 when one does not (or an input was rejected), 2 for\n"
-            "bad usage or when no snapshot could be read, 3 when an image could not be found.\n\n"
-            "Examples:\n  torchdoctor fleet snapshots/ --image pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline\n"
-            "  ssh node1 torchdoctor probe --json | torchdoctor fleet - --image nvcr.io/nvidia/pytorch:25.12-py3\n"
-            "  torchdoctor fleet snapshots/ --image a:1 --image b:2 --format html --output placement.html\n"
-            "  torchdoctor fleet nodes.jsonl --image a:1 --image b:2 --format csv > placement.csv",
-            fleet_options, run_fleet, -1, "text,json,jsonl,csv,html"},
+    Command{
+        "fleet", "judge many probe snapshots against images: where each runs, and why not elsewhere",
+        "torchdoctor fleet SNAPSHOT... [--image REF...] [--format text|json|jsonl|csv|html] [--output FILE]",
+        "Reads `torchdoctor probe --json` snapshots: files, folders of .json/.jsonl files, or JSON lines on\n"
+        "stdin (-). Each node is reduced to what placement needs (arch, GPUs and compute capabilities, the\n"
+        "driver's CUDA level, Jetson L4T) and each --image to what it needs (its platforms, the CUDA level\n"
+        "its NVIDIA_REQUIRE_CUDA asks for, the kernels of the torch inside, Jetson or not), from its registry\n"
+        "or, with --offline, the knowledge base. Prints per image where it runs and, per reason code, where\n"
+        "it does not. A snapshot that cannot be read (truncated line, another schema, a duplicate node name)\n"
+        "is reported with its file and line; the rest of the fleet is still judged.\n"
+        "Exit 0 when every image runs on every node, 1 when one does not (or an input was rejected), 2 for\n"
+        "bad usage or when no snapshot could be read, 3 when an image could not be found.\n\n"
+        "Examples:\n  torchdoctor fleet snapshots/ --image pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline\n"
+        "  ssh node1 torchdoctor probe --json | torchdoctor fleet - --image nvcr.io/nvidia/pytorch:25.12-py3\n"
+        "  torchdoctor fleet snapshots/ --image a:1 --image b:2 --format html --output placement.html\n"
+        "  torchdoctor fleet nodes.jsonl --image a:1 --image b:2 --format csv > placement.csv",
+        fleet_options, run_fleet, -1, "text,json,jsonl,csv,html"},
     Command{"k8s", "Kubernetes: node labels for Node Feature Discovery, and the nodeAffinity for an image",
-            "torchdoctor k8s labels [--output FILE] [--every SECONDS] | torchdoctor k8s affinity IMAGE [--format yaml|json]",
+            "torchdoctor k8s labels [--output FILE] [--every SECONDS] | torchdoctor k8s affinity IMAGE [--format "
+            "yaml|json]",
             "`k8s labels` writes this node's torch-level facts as an NFD features.d file (name=value lines, written\n"
             "atomically, under 64 kB): the driver and its CUDA level (GPU feature discovery's names under the\n"
             "torchdoctor.dev/ prefix), GPU count, product, family and compute capabilities, Jetson L4T/JetPack, and\n"
@@ -119,28 +123,30 @@ const std::array k_commands{
             "nodes where the image runs, and the container's nvidia.com/gpu limit. Labels are documented in\n"
             "docs/kubernetes.md.\n\n"
             "Examples:\n  torchdoctor k8s labels\n"
-            "  torchdoctor k8s labels --host-root /host --output /etc/kubernetes/node-feature-discovery/features.d/torchdoctor --every 3600\n"
+            "  torchdoctor k8s labels --host-root /host --output "
+            "/etc/kubernetes/node-feature-discovery/features.d/torchdoctor --every 3600\n"
             "  torchdoctor k8s affinity pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime --offline",
             k8s_options, run_k8s, 2, "yaml,text,json"},
-    Command{"verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
-            "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
-            "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"
-            "time-boxed child (no Python, no CUDA runtime), creates a context per device, loads torchdoctor's\n"
-            "kernels (a fatbinary built at build time for every architecture nvcc compiles, plus PTX; NVRTC on\n"
-            "their embedded source otherwise) and checks vector add, a tiled SGEMM and the sinusoidal\n"
-            "positional-encoding table against CPU references, then pinned H2D/D2H and D2D bandwidth. The torch\n"
-            "suite runs an embedded script with each interpreter that has torch (or --python): CUDA\n"
-            "availability with the reason, each device's capability against the wheel's arch list, a GPU\n"
-            "matmul against the CPU, the positional-encoding buffer checks (moves with the module, saved in\n"
-            "state_dict, the plain-attribute trap), torch.compile(fullgraph=True) against eager on varying\n"
-            "lengths, AMP bf16/fp16, a cuDNN convolution, scaled_dot_product_attention and a DataLoader with\n"
-            "2 workers passing 64 MB tensors (/dev/shm). Every check is pass, fail or skip with the reason and\n"
-            "its time. --image IMAGE runs the suites inside IMAGE with run-command's flags and this binary\n"
-            "mounted in (docker or podman). Exit 1 when a check fails, 0 otherwise.\n\n"
-            "Examples:\n  torchdoctor verify\n  torchdoctor verify --suite native --json\n"
-            "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile\n"
-            "  torchdoctor verify --image nvcr.io/nvidia/pytorch:25.12-py3",
-            verify_options, run_verify, 0, "text,json,markdown"},
+    Command{
+        "verify", "run real work: our CUDA kernels through libcuda, and a torch suite with each Python",
+        "torchdoctor verify [--suite native|torch] [--python PATH] [--json] [options]",
+        "\"torch.cuda.is_available() is True\" is not \"it works\". The native suite loads libcuda at run time in a\n"
+        "time-boxed child (no Python, no CUDA runtime), creates a context per device, loads torchdoctor's\n"
+        "kernels (a fatbinary built at build time for every architecture nvcc compiles, plus PTX; NVRTC on\n"
+        "their embedded source otherwise) and checks vector add, a tiled SGEMM and the sinusoidal\n"
+        "positional-encoding table against CPU references, then pinned H2D/D2H and D2D bandwidth. The torch\n"
+        "suite runs an embedded script with each interpreter that has torch (or --python): CUDA\n"
+        "availability with the reason, each device's capability against the wheel's arch list, a GPU\n"
+        "matmul against the CPU, the positional-encoding buffer checks (moves with the module, saved in\n"
+        "state_dict, the plain-attribute trap), torch.compile(fullgraph=True) against eager on varying\n"
+        "lengths, AMP bf16/fp16, a cuDNN convolution, scaled_dot_product_attention and a DataLoader with\n"
+        "2 workers passing 64 MB tensors (/dev/shm). Every check is pass, fail or skip with the reason and\n"
+        "its time. --image IMAGE runs the suites inside IMAGE with run-command's flags and this binary\n"
+        "mounted in (docker or podman). Exit 1 when a check fails, 0 otherwise.\n\n"
+        "Examples:\n  torchdoctor verify\n  torchdoctor verify --suite native --json\n"
+        "  torchdoctor verify --suite torch --python ~/venvs/train/bin/python --no-compile\n"
+        "  torchdoctor verify --image nvcr.io/nvidia/pytorch:25.12-py3",
+        verify_options, run_verify, 0, "text,json,markdown"},
     Command{"build-env", "decide whether this node builds CUDA extensions, and for which GPUs (no GPU needed)",
             "torchdoctor build-env [--format sh|cmake|json|github|make|nvcc|text] [--targets LIST] [options]",
             "Decides from what a build needs, never from a visible GPU: CUDA is built when a CUDA toolkit with\n"

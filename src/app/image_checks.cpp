@@ -26,7 +26,8 @@ Result<long long> seconds_option(const ParsedArgs& args, const char* name, long 
   if (!v) return fallback;
   const auto n = parse_uint(*v);
   if (!n || *n == 0 || static_cast<long long>(*n) > max) {
-    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + *v + "': expected a whole number from 1 to " + std::to_string(max));
+    return make_error(ErrorKind::bad_input, "--" + std::string(name) + " '" + *v +
+                                                "': expected a whole number from 1 to " + std::to_string(max));
   }
   return static_cast<long long>(*n);
 }
@@ -44,7 +45,8 @@ Result<RegistrySetup> read_setup(const ParsedArgs& args) {
   }
   run.registry.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*deadline);
   if (*timeout) run.registry.request_timeout = **timeout;
-  run.registry.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(*connect), run.registry.request_timeout);
+  run.registry.connect_timeout =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(*connect), run.registry.request_timeout);
   for (const auto& h : args.all("insecure-registry")) run.registry.insecure_hosts.insert(to_lower(h));
   run.inspect.jobs = static_cast<unsigned>(*jobs);
   run.inspect.tag_ttl_seconds = *ttl;
@@ -52,14 +54,17 @@ Result<RegistrySetup> read_setup(const ParsedArgs& args) {
   run.inspect.refresh = args.has("refresh");
   run.inspect.now = static_cast<std::int64_t>(std::time(nullptr));
   run.use_cache = !args.has("no-cache");
-  if (run.inspect.offline && !run.use_cache) return make_error(ErrorKind::bad_input, "--offline needs the cache; drop --no-cache");
+  if (run.inspect.offline && !run.use_cache)
+    return make_error(ErrorKind::bad_input, "--offline needs the cache; drop --no-cache");
   return run;
 }
 
 // Appends the knowledge base's reasons that the registry check did not already give.
-void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const std::function<std::optional<std::string>()>& instead) {
+void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j,
+                    const std::function<std::optional<std::string>()>& instead) {
   for (const auto& r : j.reasons) {
-    const bool seen = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
+    const bool seen =
+        std::any_of(v.reasons.begin(), v.reasons.end(), [&](const ImageReason& x) { return x.code == r.code; });
     if (seen) continue;
     const Severity s = r.severity;
     v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
@@ -81,7 +86,8 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
     verdict = ImageVerdict{};
     verdict->requirements.state = RequireState::unknown;
     verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
-    verdict->reasons.push_back({"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", Severity::info});
+    verdict->reasons.push_back(
+        {"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", Severity::info});
     add_kb_reasons(*verdict, kbj, instead);
     r.error.reset();
     r.facts.found = kbj.known_tag;
@@ -89,10 +95,11 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
   }
   // The platform read was a stand-in: whether the image runs here is not decided.
   if (verdict && !host.cpu.arch && !platform_given) {
-    verdict->reasons.push_back({"UNKNOWN_ARCH",
-                                "this host's CPU architecture is unknown; the " + r.facts.requested.str() +
-                                    " image was read, but whether it runs here is undetermined (give --arch or --platform)",
-                                Severity::unknown});
+    verdict->reasons.push_back(
+        {"UNKNOWN_ARCH",
+         "this host's CPU architecture is unknown; the " + r.facts.requested.str() +
+             " image was read, but whether it runs here is undetermined (give --arch or --platform)",
+         Severity::unknown});
   }
   return CheckedImage{std::move(r), std::move(verdict)};
 }
@@ -104,8 +111,9 @@ Result<Platform> platform_option(const ParsedArgs& args) {
   return Platform{"linux", "amd64", {}, {}};
 }
 
-Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform, const ParsedArgs& args,
-                                               const AppIo& io, const HostFacts& host, const Kb& kb) {
+Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform,
+                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host,
+                                               const Kb& kb) {
   auto run = read_setup(args);
   if (!run) return run.error();
   run->inspect.platform = platform;
@@ -114,9 +122,11 @@ Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs
     if (auto dir = RegistryCache::default_dir(io.env)) cache.emplace(*dir);
   }
   if (run->inspect.offline && !cache) {
-    return make_error(ErrorKind::bad_input, "--offline needs a cache folder, but neither XDG_CACHE_HOME nor HOME is set");
+    return make_error(ErrorKind::bad_input,
+                      "--offline needs a cache folder, but neither XDG_CACHE_HOME nor HOME is set");
   }
-  if (args.has("verbose")) run->registry.log = [&io](const std::string& line) { io.err << "torchdoctor: " << line << '\n'; };
+  if (args.has("verbose"))
+    run->registry.log = [&io](const std::string& line) { io.err << "torchdoctor: " << line << '\n'; };
   const auto fs = make_real_file_system("/");
   auto creds = std::make_shared<DockerConfigCredentials>(*fs, io.env, std::chrono::seconds(5));
   RegistryShared shared(run->registry, creds);
@@ -132,7 +142,8 @@ Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs
     if (!recommended) recommended = recommended_image(host, kb);
     return *recommended;
   };
-  for (auto& r : results) out.push_back(judge(std::move(r), host, kb, run->inspect.offline, args.has("platform"), instead));
+  for (auto& r : results)
+    out.push_back(judge(std::move(r), host, kb, run->inspect.offline, args.has("platform"), instead));
   return out;
 }
 

@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     const auto env = td::make_process_env();
-    td::AppIo io{out, err, std::cin, *env, ::isatty(STDOUT_FILENO) == 1, ::isatty(STDIN_FILENO) == 1,
-                 [&out_buf](bool keep) { out_buf.keep_colour(keep); }};
+    td::AppIo io{
+        out, err, std::cin, *env, ::isatty(STDOUT_FILENO) == 1, ::isatty(STDIN_FILENO) == 1, [&out_buf](bool keep) {
+          out_buf.keep_colour(keep);
+        }};
     code = td::run_app(args, io);
   } catch (const std::bad_alloc&) {
     err << "torchdoctor: out of memory; nothing was decided\n";

@@ -41,7 +41,8 @@ nlohmann::json checks_json(const std::vector<CheckResult>& checks) {
   int skip = 0;
   for (const auto& c : checks) {
     (c.status == "pass" ? pass : c.status == "fail" ? fail : skip)++;
-    nlohmann::json x{{"suite", c.suite}, {"name", c.name}, {"device", c.device}, {"status", c.status}, {"detail", c.detail}, {"ms", c.ms}};
+    nlohmann::json x{{"suite", c.suite},   {"name", c.name},     {"device", c.device},
+                     {"status", c.status}, {"detail", c.detail}, {"ms", c.ms}};
     x["value"] = c.value ? nlohmann::json(*c.value) : nlohmann::json();
     x["unit"] = c.unit;
     j["checks"].push_back(std::move(x));
@@ -51,14 +52,17 @@ nlohmann::json checks_json(const std::vector<CheckResult>& checks) {
 }
 
 Result<std::vector<CheckResult>> checks_from_json(const nlohmann::json& doc) {
-  if (!doc.is_object() || doc.value("schema", "") != "torchdoctor.verify/v1" || !doc.contains("checks") || !doc["checks"].is_array()) {
+  if (!doc.is_object() || doc.value("schema", "") != "torchdoctor.verify/v1" || !doc.contains("checks") ||
+      !doc["checks"].is_array()) {
     return make_error(ErrorKind::bad_input, "not a torchdoctor.verify/v1 document");
   }
   std::vector<CheckResult> out;
   for (const auto& c : doc["checks"]) {
     if (!c.is_object()) return make_error(ErrorKind::bad_input, "a check is not an object");
     CheckResult r;
-    auto text = [&c](const char* key) { return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string(); };
+    auto text = [&c](const char* key) {
+      return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
+    };
     r.suite = text("suite");
     r.name = text("name");
     r.device = text("device");

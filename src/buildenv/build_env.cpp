@@ -32,22 +32,28 @@ Status decide_mode(const Env& env, BuildEnv& b) {
   if (ours) {
     const auto v = to_lower(*ours);
     if (v != "auto" && v != "force" && v != "off") {
-      return make_error(ErrorKind::bad_input, "TORCHDOCTOR_CUDA='" + sanitize(*ours) + "': expected auto, force or off");
+      return make_error(ErrorKind::bad_input,
+                        "TORCHDOCTOR_CUDA='" + sanitize(*ours) + "': expected auto, force or off");
     }
     b.inputs.push_back({"TORCHDOCTOR_CUDA", *ours,
-                        (v == "auto" ? std::string("decide from the toolkit and torch") : "CUDA " + v) + " (USE_CUDA and FORCE_CUDA are ignored)"});
+                        (v == "auto" ? std::string("decide from the toolkit and torch") : "CUDA " + v) +
+                            " (USE_CUDA and FORCE_CUDA are ignored)"});
     b.mode = v == "force" ? CudaMode::force : v == "off" ? CudaMode::off : CudaMode::auto_;
     b.mode_source = "TORCHDOCTOR_CUDA";
   }
   const bool use_off = use && env_false(*use);
   const bool force_on = force && env_true(*force);
-  if (use) b.inputs.push_back({"USE_CUDA", *use, use_off ? (b.mode_source == "default" ? "CUDA off" : "ignored: TORCHDOCTOR_CUDA decides") : "no effect (only USE_CUDA=0 turns CUDA off)"});
+  if (use)
+    b.inputs.push_back({"USE_CUDA", *use,
+                        use_off ? (b.mode_source == "default" ? "CUDA off" : "ignored: TORCHDOCTOR_CUDA decides")
+                                : "no effect (only USE_CUDA=0 turns CUDA off)"});
   if (force) {
     b.inputs.push_back({"FORCE_CUDA", *force,
-                        !force_on ? "no effect (only FORCE_CUDA=1 forces CUDA)"
+                        !force_on                    ? "no effect (only FORCE_CUDA=1 forces CUDA)"
                         : b.mode_source != "default" ? "ignored: TORCHDOCTOR_CUDA decides"
-                        : use_off ? "ignored: USE_CUDA=0 wins"
-                                  : "CUDA forced, even if the toolkit or torch is missing (then the build fails loudly)"});
+                        : use_off
+                            ? "ignored: USE_CUDA=0 wins"
+                            : "CUDA forced, even if the toolkit or torch is missing (then the build fails loudly)"});
   }
   if (b.mode_source == "default") {
     if (use_off) {
@@ -59,7 +65,8 @@ Status decide_mode(const Env& env, BuildEnv& b) {
     }
   }
   if (use_off && force_on) {
-    b.reasons.push_back(reason("BUILD_MODE_CONFLICT", Severity::warn, "USE_CUDA=0 and FORCE_CUDA=1 are both set; " + b.mode_source + " decides",
+    b.reasons.push_back(reason("BUILD_MODE_CONFLICT", Severity::warn,
+                               "USE_CUDA=0 and FORCE_CUDA=1 are both set; " + b.mode_source + " decides",
                                "unset the one you did not mean"));
   }
   return Ok{};
@@ -88,7 +95,8 @@ const TorchInstall* build_torch(const HostFacts& facts) {
       if (first == nullptr) first = &t;
     }
     if (first != nullptr) return first;
-    if (std::find(primary.found_by.begin(), primary.found_by.end(), "--python") != primary.found_by.end()) return nullptr;
+    if (std::find(primary.found_by.begin(), primary.found_by.end(), "--python") != primary.found_by.end())
+      return nullptr;
   }
   return &facts.torch->front();
 }
@@ -106,12 +114,14 @@ void check_toolkit(const HostFacts& facts, const CudaToolkit& tk, const TorchIns
   const Version& have = *tk.version;
   const Version& want = *torch->cuda;
   const std::string what = "the toolkit at " + tk.path + " is CUDA " + have.truncated(2).str() + " but torch " +
-                           (torch->version ? torch->version->str() : "") + " was built with CUDA " + want.truncated(2).str();
+                           (torch->version ? torch->version->str() : "") + " was built with CUDA " +
+                           want.truncated(2).str();
   if (have.major() != want.major()) {
-    b.reasons.push_back(reason("TOOLKIT_MISMATCH", Severity::error,
-                               what + ": cpp_extension refuses a different CUDA major ('The detected CUDA version mismatches')",
-                               "install CUDA " + want.truncated(2).str() + " and point CUDA_HOME at it, or install a torch built for CUDA " +
-                                   std::to_string(have.major()) + ".x"));
+    b.reasons.push_back(reason(
+        "TOOLKIT_MISMATCH", Severity::error,
+        what + ": cpp_extension refuses a different CUDA major ('The detected CUDA version mismatches')",
+        "install CUDA " + want.truncated(2).str() + " and point CUDA_HOME at it, or install a torch built for CUDA " +
+            std::to_string(have.major()) + ".x"));
   } else if (have.truncated(2) != want.truncated(2)) {
     b.reasons.push_back(reason("TOOLKIT_MISMATCH", Severity::warn,
                                what + ": a minor mismatch builds, cpp_extension only warns",
@@ -126,7 +136,8 @@ void check_compiler(const CudaToolkit& tk, const HostCompilerFacts& cc, const Kb
   }
   if (cc.path.empty()) {
     b.inputs.push_back({"host compiler", "none found", "nvcc needs a host C++ compiler"});
-    b.reasons.push_back(reason("HOST_COMPILER_UNSUPPORTED", Severity::error, "no host C++ compiler (c++, g++ or clang++) was found for nvcc",
+    b.reasons.push_back(reason("HOST_COMPILER_UNSUPPORTED", Severity::error,
+                               "no host C++ compiler (c++, g++ or clang++) was found for nvcc",
                                "install g++ (apt-get install g++) or set CUDAHOSTCXX"));
     return;
   }
@@ -147,12 +158,15 @@ void check_compiler(const CudaToolkit& tk, const HostCompilerFacts& cc, const Kb
   const Version major = Version::parse(std::to_string(cc.version->major())).value();
   const std::string range = (lo ? lo->str() : "?") + " to " + (hi ? hi->str() : "?");
   const std::string cuda = tk.version->truncated(2).str();
-  b.inputs.push_back({"host compiler", cc.path + " (" + shown + ", found by " + cc.found_by + ")",
-                      "nvcc " + cuda + " supports " + cc.kind + " " + range + (row->from.confirmed ? "" : " (range unconfirmed)")});
+  b.inputs.push_back(
+      {"host compiler", cc.path + " (" + shown + ", found by " + cc.found_by + ")",
+       "nvcc " + cuda + " supports " + cc.kind + " " + range + (row->from.confirmed ? "" : " (range unconfirmed)")});
   if ((hi && major > *hi) || (lo && major < *lo)) {
-    b.reasons.push_back(reason("HOST_COMPILER_UNSUPPORTED", Severity::error,
-                               shown + " is outside what nvcc " + cuda + " supports (" + cc.kind + " " + range + "): nvcc stops with 'unsupported GNU version'",
-                               "install a supported " + cc.kind + " and set CUDAHOSTCXX to it (for CMake: CMAKE_CUDA_HOST_COMPILER)"));
+    b.reasons.push_back(
+        reason("HOST_COMPILER_UNSUPPORTED", Severity::error,
+               shown + " is outside what nvcc " + cuda + " supports (" + cc.kind + " " + range +
+                   "): nvcc stops with 'unsupported GNU version'",
+               "install a supported " + cc.kind + " and set CUDAHOSTCXX to it (for CMake: CMAKE_CUDA_HOST_COMPILER)"));
   }
 }
 
@@ -180,13 +194,15 @@ std::optional<ToolkitTargets> toolkit_targets(const CudaToolkit& tk, const Kb& k
 void check_given(const ToolkitTargets& t, const std::vector<BuildArch>& archs, BuildEnv& b) {
   for (const auto& a : archs) {
     if (!t.compiles(a.cc)) {
-      b.reasons.push_back(reason("TOOLKIT_ARCH_UNSUPPORTED", Severity::error,
-                                 "CUDA " + t.cuda + " cannot compile " + a.cc.nvcc_name() + " (it compiles " + t.sm.front().nvcc_name() +
-                                     " to " + t.sm.back().nvcc_name() + "): nvcc stops with 'Unsupported gpu architecture'",
-                                 "drop " + a.cc.str() + " from TORCH_CUDA_ARCH_LIST, or build with a CUDA toolkit that still supports it"));
+      b.reasons.push_back(reason(
+          "TOOLKIT_ARCH_UNSUPPORTED", Severity::error,
+          "CUDA " + t.cuda + " cannot compile " + a.cc.nvcc_name() + " (it compiles " + t.sm.front().nvcc_name() +
+              " to " + t.sm.back().nvcc_name() + "): nvcc stops with 'Unsupported gpu architecture'",
+          "drop " + a.cc.str() + " from TORCH_CUDA_ARCH_LIST, or build with a CUDA toolkit that still supports it"));
     } else if (std::find(t.deprecated.begin(), t.deprecated.end(), a.cc.hardware()) != t.deprecated.end()) {
       b.reasons.push_back(reason("TOOLKIT_ARCH_UNSUPPORTED", Severity::warn,
-                                 "CUDA " + t.cuda + " still compiles " + a.cc.nvcc_name() + " but has deprecated it", ""));
+                                 "CUDA " + t.cuda + " still compiles " + a.cc.nvcc_name() + " but has deprecated it",
+                                 ""));
     }
   }
 }
@@ -198,8 +214,10 @@ std::vector<BuildArch> archs_for_targets(const ToolkitTargets& t, const std::vec
   std::vector<BuildArch> out;
   const auto add = [&out](ComputeCapability cc, bool ptx) {
     auto it = std::find_if(out.begin(), out.end(), [&](const BuildArch& a) { return a.cc == cc; });
-    if (it == out.end()) out.push_back({cc, ptx});
-    else it->ptx = it->ptx || ptx;
+    if (it == out.end())
+      out.push_back({cc, ptx});
+    else
+      it->ptx = it->ptx || ptx;
   };
   for (std::size_t i = 0; i < ccs.size(); ++i) {
     const ComputeCapability gpu = ccs[i].hardware();
@@ -210,17 +228,21 @@ std::vector<BuildArch> archs_for_targets(const ToolkitTargets& t, const std::vec
     }
     if (best != nullptr) {
       add(*best, false);
-      if (best->hardware() != gpu) b.inputs.push_back({"target " + who, gpu.str(), "CUDA " + t.cuda + " has no sm_" + gpu.digits() + "; " + best->nvcc_name() + " runs on it"});
+      if (best->hardware() != gpu)
+        b.inputs.push_back(
+            {"target " + who, gpu.str(),
+             "CUDA " + t.cuda + " has no sm_" + gpu.digits() + "; " + best->nvcc_name() + " runs on it"});
     } else if (gpu > t.sm.back()) {
       add(t.sm.back(), true);
       b.reasons.push_back(reason("PTX_JIT", Severity::warn,
-                                 who + " (compute capability " + gpu.str() + ") is newer than CUDA " + t.cuda + " can compile for: it runs " +
-                                     t.sm.back().as_ptx().nvcc_name() + " PTX, JIT-compiled at start-up",
+                                 who + " (compute capability " + gpu.str() + ") is newer than CUDA " + t.cuda +
+                                     " can compile for: it runs " + t.sm.back().as_ptx().nvcc_name() +
+                                     " PTX, JIT-compiled at start-up",
                                  "build with a newer CUDA toolkit for machine code"));
     } else {
       b.reasons.push_back(reason("GPU_TOO_OLD", Severity::error,
-                                 who + " (compute capability " + gpu.str() + ") is older than anything CUDA " + t.cuda + " compiles (oldest " +
-                                     t.sm.front().nvcc_name() + ")",
+                                 who + " (compute capability " + gpu.str() + ") is older than anything CUDA " + t.cuda +
+                                     " compiles (oldest " + t.sm.front().nvcc_name() + ")",
                                  "build for it with an older CUDA toolkit, or drop it from the targets"));
     }
   }
@@ -228,8 +250,8 @@ std::vector<BuildArch> archs_for_targets(const ToolkitTargets& t, const std::vec
 }
 
 // The torch wheel's own list ∩ what the toolkit compiles; the KB's list when the files were unreadable.
-std::vector<BuildArch> archs_from_torch(const ToolkitTargets& t, const TorchInstall& torch, const HostFacts& facts, const Kb& kb,
-                                        BuildEnv& b) {
+std::vector<BuildArch> archs_from_torch(const ToolkitTargets& t, const TorchInstall& torch, const HostFacts& facts,
+                                        const Kb& kb, BuildEnv& b) {
   std::vector<ComputeCapability> list;
   std::string from;
   if (torch.arch_list && !torch.arch_list->empty()) {
@@ -246,13 +268,16 @@ std::vector<BuildArch> archs_from_torch(const ToolkitTargets& t, const TorchInst
   std::string dropped;
   for (const auto& cc : list) {
     if (cc.is_ptx()) continue;
-    if (t.compiles(cc)) out.push_back({cc, false});
-    else dropped += (dropped.empty() ? "" : " ") + cc.nvcc_name();
+    if (t.compiles(cc))
+      out.push_back({cc, false});
+    else
+      dropped += (dropped.empty() ? "" : " ") + cc.nvcc_name();
   }
   std::sort(out.begin(), out.end(), [](const BuildArch& x, const BuildArch& y) { return x.cc < y.cc; });
   b.arch_source = "torch wheel";
   b.inputs.push_back({"torch arch list", list.empty() ? "unknown" : ("from " + from),
-                      dropped.empty() ? "compiled for every architecture torch has" : "dropped (CUDA " + t.cuda + " cannot compile them): " + dropped});
+                      dropped.empty() ? "compiled for every architecture torch has"
+                                      : "dropped (CUDA " + t.cuda + " cannot compile them): " + dropped});
   return out;
 }
 
@@ -273,7 +298,9 @@ Status choose_archs(const HostFacts& facts, const Env& env, const BuildEnvReques
   const auto given = env.get("TORCH_CUDA_ARCH_LIST");
   if (given && !trim(*given).empty()) {
     auto parsed = parse_torch_cuda_arch_list(*given);
-    if (!parsed) return make_error(ErrorKind::bad_input, "TORCH_CUDA_ARCH_LIST='" + sanitize(*given) + "': " + parsed.error().message);
+    if (!parsed)
+      return make_error(ErrorKind::bad_input,
+                        "TORCH_CUDA_ARCH_LIST='" + sanitize(*given) + "': " + parsed.error().message);
     b.archs = *parsed;
     b.arch_source = "TORCH_CUDA_ARCH_LIST";
     b.inputs.push_back({"TORCH_CUDA_ARCH_LIST", *given, "used as given (it wins over every other source)"});
@@ -283,7 +310,8 @@ Status choose_archs(const HostFacts& facts, const Env& env, const BuildEnvReques
   b.inputs.push_back({"TORCH_CUDA_ARCH_LIST", "unset", "decided below"});
   if (!t) {
     b.reasons.push_back(reason("ARCH_LIST_UNKNOWN", Severity::error,
-                               "the architectures CUDA " + (tk.version ? tk.version->str() : std::string("(version unknown)")) +
+                               "the architectures CUDA " +
+                                   (tk.version ? tk.version->str() : std::string("(version unknown)")) +
                                    " can compile are not in the knowledge base (as of " + kb.as_of + ")",
                                "set TORCH_CUDA_ARCH_LIST, for example \"8.0;8.6;9.0+PTX\""));
     return Ok{};
@@ -305,13 +333,19 @@ Status choose_archs(const HostFacts& facts, const Env& env, const BuildEnvReques
 void decide_build(const CudaToolkit* tk, const TorchInstall* torch, const BuildEnvRequest& r, BuildEnv& b) {
   std::string missing;
   if (tk == nullptr || !tk->nvcc) {
-    missing = "no CUDA toolkit with nvcc was found (looked at CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda*, conda and pip layouts)";
+    missing =
+        "no CUDA toolkit with nvcc was found (looked at CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda*, conda and pip "
+        "layouts)";
   } else if (!r.no_torch && torch == nullptr) {
-    missing = "no torch was found for the build's Python (the default one, or the one --python names; --no-torch for a build without torch)";
+    missing =
+        "no torch was found for the build's Python (the default one, or the one --python names; --no-torch for a build "
+        "without torch)";
   } else if (!r.no_torch && torch->hip) {
-    missing = "torch " + (torch->version ? torch->version->str() : std::string()) + " is a ROCm build (torch.version.hip " + *torch->hip + ")";
+    missing = "torch " + (torch->version ? torch->version->str() : std::string()) +
+              " is a ROCm build (torch.version.hip " + *torch->hip + ")";
   } else if (!r.no_torch && !torch->cuda) {
-    missing = "torch " + (torch->version ? torch->version->str() : std::string()) + " is a CPU-only build (torch.version.cuda is None)";
+    missing = "torch " + (torch->version ? torch->version->str() : std::string()) +
+              " is a CPU-only build (torch.version.cuda is None)";
   }
   if (b.mode == CudaMode::off) {
     b.build_cuda = false;
@@ -325,11 +359,14 @@ void decide_build(const CudaToolkit* tk, const TorchInstall* torch, const BuildE
     b.build_cuda = true;
     const bool no_toolkit = tk == nullptr || !tk->nvcc;
     const bool no_torch = !no_toolkit && torch == nullptr;
-    b.reasons.push_back(reason(no_toolkit ? "NO_TOOLKIT" : no_torch ? "TORCH_NOT_FOUND" : "CPU_ONLY_BUILD", Severity::error,
-                               b.mode_source + " forces CUDA but " + missing,
+    b.reasons.push_back(reason(no_toolkit ? "NO_TOOLKIT"
+                               : no_torch ? "TORCH_NOT_FOUND"
+                                          : "CPU_ONLY_BUILD",
+                               Severity::error, b.mode_source + " forces CUDA but " + missing,
                                no_toolkit ? "install the CUDA toolkit matching torch.version.cuda and set CUDA_HOME"
-                               : no_torch ? "install a CUDA build of torch in the build's Python, or name it with --python"
-                                          : "install a CUDA build of torch (torchdoctor recommend prints the command)"));
+                               : no_torch
+                                   ? "install a CUDA build of torch in the build's Python, or name it with --python"
+                                   : "install a CUDA build of torch (torchdoctor recommend prints the command)"));
   }
 }
 
@@ -344,16 +381,23 @@ Result<BuildEnv> decide_build_env(const HostFacts& facts, const Env& env, const 
   const TorchInstall* torch = request.no_torch ? nullptr : build_torch(facts);
   if (tk != nullptr) b.toolkit = *tk;
   if (torch != nullptr) b.torch = *torch;
-  b.inputs.push_back({"CUDA toolkit", tk ? tk->path + " (CUDA " + (tk->version ? tk->version->str() : "?") + ")" : "none",
-                      tk ? "found by " + (facts.toolkits.build_toolkit ? facts.toolkits.build_toolkit.source : std::string("?")) : "CUDA cannot be compiled"});
+  b.inputs.push_back(
+      {"CUDA toolkit", tk ? tk->path + " (CUDA " + (tk->version ? tk->version->str() : "?") + ")" : "none",
+       tk ? "found by " + (facts.toolkits.build_toolkit ? facts.toolkits.build_toolkit.source : std::string("?"))
+          : "CUDA cannot be compiled"});
   if (request.no_torch) {
     b.inputs.push_back({"torch", "not consulted", "--no-torch: a CUDA build that does not link torch"});
   } else {
-    b.inputs.push_back({"torch", torch && torch->version ? torch->version->str() + " (" + (torch->python ? *torch->python : "?") + ")" : "none",
-                        torch == nullptr ? "no torch to build against" : torch->cuda ? "torch.version.cuda " + torch->cuda->str() : "CPU-only: no CUDA"});
+    b.inputs.push_back(
+        {"torch",
+         torch && torch->version ? torch->version->str() + " (" + (torch->python ? *torch->python : "?") + ")" : "none",
+         torch == nullptr ? "no torch to build against"
+         : torch->cuda    ? "torch.version.cuda " + torch->cuda->str()
+                          : "CPU-only: no CUDA"});
   }
-  b.inputs.push_back({"visible GPUs", request.visible_gpus ? "asked for (--visible-gpus)" : "not consulted",
-                      request.visible_gpus ? "used as targets" : "a visible GPU never decides whether or for what CUDA is built"});
+  b.inputs.push_back(
+      {"visible GPUs", request.visible_gpus ? "asked for (--visible-gpus)" : "not consulted",
+       request.visible_gpus ? "used as targets" : "a visible GPU never decides whether or for what CUDA is built"});
   decide_build(tk, torch, request, b);
   if (!b.build_cuda) return b;
   if (tk != nullptr && tk->nvcc) {
@@ -370,9 +414,12 @@ Result<BuildEnv> decide_build_env(const HostFacts& facts, const Env& env, const 
 
 const char* cuda_mode_name(CudaMode mode) {
   switch (mode) {
-    case CudaMode::force: return "force";
-    case CudaMode::off: return "off";
-    case CudaMode::auto_: break;
+    case CudaMode::force:
+      return "force";
+    case CudaMode::off:
+      return "off";
+    case CudaMode::auto_:
+      break;
   }
   return "auto";
 }

@@ -55,11 +55,13 @@ Result<BuildArch> parse_entry(std::string_view entry) {
   }
   // Only the X.Y form (with an optional a/f suffix) is valid here: cpp_extension rejects sm_86.
   if (text.find('.') == std::string::npos) {
-    return make_error(ErrorKind::bad_input, "'" + std::string(entry) + "': expected a compute capability such as 8.6, 9.0a or 8.6+PTX");
+    return make_error(ErrorKind::bad_input,
+                      "'" + std::string(entry) + "': expected a compute capability such as 8.6, 9.0a or 8.6+PTX");
   }
   auto cc = ComputeCapability::parse(text);
   if (!cc) {
-    return make_error(ErrorKind::bad_input, "'" + std::string(entry) + "': expected a compute capability such as 8.6, 9.0a or 8.6+PTX");
+    return make_error(ErrorKind::bad_input,
+                      "'" + std::string(entry) + "': expected a compute capability such as 8.6, 9.0a or 8.6+PTX");
   }
   return BuildArch{ComputeCapability(cc->major(), cc->minor(), cc->suffix()), ptx};
 }
@@ -118,6 +120,5 @@ std::string nvcc_gencode_flags(const std::vector<BuildArch>& archs) {
   }
   return out;
 }
-
 
 }  // namespace td

@@ -11,7 +11,8 @@ constexpr std::uint32_t k_max_major = 99;
 std::string lower_trimmed(std::string_view text) {
   std::string s;
   for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) == 0) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::isspace(static_cast<unsigned char>(c)) == 0)
+      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return s;
 }
@@ -89,9 +90,7 @@ std::string ComputeCapability::digits() const {
   return out;
 }
 
-std::string ComputeCapability::nvcc_name() const {
-  return (m_code == Code::ptx ? "compute_" : "sm_") + digits();
-}
+std::string ComputeCapability::nvcc_name() const { return (m_code == Code::ptx ? "compute_" : "sm_") + digits(); }
 
 bool ComputeCapability::runs_on(const ComputeCapability& gpu) const {
   const ComputeCapability hw = gpu.hardware();

@@ -50,14 +50,22 @@ json encode(const GpuFacts& g) {
 }
 
 json encode(const TorchInstall& t) {
-  return json{{"python", encode(t.python)},     {"python_version", encode(t.python_version)},
-              {"version", encode(t.version)},   {"cuda", encode(t.cuda)},
-              {"arch_list", encode(t.arch_list)}, {"location", encode(t.location)},
-              {"hip", encode(t.hip)},           {"git_version", encode(t.git_version)},
-              {"nvidia_packages", encode(t.nvidia_packages)}, {"cuda_available", encode(t.cuda_available)},
-              {"device_count", encode(t.device_count)}, {"cudnn", encode(t.cudnn)},
-              {"nccl", encode(t.nccl)},         {"import_arch_list", encode(t.import_arch_list)},
-              {"sys_path_entry", encode(t.sys_path_entry)}, {"imported", encode(t.imported)}};
+  return json{{"python", encode(t.python)},
+              {"python_version", encode(t.python_version)},
+              {"version", encode(t.version)},
+              {"cuda", encode(t.cuda)},
+              {"arch_list", encode(t.arch_list)},
+              {"location", encode(t.location)},
+              {"hip", encode(t.hip)},
+              {"git_version", encode(t.git_version)},
+              {"nvidia_packages", encode(t.nvidia_packages)},
+              {"cuda_available", encode(t.cuda_available)},
+              {"device_count", encode(t.device_count)},
+              {"cudnn", encode(t.cudnn)},
+              {"nccl", encode(t.nccl)},
+              {"import_arch_list", encode(t.import_arch_list)},
+              {"sys_path_entry", encode(t.sys_path_entry)},
+              {"imported", encode(t.imported)}};
 }
 
 json encode(const PythonInterpreter& p) {
@@ -117,12 +125,16 @@ class Decoder {
   }
 
   void value(const JsonPath& path, std::string& out) {
-    if (m_r.peek() == Kind::string) m_r.read_string(out);
-    else wrong(path, "a string");
+    if (m_r.peek() == Kind::string)
+      m_r.read_string(out);
+    else
+      wrong(path, "a string");
   }
   void value(const JsonPath& path, bool& out) {
-    if (m_r.peek() == Kind::boolean) m_r.read_bool(out);
-    else wrong(path, "true or false");
+    if (m_r.peek() == Kind::boolean)
+      m_r.read_bool(out);
+    else
+      wrong(path, "true or false");
   }
   void value(const JsonPath& path, std::uint64_t& out) {
     JsonReader::Number n;
@@ -134,22 +146,28 @@ class Decoder {
   void value(const JsonPath& path, std::uint32_t& out) {
     std::uint64_t v = 0;
     value(path, v);
-    if (v > 0xffffffffULL) record(path, "a non-negative integer");
-    else out = static_cast<std::uint32_t>(v);
+    if (v > 0xffffffffULL)
+      record(path, "a non-negative integer");
+    else
+      out = static_cast<std::uint32_t>(v);
   }
   void value(const JsonPath& path, Version& out) {
     if (m_r.peek() != Kind::string) return wrong(path, "a version string such as \"550.54.15\"");
     if (!m_r.read_string(m_scratch)) return;
     auto v = Version::parse(m_scratch);
-    if (v) out = std::move(*v);
-    else record(v.error().with_context(path.str()));
+    if (v)
+      out = std::move(*v);
+    else
+      record(v.error().with_context(path.str()));
   }
   void value(const JsonPath& path, ComputeCapability& out) {
     if (m_r.peek() != Kind::string) return wrong(path, "a compute capability string such as \"8.6\"");
     if (!m_r.read_string(m_scratch)) return;
     auto v = ComputeCapability::parse(m_scratch);
-    if (v) out = *v;
-    else record(v.error().with_context(path.str()));
+    if (v)
+      out = *v;
+    else
+      record(v.error().with_context(path.str()));
   }
   template <typename T>
   void value(const JsonPath& path, std::vector<T>& out) {
@@ -228,8 +246,10 @@ class Decoder {
   // An optional member of a plain object: null or absent leaves it empty.
   template <typename T>
   bool optional(const JsonPath& path, T& out) {
-    if (m_r.peek() == Kind::null) m_r.read_null();
-    else value(path, out);
+    if (m_r.peek() == Kind::null)
+      m_r.read_null();
+    else
+      value(path, out);
     return true;
   }
 
@@ -241,10 +261,10 @@ class Decoder {
 };
 
 // Each struct's members, by key: `TD_FACT("name", field)` inside a `[&](std::string_view k)`.
-#define TD_FACT(name, field)        \
-  if (k == (name)) {                \
+#define TD_FACT(name, field)               \
+  if (k == (name)) {                       \
     d.fact(JsonPath(path, name), (field)); \
-    return true;                    \
+    return true;                           \
   }
 
 void Decoder::value(const JsonPath& path, GpuFacts& g) {
@@ -351,39 +371,61 @@ json host_to_json(const HostFacts& f) {
       {"tool_version", f.tool_version},
       {"root", f.root},
       {"hostname", encode(f.hostname)},
-      {"os", {{"id", encode(f.os.id)}, {"version_id", encode(f.os.version_id)},
-              {"pretty_name", encode(f.os.pretty_name)}, {"kernel", encode(f.os.kernel)}}},
-      {"cpu", {{"arch", encode(f.cpu.arch)}, {"model", encode(f.cpu.model)}, {"cores", encode(f.cpu.cores)},
-               {"flags", encode(f.cpu.flags)}, {"glibc", encode(f.cpu.glibc)},
-               {"memory_bytes", encode(f.cpu.memory_bytes)}, {"shm_bytes", encode(f.cpu.shm_bytes)}}},
-      {"container", {{"inside", encode(f.container.inside)}, {"engine", encode(f.container.engine)},
-                     {"kubernetes", encode(f.container.kubernetes)}, {"wsl", encode(f.container.wsl)}}},
-      {"driver", {{"version", encode(f.driver.version)}, {"kernel_module", encode(f.driver.kernel_module)},
-                  {"cuda_level", encode(f.driver.cuda_level)}}},
+      {"os",
+       {{"id", encode(f.os.id)},
+        {"version_id", encode(f.os.version_id)},
+        {"pretty_name", encode(f.os.pretty_name)},
+        {"kernel", encode(f.os.kernel)}}},
+      {"cpu",
+       {{"arch", encode(f.cpu.arch)},
+        {"model", encode(f.cpu.model)},
+        {"cores", encode(f.cpu.cores)},
+        {"flags", encode(f.cpu.flags)},
+        {"glibc", encode(f.cpu.glibc)},
+        {"memory_bytes", encode(f.cpu.memory_bytes)},
+        {"shm_bytes", encode(f.cpu.shm_bytes)}}},
+      {"container",
+       {{"inside", encode(f.container.inside)},
+        {"engine", encode(f.container.engine)},
+        {"kubernetes", encode(f.container.kubernetes)},
+        {"wsl", encode(f.container.wsl)}}},
+      {"driver",
+       {{"version", encode(f.driver.version)},
+        {"kernel_module", encode(f.driver.kernel_module)},
+        {"cuda_level", encode(f.driver.cuda_level)}}},
       {"gpus", encode(f.gpus)},
       {"gpu_probe",
-       {{"answered_by", encode(f.gpu_probe.answered_by)}, {"cache", encode(f.gpu_probe.cache)},
-        {"nvml_library", encode(f.gpu_probe.nvml_library)}, {"libcuda_library", encode(f.gpu_probe.libcuda_library)},
+       {{"answered_by", encode(f.gpu_probe.answered_by)},
+        {"cache", encode(f.gpu_probe.cache)},
+        {"nvml_library", encode(f.gpu_probe.nvml_library)},
+        {"libcuda_library", encode(f.gpu_probe.libcuda_library)},
         {"libcuda_forward_compat", encode(f.gpu_probe.libcuda_forward_compat)},
         {"libcuda_cuda_level", encode(f.gpu_probe.libcuda_cuda_level)},
         {"cuda_visible_devices", encode(f.gpu_probe.cuda_visible_devices)},
         {"cuda_device_count", encode(f.gpu_probe.cuda_device_count)}}},
-      {"jetson", {{"l4t", encode(f.jetson.l4t)}, {"jetpack", encode(f.jetson.jetpack)},
-                  {"module", encode(f.jetson.module)}, {"soc", encode(f.jetson.soc)}}},
+      {"jetson",
+       {{"l4t", encode(f.jetson.l4t)},
+        {"jetpack", encode(f.jetson.jetpack)},
+        {"module", encode(f.jetson.module)},
+        {"soc", encode(f.jetson.soc)}}},
       {"board", {{"model", encode(f.board.model)}, {"compatible", encode(f.board.compatible)}}},
       {"container_tooling",
-       {{"docker", encode(f.tooling.docker)}, {"podman", encode(f.tooling.podman)},
-        {"nvidia_ctk", encode(f.tooling.nvidia_ctk)}, {"nvidia_runtime", encode(f.tooling.nvidia_runtime)},
+       {{"docker", encode(f.tooling.docker)},
+        {"podman", encode(f.tooling.podman)},
+        {"nvidia_ctk", encode(f.tooling.nvidia_ctk)},
+        {"nvidia_runtime", encode(f.tooling.nvidia_runtime)},
         {"docker_runtimes", encode(f.tooling.docker_runtimes)},
         {"docker_default_runtime", encode(f.tooling.docker_default_runtime)},
         {"cdi_specs", encode(f.tooling.cdi_specs)}}},
       {"torch", encode(f.torch)},
       {"python_version", encode(f.python_version)},
       {"pythons", encode(f.pythons)},
-      {"toolkits", {{"toolkits", encode(f.toolkits.toolkits)}, {"cuda_home", encode(f.toolkits.cuda_home)},
-                    {"nvcc_on_path", encode(f.toolkits.nvcc_on_path)},
-                    {"build_toolkit", encode(f.toolkits.build_toolkit)},
-                    {"libraries", encode(f.toolkits.libraries)}}},
+      {"toolkits",
+       {{"toolkits", encode(f.toolkits.toolkits)},
+        {"cuda_home", encode(f.toolkits.cuda_home)},
+        {"nvcc_on_path", encode(f.toolkits.nvcc_on_path)},
+        {"build_toolkit", encode(f.toolkits.build_toolkit)},
+        {"libraries", encode(f.toolkits.libraries)}}},
       {"issues", issues},
   };
 }
@@ -396,8 +438,10 @@ Error malformed(const JsonReader& r, const std::string& origin) {
   const std::string detail = r.error();  // "line L, byte N: what"
   const auto comma = detail.find(", ");
   const std::string byte_what = detail.substr(comma == std::string::npos ? 0 : comma + 2);
-  if (origin.empty()) return make_error(ErrorKind::bad_input, "malformed JSON (" + (r.error_line() == 1 ? byte_what : detail) + ")");
-  return make_error(ErrorKind::bad_input, origin + ":" + std::to_string(r.error_line()) + ": malformed JSON (" + byte_what + ")");
+  if (origin.empty())
+    return make_error(ErrorKind::bad_input, "malformed JSON (" + (r.error_line() == 1 ? byte_what : detail) + ")");
+  return make_error(ErrorKind::bad_input,
+                    origin + ":" + std::to_string(r.error_line()) + ": malformed JSON (" + byte_what + ")");
 }
 
 Result<HostFacts> decode_host(std::string_view text, const std::string& origin, const HostReadOptions& opt) {
@@ -416,11 +460,15 @@ Result<HostFacts> decode_host(std::string_view text, const std::string& origin, 
   while (r.next_key(key)) {
     if (key == "schema") {
       schema.emplace();
-      if (r.peek() == Kind::string) r.read_string(*schema);
-      else schema.reset(), r.skip();
+      if (r.peek() == Kind::string)
+        r.read_string(*schema);
+      else
+        schema.reset(), r.skip();
     } else if (key == "tool_version") {
-      if (r.peek() == Kind::string) r.read_string(f.tool_version);
-      else r.skip();
+      if (r.peek() == Kind::string)
+        r.read_string(f.tool_version);
+      else
+        r.skip();
     } else if (key == "root") {
       d.value("root", f.root);
     } else if (key == "hostname" && wanted(k_host_hostname)) {
@@ -564,7 +612,9 @@ Result<HostFacts> decode_host(std::string_view text, const std::string& origin, 
   if (!r.finish()) return malformed(r, origin);
   const std::string expected = "\"" + std::string(k_host_schema) + "\"";
   if (!schema) return fail(make_error(ErrorKind::bad_input, "schema: expected " + expected));
-  if (*schema != k_host_schema) return fail(make_error(ErrorKind::bad_input, "schema: expected " + expected + ", got \"" + sanitize(*schema, 80) + "\""));
+  if (*schema != k_host_schema)
+    return fail(
+        make_error(ErrorKind::bad_input, "schema: expected " + expected + ", got \"" + sanitize(*schema, 80) + "\""));
   if (d.first_error()) return fail(*d.first_error());
   return f;
 }

@@ -106,12 +106,17 @@ JsonReader::Kind JsonReader::peek() {
   skip_ws();
   if (m_pos >= m_text.size()) return Kind::end;
   switch (m_text[m_pos]) {
-    case '{': return Kind::object;
-    case '[': return Kind::array;
-    case '"': return Kind::string;
+    case '{':
+      return Kind::object;
+    case '[':
+      return Kind::array;
+    case '"':
+      return Kind::string;
     case 't':
-    case 'f': return Kind::boolean;
-    case 'n': return Kind::null;
+    case 'f':
+      return Kind::boolean;
+    case 'n':
+      return Kind::null;
     default:
       if (m_text[m_pos] == '-' || is_digit(m_text[m_pos])) return Kind::number;
       fail("expected a value");
@@ -140,8 +145,8 @@ bool JsonReader::next_key(std::string_view& key) {
   const std::size_t start = m_pos + 1;
   // Keys are short and rarely escaped: view them in place unless they hold a backslash.
   std::size_t end = start;
-  while (end < m_text.size() && m_text[end] != '"' && m_text[end] != '\\' && static_cast<unsigned char>(m_text[end]) >= 0x20 &&
-         static_cast<unsigned char>(m_text[end]) < 0x80) {
+  while (end < m_text.size() && m_text[end] != '"' && m_text[end] != '\\' &&
+         static_cast<unsigned char>(m_text[end]) >= 0x20 && static_cast<unsigned char>(m_text[end]) < 0x80) {
     ++end;
   }
   if (end < m_text.size() && m_text[end] == '"') {
@@ -202,16 +207,35 @@ bool JsonReader::scan_string(std::string* out) {
     m_pos += 2;
     char plain = 0;
     switch (e) {
-      case '"': plain = '"'; break;
-      case '\\': plain = '\\'; break;
-      case '/': plain = '/'; break;
-      case 'b': plain = '\b'; break;
-      case 'f': plain = '\f'; break;
-      case 'n': plain = '\n'; break;
-      case 'r': plain = '\r'; break;
-      case 't': plain = '\t'; break;
-      case 'u': break;
-      default: m_pos -= 1; return fail("invalid escape in a string");
+      case '"':
+        plain = '"';
+        break;
+      case '\\':
+        plain = '\\';
+        break;
+      case '/':
+        plain = '/';
+        break;
+      case 'b':
+        plain = '\b';
+        break;
+      case 'f':
+        plain = '\f';
+        break;
+      case 'n':
+        plain = '\n';
+        break;
+      case 'r':
+        plain = '\r';
+        break;
+      case 't':
+        plain = '\t';
+        break;
+      case 'u':
+        break;
+      default:
+        m_pos -= 1;
+        return fail("invalid escape in a string");
     }
     if (e != 'u') {
       if (out != nullptr) *out += plain;
@@ -234,7 +258,8 @@ bool JsonReader::scan_string(std::string* out) {
     if (cp >= 0xDC00 && cp <= 0xDFFF) return fail("a lone UTF-16 low surrogate");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       std::uint32_t low = 0;
-      if (m_pos + 2 > n || m_text[m_pos] != '\\' || m_text[m_pos + 1] != 'u') return fail("a UTF-16 high surrogate without its low half");
+      if (m_pos + 2 > n || m_text[m_pos] != '\\' || m_text[m_pos + 1] != 'u')
+        return fail("a UTF-16 high surrogate without its low half");
       m_pos += 2;
       if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return fail("a UTF-16 high surrogate without its low half");
       cp = 0x10000 + ((cp - 0xD800) << 10U) + (low - 0xDC00);
@@ -265,8 +290,10 @@ bool JsonReader::read_number(Number& out) {
   } else {
     while (m_pos < n && is_digit(m_text[m_pos])) {
       const auto d = static_cast<std::uint64_t>(m_text[m_pos] - '0');
-      if (v > (UINT64_MAX - d) / 10) fits = false;
-      else v = v * 10 + d;
+      if (v > (UINT64_MAX - d) / 10)
+        fits = false;
+      else
+        v = v * 10 + d;
       ++m_pos;
     }
   }
@@ -337,7 +364,9 @@ bool JsonReader::skip() {
           continue;
         }
         break;
-      case Kind::string: scan_string(nullptr); break;
+      case Kind::string:
+        scan_string(nullptr);
+        break;
       case Kind::number: {
         Number ignored;
         read_number(ignored);
@@ -348,9 +377,14 @@ bool JsonReader::skip() {
         read_bool(ignored);
         break;
       }
-      case Kind::null: read_null(); break;
-      case Kind::end: fail("expected a value, not the end of the text"); break;
-      case Kind::error: break;
+      case Kind::null:
+        read_null();
+        break;
+      case Kind::end:
+        fail("expected a value, not the end of the text");
+        break;
+      case Kind::error:
+        break;
     }
     if (m_failed) return false;
     // After a value: close finished containers until one has another member.

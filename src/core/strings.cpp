@@ -165,7 +165,8 @@ std::size_t find_bytes(std::string_view text, std::string_view p, std::size_t fr
     if (hit == nullptr) return std::string_view::npos;
     const auto at = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
     const std::size_t start = at - k;
-    if (start + p.size() <= text.size() && text[start] == p[0] && std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
+    if (start + p.size() <= text.size() && text[start] == p[0] &&
+        std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
       return start;
     }
     pos = at + 1;
@@ -188,4 +189,3 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 }  // namespace td
-

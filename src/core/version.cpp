@@ -43,8 +43,7 @@ bool valid_local(std::string_view local) {
 }
 
 Error bad(std::string_view text, const char* why) {
-  return make_error(ErrorKind::bad_input,
-                    "invalid version '" + std::string(text) + "': " + why);
+  return make_error(ErrorKind::bad_input, "invalid version '" + std::string(text) + "': " + why);
 }
 
 int pre_rank(Version::Pre p) { return static_cast<int>(p); }
@@ -76,9 +75,12 @@ Result<Version> Version::parse(std::string_view text) {
     std::size_t p = pos;
     if (p < s.size() && (s[p] == '.' || s[p] == '-' || s[p] == '_')) ++p;
     Pre kind = Pre::none;
-    if (consume(s, p, "alpha") || consume(s, p, "a")) kind = Pre::alpha;
-    else if (consume(s, p, "beta") || consume(s, p, "b")) kind = Pre::beta;
-    else if (consume(s, p, "rc") || consume(s, p, "c")) kind = Pre::rc;
+    if (consume(s, p, "alpha") || consume(s, p, "a"))
+      kind = Pre::alpha;
+    else if (consume(s, p, "beta") || consume(s, p, "b"))
+      kind = Pre::beta;
+    else if (consume(s, p, "rc") || consume(s, p, "c"))
+      kind = Pre::rc;
     if (kind != Pre::none) {
       pos = p;
       v.m_pre = kind;
@@ -170,7 +172,8 @@ std::strong_ordering Version::operator<=>(const Version& other) const {
   if (auto c = post_a <=> post_b; c != 0) return c;
   // A dev release sorts before the same version without dev.
   const std::int64_t dev_a = m_dev ? static_cast<std::int64_t>(*m_dev) : std::numeric_limits<std::int64_t>::max();
-  const std::int64_t dev_b = other.m_dev ? static_cast<std::int64_t>(*other.m_dev) : std::numeric_limits<std::int64_t>::max();
+  const std::int64_t dev_b =
+      other.m_dev ? static_cast<std::int64_t>(*other.m_dev) : std::numeric_limits<std::int64_t>::max();
   if (auto c = dev_a <=> dev_b; c != 0) return c;
   if (m_local == other.m_local) return std::strong_ordering::equal;
   if (m_local.empty()) return std::strong_ordering::less;

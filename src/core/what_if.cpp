@@ -1,13 +1,14 @@
 #include "torchdoctor/core/what_if.hpp"
 
-#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/core/arch.hpp"
+#include "torchdoctor/core/strings.hpp"
 
 namespace td {
 namespace {
 
 Error flag_error(const char* flag, const std::string& value, const char* expected) {
-  return make_error(ErrorKind::bad_input, std::string("--") + flag + " '" + sanitize(value, 60) + "': expected " + expected);
+  return make_error(ErrorKind::bad_input,
+                    std::string("--") + flag + " '" + sanitize(value, 60) + "': expected " + expected);
 }
 
 Result<Version> version_flag(const char* flag, const std::string& value, std::size_t min_parts, const char* expected) {
@@ -49,7 +50,8 @@ Status apply_what_if(const WhatIf& w, HostFacts& facts, const GpuNameResolver& r
   if (w.arch) {
     const std::string a = machine_name(*w.arch);
     // armv7l: a 32-bit ARM userland (a Raspberry Pi on the 32-bit OS), which the rules must be able to judge.
-    if (a != "x86_64" && a != "aarch64" && a != "armv7l") return flag_error("arch", *w.arch, "x86_64, aarch64 or armv7l");
+    if (a != "x86_64" && a != "aarch64" && a != "armv7l")
+      return flag_error("arch", *w.arch, "x86_64, aarch64 or armv7l");
     facts.cpu.arch.override_with(a);
   }
   if (w.driver) {
@@ -95,7 +97,8 @@ Status apply_what_if(const WhatIf& w, HostFacts& facts, const GpuNameResolver& r
   }
   if (w.torch) {
     auto v = Version::parse(*w.torch);
-    if (!v || v->release().size() < 2) return flag_error("torch", *w.torch, "a torch version like 2.6.0 or 2.6.0+cu124");
+    if (!v || v->release().size() < 2)
+      return flag_error("torch", *w.torch, "a torch version like 2.6.0 or 2.6.0+cu124");
     TorchInstall t;
     t.version = Fact<Version>::known(*v, "override");
     const std::string& variant = v->local();

@@ -1,9 +1,9 @@
 // Host enrichment and classification: facts the knowledge base can derive.
 #include <algorithm>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
-#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -46,13 +46,16 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
   if (module != nullptr) {
     cc = module->cc;
     whose = "iGPU of " + name_of(*module);
-  } else if (!candidates.empty() && std::all_of(candidates.begin(), candidates.end(), [&](const JetsonModule* m) { return m->cc == candidates.front()->cc; })) {
+  } else if (!candidates.empty() && std::all_of(candidates.begin(), candidates.end(), [&](const JetsonModule* m) {
+               return m->cc == candidates.front()->cc;
+             })) {
     cc = candidates.front()->cc;
     whose = "iGPU of every module of JetPack " + jp->jetpack.str();
   }
   if (!f.gpus.value || !cc) return;
   for (auto& g : *f.gpus.value) {
-    if (g.integrated && *g.integrated.value && !g.name && module != nullptr) g.name = Fact<std::string>::known(name_of(*module), "kb");
+    if (g.integrated && *g.integrated.value && !g.name && module != nullptr)
+      g.name = Fact<std::string>::known(name_of(*module), "kb");
     if (g.integrated && *g.integrated.value && !g.compute_capability) {
       g.compute_capability = Fact<ComputeCapability>::known(*cc, "kb");
       g.compute_capability.note = whose;
@@ -77,7 +80,8 @@ HostFacts enrich_host(HostFacts f, const Kb& kb) {
 }
 
 std::string image_platform(const HostClass& host) {
-  if (host.platform == "linux-x86_64" || host.platform == "linux-aarch64") return "linux/" + oci_arch(host.platform.substr(6));
+  if (host.platform == "linux-x86_64" || host.platform == "linux-aarch64")
+    return "linux/" + oci_arch(host.platform.substr(6));
   return "";
 }
 
@@ -100,7 +104,8 @@ HostClass classify(const HostFacts& f, const Kb& kb) {
   }
   if (f.driver.cuda_level) h.driver_cuda = f.driver.cuda_level.value->truncated(2);
   // On a Jetson the CUDA level comes with the L4T release.
-  if (!h.driver_cuda && h.tegra && h.jetpack != nullptr && h.jetpack->cuda) h.driver_cuda = h.jetpack->cuda->truncated(2);
+  if (!h.driver_cuda && h.tegra && h.jetpack != nullptr && h.jetpack->cuda)
+    h.driver_cuda = h.jetpack->cuda->truncated(2);
   return h;
 }
 

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/engine/images.hpp"
 #include "torchdoctor/kb/queries.hpp"
-#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -41,7 +41,8 @@ std::optional<std::vector<ComputeCapability>> kernels_from_env(const std::map<st
   return out;
 }
 
-std::optional<std::vector<ComputeCapability>> kernels_from_wheel(const Kb& kb, const Version& torch, const Version& cuda, const std::string& arch) {
+std::optional<std::vector<ComputeCapability>> kernels_from_wheel(const Kb& kb, const Version& torch,
+                                                                 const Version& cuda, const std::string& arch) {
   const std::string variant = "cu" + std::to_string(cuda.major()) + std::to_string(cuda.minor());
   const std::string platform = arch == "arm64" ? "linux-aarch64" : "linux-x86_64";
   const TorchWheel* w = find_wheel(kb, Version::of({torch.major(), torch.minor(), torch.part(2)}), variant, platform);
@@ -69,8 +70,10 @@ NodeProfile node_profile(HostFacts facts, const Kb& kb) {
   if (f.cpu.arch) n.arch = k8s_arch(*f.cpu.arch);
   n.gpus_known = h.gpus_known;
   for (const GpuFacts* g : h.gpus) {
-    if (g->compute_capability) n.ccs.push_back(g->compute_capability->hardware());
-    else n.cc_unknown = true;
+    if (g->compute_capability)
+      n.ccs.push_back(g->compute_capability->hardware());
+    else
+      n.cc_unknown = true;
     n.gpu_names.push_back(g->name ? *g->name : "unknown");
   }
   if (f.driver.version) n.driver = *f.driver.version;
@@ -78,8 +81,10 @@ NodeProfile node_profile(HostFacts facts, const Kb& kb) {
   n.tegra = h.tegra;
   n.tegra_sbsa = h.tegra_sbsa;
   if (f.jetson.l4t) n.l4t = *f.jetson.l4t;
-  if (f.jetson.jetpack) n.jetpack = *f.jetson.jetpack;
-  else if (h.jetpack != nullptr) n.jetpack = h.jetpack->jetpack;
+  if (f.jetson.jetpack)
+    n.jetpack = *f.jetson.jetpack;
+  else if (h.jetpack != nullptr)
+    n.jetpack = h.jetpack->jetpack;
   n.datacenter = !h.gpus.empty() && std::all_of(h.gpus.begin(), h.gpus.end(), [&kb](const GpuFacts* g) {
     const GpuModel* m = g->pci_device_id ? find_gpu_by_pci(kb, *g->pci_device_id) : nullptr;
     if (m == nullptr && g->name) m = find_gpu_by_name(kb, *g->name);
@@ -107,7 +112,8 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
       const std::string a = p.os == "linux" ? p.architecture : "";
       if (!a.empty() && std::find(n.archs.begin(), n.archs.end(), a) == n.archs.end()) n.archs.push_back(a);
     }
-    if (n.archs.empty() && reg->selected && reg->selected->os == "linux") n.archs.push_back(reg->selected->architecture);
+    if (n.archs.empty() && reg->selected && reg->selected->os == "linux")
+      n.archs.push_back(reg->selected->architecture);
   }
   if (n.archs.empty() && kbi) {
     for (const auto& p : kbi->platforms) {
@@ -121,22 +127,27 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   n.needs_gpu = n.needs_gpu || cuda.has_value() || jetson;
   if (jetson) {
     n.tegra = ImageNeeds::Tegra::required;
-    if (reg != nullptr && reg->l4t_version) n.l4t = *reg->l4t_version;
-    else if (kbi && kbi->l4t) n.l4t = kbi->l4t;
+    if (reg != nullptr && reg->l4t_version)
+      n.l4t = *reg->l4t_version;
+    else if (kbi && kbi->l4t)
+      n.l4t = kbi->l4t;
   } else if (cuda) {
     n.tegra = ImageNeeds::Tegra::forbidden;
   }
   if (reg != nullptr) n.min_cuda = required_cuda(reg->env);
   if (!n.min_cuda && cuda && !jetson) {
     n.min_cuda = major_minor(*cuda);
-    if (const CudaMajor* floor = cuda_major_floor(kb, n.min_cuda->major())) n.minor_compat_driver = floor->min_driver_linux;
+    if (const CudaMajor* floor = cuda_major_floor(kb, n.min_cuda->major()))
+      n.minor_compat_driver = floor->min_driver_linux;
   }
   n.forward_compat = kbi && kbi->ngc && !jetson;
   if (n.forward_compat) n.compat_drivers = kbi->compat_drivers;
   if (reg != nullptr) n.kernels = kernels_from_env(reg->env);
-  std::optional<Version> torch = reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
+  std::optional<Version> torch =
+      reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
   if (!torch && kbi) torch = kbi->torch;
-  if (!n.kernels && torch && cuda && !jetson) n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
+  if (!n.kernels && torch && cuda && !jetson)
+    n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
   if (n.needs_gpu && !n.kernels && !jetson) n.unknowns.push_back("the GPU architectures its torch is built for");
   return n;
 }
@@ -144,14 +155,18 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
 std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
   std::uint32_t bits = im.tag_unknown ? k_fit_unknown_tag : 0U;
   if (!im.archs.empty()) {
-    if (node.arch.empty()) bits |= k_fit_unknown_arch;
-    else if (std::find(im.archs.begin(), im.archs.end(), node.arch) == im.archs.end()) bits |= k_fit_arch;
+    if (node.arch.empty())
+      bits |= k_fit_unknown_arch;
+    else if (std::find(im.archs.begin(), im.archs.end(), node.arch) == im.archs.end())
+      bits |= k_fit_arch;
   }
   if (im.tegra == ImageNeeds::Tegra::required) {
     if (!node.tegra) return bits | k_fit_not_tegra;
     if (im.l4t) {
-      if (!node.l4t) bits |= k_fit_unknown_l4t;
-      else if (!l4t_runs_on(*im.l4t, *node.l4t)) bits |= k_fit_l4t;
+      if (!node.l4t)
+        bits |= k_fit_unknown_l4t;
+      else if (!l4t_runs_on(*im.l4t, *node.l4t))
+        bits |= k_fit_l4t;
     }
     return bits;
   }
@@ -161,20 +176,29 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
   if (!node.gpus_known) bits |= k_fit_unknown_gpu;
   if (im.min_cuda) {
     const bool minor_compat = im.minor_compat_driver && node.driver && node.cuda_level &&
-                              node.cuda_level->major() == im.min_cuda->major() && !(*node.driver < *im.minor_compat_driver);
-    const bool behind = node.cuda_level && std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor());
+                              node.cuda_level->major() == im.min_cuda->major() &&
+                              !(*node.driver < *im.minor_compat_driver);
+    const bool behind = node.cuda_level && std::pair(node.cuda_level->major(), node.cuda_level->minor()) <
+                                               std::pair(im.min_cuda->major(), im.min_cuda->minor());
     // Unknown: the driver's level, or whether a Jetson runs a newer minor (its minor compat is not known).
-    if (!node.cuda_level || (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major())) bits |= k_fit_unknown_driver;
-    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) < std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
+    if (!node.cuda_level || (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major()))
+      bits |= k_fit_unknown_driver;
+    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) <
+                 std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
              !minor_compat) {
       if (!im.forward_compat || !node.datacenter) {
         bits |= k_fit_driver;
       } else {
         // The rule judge_ngc_driver applies: the branches the release lists run it, others do not.
         switch (ngc_forward_compat(im.compat_drivers, node.driver)) {
-          case ForwardCompat::listed: break;
-          case ForwardCompat::not_listed: bits |= k_fit_driver; break;
-          case ForwardCompat::unknown: bits |= k_fit_forward_compat; break;
+          case ForwardCompat::listed:
+            break;
+          case ForwardCompat::not_listed:
+            bits |= k_fit_driver;
+            break;
+          case ForwardCompat::unknown:
+            bits |= k_fit_forward_compat;
+            break;
         }
       }
     }
@@ -182,7 +206,8 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
   if (im.kernels) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
     for (const auto& cc : node.ccs) {
-      const bool covered = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+      const bool covered = std::any_of(im.kernels->begin(), im.kernels->end(),
+                                       [&](const ComputeCapability& k) { return k.runs_on(cc); });
       if (!covered) {
         bits |= k_fit_kernels;
         break;
@@ -195,23 +220,36 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
 const char* fit_code(FitBit bit) {
   switch (bit) {
     case k_fit_arch:
-    case k_fit_not_tegra: return "ARCH_MISMATCH";
-    case k_fit_for_tegra: return "NOT_FOR_TEGRA";
-    case k_fit_l4t: return "L4T_MISMATCH";
-    case k_fit_no_gpu: return "NO_GPU";
-    case k_fit_driver: return "DRIVER_TOO_OLD";
-    case k_fit_kernels: return "GPU_ARCH_MISSING";
-    case k_fit_unknown_arch: return "UNKNOWN_ARCH";
-    case k_fit_unknown_gpu: return "UNKNOWN_GPU";
-    case k_fit_unknown_driver: return "NO_DRIVER";
-    case k_fit_unknown_l4t: return "UNKNOWN_L4T";
-    case k_fit_unknown_tag: return "TAG_UNKNOWN";
-    case k_fit_forward_compat: return "FORWARD_COMPAT";
+    case k_fit_not_tegra:
+      return "ARCH_MISMATCH";
+    case k_fit_for_tegra:
+      return "NOT_FOR_TEGRA";
+    case k_fit_l4t:
+      return "L4T_MISMATCH";
+    case k_fit_no_gpu:
+      return "NO_GPU";
+    case k_fit_driver:
+      return "DRIVER_TOO_OLD";
+    case k_fit_kernels:
+      return "GPU_ARCH_MISSING";
+    case k_fit_unknown_arch:
+      return "UNKNOWN_ARCH";
+    case k_fit_unknown_gpu:
+      return "UNKNOWN_GPU";
+    case k_fit_unknown_driver:
+      return "NO_DRIVER";
+    case k_fit_unknown_l4t:
+      return "UNKNOWN_L4T";
+    case k_fit_unknown_tag:
+      return "TAG_UNKNOWN";
+    case k_fit_forward_compat:
+      return "FORWARD_COMPAT";
   }
   return "UNKNOWN";
 }
 
-std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& im, const NodeProfile& node, std::uint32_t bits) {
+std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& im, const NodeProfile& node,
+                                                              std::uint32_t bits) {
   std::vector<std::pair<std::string, std::string>> out;
   auto list = [](const std::vector<std::string>& v) {
     std::string s;
@@ -224,14 +262,16 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   add(k_fit_arch, "published for " + list(im.archs) + "; the node is " + node.arch);
   add(k_fit_not_tegra, "a Jetson (L4T/iGPU) image; the node is not a Jetson");
   add(k_fit_for_tegra, "built for discrete GPUs; the node is a Jetson");
-  add(k_fit_l4t, "built for L4T " + (im.l4t ? im.l4t->str() : "?") + "; the node runs L4T " + (node.l4t ? node.l4t->str() : "?"));
+  add(k_fit_l4t,
+      "built for L4T " + (im.l4t ? im.l4t->str() : "?") + "; the node runs L4T " + (node.l4t ? node.l4t->str() : "?"));
   add(k_fit_no_gpu, "a CUDA image; the node has no NVIDIA GPU");
-  add(k_fit_driver, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") + "; the node's driver gives " +
-                        (node.cuda_level ? node.cuda_level->str() : "?"));
+  add(k_fit_driver, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") +
+                        "; the node's driver gives " + (node.cuda_level ? node.cuda_level->str() : "?"));
   if ((bits & k_fit_kernels) != 0U) {
     std::string missing;
     for (const auto& cc : node.ccs) {
-      if (std::none_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); })) {
+      if (std::none_of(im.kernels->begin(), im.kernels->end(),
+                       [&](const ComputeCapability& k) { return k.runs_on(cc); })) {
         missing += (missing.empty() ? "" : ", ") + cc.nvcc_name();
       }
     }
@@ -242,8 +282,8 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   add(k_fit_unknown_driver, "the node's driver CUDA level is unknown");
   add(k_fit_unknown_l4t, "the Jetson's L4T release is unknown");
   add(k_fit_unknown_tag, "offline, and the knowledge base does not list this tag: whether it exists is unknown");
-  add(k_fit_forward_compat, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") + " (the node's gives " +
-                                (node.cuda_level ? node.cuda_level->str() : "?") +
+  add(k_fit_forward_compat, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") +
+                                " (the node's gives " + (node.cuda_level ? node.cuda_level->str() : "?") +
                                 "); on its data-center GPUs the image's forward-compatibility package may run it");
   return out;
 }

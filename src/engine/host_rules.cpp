@@ -28,7 +28,8 @@ std::optional<Reason> arch_unsupported(const HostFacts& f) {
   if (a == "x86_64" || a == "aarch64") return std::nullopt;
   const bool arm32 = a.rfind("armv", 0) == 0 || a == "armhf";
   return Reason{"ARCH_UNSUPPORTED", Severity::error,
-                "PyTorch publishes no wheels or images for " + a + (arm32 ? " (a 32-bit ARM userland): `pip install torch` finds no matching distribution" : ""),
+                "PyTorch publishes no wheels or images for " + a +
+                    (arm32 ? " (a 32-bit ARM userland): `pip install torch` finds no matching distribution" : ""),
                 arm32 ? "install the 64-bit OS (Raspberry Pi OS 64-bit, Ubuntu arm64): the aarch64 CPU wheels run there"
                       : "use an x86_64 or aarch64 machine"};
 }
@@ -45,11 +46,12 @@ std::optional<Reason> driver_drops_gpu(const GpuFacts& g, const HostFacts& f, co
   if (std::from_chars(last->branch.data(), end, branch).ptr != end) return std::nullopt;
   const unsigned have = f.driver.version.value->major();
   if (have <= branch) return std::nullopt;
-  return Reason{"DRIVER_DROPPED_GPU", Severity::error,
-                "driver " + f.driver.version.value->str() + " does not support " + (g.name ? *g.name.value : m->name) + ": R" +
-                    last->branch + " is the last driver branch for " + m->family + " GPUs" +
-                    (last->from.confirmed ? std::string() : " (unconfirmed in the knowledge base: " + last->from.file + ")"),
-                "install an R" + last->branch + " driver (" + last->branch + ".x), the newest that drives this GPU"};
+  return Reason{
+      "DRIVER_DROPPED_GPU", Severity::error,
+      "driver " + f.driver.version.value->str() + " does not support " + (g.name ? *g.name.value : m->name) + ": R" +
+          last->branch + " is the last driver branch for " + m->family + " GPUs" +
+          (last->from.confirmed ? std::string() : " (unconfirmed in the knowledge base: " + last->from.file + ")"),
+      "install an R" + last->branch + " driver (" + last->branch + ".x), the newest that drives this GPU"};
 }
 
 }  // namespace td

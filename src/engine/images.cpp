@@ -88,20 +88,24 @@ void judge_ngc_driver(const HostFacts& f, const HostClass& h, const Kb& kb, cons
     switch (ngc_forward_compat(img.compat_drivers, std::optional<Version>(*f.driver.version.value))) {
       case ForwardCompat::unknown:
         out.push_back({"FORWARD_COMPAT", Severity::unknown,
-                       r.message + "; on this data-center GPU the image's forward-compatibility package may run it, but the knowledge base "
+                       r.message + "; on this data-center GPU the image's forward-compatibility package may run it, "
+                                   "but the knowledge base "
                                    "does not list which driver branches this release supports",
                        r.fix});
         break;
       case ForwardCompat::listed:
-        out.push_back({"FORWARD_COMPAT", Severity::warn,
-                       ref + " runs on this data-center GPU through its CUDA forward-compatibility package (driver branch R" + branch +
-                           " is supported by this release)",
-                       r.fix});
+        out.push_back(
+            {"FORWARD_COMPAT", Severity::warn,
+             ref + " runs on this data-center GPU through its CUDA forward-compatibility package (driver branch R" +
+                 branch + " is supported by this release)",
+             r.fix});
         break;
       case ForwardCompat::not_listed:
         std::string listed;
         for (const auto& d : img.compat_drivers) listed += (listed.empty() ? "" : ", ") + d;
-        r.message += " (its forward-compatibility package supports only the driver branches its release notes list: " + listed + " or later)";
+        r.message +=
+            " (its forward-compatibility package supports only the driver branches its release notes list: " + listed +
+            " or later)";
         out.push_back(std::move(r));
         break;
     }
@@ -110,35 +114,48 @@ void judge_ngc_driver(const HostFacts& f, const HostClass& h, const Kb& kb, cons
 
 std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb& kb, const KnownImage& k) {
   std::vector<Reason> out;
-  const std::string ref = k.registry == "docker.io" ? k.repository + ":" + k.tag : k.registry + "/" + k.repository + ":" + k.tag;
+  const std::string ref =
+      k.registry == "docker.io" ? k.repository + ":" + k.tag : k.registry + "/" + k.repository + ":" + k.tag;
   const std::string docker_arch = image_platform(h);
-  const std::vector<std::string>* platforms = k.pytorch ? &k.pytorch->platforms : k.ngc ? &k.ngc->platforms : k.l4t ? &k.l4t->platforms : nullptr;
+  const std::vector<std::string>* platforms = k.pytorch ? &k.pytorch->platforms
+                                              : k.ngc   ? &k.ngc->platforms
+                                              : k.l4t   ? &k.l4t->platforms
+                                                        : nullptr;
   if (platforms != nullptr && !platforms->empty() && !docker_arch.empty() &&
       std::find(platforms->begin(), platforms->end(), docker_arch) == platforms->end()) {
     std::string have;
     for (const auto& p : *platforms) have += (have.empty() ? "" : ", ") + p;
     out.push_back({"ARCH_MISMATCH", Severity::error,
-                   ref + " is published for " + have + " only: on this " + docker_arch + " host it fails with `exec format error`", ""});
+                   ref + " is published for " + have + " only: on this " + docker_arch +
+                       " host it fails with `exec format error`",
+                   ""});
   }
   if (k.l4t != nullptr) {
     if (!h.tegra) {
-      out.push_back({"ARCH_MISMATCH", Severity::error, ref + " is a Jetson (L4T) image; this host is not a Jetson", ""});
+      out.push_back(
+          {"ARCH_MISMATCH", Severity::error, ref + " is a Jetson (L4T) image; this host is not a Jetson", ""});
     } else if (h.jetpack != nullptr && !l4t_runs_on(k.l4t->l4t, h.jetpack->l4t)) {
       out.push_back({"L4T_MISMATCH", Severity::error,
-                     ref + " is built for L4T " + k.l4t->l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str(), ""});
+                     ref + " is built for L4T " + k.l4t->l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str(),
+                     ""});
     }
   }
   if (k.ngc != nullptr && k.ngc->igpu && !h.tegra) {
-    out.push_back({"ARCH_MISMATCH", Severity::error, ref + " is an iGPU (Jetson) image; this host has no integrated NVIDIA GPU", ""});
+    out.push_back({"ARCH_MISMATCH", Severity::error,
+                   ref + " is an iGPU (Jetson) image; this host has no integrated NVIDIA GPU", ""});
   }
   if (h.tegra && !h.tegra_sbsa && ((k.pytorch != nullptr && k.pytorch->cuda) || (k.ngc != nullptr && !k.ngc->igpu))) {
     out.push_back({"NOT_FOR_TEGRA", Severity::error,
-                   ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack (run with --runtime nvidia)", ""});
+                   ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack (run with "
+                         "--runtime nvidia)",
+                   ""});
   }
-  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
+  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa))
+    judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
-    const std::string variant = "cu" + std::to_string(k.pytorch->cuda->major()) + std::to_string(k.pytorch->cuda->minor());
+    const std::string variant =
+        "cu" + std::to_string(k.pytorch->cuda->major()) + std::to_string(k.pytorch->cuda->minor());
     if (const TorchWheel* w = find_wheel(kb, k.pytorch->torch, variant, h.platform)) {
       for (auto& r : judge_wheel(f, h, kb, *w)) {
         // An image is judged for running its CUDA stack: on a host without an NVIDIA GPU it does
@@ -149,9 +166,9 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
           r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
           r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
         }
-        if (r.code == "GPU_ARCH_MISSING" || r.code == "GPU_TOO_OLD" || r.code == "PTX_JIT" || r.code == "DRIVER_TOO_OLD" ||
-            r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU" || r.code == "DRIVER_DROPPED_GPU" || r.code == "UNKNOWN_DRIVER" ||
-            r.code == "NO_DRIVER") {
+        if (r.code == "GPU_ARCH_MISSING" || r.code == "GPU_TOO_OLD" || r.code == "PTX_JIT" ||
+            r.code == "DRIVER_TOO_OLD" || r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU" ||
+            r.code == "DRIVER_DROPPED_GPU" || r.code == "UNKNOWN_DRIVER" || r.code == "NO_DRIVER") {
           out.push_back(std::move(r));
         }
       }
@@ -190,26 +207,31 @@ KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const
     const std::string release = tag.substr(0, tag.find('-'));
     bool whole_release = false;
     for (const auto& k : known) {
-      if (k.registry != registry || k.repository != repository || k.pytorch == nullptr || k.pytorch->torch.str() != release) continue;
+      if (k.registry != registry || k.repository != repository || k.pytorch == nullptr ||
+          k.pytorch->torch.str() != release)
+        continue;
       whole_release = k.pytorch->from.confirmed;
       if (!whole_release) break;
     }
     // A repository whose every recorded image is a discrete-GPU build (pytorch/pytorch: CUDA on
     // linux/amd64, a CPU-only torch on linux/arm64) has no tag that uses a Jetson's GPU.
     if (h.tegra && !h.tegra_sbsa && repository_is_discrete_only(kb, registry, repository)) {
-      j.reasons.push_back({"NOT_FOR_TEGRA", Severity::error,
-                           repository + " publishes builds for discrete GPUs only (every tag the knowledge base lists); a Jetson needs "
-                                        "an L4T/iGPU image for its JetPack (run with --runtime nvidia)",
-                           ""});
+      j.reasons.push_back(
+          {"NOT_FOR_TEGRA", Severity::error,
+           repository + " publishes builds for discrete GPUs only (every tag the knowledge base lists); a Jetson needs "
+                        "an L4T/iGPU image for its JetPack (run with --runtime nvidia)",
+           ""});
     }
     if (whole_release) {
       j.reasons.push_back({"TAG_NOT_FOUND", Severity::error,
-                           repository + ":" + tag + " was never published: the knowledge base holds every image tag of PyTorch " +
-                               release + " (from its release workflow); nearest: " + near,
+                           repository + ":" + tag +
+                               " was never published: the knowledge base holds every image tag of PyTorch " + release +
+                               " (from its release workflow); nearest: " + near,
                            ""});
     } else {
       j.reasons.push_back({"TAG_UNKNOWN", Severity::unknown,
-                           repository + ":" + tag + " is not among the tags the knowledge base lists for this repository (as of " +
+                           repository + ":" + tag +
+                               " is not among the tags the knowledge base lists for this repository (as of " +
                                kb.as_of + "; it lists some, not all); nearest known: " + near,
                            "ask the registry: run without --offline"});
     }
@@ -237,7 +259,8 @@ bool repository_is_discrete_only(const Kb& kb, const std::string& registry, cons
   return any;
 }
 
-std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag) {
+std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository,
+                                         const std::string& tag) {
   for (const auto& k : known_images(kb)) {
     if (k.registry != registry || k.repository != repository || k.tag != tag) continue;
     KbImageInfo i;

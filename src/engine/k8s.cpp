@@ -33,7 +33,8 @@ void torch_labels(const HostFacts& facts, const Kb& kb, std::map<std::string, st
     if (std::find(w.platforms.begin(), w.platforms.end(), h.platform) == w.platforms.end()) continue;
     const auto reasons = judge_wheel(f, h, kb, w);
     const bool native = std::none_of(reasons.begin(), reasons.end(), [](const Reason& r) {
-      return r.severity == Severity::error || r.code == "PTX_JIT" || r.code == "NO_GPU" || r.code == "MINOR_VERSION_COMPAT";
+      return r.severity == Severity::error || r.code == "PTX_JIT" || r.code == "NO_GPU" ||
+             r.code == "MINOR_VERSION_COMPAT";
     });
     if (!native) continue;
     auto it = newest.find(w.variant);
@@ -59,7 +60,9 @@ bool plain_yaml(const std::string& s) {
   return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") == std::string::npos;
 }
 
-std::string scalar(const nlohmann::json& v) { return v.is_string() ? yaml_scalar(v.get_ref<const std::string&>()) : v.dump(); }
+std::string scalar(const nlohmann::json& v) {
+  return v.is_string() ? yaml_scalar(v.get_ref<const std::string&>()) : v.dump();
+}
 
 void emit(std::ostream& o, const nlohmann::json& v, int indent, bool in_list);
 
@@ -84,8 +87,10 @@ void emit(std::ostream& o, const nlohmann::json& v, int indent, bool /*in_list*/
   } else if (v.is_array()) {
     for (const auto& x : v) {
       o << std::string(static_cast<std::size_t>(indent), ' ') << "- ";
-      if (x.is_object() && !x.empty()) emit_object(o, x, indent + 2, true);
-      else o << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
+      if (x.is_object() && !x.empty())
+        emit_object(o, x, indent + 2, true);
+      else
+        o << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
     }
   } else {
     o << std::string(static_cast<std::size_t>(indent), ' ') << scalar(v) << '\n';
@@ -149,7 +154,8 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
     if (r.size() > 2) l[key("cuda.driver-version.revision")] = std::to_string(r[2]);
   }
   if (n.cuda_level) {
-    l[key("cuda.runtime-version.full")] = std::to_string(n.cuda_level->major()) + "." + std::to_string(n.cuda_level->minor());
+    l[key("cuda.runtime-version.full")] =
+        std::to_string(n.cuda_level->major()) + "." + std::to_string(n.cuda_level->minor());
     l[key("cuda.runtime-version.major")] = std::to_string(n.cuda_level->major());
     l[key("cuda.runtime-version.minor")] = std::to_string(n.cuda_level->minor());
     l[key("cuda.runtime-version.code")] = std::to_string(cuda_code(*n.cuda_level));
@@ -160,9 +166,10 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
   }
   if (!n.family.empty()) l[key("gpu.family")] = label_value(n.family);
   if (!n.ccs.empty()) {
-    const auto lowest = *std::min_element(n.ccs.begin(), n.ccs.end(), [](const ComputeCapability& a, const ComputeCapability& b) {
-      return std::pair(a.major(), a.minor()) < std::pair(b.major(), b.minor());
-    });
+    const auto lowest =
+        *std::min_element(n.ccs.begin(), n.ccs.end(), [](const ComputeCapability& a, const ComputeCapability& b) {
+          return std::pair(a.major(), a.minor()) < std::pair(b.major(), b.minor());
+        });
     l[key("gpu.compute.major")] = std::to_string(lowest.major());
     l[key("gpu.compute.minor")] = std::to_string(lowest.minor());
   }
@@ -190,12 +197,15 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
 Result<std::string> features_file(const std::map<std::string, std::string>& labels) {
   std::string out;
   for (const auto& [k, v] : labels) {
-    if (!valid_label_key(k)) return make_error(ErrorKind::bad_input, "label key '" + sanitize(k) + "' is not valid in Kubernetes");
-    if (!valid_label_value(v)) return make_error(ErrorKind::bad_input, "label " + k + "='" + sanitize(v) + "': not a valid value");
+    if (!valid_label_key(k))
+      return make_error(ErrorKind::bad_input, "label key '" + sanitize(k) + "' is not valid in Kubernetes");
+    if (!valid_label_value(v))
+      return make_error(ErrorKind::bad_input, "label " + k + "='" + sanitize(v) + "': not a valid value");
     out += k + "=" + v + "\n";
   }
   if (out.size() > k_nfd_limit) {
-    return make_error(ErrorKind::bad_input, "the labels take " + std::to_string(out.size()) + " bytes; NFD reads at most 65536 per file");
+    return make_error(ErrorKind::bad_input,
+                      "the labels take " + std::to_string(out.size()) + " bytes; NFD reads at most 65536 per file");
   }
   return out;
 }
@@ -235,20 +245,25 @@ nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapab
     expr(key("gpu.count"), "Gt", {"0"});
     if (im.min_cuda && im.minor_compat_driver) {
       minor_compat = exprs;
-      minor_compat.push_back({{"key", key("cuda.runtime-version.major")}, {"operator", "In"}, {"values", {std::to_string(im.min_cuda->major())}}});
-      minor_compat.push_back({{"key", key("cuda.driver-version.major")}, {"operator", "Gt"},
+      minor_compat.push_back({{"key", key("cuda.runtime-version.major")},
+                              {"operator", "In"},
+                              {"values", {std::to_string(im.min_cuda->major())}}});
+      minor_compat.push_back({{"key", key("cuda.driver-version.major")},
+                              {"operator", "Gt"},
                               {"values", {std::to_string(im.minor_compat_driver->major() - 1)}}});
     }
     if (im.min_cuda) expr(key("cuda.runtime-version.code"), "Gt", {std::to_string(cuda_code(*im.min_cuda) - 1)});
     if (im.kernels) {
       for (const auto& cc : universe) {
-        const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+        const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(),
+                                      [&](const ComputeCapability& k) { return k.runs_on(cc); });
         if (!runs) expr(sm_label(cc), "DoesNotExist", {});
       }
       expr(key(k_sm_unlisted), "DoesNotExist", {});
       if (!minor_compat.empty()) {
         for (const auto& cc : universe) {
-          const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(), [&](const ComputeCapability& k) { return k.runs_on(cc); });
+          const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(),
+                                        [&](const ComputeCapability& k) { return k.runs_on(cc); });
           if (!runs) minor_compat.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
         }
         minor_compat.push_back({{"key", key(k_sm_unlisted)}, {"operator", "DoesNotExist"}});
@@ -275,10 +290,14 @@ bool match_expressions(const nlohmann::json& exprs, const std::map<std::string, 
     if (e.contains("values")) values = e["values"].get<std::vector<std::string>>();
     const bool in = has && std::find(values.begin(), values.end(), it->second) != values.end();
     bool ok = false;
-    if (op == "In") ok = in;
-    else if (op == "NotIn") ok = !in;
-    else if (op == "Exists") ok = has;
-    else if (op == "DoesNotExist") ok = !has;
+    if (op == "In")
+      ok = in;
+    else if (op == "NotIn")
+      ok = !in;
+    else if (op == "Exists")
+      ok = has;
+    else if (op == "DoesNotExist")
+      ok = !has;
     else if (op == "Gt" || op == "Lt") {
       const long long none = -1;  // labels and values here are never negative
       const long long have = has ? integer(it->second).value_or(none) : none;
@@ -290,7 +309,9 @@ bool match_expressions(const nlohmann::json& exprs, const std::map<std::string, 
   return true;
 }
 
-std::string yaml_scalar(const std::string& text) { return plain_yaml(text) ? text : nlohmann::json(text).dump(-1, ' ', true); }
+std::string yaml_scalar(const std::string& text) {
+  return plain_yaml(text) ? text : nlohmann::json(text).dump(-1, ' ', true);
+}
 
 std::string to_yaml(const nlohmann::json& value) {
   std::ostringstream o;

@@ -48,7 +48,9 @@ bool acceptable(const std::vector<Reason>& reasons) {
 
 // "linux-x86_64" -> "linux/amd64"; the host's own platform when the build has it, else every one it has.
 std::string platform_label(const std::vector<std::string>& platforms, const std::string& host_platform) {
-  const auto oci = [](const std::string& p) { return p.rfind("linux-", 0) == 0 ? "linux/" + oci_arch(p.substr(6)) : p; };
+  const auto oci = [](const std::string& p) {
+    return p.rfind("linux-", 0) == 0 ? "linux/" + oci_arch(p.substr(6)) : p;
+  };
   const auto label = [&](const std::string& p) { return p.find('/') == std::string::npos ? oci(p) : p; };
   for (const auto& p : platforms) {
     if (!host_platform.empty() && (p == host_platform || p == oci(host_platform))) return label(p);
@@ -60,7 +62,8 @@ std::string platform_label(const std::vector<std::string>& platforms, const std:
 
 Candidate wheel_candidate(const TorchWheel& w, std::vector<Reason> reasons, const std::string& host_platform) {
   const auto cmd = install_command(w);
-  Candidate c = with_provenance(Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)}, w.from);
+  Candidate c =
+      with_provenance(Candidate{"wheel", w.torch.str(), w.variant, "", cmd.pip, cmd.uv, std::move(reasons)}, w.from);
   c.platform = platform_label(w.platforms, host_platform);
   return c;
 }
@@ -105,7 +108,8 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   for (const auto& c : r.all) {
     if (c.kind != "wheel" || c.native()) continue;
     // Builds for another platform are noise here; `--all` still lists them.
-    if (std::any_of(c.reasons.begin(), c.reasons.end(), [](const Reason& x) { return x.code == "ARCH_MISMATCH"; })) continue;
+    if (std::any_of(c.reasons.begin(), c.reasons.end(), [](const Reason& x) { return x.code == "ARCH_MISMATCH"; }))
+      continue;
     if (best == nullptr || best->torch < *Version::parse(c.torch)) {
       if (!want_cpu && c.variant == "cpu") continue;
       r.rejected_newer.push_back(c);
@@ -121,7 +125,8 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   for (const auto& img : kb.pytorch_images) {
     if (pinned_out(o, img.torch)) continue;
     std::vector<Reason> reasons;
-    if (!docker_arch.empty() && std::find(img.platforms.begin(), img.platforms.end(), docker_arch) == img.platforms.end()) {
+    if (!docker_arch.empty() &&
+        std::find(img.platforms.begin(), img.platforms.end(), docker_arch) == img.platforms.end()) {
       std::string have;
       for (const auto& p : img.platforms) have += (have.empty() ? "" : ", ") + p;
       reasons.push_back(note("ARCH_MISMATCH", Severity::error,
@@ -129,16 +134,18 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
                                  " host it fails with `exec format error`"));
     }
     if (h.tegra && img.cuda) {
-      reasons.push_back(note("NOT_FOR_TEGRA", Severity::error,
-                             img.ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack"));
+      reasons.push_back(
+          note("NOT_FOR_TEGRA", Severity::error,
+               img.ref + " is built for discrete GPUs; a Jetson needs an L4T/iGPU image for its JetPack"));
     }
     if (img.cuda) {
       const std::string variant = "cu" + std::to_string(img.cuda->major()) + std::to_string(img.cuda->minor());
       const TorchWheel* w = find_wheel(kb, img.torch, variant, h.platform);
       if (w == nullptr || (w->arch.empty() && w->ptx.empty())) {
         reasons.push_back(note("ARCH_LIST_UNKNOWN", Severity::warn,
-                               "the GPU architectures of the torch " + img.torch.str() + "+" + variant + " inside " + img.ref +
-                                   " are not in the knowledge base for " + h.platform + ": its kernels cannot be checked"));
+                               "the GPU architectures of the torch " + img.torch.str() + "+" + variant + " inside " +
+                                   img.ref + " are not in the knowledge base for " + h.platform +
+                                   ": its kernels cannot be checked"));
       }
       if (w != nullptr) {
         for (auto& reason : judge_wheel(f, h, kb, *w)) {
@@ -150,9 +157,10 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
         }
       }
     }
-    r.all.push_back(with_provenance(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
-                                              "docker pull " + img.ref, "", reasons, platform_label(img.platforms, h.platform)},
-                                    img.from));
+    r.all.push_back(
+        with_provenance(Candidate{"image", img.torch.str(), img.cuda ? "cuda" + img.cuda->str() : "cpu", img.ref,
+                                  "docker pull " + img.ref, "", reasons, platform_label(img.platforms, h.platform)},
+                        img.from));
     const bool runtime = img.flavor == "runtime";
     // The policy wheels follow (docs/policy.md): acceptable() admits minor-version compatibility;
     // newest torch first, a clean build before one with caveats, then the newer CUDA.
@@ -165,17 +173,18 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
       return r.best_wheel && x.cuda && r.best_wheel->torch == x.torch.str() &&
              r.best_wheel->variant == "cu" + std::to_string(x.cuda->major()) + std::to_string(x.cuda->minor());
     };
-    const bool better = best == nullptr || (carries_best_wheel(img) && !carries_best_wheel(*best)) ||
-                        (carries_best_wheel(img) == carries_best_wheel(*best) && key(*best, best_reasons) < key(img, reasons));
+    const bool better =
+        best == nullptr || (carries_best_wheel(img) && !carries_best_wheel(*best)) ||
+        (carries_best_wheel(img) == carries_best_wheel(*best) && key(*best, best_reasons) < key(img, reasons));
     if (better) {
       best = &img;
       best_reasons = reasons;
     }
   }
   if (best != nullptr) {
-    r.best_image = with_provenance(
-        Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "", best_reasons, platform_label(best->platforms, h.platform)},
-        best->from);
+    r.best_image = with_provenance(Candidate{"image", best->torch.str(), "", best->ref, "docker pull " + best->ref, "",
+                                             best_reasons, platform_label(best->platforms, h.platform)},
+                                   best->from);
   }
 }
 
@@ -183,13 +192,15 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
 // index is read from JETSON_INDEX_URL; NVIDIA's own wheels are files on its download server (the KB
 // records their path); the forum's per-wheel links (nvidia-box) are not in the KB.
 std::string jetson_install(const JetsonWheel& w) {
-  if (w.index == "nvidia-redist" && !w.wheel.empty()) return "pip install " + std::string(k_nvidia_redist_url) + w.wheel;
+  if (w.index == "nvidia-redist" && !w.wheel.empty())
+    return "pip install " + std::string(k_nvidia_redist_url) + w.wheel;
   const std::string pin = "torch==" + w.torch;
   if (w.index == "jetson-ai-lab" && w.cuda) {
     return "pip install " + pin + " --index-url \"$JETSON_INDEX_URL/jp" + std::to_string(w.jetpack.major()) + "/cu" +
            std::to_string(w.cuda->major()) + std::to_string(w.cuda->minor()) + "\"";
   }
-  return "pip install <NVIDIA's torch-" + w.torch + " wheel for JetPack " + w.jetpack.str() + " (\"PyTorch for Jetson\")>";
+  return "pip install <NVIDIA's torch-" + w.torch + " wheel for JetPack " + w.jetpack.str() +
+         " (\"PyTorch for Jetson\")>";
 }
 
 // Jetson: NVIDIA's wheels for the JetPack and L4T images of the same line.
@@ -216,21 +227,26 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     }
     std::vector<Reason> reasons;
     const std::string tag = jetson_wheel_python_tag(w);
-    const std::string built_for = w.python.empty() ? "" : "Python " + w.python.front().str() + (tag.empty() ? "" : " (" + tag + ")");
-    if (f.python_version && !w.python.empty() &&
-        std::none_of(w.python.begin(), w.python.end(), [&](const Version& p) { return p.truncated(2) == f.python_version.value->truncated(2); })) {
-      reasons.push_back(note("PYTHON_UNSUPPORTED", Severity::error,
-                             "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " + built_for +
-                                 ", this host has Python " + f.python_version.value->truncated(2).str(),
-                             "use a Python " + w.python.front().str() + " environment, or an L4T container of this JetPack"));
+    const std::string built_for =
+        w.python.empty() ? "" : "Python " + w.python.front().str() + (tag.empty() ? "" : " (" + tag + ")");
+    if (f.python_version && !w.python.empty() && std::none_of(w.python.begin(), w.python.end(), [&](const Version& p) {
+          return p.truncated(2) == f.python_version.value->truncated(2);
+        })) {
+      reasons.push_back(
+          note("PYTHON_UNSUPPORTED", Severity::error,
+               "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " + built_for +
+                   ", this host has Python " + f.python_version.value->truncated(2).str(),
+               "use a Python " + w.python.front().str() + " environment, or an L4T container of this JetPack"));
     } else if (!f.python_version && w.python.size() == 1) {
       // One wheel per Python: pip refuses it on another one, and the host's Python was not read.
       reasons.push_back(note("WHEEL_ONE_PYTHON", Severity::info,
-                             "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " + built_for +
-                                 " only; this host's Python is not known",
+                             "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " +
+                                 built_for + " only; this host's Python is not known",
                              "run it with python" + w.python.front().str() + " -m pip"));
     }
-    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons, "Jetson JetPack " + w.jetpack.str()}, w.from));
+    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons,
+                                              "Jetson JetPack " + w.jetpack.str()},
+                                    w.from));
     if (has_error(reasons)) continue;
     // Newest first, but a release candidate only when nothing final is there.
     const auto key = [](const JetsonWheel& x) {
@@ -243,18 +259,22 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
     }
   }
   if (best != nullptr) {
-    r.best_wheel = with_provenance(
-        Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best), "", best_reasons, "Jetson JetPack " + best->jetpack.str()}, best->from);
+    r.best_wheel = with_provenance(Candidate{"wheel", best->torch, "jetson:" + best->index, "", jetson_install(*best),
+                                             "", best_reasons, "Jetson JetPack " + best->jetpack.str()},
+                                   best->from);
   }
   const L4tImage* image = nullptr;
   for (const auto& img : kb.l4t_images) {
     const bool same_line = l4t_runs_on(img.l4t, h.jetpack->l4t);
     std::vector<Reason> reasons;
     if (!same_line) {
-      reasons.push_back(note("L4T_MISMATCH", Severity::error,
-                             img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
+      reasons.push_back(
+          note("L4T_MISMATCH", Severity::error,
+               img.ref + " is built for L4T " + img.l4t.str() + ", this Jetson runs L4T " + h.jetpack->l4t.str()));
     }
-    r.all.push_back(with_provenance(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons, "Jetson L4T " + img.l4t.str()}, img.from));
+    r.all.push_back(with_provenance(Candidate{"image", img.torch, "l4t", img.ref, "docker pull " + img.ref, "", reasons,
+                                              "Jetson L4T " + img.l4t.str()},
+                                    img.from));
     // The newest torch of the same L4T line (then the newest L4T).
     const auto key = [](const L4tImage& x) {
       auto v = Version::parse(x.torch);
@@ -265,16 +285,32 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
   for (const auto& img : kb.ngc_images) {
     if (!img.igpu) continue;
     // NGC iGPU images need the JetPack's CUDA major; they ship from JetPack 6 on.
-    if (!h.jetpack->cuda || !img.cuda || img.cuda->major() != h.jetpack->cuda->major() || *h.jetpack->cuda < img.cuda->truncated(2)) continue;
+    if (!h.jetpack->cuda || !img.cuda || img.cuda->major() != h.jetpack->cuda->major() ||
+        *h.jetpack->cuda < img.cuda->truncated(2))
+      continue;
     if (image == nullptr) {
-      r.best_image = with_provenance(
-          Candidate{"image", img.torch, "igpu", img.ref, "docker pull " + img.ref, "", {}, "Jetson JetPack " + std::to_string(h.jetpack->jetpack.major()) + " (iGPU)"},
-          img.from);
+      r.best_image =
+          with_provenance(Candidate{"image",
+                                    img.torch,
+                                    "igpu",
+                                    img.ref,
+                                    "docker pull " + img.ref,
+                                    "",
+                                    {},
+                                    "Jetson JetPack " + std::to_string(h.jetpack->jetpack.major()) + " (iGPU)"},
+                          img.from);
     }
   }
   if (image != nullptr) {
-    r.best_image =
-        with_provenance(Candidate{"image", image->torch, "l4t", image->ref, "docker pull " + image->ref, "", {}, "Jetson L4T " + image->l4t.str()}, image->from);
+    r.best_image = with_provenance(Candidate{"image",
+                                             image->torch,
+                                             "l4t",
+                                             image->ref,
+                                             "docker pull " + image->ref,
+                                             "",
+                                             {},
+                                             "Jetson L4T " + image->l4t.str()},
+                                   image->from);
   }
 }
 
@@ -286,8 +322,9 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
   Recommendation r;
   if (auto unsupported = arch_unsupported(f)) r.notes.push_back(std::move(*unsupported));
   if (h.board != nullptr) {
-    r.notes.push_back(note("NO_GPU", Severity::info,
-                           (h.board->name.empty() ? h.board->id : h.board->name) + " has no NVIDIA GPU: " + h.board->advice));
+    r.notes.push_back(
+        note("NO_GPU", Severity::info,
+             (h.board->name.empty() ? h.board->id : h.board->name) + " has no NVIDIA GPU: " + h.board->advice));
   }
   if (h.tegra && !h.tegra_sbsa) {
     choose_jetson(f, h, kb, options, r);
@@ -306,9 +343,10 @@ Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOp
   choose_image(f, h, kb, options, r);
   if (!h.gpus_known) {
     const bool cpu = r.best_wheel && r.best_wheel->variant == "cpu";
-    r.notes.push_back(note("UNKNOWN_GPU", Severity::warn,
-                           cpu ? "the GPUs of this host are unknown and no CUDA build can run here: the choice is the CPU build"
-                               : "the GPUs of this host are unknown: the choice cannot check a GPU's architecture"));
+    r.notes.push_back(
+        note("UNKNOWN_GPU", Severity::warn,
+             cpu ? "the GPUs of this host are unknown and no CUDA build can run here: the choice is the CPU build"
+                 : "the GPUs of this host are unknown: the choice cannot check a GPU's architecture"));
   }
   return r;
 }

@@ -16,10 +16,10 @@ bool contains(const Fact<std::vector<std::string>>& list, const std::string& x) 
 }
 
 struct Tooling {
-  bool probed = false;   // the tooling detector ran (else nothing is known about it)
+  bool probed = false;  // the tooling detector ran (else nothing is known about it)
   bool docker = false;
   bool podman = false;
-  bool toolkit = false;  // nvidia-ctk or nvidia-container-runtime: docker --gpus works
+  bool toolkit = false;         // nvidia-ctk or nvidia-container-runtime: docker --gpus works
   bool docker_runtime = false;  // "nvidia" in /etc/docker/daemon.json
   bool cdi = false;
   std::string toolkit_path;
@@ -44,8 +44,10 @@ RunEngine pick_engine(const Tooling& t, RunPlan& p) {
     p.notes.push_back({"podman", "podman is installed and docker is not"});
     return RunEngine::podman;
   }
-  p.notes.push_back({"docker", t.probed ? "no container engine was found here; the command is written for docker (--engine podman|compose|k8s for others)"
-                                        : "the host's container engine is unknown (not probed); the command is written for docker"});
+  p.notes.push_back(
+      {"docker", t.probed ? "no container engine was found here; the command is written for docker (--engine "
+                            "podman|compose|k8s for others)"
+                          : "the host's container engine is unknown (not probed); the command is written for docker"});
   return RunEngine::docker;
 }
 
@@ -62,7 +64,8 @@ void no_runtime(RunPlan& p, const std::string& message, const std::string& fix) 
 void gpu_for_tegra(const Tooling& t, RunPlan& p) {
   if (p.engine == RunEngine::podman) {
     p.gpu = GpuAccess::cdi;
-    p.notes.push_back({"--device nvidia.com/gpu=all", "a Jetson with podman: the GPU comes through a CDI spec, which mounts the L4T libraries"});
+    p.notes.push_back({"--device nvidia.com/gpu=all",
+                       "a Jetson with podman: the GPU comes through a CDI spec, which mounts the L4T libraries"});
     if (t.probed && !t.cdi) {
       no_runtime(p, "podman reaches a Jetson's GPU through a CDI spec, and none is in /etc/cdi or /var/run/cdi",
                  k_cdi_generate + " (nvidia-ctk comes with JetPack's nvidia-container-toolkit)");
@@ -70,23 +73,30 @@ void gpu_for_tegra(const Tooling& t, RunPlan& p) {
     return;
   }
   p.gpu = GpuAccess::runtime_nvidia;
-  p.notes.push_back({"--runtime nvidia", "a Jetson: the NVIDIA runtime mounts the L4T CUDA libraries and the iGPU's device nodes "
-                                         "(--gpus all does not apply to the integrated GPU)"});
+  p.notes.push_back({"--runtime nvidia",
+                     "a Jetson: the NVIDIA runtime mounts the L4T CUDA libraries and the iGPU's device nodes "
+                     "(--gpus all does not apply to the integrated GPU)"});
   if (t.probed && t.docker && !t.docker_runtime && !t.toolkit) {
-    no_runtime(p, "Docker on this Jetson has no \"nvidia\" runtime (not in /etc/docker/daemon.json) and the NVIDIA Container Toolkit is missing",
-               "sudo apt-get install nvidia-container-toolkit (part of JetPack), then sudo nvidia-ctk runtime configure --runtime=docker "
+    no_runtime(p,
+               "Docker on this Jetson has no \"nvidia\" runtime (not in /etc/docker/daemon.json) and the NVIDIA "
+               "Container Toolkit is missing",
+               "sudo apt-get install nvidia-container-toolkit (part of JetPack), then sudo nvidia-ctk runtime "
+               "configure --runtime=docker "
                "&& sudo systemctl restart docker");
   } else if (t.probed && t.docker && !t.docker_runtime) {
-    no_runtime(p, "the NVIDIA Container Toolkit is installed but Docker has no \"nvidia\" runtime in /etc/docker/daemon.json",
-               "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker");
+    no_runtime(
+        p, "the NVIDIA Container Toolkit is installed but Docker has no \"nvidia\" runtime in /etc/docker/daemon.json",
+        "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker");
   }
 }
 
 void gpu_for_discrete(const Tooling& t, RunPlan& p, const std::string& gpus) {
   if (p.engine == RunEngine::podman) {
     p.gpu = GpuAccess::cdi;
-    p.notes.push_back({"--device nvidia.com/gpu=all", gpus + " with podman: GPUs come through the CDI spec the NVIDIA Container Toolkit generates"});
-    p.notes.push_back({"--security-opt=label=disable", "lets the container use the device nodes and libraries CDI mounts on SELinux hosts"});
+    p.notes.push_back({"--device nvidia.com/gpu=all",
+                       gpus + " with podman: GPUs come through the CDI spec the NVIDIA Container Toolkit generates"});
+    p.notes.push_back({"--security-opt=label=disable",
+                       "lets the container use the device nodes and libraries CDI mounts on SELinux hosts"});
     if (t.probed && !t.cdi) {
       no_runtime(p, "podman reaches NVIDIA GPUs through a CDI spec, and none is in /etc/cdi or /var/run/cdi",
                  t.toolkit ? k_cdi_generate : "install the NVIDIA Container Toolkit, then " + k_cdi_generate);
@@ -94,12 +104,16 @@ void gpu_for_discrete(const Tooling& t, RunPlan& p, const std::string& gpus) {
     return;
   }
   p.gpu = GpuAccess::gpus_all;
-  const std::string flag = p.engine == RunEngine::compose ? "deploy.resources.reservations.devices (driver nvidia, count all)" : "--gpus all";
+  const std::string flag = p.engine == RunEngine::compose
+                               ? "deploy.resources.reservations.devices (driver nvidia, count all)"
+                               : "--gpus all";
   p.notes.push_back({flag, gpus + ": Docker hands every GPU to the container through the NVIDIA Container Toolkit" +
-                               (t.toolkit ? " (" + t.toolkit_path + ")" : std::string(t.probed ? "" : " (assumed installed: not probed)"))});
+                               (t.toolkit ? " (" + t.toolkit_path + ")"
+                                          : std::string(t.probed ? "" : " (assumed installed: not probed)"))});
   if (t.probed && !t.toolkit) {
-    no_runtime(p, "the NVIDIA Container Toolkit is not installed: `docker run --gpus all` fails with "
-                  "`could not select device driver \"\" with capabilities: [[gpu]]`",
+    no_runtime(p,
+               "the NVIDIA Container Toolkit is not installed: `docker run --gpus all` fails with "
+               "`could not select device driver \"\" with capabilities: [[gpu]]`",
                k_install_toolkit);
   }
 }
@@ -126,8 +140,10 @@ void decide_gpu(const HostFacts& f, const HostClass& host, const Tooling& t, Run
                        "the NVIDIA device plugin (or GPU Operator) on the node gives the pod its GPUs"});
     return;
   }
-  if (host.tegra) gpu_for_tegra(t, p);
-  else gpu_for_discrete(t, p, gpus_phrase(host));
+  if (host.tegra)
+    gpu_for_tegra(t, p);
+  else
+    gpu_for_discrete(t, p, gpus_phrase(host));
   if (f.container.inside && *f.container.inside) {
     p.notes.push_back({"(inside a container)", "torchdoctor runs inside a container: run this command on the host"});
   }
@@ -136,38 +152,49 @@ void decide_gpu(const HostFacts& f, const HostClass& host, const Tooling& t, Run
 void decide_shm(const HostFacts& f, const RunRequest& r, RunPlan& p) {
   if (r.ipc_host) {
     p.ipc_host = true;
-    p.notes.push_back({"--ipc=host", "DataLoader workers pass batches through /dev/shm: the host's IPC namespace gives them the host's "
-                                     "(less isolation than a sized --shm-size)"});
+    p.notes.push_back(
+        {"--ipc=host",
+         "DataLoader workers pass batches through /dev/shm: the host's IPC namespace gives them the host's "
+         "(less isolation than a sized --shm-size)"});
     return;
   }
   const auto ram = f.cpu.memory_bytes.value;
   p.shm_bytes = r.shm_bytes ? *r.shm_bytes : shm_size_for_ram(ram);
-  std::string why = "DataLoader workers pass batches through /dev/shm; the engines' default is 64 MiB (`bus error`, "
-                    "`insufficient shared memory`)";
-  if (r.shm_bytes) why += "; size as asked";
-  else if (ram) why += "; a quarter of this host's " + human_bytes(*ram) + " RAM, between 1 and 16 GiB";
-  else why += "; RAM unknown, so 8 GiB";
+  std::string why =
+      "DataLoader workers pass batches through /dev/shm; the engines' default is 64 MiB (`bus error`, "
+      "`insufficient shared memory`)";
+  if (r.shm_bytes)
+    why += "; size as asked";
+  else if (ram)
+    why += "; a quarter of this host's " + human_bytes(*ram) + " RAM, between 1 and 16 GiB";
+  else
+    why += "; RAM unknown, so 8 GiB";
   p.notes.push_back({"shm " + human_bytes(p.shm_bytes), why});
 }
 
 void decide_user(const RunRequest& r, const HostClass& host, RunPlan& p) {
   if (!r.user) {
-    p.notes.push_back({"(image's user)", "the container runs as the image's user (root); files it writes to /workspace are root's"});
+    p.notes.push_back(
+        {"(image's user)", "the container runs as the image's user (root); files it writes to /workspace are root's"});
     return;
   }
   const std::string ids = std::to_string(r.user->uid) + ":" + std::to_string(r.user->gid);
   if (p.engine == RunEngine::podman) {
     p.keep_id = true;
-    p.notes.push_back({"--userns=keep-id", "rootless podman maps your user into the container: files written to /workspace stay yours"});
+    p.notes.push_back({"--userns=keep-id",
+                       "rootless podman maps your user into the container: files written to /workspace stay yours"});
   } else {
     p.user = r.user;
     p.env.emplace_back("HOME", "/tmp");
-    p.notes.push_back({"user " + ids, "not root: files written to /workspace stay yours; HOME=/tmp because the image has no home for "
-                                      "this user (pip, torch.hub and matplotlib write caches there)"});
+    p.notes.push_back({"user " + ids,
+                       "not root: files written to /workspace stay yours; HOME=/tmp because the image has no home for "
+                       "this user (pip, torch.hub and matplotlib write caches there)"});
   }
   if (host.tegra && p.engine != RunEngine::k8s && p.engine != RunEngine::podman) {
     p.video_group = true;
-    p.notes.push_back({"--group-add video", "on a Jetson a non-root user needs group video for CUDA (L4T practice; not confirmed in an NVIDIA document)"});
+    p.notes.push_back(
+        {"--group-add video",
+         "on a Jetson a non-root user needs group video for CUDA (L4T practice; not confirmed in an NVIDIA document)"});
   }
 }
 
@@ -175,10 +202,14 @@ void decide_user(const RunRequest& r, const HostClass& host, RunPlan& p) {
 
 const char* run_engine_name(RunEngine e) {
   switch (e) {
-    case RunEngine::docker: return "docker";
-    case RunEngine::podman: return "podman";
-    case RunEngine::compose: return "compose";
-    case RunEngine::k8s: return "k8s";
+    case RunEngine::docker:
+      return "docker";
+    case RunEngine::podman:
+      return "podman";
+    case RunEngine::compose:
+      return "compose";
+    case RunEngine::k8s:
+      return "k8s";
   }
   return "docker";
 }
@@ -193,11 +224,16 @@ std::optional<RunEngine> parse_run_engine(std::string_view name) {
 
 const char* gpu_access_name(GpuAccess g) {
   switch (g) {
-    case GpuAccess::none: return "none";
-    case GpuAccess::gpus_all: return "gpus-all";
-    case GpuAccess::runtime_nvidia: return "runtime-nvidia";
-    case GpuAccess::cdi: return "cdi";
-    case GpuAccess::k8s_resource: return "k8s-resource";
+    case GpuAccess::none:
+      return "none";
+    case GpuAccess::gpus_all:
+      return "gpus-all";
+    case GpuAccess::runtime_nvidia:
+      return "runtime-nvidia";
+    case GpuAccess::cdi:
+      return "cdi";
+    case GpuAccess::k8s_resource:
+      return "k8s-resource";
   }
   return "none";
 }
@@ -219,12 +255,14 @@ RunPlan plan_run(const HostFacts& f, const HostClass& host, const RunRequest& r)
   decide_shm(f, r, p);
   const bool k8s = p.engine == RunEngine::k8s;
   if (r.ngc && k8s) {
-    p.notes.push_back({"(no ulimits)", "NGC images ask for memlock=-1 and stack=67108864, which a Pod cannot set: the node's "
-                                       "container runtime defaults apply"});
+    p.notes.push_back({"(no ulimits)",
+                       "NGC images ask for memlock=-1 and stack=67108864, which a Pod cannot set: the node's "
+                       "container runtime defaults apply"});
   } else if (r.ngc) {
     p.ngc_ulimits = true;
-    p.notes.push_back({"--ulimit memlock=-1 --ulimit stack=67108864",
-                       "NGC images ask for these when they start: unlimited locked memory for pinned buffers, a 64 MiB stack"});
+    p.notes.push_back(
+        {"--ulimit memlock=-1 --ulimit stack=67108864",
+         "NGC images ask for these when they start: unlimited locked memory for pinned buffers, a 64 MiB stack"});
   }
   if (!r.host_dir.empty()) {
     p.host_dir = r.host_dir;
@@ -239,11 +277,13 @@ RunPlan plan_run(const HostFacts& f, const HostClass& host, const RunRequest& r)
     p.command = {"jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser"};
     if (!p.user && !p.keep_id) p.command.emplace_back("--allow-root");
     const std::string port = std::to_string(*r.jupyter_port);
-    p.notes.push_back({"jupyter on 127.0.0.1:" + port,
-                       "JupyterLab must be in the image (NGC PyTorch images have it; pytorch/pytorch images need `pip install "
-                       "jupyterlab`); " +
-                           (k8s ? "reach it with kubectl port-forward pod/" + p.name + " " + port + ":8888"
-                                : "the port is published on this machine only (ssh -L " + port + ":localhost:" + port + " from elsewhere)")});
+    p.notes.push_back(
+        {"jupyter on 127.0.0.1:" + port,
+         "JupyterLab must be in the image (NGC PyTorch images have it; pytorch/pytorch images need `pip install "
+         "jupyterlab`); " +
+             (k8s ? "reach it with kubectl port-forward pod/" + p.name + " " + port + ":8888"
+                  : "the port is published on this machine only (ssh -L " + port + ":localhost:" + port +
+                        " from elsewhere)")});
   }
   return p;
 }

@@ -48,14 +48,19 @@ std::string yaml_flow_list(const std::vector<std::string>& items, std::string (*
 
 void compose_gpu(std::ostream& o, const RunPlan& p) {
   switch (p.gpu) {
-    case GpuAccess::runtime_nvidia: o << "    runtime: nvidia\n"; break;
-    case GpuAccess::cdi: o << "    devices:\n      - " << yq("nvidia.com/gpu=all") << '\n'; break;
+    case GpuAccess::runtime_nvidia:
+      o << "    runtime: nvidia\n";
+      break;
+    case GpuAccess::cdi:
+      o << "    devices:\n      - " << yq("nvidia.com/gpu=all") << '\n';
+      break;
     case GpuAccess::gpus_all:
     case GpuAccess::k8s_resource:
       o << "    deploy:\n      resources:\n        reservations:\n          devices:\n"
            "            - driver: nvidia\n              count: all\n              capabilities: [gpu]\n";
       break;
-    case GpuAccess::none: break;
+    case GpuAccess::none:
+      break;
   }
 }
 
@@ -66,26 +71,37 @@ std::vector<std::string> run_argv(const RunPlan& p) {
   if (p.interactive) a.emplace_back("-it");
   if (!p.container_name.empty()) a.insert(a.end(), {"--name", p.container_name});
   switch (p.gpu) {
-    case GpuAccess::gpus_all: a.insert(a.end(), {"--gpus", "all"}); break;
-    case GpuAccess::runtime_nvidia: a.insert(a.end(), {"--runtime", "nvidia"}); break;
+    case GpuAccess::gpus_all:
+      a.insert(a.end(), {"--gpus", "all"});
+      break;
+    case GpuAccess::runtime_nvidia:
+      a.insert(a.end(), {"--runtime", "nvidia"});
+      break;
     case GpuAccess::cdi:
       a.insert(a.end(), {"--device", "nvidia.com/gpu=all"});
       if (p.engine == RunEngine::podman) a.emplace_back("--security-opt=label=disable");
       break;
     case GpuAccess::k8s_resource:
-    case GpuAccess::none: break;
+    case GpuAccess::none:
+      break;
   }
-  if (p.ipc_host) a.emplace_back("--ipc=host");
-  else a.emplace_back("--shm-size=" + size_text(p.shm_bytes, false));
+  if (p.ipc_host)
+    a.emplace_back("--ipc=host");
+  else
+    a.emplace_back("--shm-size=" + size_text(p.shm_bytes, false));
   if (p.ngc_ulimits) a.insert(a.end(), {"--ulimit", "memlock=-1", "--ulimit", "stack=67108864"});
   if (!p.host_dir.empty()) {
-    if (p.host_dir.find_first_of(":,\"") == std::string::npos) a.insert(a.end(), {"-v", p.host_dir + ":" + k_workspace});
-    else a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", p.host_dir) + ",dst=" + k_workspace});
+    if (p.host_dir.find_first_of(":,\"") == std::string::npos)
+      a.insert(a.end(), {"-v", p.host_dir + ":" + k_workspace});
+    else
+      a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", p.host_dir) + ",dst=" + k_workspace});
     a.insert(a.end(), {"-w", k_workspace});
   }
   for (const auto& [src, dst] : p.read_only_mounts) {
-    if (src.find_first_of(":,\"") == std::string::npos) a.insert(a.end(), {"-v", src + ":" + dst + ":ro"});
-    else a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", src) + ",dst=" + dst + ",readonly"});
+    if (src.find_first_of(":,\"") == std::string::npos)
+      a.insert(a.end(), {"-v", src + ":" + dst + ":ro"});
+    else
+      a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", src) + ",dst=" + dst + ",readonly"});
   }
   if (p.keep_id) a.emplace_back("--userns=keep-id");
   if (p.user) a.insert(a.end(), {"--user", std::to_string(p.user->uid) + ":" + std::to_string(p.user->gid)});
@@ -101,8 +117,10 @@ std::string compose_yaml(const RunPlan& p) {
   std::ostringstream o;
   o << "services:\n  " << cq(p.name) << ":\n    image: " << cq(p.image) << "\n    stdin_open: true\n    tty: true\n";
   compose_gpu(o, p);
-  if (p.ipc_host) o << "    ipc: host\n";
-  else o << "    shm_size: " << cq(size_text(p.shm_bytes, false) + "b") << '\n';
+  if (p.ipc_host)
+    o << "    ipc: host\n";
+  else
+    o << "    shm_size: " << cq(size_text(p.shm_bytes, false) + "b") << '\n';
   if (p.ngc_ulimits) o << "    ulimits:\n      memlock: -1\n      stack: 67108864\n";
   if (!p.host_dir.empty()) {
     o << "    volumes:\n      - type: bind\n        source: " << cq(p.host_dir) << "\n        target: " << k_workspace
@@ -124,7 +142,8 @@ std::string k8s_pod_yaml(const RunPlan& p) {
   o << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " << yq(p.name) << "\nspec:\n  restartPolicy: Never\n";
   if (p.ipc_host) o << "  hostIPC: true\n";
   if (p.user) o << "  securityContext:\n    runAsUser: " << p.user->uid << "\n    runAsGroup: " << p.user->gid << '\n';
-  o << "  containers:\n    - name: " << yq(p.name) << "\n      image: " << yq(p.image) << "\n      stdin: true\n      tty: true\n";
+  o << "  containers:\n    - name: " << yq(p.name) << "\n      image: " << yq(p.image)
+    << "\n      stdin: true\n      tty: true\n";
   if (!p.command.empty()) o << "      args: " << yaml_flow_list(p.command) << '\n';
   if (!p.host_dir.empty()) o << "      workingDir: " << k_workspace << '\n';
   if (!p.env.empty()) {
@@ -132,14 +151,17 @@ std::string k8s_pod_yaml(const RunPlan& p) {
     for (const auto& [k, v] : p.env) o << "        - name: " << yq(k) << "\n          value: " << yq(v) << '\n';
   }
   if (p.jupyter_port) o << "      ports:\n        - containerPort: 8888\n";
-  if (p.gpu != GpuAccess::none) o << "      resources:\n        limits:\n          nvidia.com/gpu: " << p.gpu_count << '\n';
+  if (p.gpu != GpuAccess::none)
+    o << "      resources:\n        limits:\n          nvidia.com/gpu: " << p.gpu_count << '\n';
   const bool shm = !p.ipc_host;
   if (shm || !p.host_dir.empty()) {
     o << "      volumeMounts:\n";
     if (shm) o << "        - name: dshm\n          mountPath: /dev/shm\n";
     if (!p.host_dir.empty()) o << "        - name: workspace\n          mountPath: " << k_workspace << '\n';
     o << "  volumes:\n";
-    if (shm) o << "    - name: dshm\n      emptyDir:\n        medium: Memory\n        sizeLimit: " << size_text(p.shm_bytes, true) << '\n';
+    if (shm)
+      o << "    - name: dshm\n      emptyDir:\n        medium: Memory\n        sizeLimit: "
+        << size_text(p.shm_bytes, true) << '\n';
     if (!p.host_dir.empty()) o << "    - name: workspace\n      emptyDir: {}\n";
   }
   return o.str();
@@ -147,10 +169,13 @@ std::string k8s_pod_yaml(const RunPlan& p) {
 
 std::string render_run(const RunPlan& p) {
   switch (p.engine) {
-    case RunEngine::compose: return compose_yaml(p);
-    case RunEngine::k8s: return k8s_pod_yaml(p);
+    case RunEngine::compose:
+      return compose_yaml(p);
+    case RunEngine::k8s:
+      return k8s_pod_yaml(p);
     case RunEngine::docker:
-    case RunEngine::podman: break;
+    case RunEngine::podman:
+      break;
   }
   return shell_join(run_argv(p)) + "\n";
 }

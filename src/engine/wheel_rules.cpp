@@ -36,9 +36,10 @@ void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, 
   if (b.platforms.empty()) return;
   if (h.platform.empty()) {
     // Never taken for x86_64: whether the build installs here is undetermined.
-    out.push_back(reason("UNKNOWN_ARCH", Severity::unknown,
-                         "this host's CPU architecture is unknown: whether " + b.label + " installs here is undetermined",
-                         "give --arch x86_64 or --arch aarch64"));
+    out.push_back(
+        reason("UNKNOWN_ARCH", Severity::unknown,
+               "this host's CPU architecture is unknown: whether " + b.label + " installs here is undetermined",
+               "give --arch x86_64 or --arch aarch64"));
     return;
   }
   if (std::find(b.platforms.begin(), b.platforms.end(), h.platform) != b.platforms.end()) return;
@@ -52,7 +53,8 @@ void check_platform(const BuildDesc& b, const HostFacts& f, const HostClass& h, 
 void check_python(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
   if (b.release == nullptr || b.release->python.empty() || !f.python_version) return;
   const Version py = f.python_version.value->truncated(2);
-  if (b.wheel != nullptr ? wheel_supports_python(*b.release, *b.wheel, py) : release_supports_python(*b.release, py)) return;
+  if (b.wheel != nullptr ? wheel_supports_python(*b.release, *b.wheel, py) : release_supports_python(*b.release, py))
+    return;
   const auto& list = b.wheel != nullptr && !b.wheel->python.empty() ? b.wheel->python : b.release->python;
   std::string have;
   for (const auto& p : list) have += (have.empty() ? "" : ", ") + p;
@@ -62,9 +64,9 @@ void check_python(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& o
 
 void check_glibc(const BuildDesc& b, const HostFacts& f, std::vector<Reason>& out) {
   if (!b.glibc || !f.cpu.glibc || !(*f.cpu.glibc.value < *b.glibc)) return;
-  out.push_back(reason("GLIBC_TOO_OLD", Severity::error,
-                       b.label + " needs glibc >= " + b.glibc->str() + " (manylinux), this host has " +
-                           f.cpu.glibc.value->str()));
+  out.push_back(reason(
+      "GLIBC_TOO_OLD", Severity::error,
+      b.label + " needs glibc >= " + b.glibc->str() + " (manylinux), this host has " + f.cpu.glibc.value->str()));
 }
 
 // The driver: present, and new enough for the build's CUDA (or inside minor-version compatibility).
@@ -76,7 +78,8 @@ void check_driver(const BuildDesc& b, const HostFacts& f, const HostClass& h, co
 
 }  // namespace
 
-std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& f, const HostClass& h, const Kb& kb) {
+std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& f,
+                                     const HostClass& h, const Kb& kb) {
   std::vector<Reason> out;
   BuildDesc b;
   b.label = label;
@@ -89,11 +92,13 @@ std::vector<Reason> judge_driver_for(const std::string& label, const Version& cu
     if (!h.driver_cuda || !(*h.driver_cuda < need)) return out;
     if (h.driver_cuda->major() == need.major()) {
       out.push_back(reason("MINOR_VERSION_COMPAT", Severity::unknown,
-                           label + " is built with CUDA " + need.str() + "; this JetPack's CUDA is " + h.driver_cuda->str() +
+                           label + " is built with CUDA " + need.str() + "; this JetPack's CUDA is " +
+                               h.driver_cuda->str() +
                                ", and whether CUDA minor-version compatibility holds on Jetson is not known"));
     } else {
       out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
-                           label + " needs CUDA " + need.str() + "; this JetPack's CUDA is " + h.driver_cuda->str(), "use a build for this JetPack's CUDA"));
+                           label + " needs CUDA " + need.str() + "; this JetPack's CUDA is " + h.driver_cuda->str(),
+                           "use a build for this JetPack's CUDA"));
     }
     return out;
   }
@@ -101,13 +106,15 @@ std::vector<Reason> judge_driver_for(const std::string& label, const Version& cu
     const bool absent = f.driver.version.note == "no NVIDIA kernel module loaded";
     const auto floor = min_driver_for_cuda(kb, *b.cuda);
     if (absent) {
-      out.push_back(reason("NO_DRIVER", Severity::error, b.label + " needs the NVIDIA driver; no NVIDIA kernel module is loaded",
+      out.push_back(reason("NO_DRIVER", Severity::error,
+                           b.label + " needs the NVIDIA driver; no NVIDIA kernel module is loaded",
                            "install the NVIDIA driver (for CUDA " + b.cuda->truncated(2).str() + ": " +
                                (floor ? ">= " + floor->str() : "a recent one") + ") and reboot"));
     } else {
       // Not known to be missing: undetermined, never a guess either way.
       out.push_back(reason("UNKNOWN_DRIVER", Severity::unknown,
-                           b.label + " needs an NVIDIA driver " + (floor ? ">= " + floor->str() : "for CUDA " + b.cuda->truncated(2).str()) +
+                           b.label + " needs an NVIDIA driver " +
+                               (floor ? ">= " + floor->str() : "for CUDA " + b.cuda->truncated(2).str()) +
                                "; this host's driver is unknown",
                            "give --driver VERSION (nvidia-smi prints it) or probe the machine itself"));
     }
@@ -131,8 +138,9 @@ std::vector<Reason> judge_driver_for(const std::string& label, const Version& cu
   // The fix quotes the minimum driver (minor-version compatibility) beside the full-support one.
   std::string fix;
   if (full && floor != nullptr && floor->min_driver_linux < *full) {
-    fix = "update the NVIDIA driver to >= " + floor->min_driver_linux.str() + " (runs it through CUDA minor-version compatibility; >= " +
-          full->str() + " for full support), or use an older CUDA variant";
+    fix = "update the NVIDIA driver to >= " + floor->min_driver_linux.str() +
+          " (runs it through CUDA minor-version compatibility; >= " + full->str() +
+          " for full support), or use an older CUDA variant";
   } else if (full) {
     fix = "update the NVIDIA driver to >= " + full->str() + ", or use an older CUDA variant";
   }
@@ -151,7 +159,8 @@ void check_gpus(const BuildDesc& b, const HostFacts& f, const HostClass& h, cons
     if (auto dropped = driver_drops_gpu(*g, f, kb)) out.push_back(std::move(*dropped));
   }
   if (h.gpus_known && h.gpus.empty()) {
-    out.push_back(reason("NO_GPU", Severity::warn, b.label + " is a CUDA build but this host has no NVIDIA GPU: it runs on the CPU only",
+    out.push_back(reason("NO_GPU", Severity::warn,
+                         b.label + " is a CUDA build but this host has no NVIDIA GPU: it runs on the CPU only",
                          "the cpu variant is smaller"));
     return;
   }
@@ -166,15 +175,16 @@ void check_gpus(const BuildDesc& b, const HostFacts& f, const HostClass& h, cons
     const ComputeCapability cc = g->compute_capability.value->hardware();
     const std::string list = arch_list_text(b.sass, b.ptx);
     switch (fit_gpu(b.sass, b.ptx, cc)) {
-      case GpuFit::native: break;
+      case GpuFit::native:
+        break;
       case GpuFit::ptx_jit:
         out.push_back(reason("PTX_JIT", Severity::warn,
                              b.label + " has no machine code for " + gpu_label(*g) + " (" + list +
                                  "); its PTX is JIT-compiled at start-up, which is slow the first time"));
         if (h.driver_cuda && *h.driver_cuda < b.cuda->truncated(2)) {
           out.push_back(reason("DRIVER_TOO_OLD", Severity::error,
-                               "PTX JIT needs a driver for CUDA " + b.cuda->truncated(2).str() + "; this driver supports " +
-                                   h.driver_cuda->str()));
+                               "PTX JIT needs a driver for CUDA " + b.cuda->truncated(2).str() +
+                                   "; this driver supports " + h.driver_cuda->str()));
         }
         break;
       case GpuFit::too_old:
@@ -196,8 +206,9 @@ std::vector<Reason> judge(const BuildDesc& b, const HostFacts& f, const HostClas
   check_platform(b, f, h, out);
   if (h.tegra && b.cuda && !h.tegra_sbsa && b.variant.rfind("cu", 0) == 0) {
     out.push_back(reason("NOT_FOR_TEGRA", Severity::error,
-                         b.label + " is built for discrete/SBSA GPUs; a Jetson's integrated GPU needs NVIDIA's Jetson builds "
-                                   "for its JetPack"));
+                         b.label +
+                             " is built for discrete/SBSA GPUs; a Jetson's integrated GPU needs NVIDIA's Jetson builds "
+                             "for its JetPack"));
   }
   check_python(b, f, out);
   check_glibc(b, f, out);
@@ -230,7 +241,8 @@ std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, c
   return judge(describe(wheel, kb), facts, host, kb);
 }
 
-std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchInstall& t) {
+std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb,
+                                    const TorchInstall& t) {
   BuildDesc b;
   const std::string version = t.version ? t.version.value->str() : "unknown version";
   b.label = "torch " + version;
@@ -250,8 +262,8 @@ std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& hos
     const TorchRelease* newest = newest_torch_release(kb);
     if (newest != nullptr && newest->version < t.version.value->public_version()) {
       notes.push_back(reason("KB_STALE", Severity::info,
-                             "torch " + version + " is newer than the knowledge base (as of " + kb.as_of +
-                                 ", newest " + newest->version.str() + "); judged from its own " +
+                             "torch " + version + " is newer than the knowledge base (as of " + kb.as_of + ", newest " +
+                                 newest->version.str() + "); judged from its own " +
                                  (t.arch_list ? "compiled arch list" : "CUDA version only")));
     }
   }
@@ -259,8 +271,9 @@ std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& hos
   if (t.version && !t.cuda && host.gpus_known && !host.gpus.empty() && !host.tegra) {
     auto out = notes;
     out.push_back(reason("CPU_ONLY_BUILD", Severity::error,
-                         "torch " + version + " is a CPU-only build (torch.version.cuda is None): the NVIDIA GPU is unused "
-                                              "and torch.cuda.is_available() is False"));
+                         "torch " + version +
+                             " is a CPU-only build (torch.version.cuda is None): the NVIDIA GPU is unused "
+                             "and torch.cuda.is_available() is False"));
     return out;
   }
   auto out = judge(b, facts, host, kb);

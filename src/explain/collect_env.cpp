@@ -67,8 +67,9 @@ std::string_view normalise(std::string_view s) {
   for (bool changed = true; changed;) {
     changed = false;
     s = trim(s);
-    for (std::string_view p : {std::string_view(">"), std::string_view("- "), std::string_view("* "), std::string_view("**"),
-                               std::string_view("|"), std::string_view("\xE2\x94\x82") /* │ */, std::string_view("#")}) {
+    for (std::string_view p :
+         {std::string_view(">"), std::string_view("- "), std::string_view("* "), std::string_view("**"),
+          std::string_view("|"), std::string_view("\xE2\x94\x82") /* │ */, std::string_view("#")}) {
       if (s.substr(0, p.size()) == p) {
         s.remove_prefix(p.size());
         changed = true;
@@ -102,9 +103,12 @@ std::optional<std::string> gpu_line(std::string_view line) {
   while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])) != 0) ++i;
   if (i == 4) return std::nullopt;
   std::string_view rest = line.substr(i);
-  if (rest.substr(0, 1) == ":") rest.remove_prefix(1);
-  else if (rest.substr(0, 3) == "\xEF\xBC\x9A") rest.remove_prefix(3);
-  else return std::nullopt;
+  if (rest.substr(0, 1) == ":")
+    rest.remove_prefix(1);
+  else if (rest.substr(0, 3) == "\xEF\xBC\x9A")
+    rest.remove_prefix(3);
+  else
+    return std::nullopt;
   std::string name(trim(rest));
   if (const auto uuid = name.find(" (UUID:"); uuid != std::string::npos) name.resize(uuid);
   if (name.empty()) return std::nullopt;
@@ -158,7 +162,9 @@ std::optional<CollectEnv> parse_collect_env(const TextInput& input) {
       if (!v) continue;
       // "Is CUDA available (TensorFlow)" style forks: keep the first value, drop the qualifier.
       if (env.fields.count(key) == 0) env.fields[key] = EnvField{*v, lineno};
-      block = std::string_view(key) == "gpu_models" ? Block::gpus : std::string_view(key) == "cudnn" ? Block::cudnn : Block::none;
+      block = std::string_view(key) == "gpu_models" ? Block::gpus
+              : std::string_view(key) == "cudnn"    ? Block::cudnn
+                                                    : Block::none;
       if (block == Block::gpus) {
         if (auto g = gpu_line(*v)) env.gpus.push_back({*g, lineno});
       }
@@ -187,7 +193,8 @@ std::optional<CollectEnv> parse_collect_env(const TextInput& input) {
       env.last_line = lineno;
       continue;
     }
-    if (line.front() == '[' && (starts_icase(line, "[pip") || starts_icase(line, "[conda]") || starts_icase(line, "[uv]"))) {
+    if (line.front() == '[' &&
+        (starts_icase(line, "[pip") || starts_icase(line, "[conda]") || starts_icase(line, "[uv]"))) {
       env.libraries.push_back({std::string(line), lineno});
       env.last_line = lineno;
       continue;
@@ -258,8 +265,10 @@ void apply_os(const CollectEnv& env, HostFacts& f) {
     }
     set_fact(f.os.pretty_name, pretty, *os);
     const std::string l = to_lower(pretty);
-    if (l.find("windows") != std::string::npos) set_fact(f.os.id, std::string("windows"), *os);
-    else if (l.find("mac") != std::string::npos) set_fact(f.os.id, std::string("macos"), *os);
+    if (l.find("windows") != std::string::npos)
+      set_fact(f.os.id, std::string("windows"), *os);
+    else if (l.find("mac") != std::string::npos)
+      set_fact(f.os.id, std::string("macos"), *os);
   }
   if (const EnvField* p = env.field("python_platform"); p != nullptr && env.known("python_platform")) {
     const std::string& v = p->value;
@@ -290,8 +299,9 @@ void apply_os(const CollectEnv& env, HostFacts& f) {
 }
 
 void apply_cpu(const CollectEnv& env, HostFacts& f) {
-  static const std::array k_flags{"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "neon", "asimd",
-                                  "fp", "sve", "sve2", "bf16", "i8mm", "asimddp", "atomics", "vfpv4"};
+  static const std::array k_flags{"sse4_2",   "avx",  "avx2",    "fma",     "avx512f", "avx512_bf16",
+                                  "amx_tile", "neon", "asimd",   "fp",      "sve",     "sve2",
+                                  "bf16",     "i8mm", "asimddp", "atomics", "vfpv4"};
   for (const auto& [key, field] : env.cpu) {
     const std::string k = to_lower(key);
     if (k == "model name" || k == "name") set_fact(f.cpu.model, field.value, field);
@@ -355,9 +365,10 @@ void apply_torch(const CollectEnv& env, HostFacts& f, std::vector<std::string>& 
       break;
     }
   }
-  if (version && listed && !(version->public_version() == listed->public_version() && version->local() == listed->local())) {
-    notes.push_back("collect_env reports torch " + version->str() + " (line " + std::to_string(tv->line) + ") but lists torch==" +
-                    listed->str() + " (line " + std::to_string(listed_field->line) +
+  if (version && listed &&
+      !(version->public_version() == listed->public_version() && version->local() == listed->local())) {
+    notes.push_back("collect_env reports torch " + version->str() + " (line " + std::to_string(tv->line) +
+                    ") but lists torch==" + listed->str() + " (line " + std::to_string(listed_field->line) +
                     "): two torch installs; the interpreter imports the first");
   }
   if (!version && listed) {
@@ -383,7 +394,8 @@ void apply_torch(const CollectEnv& env, HostFacts& f, std::vector<std::string>& 
     t.cuda = Fact<Version>::unknown(source_of(*tv), "not reported");
   }
   if (auto py = env.known("python_version")) {
-    if (auto v = version_in(*py)) t.python_version = Fact<Version>::known(v->truncated(2), source_of(*env.field("python_version")));
+    if (auto v = version_in(*py))
+      t.python_version = Fact<Version>::known(v->truncated(2), source_of(*env.field("python_version")));
   }
   f.torch = Fact<std::vector<TorchInstall>>::known({std::move(t)}, source_of(*tv));
 }
@@ -407,8 +419,8 @@ std::vector<std::string> apply_collect_env(const CollectEnv& env, HostFacts& f) 
     const auto nvcc = version_in(*runtime);
     const Version& tc = *f.torch.value->front().cuda.value;
     if (nvcc && nvcc->major() != tc.major()) {
-      notes.push_back("\"CUDA runtime version: " + *runtime + "\" is the nvcc on PATH, not torch's runtime (CUDA " + tc.str() +
-                      "); it matters only when building CUDA extensions");
+      notes.push_back("\"CUDA runtime version: " + *runtime + "\" is the nvcc on PATH, not torch's runtime (CUDA " +
+                      tc.str() + "); it matters only when building CUDA extensions");
     }
   }
   return notes;

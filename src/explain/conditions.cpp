@@ -18,13 +18,14 @@ const TorchInstall* first_torch(const HostFacts& f) {
 }
 
 bool flag(const HostFacts& f, const std::string& name) {
-  return f.cpu.flags.value && std::find(f.cpu.flags.value->begin(), f.cpu.flags.value->end(), name) != f.cpu.flags.value->end();
+  return f.cpu.flags.value &&
+         std::find(f.cpu.flags.value->begin(), f.cpu.flags.value->end(), name) != f.cpu.flags.value->end();
 }
 
 bool toolkit(const HostFacts& f) {
   const bool runtime = f.tooling.docker_runtimes &&
-                       std::find(f.tooling.docker_runtimes.value->begin(), f.tooling.docker_runtimes.value->end(), "nvidia") !=
-                           f.tooling.docker_runtimes.value->end();
+                       std::find(f.tooling.docker_runtimes.value->begin(), f.tooling.docker_runtimes.value->end(),
+                                 "nvidia") != f.tooling.docker_runtimes.value->end();
   const bool cdi = f.tooling.cdi_specs && !f.tooling.cdi_specs.value->empty();
   return runtime || cdi || f.tooling.nvidia_ctk.has_value() || f.tooling.nvidia_runtime.has_value();
 }
@@ -35,96 +36,129 @@ using Simple = std::function<bool(const Context&, std::vector<std::string>&)>;
 
 const std::map<std::string, Simple>& simple_predicates() {
   static const std::map<std::string, Simple> k{
-      {"gpu", [](const Context& c, auto& used) {
+      {"gpu",
+       [](const Context& c, auto& used) {
          const bool yes = !c.host.gpus.empty();
-         if (yes) used.push_back("NVIDIA GPU: " + c.host.gpus.front()->name.value.value_or("present") + src(c.facts.gpus.source));
+         if (yes)
+           used.push_back("NVIDIA GPU: " + c.host.gpus.front()->name.value.value_or("present") +
+                          src(c.facts.gpus.source));
          return yes;
        }},
-      {"no_gpu", [](const Context& c, auto& used) {
+      {"no_gpu",
+       [](const Context& c, auto& used) {
          const bool yes = c.host.gpus_known && c.host.gpus.empty() && !c.host.tegra;
          if (yes) used.push_back("no NVIDIA GPU" + src(c.facts.gpus.source));
          return yes;
        }},
       {"gpus_unknown", [](const Context& c, auto&) { return !c.host.gpus_known && !c.host.tegra; }},
-      {"tegra", [](const Context& c, auto& used) {
-         if (c.host.tegra) used.push_back("a Jetson (Tegra)" + src(c.facts.jetson.l4t ? c.facts.jetson.l4t.source : c.facts.jetson.soc.source));
+      {"tegra",
+       [](const Context& c, auto& used) {
+         if (c.host.tegra)
+           used.push_back("a Jetson (Tegra)" +
+                          src(c.facts.jetson.l4t ? c.facts.jetson.l4t.source : c.facts.jetson.soc.source));
          return c.host.tegra;
        }},
-      {"board", [](const Context& c, auto& used) {
-         if (c.host.board != nullptr) used.push_back("board: " + (c.host.board->name.empty() ? c.host.board->id : c.host.board->name));
+      {"board",
+       [](const Context& c, auto& used) {
+         if (c.host.board != nullptr)
+           used.push_back("board: " + (c.host.board->name.empty() ? c.host.board->id : c.host.board->name));
          return c.host.board != nullptr;
        }},
-      {"x86_64", [](const Context& c, auto& used) {
+      {"x86_64",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.cpu.arch.value == std::optional<std::string>("x86_64");
          if (yes) used.push_back("CPU architecture x86_64" + src(c.facts.cpu.arch.source));
          return yes;
        }},
-      {"aarch64", [](const Context& c, auto& used) {
+      {"aarch64",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.cpu.arch.value == std::optional<std::string>("aarch64");
          if (yes) used.push_back("CPU architecture aarch64" + src(c.facts.cpu.arch.source));
          return yes;
        }},
-      {"driver", [](const Context& c, auto& used) {
-         if (c.facts.driver.version) used.push_back("NVIDIA driver " + c.facts.driver.version.value->str() + src(c.facts.driver.version.source));
-         else if (c.host.driver_cuda) used.push_back("driver CUDA level " + c.host.driver_cuda->str());
+      {"driver",
+       [](const Context& c, auto& used) {
+         if (c.facts.driver.version)
+           used.push_back("NVIDIA driver " + c.facts.driver.version.value->str() + src(c.facts.driver.version.source));
+         else if (c.host.driver_cuda)
+           used.push_back("driver CUDA level " + c.host.driver_cuda->str());
          return c.facts.driver.version.has_value() || c.host.driver_cuda.has_value();
        }},
-      {"driver_absent", [](const Context& c, auto& used) {
+      {"driver_absent",
+       [](const Context& c, auto& used) {
          // Known to be absent: the probe found no kernel module (an unknown driver is not absent).
-         const bool yes = !c.facts.driver.version && !c.host.driver_cuda && c.facts.driver.version.note == "no NVIDIA kernel module loaded";
+         const bool yes = !c.facts.driver.version && !c.host.driver_cuda &&
+                          c.facts.driver.version.note == "no NVIDIA kernel module loaded";
          if (yes) used.push_back("no NVIDIA kernel module loaded" + src(c.facts.driver.version.source));
          return yes;
        }},
-      {"driver_ok", [](const Context& c, auto& used) {
+      {"driver_ok",
+       [](const Context& c, auto& used) {
          const TorchInstall* t = first_torch(c.facts);
          if (!c.host.driver_cuda || t == nullptr || !t->cuda) return false;
          const bool yes = !(*c.host.driver_cuda < t->cuda.value->truncated(2));
-         if (yes) used.push_back("driver CUDA " + c.host.driver_cuda->str() + " >= torch's CUDA " + t->cuda.value->truncated(2).str());
+         if (yes)
+           used.push_back("driver CUDA " + c.host.driver_cuda->str() + " >= torch's CUDA " +
+                          t->cuda.value->truncated(2).str());
          return yes;
        }},
-      {"container_toolkit", [](const Context& c, auto& used) {
+      {"container_toolkit",
+       [](const Context& c, auto& used) {
          const bool yes = toolkit(c.facts);
          if (yes) used.push_back("NVIDIA Container Toolkit or CDI spec present");
          return yes;
        }},
-      {"container_engine", [](const Context& c, auto& used) {
+      {"container_engine",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.tooling.docker.has_value() || c.facts.tooling.podman.has_value();
-         if (yes) used.push_back("container engine: " + c.facts.tooling.docker.value.value_or(c.facts.tooling.podman.value.value_or("")));
+         if (yes)
+           used.push_back("container engine: " +
+                          c.facts.tooling.docker.value.value_or(c.facts.tooling.podman.value.value_or("")));
          return yes;
        }},
-      {"inside_container", [](const Context& c, auto& used) {
+      {"inside_container",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.container.inside && *c.facts.container.inside.value;
          if (yes) used.push_back("running inside a container" + src(c.facts.container.inside.source));
          return yes;
        }},
-      {"wsl", [](const Context& c, auto& used) {
+      {"wsl",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.container.wsl && *c.facts.container.wsl.value;
          if (yes) used.push_back("WSL2" + src(c.facts.container.wsl.source));
          return yes;
        }},
       {"torch", [](const Context& c, auto&) { return first_torch(c.facts) != nullptr; }},
-      {"torch_cpu", [](const Context& c, auto& used) {
+      {"torch_cpu",
+       [](const Context& c, auto& used) {
          const TorchInstall* t = first_torch(c.facts);
          const bool yes = t != nullptr && t->version && !t->cuda && t->cuda.note != "a ROCm build";
          if (yes) used.push_back("torch " + t->version.value->str() + " is CPU-only" + src(t->cuda.source));
          return yes;
        }},
-      {"torch_cuda", [](const Context& c, auto& used) {
+      {"torch_cuda",
+       [](const Context& c, auto& used) {
          const TorchInstall* t = first_torch(c.facts);
          const bool yes = t != nullptr && t->cuda.has_value();
          if (yes) used.push_back("torch built with CUDA " + t->cuda.value->str() + src(t->cuda.source));
          return yes;
        }},
       {"torch_arch_known", [](const Context& c, auto&) { return !c.torch_arch.empty() || !c.torch_ptx.empty(); }},
-      {"gpu_supported", [](const Context& c, auto& used) {
+      {"gpu_supported",
+       [](const Context& c, auto& used) {
          if (c.fits.empty()) return false;
-         const bool yes = std::all_of(c.fits.begin(), c.fits.end(), [](GpuFit f) { return f == GpuFit::native || f == GpuFit::ptx_jit; });
-         if (yes) used.push_back("torch's arch list (" + arch_list_text(c.torch_arch, c.torch_ptx) + ") covers every GPU");
+         const bool yes = std::all_of(c.fits.begin(), c.fits.end(),
+                                      [](GpuFit f) { return f == GpuFit::native || f == GpuFit::ptx_jit; });
+         if (yes)
+           used.push_back("torch's arch list (" + arch_list_text(c.torch_arch, c.torch_ptx) + ") covers every GPU");
          return yes;
        }},
-      {"shm_small", [](const Context& c, auto& used) {
+      {"shm_small",
+       [](const Context& c, auto& used) {
          const bool yes = c.facts.cpu.shm_bytes && *c.facts.cpu.shm_bytes.value < k_min_shm;
-         if (yes) used.push_back("/dev/shm is " + human_bytes(*c.facts.cpu.shm_bytes.value) + src(c.facts.cpu.shm_bytes.source));
+         if (yes)
+           used.push_back("/dev/shm is " + human_bytes(*c.facts.cpu.shm_bytes.value) +
+                          src(c.facts.cpu.shm_bytes.source));
          return yes;
        }},
       {"cpu_flags_known", [](const Context& c, auto&) { return c.facts.cpu.flags.has_value(); }},
@@ -135,10 +169,14 @@ const std::map<std::string, Simple>& simple_predicates() {
 
 const char* fit_name(GpuFit f) {
   switch (f) {
-    case GpuFit::native: return "native";
-    case GpuFit::ptx_jit: return "ptx_jit";
-    case GpuFit::too_old: return "too_old";
-    case GpuFit::missing: return "missing";
+    case GpuFit::native:
+      return "native";
+    case GpuFit::ptx_jit:
+      return "ptx_jit";
+    case GpuFit::too_old:
+      return "too_old";
+    case GpuFit::missing:
+      return "missing";
   }
   return "missing";
 }
@@ -153,7 +191,8 @@ bool capture_holds(const std::string& spec, const std::map<std::string, std::str
     const std::string v = to_lower(it->second);
     const std::string want = to_lower(spec.substr(at + std::string(op).size()));
     if (std::string(op) == "^=") return v.rfind(want, 0) == 0;
-    if (std::string(op) == "$=") return v.size() >= want.size() && v.compare(v.size() - want.size(), want.size(), want) == 0;
+    if (std::string(op) == "$=")
+      return v.size() >= want.size() && v.compare(v.size() - want.size(), want.size(), want) == 0;
     return v == want;
   }
   return captures.count(spec) != 0;
@@ -199,7 +238,8 @@ bool holds(const std::string& predicate, const Context& c, const std::map<std::s
     const std::string want = predicate.substr(8);
     for (std::size_t i = 0; i < c.fits.size(); ++i) {
       if (want == fit_name(c.fits[i])) {
-        used.push_back("torch's arch list (" + arch_list_text(c.torch_arch, c.torch_ptx) + ") against the GPU: " + want);
+        used.push_back("torch's arch list (" + arch_list_text(c.torch_arch, c.torch_ptx) +
+                       ") against the GPU: " + want);
         return true;
       }
     }
@@ -249,7 +289,8 @@ Context make_context(const HostFacts& input_facts, const Kb& kb) {
   }
   if (!c.torch_arch.empty() || !c.torch_ptx.empty()) {
     for (const GpuFacts* g : c.host.gpus) {
-      if (g->compute_capability) c.fits.push_back(fit_gpu(c.torch_arch, c.torch_ptx, g->compute_capability.value->hardware()));
+      if (g->compute_capability)
+        c.fits.push_back(fit_gpu(c.torch_arch, c.torch_ptx, g->compute_capability.value->hardware()));
     }
   }
   c.container_reasons = container_findings(c.facts, c.host);
@@ -259,7 +300,8 @@ Context make_context(const HostFacts& input_facts, const Kb& kb) {
 
 namespace {
 
-std::optional<std::string> variable(const std::string& name, const Context& c, const std::map<std::string, std::string>& captures) {
+std::optional<std::string> variable(const std::string& name, const Context& c,
+                                    const std::map<std::string, std::string>& captures) {
   if (const auto it = captures.find(name); it != captures.end() && !it->second.empty()) return it->second;
   const HostFacts& f = c.facts;
   const TorchInstall* t = first_torch(f);
@@ -268,13 +310,17 @@ std::optional<std::string> variable(const std::string& name, const Context& c, c
   if (name == "driver_cuda" && c.host.driver_cuda) return c.host.driver_cuda->str();
   if (name == "gpu" && g != nullptr && g->name) return *g->name.value;
   if (name == "gpu_cc" && g != nullptr && g->compute_capability) return g->compute_capability.value->hardware().str();
-  if (name == "gpu_sm" && g != nullptr && g->compute_capability) return "sm_" + g->compute_capability.value->hardware().digits();
+  if (name == "gpu_sm" && g != nullptr && g->compute_capability)
+    return "sm_" + g->compute_capability.value->hardware().digits();
   if (name == "torch" && t != nullptr && t->version) return t->version.value->str();
   if (name == "torch_cuda" && t != nullptr && t->cuda) return t->cuda.value->str();
-  if (name == "torch_arch" && (!c.torch_arch.empty() || !c.torch_ptx.empty())) return arch_list_text(c.torch_arch, c.torch_ptx);
+  if (name == "torch_arch" && (!c.torch_arch.empty() || !c.torch_ptx.empty()))
+    return arch_list_text(c.torch_arch, c.torch_ptx);
   if (name == "install" && c.rec.best_wheel) return c.rec.best_wheel->install;
-  if (name == "install_uv" && c.rec.best_wheel && !c.rec.best_wheel->install_uv.empty()) return c.rec.best_wheel->install_uv;
-  if (name == "best_wheel" && c.rec.best_wheel) return "torch " + c.rec.best_wheel->torch + "+" + c.rec.best_wheel->variant;
+  if (name == "install_uv" && c.rec.best_wheel && !c.rec.best_wheel->install_uv.empty())
+    return c.rec.best_wheel->install_uv;
+  if (name == "best_wheel" && c.rec.best_wheel)
+    return "torch " + c.rec.best_wheel->torch + "+" + c.rec.best_wheel->variant;
   if (name == "best_image" && c.rec.best_image) return c.rec.best_image->ref;
   if (name == "arch" && f.cpu.arch) return *f.cpu.arch.value;
   if (name == "docker_platform" && f.cpu.arch) return *f.cpu.arch.value == "aarch64" ? "linux/arm64" : "linux/amd64";

@@ -16,12 +16,12 @@ namespace td::explain_detail {
 /// The facts and findings one explain run decides on.
 struct Context {
   const Kb& kb;
-  HostFacts facts;                       ///< Enriched.
+  HostFacts facts;  ///< Enriched.
   HostClass host;
-  std::vector<Reason> torch_reasons;     ///< judge_installed on the first torch, if any.
-  std::vector<Reason> container_reasons; ///< container_findings.
+  std::vector<Reason> torch_reasons;      ///< judge_installed on the first torch, if any.
+  std::vector<Reason> container_reasons;  ///< container_findings.
   Recommendation rec;
-  std::vector<GpuFit> fits;              ///< Each GPU with a known capability against the torch arch list.
+  std::vector<GpuFit> fits;                   ///< Each GPU with a known capability against the torch arch list.
   std::vector<ComputeCapability> torch_arch;  ///< The torch arch list (facts, or the KB wheel's).
   std::vector<ComputeCapability> torch_ptx;
 };

@@ -17,7 +17,8 @@ using explain_detail::Context;
 bool known_predicate(const std::string& predicate) { return explain_detail::known_predicate_name(predicate); }
 
 bool ExplainResult::problem() const {
-  return std::any_of(diagnoses.begin(), diagnoses.end(), [](const Diagnosis& d) { return d.severity != Severity::info; });
+  return std::any_of(diagnoses.begin(), diagnoses.end(),
+                     [](const Diagnosis& d) { return d.severity != Severity::info; });
 }
 
 namespace {
@@ -31,13 +32,15 @@ Severity severity_of(const std::string& s) {
 }
 
 TorchInstall& torch_slot(HostFacts& f, const std::string& source) {
-  if (!f.torch.value || f.torch.value->empty()) f.torch = Fact<std::vector<TorchInstall>>::known({TorchInstall{}}, source);
+  if (!f.torch.value || f.torch.value->empty())
+    f.torch = Fact<std::vector<TorchInstall>>::known({TorchInstall{}}, source);
   return f.torch.value->front();
 }
 
 bool overridden(const std::string& source) { return source == "override"; }
 
-void apply_gpu(const std::map<std::string, std::string>& cap, const std::string& source, HostFacts& f, std::vector<std::string>& notes) {
+void apply_gpu(const std::map<std::string, std::string>& cap, const std::string& source, HostFacts& f,
+               std::vector<std::string>& notes) {
   const auto cc_it = cap.find("gpu_cc");
   const auto name_it = cap.find("gpu_name");
   if (overridden(f.gpus.source) || (cc_it == cap.end() && name_it == cap.end())) return;
@@ -47,13 +50,15 @@ void apply_gpu(const std::map<std::string, std::string>& cap, const std::string&
     if (!cc) return;
     g.compute_capability = Fact<ComputeCapability>::known(cc->hardware(), source);
   }
-  g.name = Fact<std::string>::known(name_it != cap.end() ? std::string(trim(name_it->second)) : "GPU " + cc_it->second, source);
+  g.name = Fact<std::string>::known(name_it != cap.end() ? std::string(trim(name_it->second)) : "GPU " + cc_it->second,
+                                    source);
   g.integrated = Fact<bool>::unknown(source, "not said");
   if (f.gpus.value) {
     for (auto& have : *f.gpus.value) {
       const bool same_cc = g.compute_capability && have.compute_capability &&
                            have.compute_capability.value->hardware() == *g.compute_capability.value;
-      const bool same_name = name_it != cap.end() && have.name && contains_icase(*have.name.value, trim(name_it->second));
+      const bool same_name =
+          name_it != cap.end() && have.name && contains_icase(*have.name.value, trim(name_it->second));
       if (same_name && !have.compute_capability && g.compute_capability) have.compute_capability = g.compute_capability;
       if (same_cc || same_name) return;  // the input names a GPU the facts already have
     }
@@ -73,7 +78,8 @@ void apply_captures(const SignatureHit& h, HostFacts& f, std::vector<std::string
   if (const auto it = cap.find("arch_list"); it != cap.end()) {
     auto list = parse_arch_list(it->second);
     TorchInstall& t = torch_slot(f, source);
-    if (!list.empty() && !overridden(t.arch_list.source)) t.arch_list = Fact<std::vector<ComputeCapability>>::known(list, source);
+    if (!list.empty() && !overridden(t.arch_list.source))
+      t.arch_list = Fact<std::vector<ComputeCapability>>::known(list, source);
   }
   if (const auto it = cap.find("driver_cuda_int"); it != cap.end() && !overridden(f.driver.cuda_level.source)) {
     if (auto n = parse_uint(it->second); n && *n >= 1000) {
@@ -89,8 +95,10 @@ void apply_captures(const SignatureHit& h, HostFacts& f, std::vector<std::string
     TorchInstall& t = torch_slot(f, source);
     if (auto v = Version::parse(it->second); v && !overridden(t.version.source)) {
       t.version = Fact<Version>::known(*v, source);
-      if (v->local() == "cpu") t.cuda = Fact<Version>::unknown(source, "CPU-only build");
-      else if (auto cuda = cuda_of_variant(v->local())) t.cuda = Fact<Version>::known(*cuda, source);
+      if (v->local() == "cpu")
+        t.cuda = Fact<Version>::unknown(source, "CPU-only build");
+      else if (auto cuda = cuda_of_variant(v->local()))
+        t.cuda = Fact<Version>::known(*cuda, source);
     }
   }
   if (const auto it = cap.find("torch_cuda"); it != cap.end()) {
@@ -127,7 +135,8 @@ std::map<std::string, std::string> merged_captures(const std::vector<const Signa
 }
 
 // One signature's diagnosis; nullopt when a refinement rejects it (the reason goes to notes).
-std::optional<Diagnosis> diagnose(const std::vector<const SignatureHit*>& hits, const Context& c, std::vector<std::string>& notes) {
+std::optional<Diagnosis> diagnose(const std::vector<const SignatureHit*>& hits, const Context& c,
+                                  std::vector<std::string>& notes) {
   const Signature& s = *hits.front()->signature;
   const auto captures = merged_captures(hits);
   Diagnosis d;
@@ -152,7 +161,8 @@ std::optional<Diagnosis> diagnose(const std::vector<const SignatureHit*>& hits, 
       std::string why;
       for (const auto& u : facts) why += (why.empty() ? "" : "; ") + u;
       notes.push_back("line " + std::to_string(hits.front()->line) + " matches '" + s.id + "', ruled out by the facts" +
-                      (why.empty() ? "" : ": " + why) + (r.cause.empty() ? "" : " - " + explain_detail::fill(r.cause, c, captures)));
+                      (why.empty() ? "" : ": " + why) +
+                      (r.cause.empty() ? "" : " - " + explain_detail::fill(r.cause, c, captures)));
       return std::nullopt;
     }
     if (!r.code.empty()) d.code = r.code;
@@ -166,7 +176,8 @@ std::optional<Diagnosis> diagnose(const std::vector<const SignatureHit*>& hits, 
   d.fix = split_fix(explain_detail::fill(fix, c, captures));
   d.first_line = hits.front()->line;
   d.occurrences = hits.size();
-  for (std::size_t i = 0; i < hits.size() && i < k_evidence_lines; ++i) d.evidence.push_back({"input", hits[i]->line, hits[i]->text});
+  for (std::size_t i = 0; i < hits.size() && i < k_evidence_lines; ++i)
+    d.evidence.push_back({"input", hits[i]->line, hits[i]->text});
   for (const auto& u : used) d.evidence.push_back({"fact", 0, u});
   add_engine_evidence(d, c);
   return d;
@@ -184,7 +195,8 @@ std::vector<Evidence> collect_env_evidence(const CollectEnv& env) {
     }
   }
   for (const auto& g : env.gpus) {
-    if (env.field("gpu_models") == nullptr || env.field("gpu_models")->line != g.line) out.push_back({"input", g.line, "GPU: " + g.value});
+    if (env.field("gpu_models") == nullptr || env.field("gpu_models")->line != g.line)
+      out.push_back({"input", g.line, "GPU: " + g.value});
   }
   return out;
 }
@@ -195,9 +207,12 @@ void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<D
     if (r.severity == Severity::info) continue;
     if (std::any_of(out.begin(), out.end(), [&](const Diagnosis& d) { return d.code == r.code; })) continue;
     Diagnosis d{"collect_env", r.code, r.severity, r.message, collect_env_evidence(env), {}, env.first_line, 1, true};
-    if (!r.fix.empty()) d.fix.push_back(r.fix);
-    else if (c.rec.best_wheel) d.fix.push_back(c.rec.best_wheel->install);
-    else d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
+    if (!r.fix.empty())
+      d.fix.push_back(r.fix);
+    else if (c.rec.best_wheel)
+      d.fix.push_back(c.rec.best_wheel->install);
+    else
+      d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
     out.push_back(std::move(d));
   }
 }
@@ -215,8 +230,10 @@ bool mentions_cuda(std::string_view text) {
 
 // The doctor's findings run on every explain's facts and are ranked with the signature hits (after
 // them at the same severity: the text names what happened, the facts say why here).
-void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bool report, std::vector<Diagnosis>& out) {
-  const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
+void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bool report,
+                    std::vector<Diagnosis>& out) {
+  const TorchInstall* t =
+      c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
   if (t == nullptr || !t->version) return;
   const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
   const bool gpus_known = c.facts.gpus.value.has_value();
@@ -224,9 +241,12 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
     if (r.severity == Severity::info) continue;
     if (std::any_of(out.begin(), out.end(), [&](const Diagnosis& d) { return d.code == r.code; })) continue;
     Diagnosis d{"facts", r.code, r.severity, r.message, {{"fact", 0, torch}}, {}, 0, 1, true};
-    if (!r.fix.empty()) d.fix.push_back(r.fix);
-    else if (c.rec.best_wheel) d.fix.push_back(c.rec.best_wheel->install);
-    else d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
+    if (!r.fix.empty())
+      d.fix.push_back(r.fix);
+    else if (c.rec.best_wheel)
+      d.fix.push_back(c.rec.best_wheel->install);
+    else
+      d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
     out.push_back(std::move(d));
   }
   // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
@@ -236,7 +256,8 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
     out.push_back({"facts",
                    "CPU_ONLY_BUILD",
                    Severity::error,
-                   "torch " + t->version.value->str() + " is a CPU-only build: torch.cuda.is_available() is False with it on any machine; "
+                   "torch " + t->version.value->str() +
+                       " is a CPU-only build: torch.cuda.is_available() is False with it on any machine; "
                        "a CUDA build matching the GPU and driver is needed",
                    {{"fact", 0, torch}},
                    {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
@@ -251,7 +272,8 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
     out.push_back({"facts",
                    "CPU_ONLY_BUILD",
                    Severity::info,
-                   "torch " + t->version.value->str() + " is a CPU-only build: CUDA is not available with it; if this machine has an "
+                   "torch " + t->version.value->str() +
+                       " is a CPU-only build: CUDA is not available with it; if this machine has an "
                        "NVIDIA GPU, a CUDA build matching the GPU and driver is needed",
                    {{"fact", 0, torch}},
                    {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
@@ -264,7 +286,8 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
 
 // A printed arch list names the wheel that is really imported.
 void check_variant(const Context& c, std::vector<Diagnosis>& out, std::vector<std::string>& notes) {
-  const TorchInstall* t = c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
+  const TorchInstall* t =
+      c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
   if (t == nullptr || !t->arch_list || t->arch_list.source.rfind("input:", 0) != 0) return;
   const auto wheels = wheels_with_arch(c.kb, *t->arch_list.value);
   if (wheels.empty()) return;
@@ -272,7 +295,8 @@ void check_variant(const Context& c, std::vector<Diagnosis>& out, std::vector<st
   bool matches = false;
   for (const TorchWheel* w : wheels) {
     names += (names.empty() ? "" : ", ") + w->torch.str() + "+" + w->variant;
-    if (t->version && w->variant == t->version.value->local() && w->torch == t->version.value->public_version()) matches = true;
+    if (t->version && w->variant == t->version.value->local() && w->torch == t->version.value->public_version())
+      matches = true;
   }
   if (!t->version || t->version.value->local().empty()) {
     notes.push_back("the arch list printed at " + t->arch_list.source + " is that of torch " + names);
@@ -280,19 +304,20 @@ void check_variant(const Context& c, std::vector<Diagnosis>& out, std::vector<st
   }
   if (matches) return;
   const std::size_t line = static_cast<std::size_t>(parse_uint(t->arch_list.source.substr(6)).value_or(0));
-  Diagnosis d{"arch_list",
-              "TORCH_VARIANT_MISMATCH",
-              Severity::warn,
-              "the arch list printed (" + arch_list_text(*t->arch_list.value, {}) + ") is that of torch " + names +
-                  ", not of the torch " + t->version.value->str() + " reported (" + t->version.source +
-                  "): another torch is imported (a second install, another environment, or an --index-url that was not used)",
-              {{"input", line, "arch list: " + arch_list_text(*t->arch_list.value, {})},
-               {"fact", 0, "torch " + t->version.value->str() + " (" + t->version.source + ")"}},
-              {"python -c 'import torch; print(torch.__file__, torch.__version__, torch.cuda.get_arch_list())'",
-               "pip uninstall -y torch  # repeat until no torch is left, then install one build"},
-              line,
-              1,
-              true};
+  Diagnosis d{
+      "arch_list",
+      "TORCH_VARIANT_MISMATCH",
+      Severity::warn,
+      "the arch list printed (" + arch_list_text(*t->arch_list.value, {}) + ") is that of torch " + names +
+          ", not of the torch " + t->version.value->str() + " reported (" + t->version.source +
+          "): another torch is imported (a second install, another environment, or an --index-url that was not used)",
+      {{"input", line, "arch list: " + arch_list_text(*t->arch_list.value, {})},
+       {"fact", 0, "torch " + t->version.value->str() + " (" + t->version.source + ")"}},
+      {"python -c 'import torch; print(torch.__file__, torch.__version__, torch.cuda.get_arch_list())'",
+       "pip uninstall -y torch  # repeat until no torch is left, then install one build"},
+      line,
+      1,
+      true};
   out.push_back(std::move(d));
 }
 

@@ -24,7 +24,8 @@ std::string_view next_token(std::string_view s, std::size_t& pos) {
 
 // Quotes and trailing punctuation that messages put around a reference.
 std::string_view trim_ref(std::string_view r) {
-  while (!r.empty() && (r.front() == '\'' || r.front() == '"' || r.front() == '`' || r.front() == '(')) r.remove_prefix(1);
+  while (!r.empty() && (r.front() == '\'' || r.front() == '"' || r.front() == '`' || r.front() == '('))
+    r.remove_prefix(1);
   while (!r.empty() && (r.back() == '\'' || r.back() == '"' || r.back() == '`' || r.back() == ',' || r.back() == ')' ||
                         r.back() == '.' || r.back() == ';' || r.back() == ':')) {
     r.remove_suffix(1);
@@ -47,12 +48,54 @@ bool plausible_ref(std::string_view r) {
 
 // `docker run` options that take a value as the next argument (the rest are flags).
 bool option_takes_value(std::string_view opt) {
-  static constexpr std::array<std::string_view, 48> k_with_value{
-      "-v", "--volume", "-e", "--env", "-p", "--publish", "--name", "--gpus", "--runtime", "--shm-size", "--ipc",
-      "--network", "--net", "-w", "--workdir", "--entrypoint", "--device", "-u", "--user", "--platform", "--mount",
-      "--env-file", "--ulimit", "--cpus", "-m", "--memory", "-l", "--label", "--add-host", "-h", "--hostname",
-      "--cap-add", "--cap-drop", "--security-opt", "--pid", "--restart", "--log-driver", "--log-opt", "--tmpfs",
-      "--group-add", "--volumes-from", "--link", "--dns", "--expose", "--pull", "--userns", "--cgroupns", "--memory-swap"};
+  static constexpr std::array<std::string_view, 48> k_with_value{"-v",
+                                                                 "--volume",
+                                                                 "-e",
+                                                                 "--env",
+                                                                 "-p",
+                                                                 "--publish",
+                                                                 "--name",
+                                                                 "--gpus",
+                                                                 "--runtime",
+                                                                 "--shm-size",
+                                                                 "--ipc",
+                                                                 "--network",
+                                                                 "--net",
+                                                                 "-w",
+                                                                 "--workdir",
+                                                                 "--entrypoint",
+                                                                 "--device",
+                                                                 "-u",
+                                                                 "--user",
+                                                                 "--platform",
+                                                                 "--mount",
+                                                                 "--env-file",
+                                                                 "--ulimit",
+                                                                 "--cpus",
+                                                                 "-m",
+                                                                 "--memory",
+                                                                 "-l",
+                                                                 "--label",
+                                                                 "--add-host",
+                                                                 "-h",
+                                                                 "--hostname",
+                                                                 "--cap-add",
+                                                                 "--cap-drop",
+                                                                 "--security-opt",
+                                                                 "--pid",
+                                                                 "--restart",
+                                                                 "--log-driver",
+                                                                 "--log-opt",
+                                                                 "--tmpfs",
+                                                                 "--group-add",
+                                                                 "--volumes-from",
+                                                                 "--link",
+                                                                 "--dns",
+                                                                 "--expose",
+                                                                 "--pull",
+                                                                 "--userns",
+                                                                 "--cgroupns",
+                                                                 "--memory-swap"};
   return std::find(k_with_value.begin(), k_with_value.end(), opt) != k_with_value.end();
 }
 
@@ -104,7 +147,8 @@ std::vector<ImageMention> extract_image_refs(std::string_view text, std::size_t 
   // trigger (a 10 MB log costs a few milliseconds), then those lines in order.
   const std::string low_all = to_lower(text);
   std::vector<std::size_t> starts;
-  for (std::string_view trigger : {"manifest for ", "unable to find image ", "pull access denied for ", " run ", "from ", "image:"}) {
+  for (std::string_view trigger :
+       {"manifest for ", "unable to find image ", "pull access denied for ", " run ", "from ", "image:"}) {
     std::size_t at = low_all.find(trigger);
     while (at != std::string::npos) {
       const std::size_t nl = at == 0 ? std::string::npos : low_all.rfind('\n', at - 1);
@@ -119,25 +163,32 @@ std::vector<ImageMention> extract_image_refs(std::string_view text, std::size_t 
   std::size_t counted = 0;  // newlines counted up to here
   for (const std::size_t start : starts) {
     if (out.size() >= limit) break;
-    line_no += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted), text.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
+    line_no += static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted),
+                                                   text.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
     counted = start;
     const std::size_t nl = text.find('\n', start);
     const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
     const std::string_view line = strip_log_prefixes(text.substr(start, end - start));
     const std::string low = to_lower(line);
-    if (const auto at = low.find("manifest for "); at != std::string::npos && low.find(" not found", at) != std::string::npos) {
+    if (const auto at = low.find("manifest for ");
+        at != std::string::npos && low.find(" not found", at) != std::string::npos) {
       add(after(line, low, "manifest for "), line_no, "manifest");
     }
-    if (low.find("unable to find image ") != std::string::npos) add(after(line, low, "unable to find image "), line_no, "unable_to_find");
-    if (low.find("pull access denied for ") != std::string::npos) add(after(line, low, "pull access denied for "), line_no, "pull_denied");
+    if (low.find("unable to find image ") != std::string::npos)
+      add(after(line, low, "unable to find image "), line_no, "unable_to_find");
+    if (low.find("pull access denied for ") != std::string::npos)
+      add(after(line, low, "pull access denied for "), line_no, "pull_denied");
     if (const auto img = docker_run_image(line); !img.empty()) add(img, line_no, "docker_run");
     // Dockerfile: FROM [--platform=P] IMAGE [AS NAME] at a line's start (either case, but not
     // Python's `from x import y`), or in build output: `[1/6] FROM x`, `Step 1/7 : FROM x`.
     {
       std::size_t pos = std::string::npos;
-      if (low.rfind("from ", 0) == 0 && low.find(" import ") == std::string::npos) pos = 5;
-      else if (const auto b = line.find("] FROM "); b != std::string_view::npos) pos = b + 7;
-      else if (const auto c = line.find(" : FROM "); c != std::string_view::npos) pos = c + 8;
+      if (low.rfind("from ", 0) == 0 && low.find(" import ") == std::string::npos)
+        pos = 5;
+      else if (const auto b = line.find("] FROM "); b != std::string_view::npos)
+        pos = b + 7;
+      else if (const auto c = line.find(" : FROM "); c != std::string_view::npos)
+        pos = c + 8;
       if (pos != std::string::npos) {
         std::string_view tok = next_token(line, pos);
         if (tok.rfind("--", 0) == 0) tok = next_token(line, pos);

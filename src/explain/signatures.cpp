@@ -76,7 +76,8 @@ std::size_t skip_timestamp(std::string_view s, std::size_t i) {
           ++m;
           digits(s, m);
         }
-        if (m < s.size() && s[m] == 'Z') ++m;
+        if (m < s.size() && s[m] == 'Z')
+          ++m;
         else if (m + 5 <= s.size() && (s[m] == '+' || s[m] == '-') && is_digit(static_cast<unsigned char>(s[m + 1]))) {
           ++m;
           digits(s, m);
@@ -91,8 +92,10 @@ std::size_t skip_timestamp(std::string_view s, std::size_t i) {
   }
   if (!date && !time) return i;
   if (bracket) {
-    if (k < s.size() && s[k] == ']') ++k;
-    else return i;
+    if (k < s.size() && s[k] == ']')
+      ++k;
+    else
+      return i;
   }
   // Only a prefix when followed by white space (or nothing).
   if (k < s.size() && !is_space(static_cast<unsigned char>(s[k]))) return i;
@@ -227,8 +230,8 @@ std::size_t offset_of_folded(std::string_view clean, std::size_t n) {
 
 // The regex input: the lines the hit spans and the `extra` lines after them, joined by `sep`,
 // the first line cut to a window around the hit and every line to `window` bytes.
-std::string regex_window(const TextInput& in, std::size_t first, std::size_t last, std::size_t offset, std::size_t window,
-                         const char* sep) {
+std::string regex_window(const TextInput& in, std::size_t first, std::size_t last, std::size_t offset,
+                         std::size_t window, const char* sep) {
   const std::string l0 = clean_line(in.line(first));
   const std::size_t half = window / 2;
   const std::size_t start = offset > half ? offset - half : 0;
@@ -246,7 +249,8 @@ std::string shown_line(const TextInput& in, std::size_t first, std::size_t last,
   const std::string l = clean_line(in.line(first));
   const std::size_t start = offset > 60 ? offset - 60 : 0;
   std::string part(std::string_view(l).substr(std::min(start, l.size())));
-  for (std::size_t k = first + 1; k <= last && k < in.line_count() && part.size() < 200; ++k) part += " " + clean_line(in.line(k));
+  for (std::size_t k = first + 1; k <= last && k < in.line_count() && part.size() < 200; ++k)
+    part += " " + clean_line(in.line(k));
   std::string out = sanitize(trim(part), 200);
   return start > 0 ? "..." + out : out;
 }
@@ -268,7 +272,8 @@ Compiled compile(const Signature& s) {
 }
 
 // Runs the regex; false when it does not match or gives up (complexity limits).
-bool run_regex(const std::regex& re, const std::string& window, const Signature& s, std::map<std::string, std::string>& captures) {
+bool run_regex(const std::regex& re, const std::string& window, const Signature& s,
+               std::map<std::string, std::string>& captures) {
   try {
     std::smatch m;
     if (!std::regex_search(window, m, re)) return false;
@@ -362,14 +367,16 @@ std::vector<SignatureHit> find_signatures(const TextInput& in, const Kb& kb, con
           const std::size_t upto = std::max(last, line + (s.lines > 0 ? s.lines - 1 : 0));
           bool ok = run_regex(*c->re, regex_window(in, line, upto, offset, o.regex_window, " "), s, h.captures);
           // A word cut by the wrap: the lines joined without a space.
-          if (!ok && last > line) ok = run_regex(*c->re, regex_window(in, line, upto, offset, o.regex_window, ""), s, h.captures);
+          if (!ok && last > line)
+            ok = run_regex(*c->re, regex_window(in, line, upto, offset, o.regex_window, ""), s, h.captures);
           if (!ok) continue;
         }
         hits.push_back(std::move(h));
       }
     }
   }
-  std::stable_sort(hits.begin(), hits.end(), [](const SignatureHit& a, const SignatureHit& b) { return a.line < b.line; });
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const SignatureHit& a, const SignatureHit& b) { return a.line < b.line; });
   return hits;
 }
 
@@ -385,8 +392,10 @@ std::vector<ComputeCapability> parse_arch_list(std::string_view text) {
     word.clear();
   };
   for (char c : text) {
-    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '+') word += c;
-    else flush();
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '+')
+      word += c;
+    else
+      flush();
   }
   flush();
   return out;

@@ -43,8 +43,10 @@ std::string decode_utf16(std::string_view raw, bool little) {
       continue;
     }
     if (unit >= 0xDC00 && unit < 0xE000) {
-      if (pending_high != 0) append_utf8(out, 0x10000 + ((pending_high - 0xD800) << 10U) + (unit - 0xDC00));
-      else out += '?';
+      if (pending_high != 0)
+        append_utf8(out, 0x10000 + ((pending_high - 0xD800) << 10U) + (unit - 0xDC00));
+      else
+        out += '?';
       pending_high = 0;
       continue;
     }
@@ -82,9 +84,12 @@ std::size_t count_non_text(std::string_view s) {
       continue;
     }
     std::size_t len = 0;
-    if ((c & 0xE0) == 0xC0) len = 2;
-    else if ((c & 0xF0) == 0xE0) len = 3;
-    else if ((c & 0xF8) == 0xF0) len = 4;
+    if ((c & 0xE0) == 0xC0)
+      len = 2;
+    else if ((c & 0xF0) == 0xE0)
+      len = 3;
+    else if ((c & 0xF8) == 0xF0)
+      len = 4;
     bool ok = len != 0 && i + len <= s.size();
     for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (ok) {
@@ -99,7 +104,8 @@ std::size_t count_non_text(std::string_view s) {
 
 }  // namespace
 
-TextInput::TextInput(std::string input, const InputLimits& limits) : m_owned(std::move(input)), m_max_line(limits.max_line) {
+TextInput::TextInput(std::string input, const InputLimits& limits)
+    : m_owned(std::move(input)), m_max_line(limits.max_line) {
   if (m_owned.size() > limits.max_total) {
     m_owned.resize(limits.max_total);
     m_stats.truncated = true;
@@ -108,9 +114,12 @@ TextInput::TextInput(std::string input, const InputLimits& limits) : m_owned(std
   m_stats.bytes = raw.size();
   const auto* u = reinterpret_cast<const unsigned char*>(raw.data());
   int utf16 = 0;
-  if (raw.size() >= 2 && u[0] == 0xFF && u[1] == 0xFE) utf16 = 2;
-  else if (raw.size() >= 2 && u[0] == 0xFE && u[1] == 0xFF) utf16 = -2;
-  else utf16 = utf16_guess(raw);
+  if (raw.size() >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+    utf16 = 2;
+  else if (raw.size() >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+    utf16 = -2;
+  else
+    utf16 = utf16_guess(raw);
   if (utf16 != 0) {
     const std::string_view body = (utf16 == 2 || utf16 == -2) ? raw.substr(2) : raw;
     std::string decoded = decode_utf16(body, utf16 > 0);

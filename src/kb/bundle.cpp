@@ -60,7 +60,8 @@ bool valid_date(const std::string& d) {
 
 bool valid_file_name(const std::string& n) {
   if (n.size() < 6 || n.size() > 64 || n.compare(n.size() - 5, 5, ".toml") != 0) return false;
-  return std::all_of(n.begin(), n.end() - 5, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
+  return std::all_of(n.begin(), n.end() - 5,
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
 Error bad(const std::string& m) { return make_error(ErrorKind::bad_input, m); }
@@ -92,7 +93,8 @@ std::string now_utc() {
 const std::vector<std::string>& kb_trusted_keys() { return trusted(); }
 
 void trust_kb_key(const std::string& hex_public_key) {
-  if (std::find(trusted().begin(), trusted().end(), hex_public_key) == trusted().end()) trusted().push_back(hex_public_key);
+  if (std::find(trusted().begin(), trusted().end(), hex_public_key) == trusted().end())
+    trusted().push_back(hex_public_key);
   g_test_key = true;
 }
 
@@ -113,7 +115,9 @@ Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_vi
   const std::string key = sig["key"].get<std::string>();
   const auto& keys = kb_trusted_keys();
   if (keys.empty()) {
-    return bad("this torchdoctor trusts no knowledge-base signing key (none was set when it was built: TD_KB_RELEASE_KEY), so no update can be verified");
+    return bad(
+        "this torchdoctor trusts no knowledge-base signing key (none was set when it was built: TD_KB_RELEASE_KEY), so "
+        "no update can be verified");
   }
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
     return bad("the bundle is signed with key " + key.substr(0, 16) + "..., which this torchdoctor does not trust");
@@ -121,7 +125,8 @@ Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_vi
   const auto pub = from_hex(key, 32);
   const auto sig_bytes = from_hex(sig["signature"].get<std::string>(), 64);
   if (!pub || !sig_bytes) return bad("manifest.sig: the key or signature is not lower-case hex of the right length");
-  if (crypto_ed25519_check(sig_bytes->data(), pub->data(), reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size()) != 0) {
+  if (crypto_ed25519_check(sig_bytes->data(), pub->data(), reinterpret_cast<const std::uint8_t*>(manifest.data()),
+                           manifest.size()) != 0) {
     return bad("the signature does not match manifest.json: the bundle was altered or signed with another key");
   }
   BundleManifest m;
@@ -132,22 +137,26 @@ Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_vi
   } catch (const nlohmann::json::exception&) {
     return bad("manifest.json is not JSON");
   }
-  if (!doc.is_object() || doc.value("schema", "") != k_bundle_schema) return bad(std::string("manifest.json: schema is not ") + k_bundle_schema);
+  if (!doc.is_object() || doc.value("schema", "") != k_bundle_schema)
+    return bad(std::string("manifest.json: schema is not ") + k_bundle_schema);
   m.as_of = doc.value("as_of", "");
   m.version = doc.value("version", "");
   if (!valid_date(m.as_of)) return bad("manifest.json: as_of is not a YYYY-MM-DD date");
-  if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty() || doc["files"].size() > k_bundle_max_files) {
+  if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty() ||
+      doc["files"].size() > k_bundle_max_files) {
     return bad("manifest.json: files must list 1 to " + std::to_string(k_bundle_max_files) + " files");
   }
   for (const auto& f : doc["files"]) {
-    if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("size") || !f["size"].is_number_unsigned() ||
-        !f.contains("sha512") || !f["sha512"].is_string()) {
+    if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("size") ||
+        !f["size"].is_number_unsigned() || !f.contains("sha512") || !f["sha512"].is_string()) {
       return bad("manifest.json: each file needs name, size and sha512");
     }
     BundleFile b{f["name"].get<std::string>(), f["size"].get<std::size_t>(), f["sha512"].get<std::string>()};
     if (!valid_file_name(b.name)) return bad("manifest.json: '" + b.name + "' is not a plain *.toml file name");
-    if (!from_hex(b.sha512, 64)) return bad("manifest.json: the sha512 of " + b.name + " is not 128 lower-case hex digits");
-    if (b.size > k_bundle_max_file) return bad("manifest.json: " + b.name + " is larger than " + limit_text(k_bundle_max_file));
+    if (!from_hex(b.sha512, 64))
+      return bad("manifest.json: the sha512 of " + b.name + " is not 128 lower-case hex digits");
+    if (b.size > k_bundle_max_file)
+      return bad("manifest.json: " + b.name + " is larger than " + limit_text(k_bundle_max_file));
     for (const auto& other : m.files) {
       if (other.name == b.name) return bad("manifest.json: " + b.name + " is listed twice");
     }
@@ -156,16 +165,18 @@ Result<BundleManifest> verify_manifest(std::string_view manifest, std::string_vi
   return m;
 }
 
-Result<Kb> kb_from_bundle(const BundleManifest& manifest, const std::map<std::string, std::string>& files, const std::string& origin) {
+Result<Kb> kb_from_bundle(const BundleManifest& manifest, const std::map<std::string, std::string>& files,
+                          const std::string& origin) {
   std::vector<KbFile> kb_files;
   for (const auto& f : manifest.files) {
     const auto it = files.find(f.name);
     if (it == files.end()) return bad("the bundle is partial: " + f.name + " is missing");
     if (it->second.size() != f.size) {
-      return bad("the bundle is partial or corrupt: " + f.name + " has " + std::to_string(it->second.size()) + " bytes, the manifest says " +
-                 std::to_string(f.size));
+      return bad("the bundle is partial or corrupt: " + f.name + " has " + std::to_string(it->second.size()) +
+                 " bytes, the manifest says " + std::to_string(f.size));
     }
-    if (sha512_hex(it->second) != f.sha512) return bad("the bundle is corrupt: " + f.name + " does not match its SHA-512");
+    if (sha512_hex(it->second) != f.sha512)
+      return bad("the bundle is corrupt: " + f.name + " does not match its SHA-512");
     kb_files.push_back({origin + "/" + f.name, it->second});
   }
   std::sort(kb_files.begin(), kb_files.end(), [](const KbFile& a, const KbFile& b) { return a.name < b.name; });
@@ -174,7 +185,8 @@ Result<Kb> kb_from_bundle(const BundleManifest& manifest, const std::map<std::st
     const std::string& m = kb.error().message;
     return bad("the bundle's knowledge base is not valid: " + m.substr(0, m.find('\n')));
   }
-  if (kb->as_of != manifest.as_of) return bad("the bundle's meta.toml says as_of " + kb->as_of + ", its manifest " + manifest.as_of);
+  if (kb->as_of != manifest.as_of)
+    return bad("the bundle's meta.toml says as_of " + kb->as_of + ", its manifest " + manifest.as_of);
   return kb;
 }
 
@@ -185,7 +197,8 @@ Result<BundleData> read_bundle_dir(const std::string& dir) {
   d.manifest = std::move(*manifest);
   auto sig = read_bounded(dir + "/" + k_bundle_signature, 4096, dir + "/" + k_bundle_signature);
   if (!sig) {
-    if (sig.error().kind == ErrorKind::not_found) return bad(dir + ": no " + k_bundle_signature + ": the bundle is unsigned");
+    if (sig.error().kind == ErrorKind::not_found)
+      return bad(dir + ": no " + k_bundle_signature + ": the bundle is unsigned");
     return sig.error();
   }
   d.signature = std::move(*sig);
@@ -197,7 +210,8 @@ Result<BundleData> read_bundle_dir(const std::string& dir) {
     return bad(dir + "/" + k_bundle_manifest + " is not JSON");
   }
   std::size_t total = 0;
-  if (doc.is_object() && doc.contains("files") && doc["files"].is_array() && doc["files"].size() <= k_bundle_max_files) {
+  if (doc.is_object() && doc.contains("files") && doc["files"].is_array() &&
+      doc["files"].size() <= k_bundle_max_files) {
     for (const auto& f : doc["files"]) {
       if (!f.is_object() || !f.contains("name") || !f["name"].is_string()) continue;
       const std::string name = f["name"].get<std::string>();
@@ -217,7 +231,8 @@ Result<BundleData> read_bundle_dir(const std::string& dir) {
 
 std::string installed_kb_dir(const Env& env) {
   if (auto xdg = env.get("XDG_DATA_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') return *xdg + "/torchdoctor/kb";
-  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/') return *home + "/.local/share/torchdoctor/kb";
+  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/')
+    return *home + "/.local/share/torchdoctor/kb";
   return "";
 }
 
@@ -246,7 +261,9 @@ InstalledKb read_installed_kb(const Env& env, const std::string& embedded_as_of)
   auto manifest_text = read_bounded(r.dir + "/" + k_bundle_manifest, 1U << 20U, r.dir + "/" + k_bundle_manifest);
   if (!manifest_text) return invalid(manifest_text.error().message);
   auto sig = read_bounded(r.dir + "/" + k_bundle_signature, 4096, r.dir + "/" + k_bundle_signature);
-  if (!sig) return invalid(sig.error().kind == ErrorKind::not_found ? "unsigned: no " + std::string(k_bundle_signature) : sig.error().message);
+  if (!sig)
+    return invalid(sig.error().kind == ErrorKind::not_found ? "unsigned: no " + std::string(k_bundle_signature)
+                                                            : sig.error().message);
   auto manifest = verify_manifest(*manifest_text, *sig);
   if (!manifest) return invalid(manifest.error().message);
   r.as_of = manifest->as_of;
@@ -276,7 +293,8 @@ Status install_bundle(const BundleData& data, const std::string& dir, const std:
   const fs::path old = parent / (".kb-old-" + tag);
   std::error_code ec;
   fs::remove_all(staging, ec);
-  if (!fs::create_directory(staging, ec) || ec) return make_error(ErrorKind::io, staging.string() + ": cannot create: " + ec.message());
+  if (!fs::create_directory(staging, ec) || ec)
+    return make_error(ErrorKind::io, staging.string() + ": cannot create: " + ec.message());
   const auto fail = [&](const Error& e) {
     std::error_code ignored;
     fs::remove_all(staging, ignored);
@@ -285,15 +303,19 @@ Status install_bundle(const BundleData& data, const std::string& dir, const std:
   for (const auto& [name, text] : data.files) {
     if (auto w = write_file_atomic((staging / name).string(), text, FileMode::shared); !w) return fail(w.error());
   }
-  if (auto w = write_file_atomic((staging / k_bundle_manifest).string(), data.manifest, FileMode::shared); !w) return fail(w.error());
-  if (auto w = write_file_atomic((staging / k_bundle_signature).string(), data.signature, FileMode::shared); !w) return fail(w.error());
+  if (auto w = write_file_atomic((staging / k_bundle_manifest).string(), data.manifest, FileMode::shared); !w)
+    return fail(w.error());
+  if (auto w = write_file_atomic((staging / k_bundle_signature).string(), data.signature, FileMode::shared); !w)
+    return fail(w.error());
   const nlohmann::json origin{{"from", from}, {"installed_at", now_utc()}};
-  if (auto w = write_file_atomic((staging / k_bundle_origin).string(), origin.dump(2) + "\n", FileMode::shared); !w) return fail(w.error());
+  if (auto w = write_file_atomic((staging / k_bundle_origin).string(), origin.dump(2) + "\n", FileMode::shared); !w)
+    return fail(w.error());
   // Swap in: the old folder aside, the new one in, the old one removed. Between the two renames
   // there is no installed KB, and the embedded one is used; never a mix of the two.
   const bool had_old = fs::exists(target, ec);
   if (had_old) {
-    if (fs::is_symlink(target, ec) || !fs::is_directory(target, ec)) return fail(make_error(ErrorKind::io, dir + " is not a folder: not replaced"));
+    if (fs::is_symlink(target, ec) || !fs::is_directory(target, ec))
+      return fail(make_error(ErrorKind::io, dir + " is not a folder: not replaced"));
     fs::rename(target, old, ec);
     if (ec) return fail(make_error(ErrorKind::io, dir + ": cannot move aside: " + ec.message()));
   }

@@ -1,8 +1,8 @@
 // Loads data/kb/*.toml into a Kb, checking every record: required keys, types, versions, sources,
 // unknown keys (typos), duplicates and dangling references. Problems name file, line and key.
 
-#include <algorithm>
 #include <dirent.h>
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include "torchdoctor/core/strings.hpp"
 #include "kb/kb_tree.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
@@ -33,7 +33,12 @@ struct Problems {
 class Record {
  public:
   Record(const KbNode& t, std::string file, std::string table, Problems& problems, bool prevalidated = false)
-      : m_t(t), m_file(std::move(file)), m_table(std::move(table)), m_problems(problems), m_line(t.line), m_prevalidated(prevalidated) {}
+      : m_t(t),
+        m_file(std::move(file)),
+        m_table(std::move(table)),
+        m_problems(problems),
+        m_line(t.line),
+        m_prevalidated(prevalidated) {}
 
   /// True for records td_kbc already validated when the binary was built (checks that cost
   /// milliseconds, such as compiling regexes, are not repeated on every run).
@@ -100,8 +105,10 @@ class Record {
       return out;
     }
     for (const auto& item : n->items) {
-      if (item.kind == KbNode::Kind::string) out.push_back(item.text);
-      else problem(key, "expected a list of strings");
+      if (item.kind == KbNode::Kind::string)
+        out.push_back(item.text);
+      else
+        problem(key, "expected a list of strings");
     }
     return out;
   }
@@ -110,8 +117,10 @@ class Record {
     std::vector<Version> out;
     for (const auto& s : strings(key, required)) {
       auto v = Version::parse(s);
-      if (v) out.push_back(*v);
-      else problem(key, v.error().message);
+      if (v)
+        out.push_back(*v);
+      else
+        problem(key, v.error().message);
     }
     return out;
   }
@@ -120,8 +129,10 @@ class Record {
     std::vector<ComputeCapability> out;
     for (const auto& s : strings(key, required)) {
       auto v = ComputeCapability::parse(s);
-      if (v) out.push_back(*v);
-      else problem(key, v.error().message);
+      if (v)
+        out.push_back(*v);
+      else
+        problem(key, v.error().message);
     }
     return out;
   }
@@ -257,7 +268,8 @@ void read_signature(Record& r, Kb& kb) {
     f.when = sub.strings("when", true);
     f.code = sub.text("code");
     f.severity = sub.text("severity");
-    if (!f.severity.empty() && !one_of(f.severity, {"error", "warn", "info"})) sub.problem("severity", "expected error, warn or info");
+    if (!f.severity.empty() && !one_of(f.severity, {"error", "warn", "info"}))
+      sub.problem("severity", "expected error, warn or info");
     f.cause = sub.text("cause");
     f.fix = sub.text("fix");
     f.reject = sub.boolean("reject", false);
@@ -333,7 +345,8 @@ const std::map<std::string, RecordFn>& readers() {
          x.lookup_names.push_back(to_lower(x.name));
          for (const auto& a : x.aliases) x.lookup_names.push_back(to_lower(a));
          for (auto id : r.strings("pci_ids", false)) {
-           std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+           std::transform(id.begin(), id.end(), id.begin(),
+                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
            x.pci_ids.push_back(id);
          }
          x.cc = r.cc("cc", true).value_or(ComputeCapability{});
@@ -351,7 +364,8 @@ const std::map<std::string, RecordFn>& readers() {
          x.python = r.strings("python", true);
          for (const auto& py : x.python) {
            const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
-           if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
+           if (!v || v->release().size() != 2)
+             r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
          }
          x.pypi_default_linux_x86_64 = r.text("pypi_default_linux_x86_64");
          x.pypi_default_linux_aarch64 = r.text("pypi_default_linux_aarch64");
@@ -372,7 +386,8 @@ const std::map<std::string, RecordFn>& readers() {
          x.python = r.strings("python", false);
          for (const auto& py : x.python) {
            const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
-           if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
+           if (!v || v->release().size() != 2)
+             r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
          }
          x.from = r.provenance();
          if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
@@ -444,7 +459,8 @@ const std::map<std::string, RecordFn>& readers() {
          x.ref = r.str("ref", true).value_or("");
          x.l4t = r.version("l4t", true).value_or(Version{});
          // The engine matches L4T major.minor: a bare "36" would read as 36.0 and mismatch every 36.x host.
-         if (x.l4t.release().size() < 2) r.problem("l4t", "give at least major.minor (\"36.4\"), the L4T line the image is built for");
+         if (x.l4t.release().size() < 2)
+           r.problem("l4t", "give at least major.minor (\"36.4\"), the L4T line the image is built for");
          x.torch = r.text("torch");
          x.platforms = r.strings("platforms", false);
          x.from = r.provenance();
@@ -460,11 +476,13 @@ const std::map<std::string, RecordFn>& readers() {
          x.index = r.text("index");
          x.wheel = r.text("wheel");
          if (x.index == "nvidia-redist" && x.wheel.empty()) {
-           r.problem("wheel", "an nvidia-redist wheel needs its path under compute/redist/ (jp/v512/pytorch/torch-...whl)");
+           r.problem("wheel",
+                     "an nvidia-redist wheel needs its path under compute/redist/ (jp/v512/pytorch/torch-...whl)");
          } else if (!x.wheel.empty()) {
            if (x.index != "nvidia-redist") r.problem("wheel", "only index = \"nvidia-redist\" takes a wheel path");
            const std::string file = x.wheel.substr(x.wheel.rfind('/') + 1);
-           if (x.wheel.rfind("jp/v", 0) != 0 || file.rfind("torch-" + x.torch + "-", 0) != 0 || !file.ends_with("-linux_aarch64.whl")) {
+           if (x.wheel.rfind("jp/v", 0) != 0 || file.rfind("torch-" + x.torch + "-", 0) != 0 ||
+               !file.ends_with("-linux_aarch64.whl")) {
              r.problem("wheel", "expected jp/v<JetPack>/pytorch/torch-" + x.torch + "-<python tag>-linux_aarch64.whl");
            }
            const std::string tag = jetson_wheel_python_tag(x);
@@ -513,7 +531,8 @@ void read_doc(const KbNode& doc, const std::string& file, Kb& kb, Problems& prob
     if (is_meta && (name == "as_of" || name == "schema" || name == "note")) continue;
     const auto it = readers().find(name);
     if (it == readers().end() || !node.is_array_of_tables()) {
-      problems.add(file, node.line, name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
+      problems.add(file, node.line,
+                   name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
       continue;
     }
     for (const auto& item : node.items) {
@@ -562,11 +581,16 @@ void check_unique(const std::vector<T>& items, const char* table, KeyFn key, Pro
 
 // Duplicates and references between tables.
 void cross_check(const Kb& kb, Problems& problems) {
-  check_unique(kb.cuda_releases, "cuda_release", [](const auto& x) { return x.version.str(); }, problems);
-  check_unique(kb.cuda_majors, "cuda_major", [](const auto& x) { return std::to_string(x.major); }, problems);
-  check_unique(kb.toolkit_archs, "toolkit_arch", [](const auto& x) { return x.cuda.str(); }, problems);
-  check_unique(kb.gpus, "gpu", [](const auto& x) { return x.name; }, problems);
-  check_unique(kb.torch_releases, "torch_release", [](const auto& x) { return x.version.str(); }, problems);
+  check_unique(
+      kb.cuda_releases, "cuda_release", [](const auto& x) { return x.version.str(); }, problems);
+  check_unique(
+      kb.cuda_majors, "cuda_major", [](const auto& x) { return std::to_string(x.major); }, problems);
+  check_unique(
+      kb.toolkit_archs, "toolkit_arch", [](const auto& x) { return x.cuda.str(); }, problems);
+  check_unique(
+      kb.gpus, "gpu", [](const auto& x) { return x.name; }, problems);
+  check_unique(
+      kb.torch_releases, "torch_release", [](const auto& x) { return x.version.str(); }, problems);
   check_unique(
       kb.torch_wheels, "torch_wheel",
       [](const auto& x) {
@@ -575,13 +599,20 @@ void cross_check(const Kb& kb, Problems& problems) {
         return key;
       },
       problems);
-  check_unique(kb.pytorch_images, "pytorch_image", [](const auto& x) { return x.ref; }, problems);
-  check_unique(kb.ngc_images, "ngc_pytorch", [](const auto& x) { return x.ref; }, problems);
-  check_unique(kb.jetpacks, "jetpack", [](const auto& x) { return "L4T " + x.l4t.str(); }, problems);
-  check_unique(kb.jetson_modules, "jetson_module", [](const auto& x) { return x.id; }, problems);
-  check_unique(kb.l4t_images, "l4t_image", [](const auto& x) { return x.ref; }, problems);
-  check_unique(kb.boards, "board", [](const auto& x) { return x.id; }, problems);
-  check_unique(kb.signatures, "signature", [](const auto& x) { return x.id; }, problems);
+  check_unique(
+      kb.pytorch_images, "pytorch_image", [](const auto& x) { return x.ref; }, problems);
+  check_unique(
+      kb.ngc_images, "ngc_pytorch", [](const auto& x) { return x.ref; }, problems);
+  check_unique(
+      kb.jetpacks, "jetpack", [](const auto& x) { return "L4T " + x.l4t.str(); }, problems);
+  check_unique(
+      kb.jetson_modules, "jetson_module", [](const auto& x) { return x.id; }, problems);
+  check_unique(
+      kb.l4t_images, "l4t_image", [](const auto& x) { return x.ref; }, problems);
+  check_unique(
+      kb.boards, "board", [](const auto& x) { return x.id; }, problems);
+  check_unique(
+      kb.signatures, "signature", [](const auto& x) { return x.id; }, problems);
 
   std::set<std::string> releases;
   for (const auto& r : kb.torch_releases) releases.insert(r.version.str());
@@ -603,7 +634,8 @@ void cross_check(const Kb& kb, Problems& problems) {
   for (const auto& g : kb.gpus) families.insert(g.family);
   for (const auto& b : kb.driver_branches) {
     for (const auto& f : b.last_for) {
-      if (!families.count(f)) problems.add(b.from.file, b.from.line, "driver_branch.last_for: '" + f + "' is no [[gpu]] family");
+      if (!families.count(f))
+        problems.add(b.from.file, b.from.line, "driver_branch.last_for: '" + f + "' is no [[gpu]] family");
     }
   }
   std::set<std::string> jetpacks;
@@ -671,6 +703,5 @@ Result<Kb> load_kb_dir(const std::string& dir) {
   if (!files) return files.error();
   return parse_kb(*files, dir);
 }
-
 
 }  // namespace td

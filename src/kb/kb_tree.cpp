@@ -47,9 +47,12 @@ KbNode convert(const toml::node& n) {
   } else {
     k.kind = KbNode::Kind::string;  // dates and times: kept as their TOML text
     std::ostringstream ss;
-    if (const auto* d = n.as_date()) ss << d->get();
-    else if (const auto* tm = n.as_time()) ss << tm->get();
-    else if (const auto* dt = n.as_date_time()) ss << dt->get();
+    if (const auto* d = n.as_date())
+      ss << d->get();
+    else if (const auto* tm = n.as_time())
+      ss << tm->get();
+    else if (const auto* dt = n.as_date_time())
+      ss << dt->get();
     k.text = ss.str();
   }
   return k;
@@ -100,7 +103,8 @@ bool decode_into(std::string_view& in, KbNode& k, std::size_t depth) {
   if (!get_varint(in, v)) return false;
   k.line = static_cast<std::uint32_t>(v);
   switch (k.kind) {
-    case KbNode::Kind::string: return get_string(in, k.text);
+    case KbNode::Kind::string:
+      return get_string(in, k.text);
     case KbNode::Kind::integer:
       if (!get_varint(in, v)) return false;
       k.integer = static_cast<std::int64_t>(v >> 1U) ^ -static_cast<std::int64_t>(v & 1U);  // zigzag
@@ -164,12 +168,18 @@ void kb_tree_encode(const KbNode& k, std::string& out) {
   out.push_back(static_cast<char>(k.kind));
   put_varint(k.line, out);
   switch (k.kind) {
-    case KbNode::Kind::string: put_string(k.text, out); break;
+    case KbNode::Kind::string:
+      put_string(k.text, out);
+      break;
     case KbNode::Kind::integer:
       put_varint((static_cast<std::uint64_t>(k.integer) << 1U) ^ static_cast<std::uint64_t>(k.integer >> 63), out);
       break;
-    case KbNode::Kind::real: out.append(reinterpret_cast<const char*>(&k.real), sizeof(double)); break;
-    case KbNode::Kind::boolean: out.push_back(k.boolean ? 1 : 0); break;
+    case KbNode::Kind::real:
+      out.append(reinterpret_cast<const char*>(&k.real), sizeof(double));
+      break;
+    case KbNode::Kind::boolean:
+      out.push_back(k.boolean ? 1 : 0);
+      break;
     case KbNode::Kind::array:
       put_varint(k.items.size(), out);
       for (const auto& i : k.items) kb_tree_encode(i, out);

@@ -20,12 +20,12 @@ struct KbNode {
   enum class Kind : std::uint8_t { string, integer, real, boolean, array, table };
   Kind kind = Kind::table;
   std::uint32_t line = 0;
-  std::string text;                                   ///< string
-  std::int64_t integer = 0;                           ///< integer
-  double real = 0;                                    ///< real
-  bool boolean = false;                               ///< boolean
-  std::vector<KbNode> items;                          ///< array
-  std::vector<KbField> fields;                         ///< table, in document order
+  std::string text;             ///< string
+  std::int64_t integer = 0;     ///< integer
+  double real = 0;              ///< real
+  bool boolean = false;         ///< boolean
+  std::vector<KbNode> items;    ///< array
+  std::vector<KbField> fields;  ///< table, in document order
 
   /// The member `key` of a table, or null.
   [[nodiscard]] const KbNode* get(std::string_view key) const;

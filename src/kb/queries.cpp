@@ -132,7 +132,8 @@ const TorchRelease* newest_torch_release(const Kb& kb) {
   return best;
 }
 
-const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant, const std::string& platform) {
+const TorchWheel* find_wheel(const Kb& kb, const Version& torch, const std::string& variant,
+                             const std::string& platform) {
   const Version v = torch.public_version();
   for (const auto& w : kb.torch_wheels) {
     if (!(w.torch == v) || w.variant != variant) continue;

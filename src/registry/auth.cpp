@@ -49,16 +49,20 @@ std::optional<AuthChallenge> parse_www_authenticate(const std::string& value) {
 
 std::vector<std::string> docker_config_keys(const std::string& host) {
   if (host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io") {
-    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io", "https://index.docker.io"};
+    return {"https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io",
+            "https://index.docker.io"};
   }
   return {host, "https://" + host, "http://" + host, "https://" + host + "/", "http://" + host + "/"};
 }
 
-DockerConfigCredentials::DockerConfigCredentials(const FileSystem& fs, const Env& env, std::chrono::milliseconds helper_timeout)
+DockerConfigCredentials::DockerConfigCredentials(const FileSystem& fs, const Env& env,
+                                                 std::chrono::milliseconds helper_timeout)
     : m_helper_timeout(helper_timeout) {
   std::string dir;
-  if (auto d = env.get("DOCKER_CONFIG"); d && !d->empty()) dir = *d;
-  else if (auto home = env.get("HOME"); home && !home->empty()) dir = *home + "/.docker";
+  if (auto d = env.get("DOCKER_CONFIG"); d && !d->empty())
+    dir = *d;
+  else if (auto home = env.get("HOME"); home && !home->empty())
+    dir = *home + "/.docker";
   if (dir.empty()) return;
   auto text = fs.read_file(dir + "/config.json", 1U << 20U);
   if (text) m_config_text = std::move(*text);
@@ -69,7 +73,8 @@ std::vector<std::string> DockerConfigCredentials::warnings() const {
   return m_warnings;
 }
 
-std::optional<BasicCredentials> DockerConfigCredentials::from_helper(const std::string& helper, const std::string& server) const {
+std::optional<BasicCredentials> DockerConfigCredentials::from_helper(const std::string& helper,
+                                                                     const std::string& server) const {
   for (char c : helper) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_' && c != '.') {
       m_warnings.push_back("credential helper name '" + sanitize(helper, 40) + "' is not valid; ignored");
@@ -147,7 +152,8 @@ std::optional<BasicCredentials> DockerConfigCredentials::lookup(const std::strin
       }
     }
     if (!helper) {
-      if (auto store = doc.find("credsStore"); store != doc.end() && store->is_string() && !store->get<std::string>().empty()) {
+      if (auto store = doc.find("credsStore");
+          store != doc.end() && store->is_string() && !store->get<std::string>().empty()) {
         helper = store->get<std::string>();
       }
     }

@@ -93,7 +93,8 @@ std::optional<CachedTag> RegistryCache::tag(const ImageRef& ref) const {
 
 Status RegistryCache::store_tag(const ImageRef& ref, const CachedTag& entry) const {
   if (!is_sha256_digest(entry.digest)) return Ok{};
-  const nlohmann::json doc{{"ref", ref.name() + ":" + ref.tag}, {"digest", entry.digest}, {"fetched_at", entry.fetched_at}};
+  const nlohmann::json doc{
+      {"ref", ref.name() + ":" + ref.tag}, {"digest", entry.digest}, {"fetched_at", entry.fetched_at}};
   return write_entry(tag_file(m_dir, ref), doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -15,7 +15,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool is_redirect(long status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
 bool is_retryable(long status) { return status == 429 || (status >= 500 && status <= 599); }
 
 std::optional<std::chrono::seconds> retry_after(const HttpResponse& r) {
@@ -43,7 +45,8 @@ std::vector<std::string> secrets_of(const std::vector<std::string>& headers) {
     if (to_lower(value.substr(0, 6)) == "basic ") {
       if (auto plain = base64_decode(credential); plain && plain->size() >= 4) {
         out.push_back(*plain);
-        if (const auto colon = plain->find(':'); colon != std::string::npos && plain->size() - colon > 4) out.push_back(plain->substr(colon + 1));
+        if (const auto colon = plain->find(':'); colon != std::string::npos && plain->size() - colon > 4)
+          out.push_back(plain->substr(colon + 1));
       }
     }
   }
@@ -150,7 +153,8 @@ void RegistryShared::plan_repositories(const std::vector<ImageRef>& refs) {
 std::vector<std::string> RegistryShared::planned_repositories(const std::string& host) const {
   const std::lock_guard lock(m_mutex);
   const auto it = m_planned.find(host);
-  return it == m_planned.end() ? std::vector<std::string>{} : std::vector<std::string>(it->second.begin(), it->second.end());
+  return it == m_planned.end() ? std::vector<std::string>{}
+                               : std::vector<std::string>(it->second.begin(), it->second.end());
 }
 
 std::string summarize_answer(const HttpResponse& r) {
@@ -162,13 +166,15 @@ std::string summarize_answer(const HttpResponse& r) {
     if (errors != doc.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
       const auto& e = (*errors)[0];
       if (auto c = e.find("code"); c != e.end() && c->is_string()) s += " " + sanitize(c->get<std::string>(), 40);
-      if (auto m = e.find("message"); m != e.end() && m->is_string()) s += ": " + sanitize(redact_schemes(m->get<std::string>()), 120);
+      if (auto m = e.find("message"); m != e.end() && m->is_string())
+        s += ": " + sanitize(redact_schemes(m->get<std::string>()), 120);
       explained = true;
     }
   }
   if (!explained) {
     const std::string_view body = trim(r.body);
-    if (!body.empty() && body.size() < 200 && is_printable(body)) s += ": " + sanitize(redact_schemes(std::string(body)), 120);
+    if (!body.empty() && body.size() < 200 && is_printable(body))
+      s += ": " + sanitize(redact_schemes(std::string(body)), 120);
   }
   if (const auto ra = retry_after(r)) s += " (Retry-After " + std::to_string(ra->count()) + " s)";
   return s;
@@ -187,7 +193,9 @@ Result<HttpResponse> RegistryClient::follow(HttpRequest req, const std::string& 
     const auto start = Clock::now();
     if (const auto& deadline = m_shared.options().deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - start);
-      if (left.count() <= 0) return make_error(ErrorKind::timeout, "the run's --deadline passed before " + redact_url(req.url) + " was asked");
+      if (left.count() <= 0)
+        return make_error(ErrorKind::timeout,
+                          "the run's --deadline passed before " + redact_url(req.url) + " was asked");
       req.timeout = std::min(req.timeout, left);
       req.connect_timeout = std::min(req.connect_timeout, left);
     }
@@ -197,7 +205,8 @@ Result<HttpResponse> RegistryClient::follow(HttpRequest req, const std::string& 
                  (r ? std::to_string(r->status) : "failed: " + r.error().message) + " (" + std::to_string(ms) + " ms)");
     // An error answer that echoes the request (some servers quote its headers) must not carry our
     // credentials into a message.
-    if (r && (r->status < 200 || r->status >= 300) && has_auth_header(req.headers)) redact_secrets(r->body, secrets_of(req.headers));
+    if (r && (r->status < 200 || r->status >= 300) && has_auth_header(req.headers))
+      redact_secrets(r->body, secrets_of(req.headers));
     if (!r || !is_redirect(r->status)) return r;
     const auto location = r->header("location");
     if (!location || location->empty()) return r;
@@ -205,14 +214,17 @@ Result<HttpResponse> RegistryClient::follow(HttpRequest req, const std::string& 
     if (!next) return next.error();
     visited.insert(req.url);
     if (visited.count(*next) != 0) {
-      return make_error(ErrorKind::unavailable, "redirect loop at " + redact_url(*next) + " (from " + redact_url(first) + ")");
+      return make_error(ErrorKind::unavailable,
+                        "redirect loop at " + redact_url(*next) + " (from " + redact_url(first) + ")");
     }
     if (url_scheme(req.url) == "https" && url_scheme(*next) != "https") {
       return make_error(ErrorKind::unavailable, "refused a redirect from https to " + redact_url(*next));
     }
     if (url_host(*next) != registry_host && has_auth_header(req.headers)) {
       // Blob storage (a CDN, S3) gets no registry credentials.
-      std::erase_if(req.headers, [](const std::string& h) { return to_lower(std::string_view(h).substr(0, 14)) == "authorization:"; });
+      std::erase_if(req.headers, [](const std::string& h) {
+        return to_lower(std::string_view(h).substr(0, 14)) == "authorization:";
+      });
     }
     req.url = *next;
   }
@@ -228,27 +240,32 @@ Status RegistryClient::authenticate(const ImageRef& ref, const AuthChallenge& ch
   const std::string host = ref.api_host();
   if (challenge.scheme == "basic") {
     const auto creds = m_shared.credentials(ref.registry);
-    if (!creds) return make_error(ErrorKind::unavailable, host + " requires credentials (docker login " + ref.registry + ")");
+    if (!creds)
+      return make_error(ErrorKind::unavailable, host + " requires credentials (docker login " + ref.registry + ")");
     m_shared.store_auth(key, "Basic " + base64_encode(creds->username + ":" + creds->secret), std::chrono::hours(1));
     return Ok{};
   }
   if (challenge.scheme != "bearer") {
-    return make_error(ErrorKind::unavailable, host + " asks for unsupported authentication '" + sanitize(challenge.scheme, 20) + "'");
+    return make_error(ErrorKind::unavailable,
+                      host + " asks for unsupported authentication '" + sanitize(challenge.scheme, 20) + "'");
   }
   return fetch_token(ref, challenge, key);
 }
 
-Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch, const std::string& key, bool many_scopes) {
+Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch, const std::string& key,
+                                   bool many_scopes) {
   const std::string host = ref.api_host();
   const auto creds = m_shared.credentials(ref.registry);
   const auto& o = m_shared.options();
   const auto* challenge = &ch;
   const auto realm = challenge->params.find("realm");
-  if (realm == challenge->params.end() || (url_scheme(realm->second) != "https" && url_scheme(realm->second) != "http")) {
+  if (realm == challenge->params.end() ||
+      (url_scheme(realm->second) != "https" && url_scheme(realm->second) != "http")) {
     return make_error(ErrorKind::unavailable, host + " sent a bearer challenge without a usable realm");
   }
   std::string url = realm->second + (realm->second.find('?') == std::string::npos ? "?" : "&");
-  if (auto s = challenge->params.find("service"); s != challenge->params.end()) url += "service=" + url_encode(s->second) + "&";
+  if (auto s = challenge->params.find("service"); s != challenge->params.end())
+    url += "service=" + url_encode(s->second) + "&";
   const auto scope = challenge->params.find("scope");
   const std::string own_scope = "repository:" + ref.repository + ":pull";
   // Pull access to our repository is asked together with this run's other repositories on the same
@@ -264,7 +281,8 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   if (scope != challenge->params.end() && scope->second != own_scope) {
     url += "scope=" + url_encode(scope->second);
   } else {
-    for (std::size_t i = 0; i < repos.size(); ++i) url += (i ? "&scope=" : "scope=") + url_encode("repository:" + repos[i] + ":pull");
+    for (std::size_t i = 0; i < repos.size(); ++i)
+      url += (i ? "&scope=" : "scope=") + url_encode("repository:" + repos[i] + ":pull");
   }
   HttpRequest req;
   req.url = url;
@@ -274,16 +292,21 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   const std::string realm_host = url_host(url);
   // Credentials go to the token server only over TLS, or in clear to the registry's own machine (any
   // port) or an insecure-listed host.
-  auto machine = [](const std::string& h) { return h.substr(0, h.rfind(':') == std::string::npos || h.back() == ']' ? h.size() : h.rfind(':')); };
-  if (creds && (url_scheme(url) == "https" || machine(realm_host) == machine(host) || o.insecure_hosts.count(realm_host) != 0)) {
+  auto machine = [](const std::string& h) {
+    return h.substr(0, h.rfind(':') == std::string::npos || h.back() == ']' ? h.size() : h.rfind(':'));
+  };
+  if (creds &&
+      (url_scheme(url) == "https" || machine(realm_host) == machine(host) || o.insecure_hosts.count(realm_host) != 0)) {
     req.headers.push_back("Authorization: Basic " + base64_encode(creds->username + ":" + creds->secret));
   }
   auto r = follow(req, realm_host);
   if (!r) return r.error().with_context("token server " + realm_host);
   if (r->status != 200 && repos.size() > 1) return fetch_token(ref, ch, key, /*many_scopes=*/false);
-  if (r->status != 200) return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered " + summarize_answer(*r));
+  if (r->status != 200)
+    return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered " + summarize_answer(*r));
   const auto doc = nlohmann::json::parse(r->body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered with malformed JSON");
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered with malformed JSON");
   std::string token;
   for (const char* name : {"token", "access_token"}) {
     if (auto t = doc.find(name); t != doc.end() && t->is_string() && !t->get<std::string>().empty()) {
@@ -291,9 +314,11 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
       break;
     }
   }
-  if (token.empty()) return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered without a token");
+  if (token.empty())
+    return make_error(ErrorKind::unavailable, "token server " + realm_host + " answered without a token");
   long long ttl = 60;
-  if (auto e = doc.find("expires_in"); e != doc.end() && e->is_number_integer()) ttl = std::clamp<long long>(e->get<long long>(), 10, 3600);
+  if (auto e = doc.find("expires_in"); e != doc.end() && e->is_number_integer())
+    ttl = std::clamp<long long>(e->get<long long>(), 10, 3600);
   m_shared.store_auth(key, "Bearer " + token, std::chrono::seconds(ttl - 5));
   for (std::size_t i = 1; i < repos.size(); ++i) {
     m_shared.store_auth(host + "|repository:" + repos[i] + ":pull", "Bearer " + token, std::chrono::seconds(ttl - 5));
@@ -301,7 +326,8 @@ Status RegistryClient::fetch_token(const ImageRef& ref, const AuthChallenge& ch,
   return Ok{};
 }
 
-Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string& path, const std::string& accept, std::size_t max_body) {
+Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string& path, const std::string& accept,
+                                         std::size_t max_body) {
   const auto& o = m_shared.options();
   const std::string host = ref.api_host();
   const std::string key = host + "|repository:" + ref.repository + ":pull";
@@ -320,7 +346,8 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
       // the token it asks for) while the others wait, instead of each earning its own 401.
       first_contact = std::unique_lock(m_shared.key_lock(host + "|first-contact"));
       used = m_shared.cached_auth(key);
-      if (m_shared.is_open(host) || m_shared.known_challenge(host)) first_contact.unlock();  // we waited: it is known now
+      if (m_shared.is_open(host) || m_shared.known_challenge(host))
+        first_contact.unlock();  // we waited: it is known now
     }
     if (!used && !authenticated) {
       // This registry wanted a bearer token for another repository: ask for ours before the first
@@ -337,7 +364,8 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     if (r->status == 401 && !authenticated) {
       authenticated = true;
       const auto header = r->header("www-authenticate");
-      if (!header) return make_error(ErrorKind::unavailable, host + " answered 401 without a WWW-Authenticate challenge");
+      if (!header)
+        return make_error(ErrorKind::unavailable, host + " answered 401 without a WWW-Authenticate challenge");
       auto challenge = parse_www_authenticate(*header);
       if (!challenge) return make_error(ErrorKind::unavailable, host + " sent a malformed WWW-Authenticate challenge");
       if (auto s = authenticate(ref, *challenge, key, used); !s) return s.error();
@@ -348,7 +376,8 @@ Result<HttpResponse> RegistryClient::get(const ImageRef& ref, const std::string&
     }
     if (!is_retryable(r->status) || attempt >= o.max_attempts) return r;
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(o.base_backoff * (1 << (attempt - 1)));
-    if (const auto ra = retry_after(*r)) wait = std::max(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*ra));
+    if (const auto ra = retry_after(*r))
+      wait = std::max(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*ra));
     if (wait > o.max_retry_wait || (o.deadline && Clock::now() + wait >= *o.deadline)) return r;
     m_shared.log("retrying after " + std::to_string(wait.count()) + " ms (" + std::to_string(r->status) + ")");
     std::this_thread::sleep_for(wait);
@@ -369,7 +398,9 @@ bool is_registry_not_found(const HttpResponse& r) {
     const auto code = e.is_object() ? e.find("code") : e.end();
     if (code == e.end() || !code->is_string()) continue;
     const auto& c = code->get_ref<const std::string&>();
-    if (c == "MANIFEST_UNKNOWN" || c == "NAME_UNKNOWN" || c == "NOT_FOUND" || c == "BLOB_UNKNOWN" || c == "MANIFEST_BLOB_UNKNOWN") return true;
+    if (c == "MANIFEST_UNKNOWN" || c == "NAME_UNKNOWN" || c == "NOT_FOUND" || c == "BLOB_UNKNOWN" ||
+        c == "MANIFEST_BLOB_UNKNOWN")
+      return true;
   }
   return false;
 }
@@ -378,27 +409,35 @@ Error answer_error(const ImageRef& ref, const std::string& what, const HttpRespo
   const std::string answer = ref.registry + " answered " + summarize_answer(r) + " for " + what;
   if (r.status == 404 && is_registry_not_found(r)) return make_error(ErrorKind::not_found, answer);
   if (r.status == 404) {
-    return make_error(ErrorKind::unavailable, answer + ", without a registry's error code: not a registry's answer, so the tag is not known to be missing");
+    return make_error(
+        ErrorKind::unavailable,
+        answer + ", without a registry's error code: not a registry's answer, so the tag is not known to be missing");
   }
   if (r.status == 401 || r.status == 403) {
-    return make_error(ErrorKind::unavailable, answer + " (the repository may not exist, or it needs credentials: docker login " + ref.registry + ")");
+    return make_error(
+        ErrorKind::unavailable,
+        answer + " (the repository may not exist, or it needs credentials: docker login " + ref.registry + ")");
   }
   return make_error(ErrorKind::unavailable, answer);
 }
 }  // namespace
 
 Result<FetchedManifest> RegistryClient::get_manifest(const ImageRef& ref, const std::string& reference) {
-  auto r = get(ref, "/" + ref.repository + "/manifests/" + reference, k_manifest_accept, m_shared.options().max_manifest_bytes);
+  auto r = get(ref, "/" + ref.repository + "/manifests/" + reference, k_manifest_accept,
+               m_shared.options().max_manifest_bytes);
   if (!r) return r.error();
   const std::string what = "manifest " + ref.repository + ":" + reference;
   if (r->status != 200) return answer_error(ref, what, *r);
   FetchedManifest m;
   m.digest = sha256_digest(r->body);
   if (reference.find(':') != std::string::npos && !digest_matches(reference, r->body)) {
-    return make_error(ErrorKind::unavailable, ref.registry + " sent a " + what + " whose content does not match its digest");
+    return make_error(ErrorKind::unavailable,
+                      ref.registry + " sent a " + what + " whose content does not match its digest");
   }
-  if (const auto header = r->header("docker-content-digest"); header && header->rfind("sha256:", 0) == 0 && *header != m.digest) {
-    return make_error(ErrorKind::unavailable, ref.registry + " sent a " + what + " whose content does not match Docker-Content-Digest");
+  if (const auto header = r->header("docker-content-digest");
+      header && header->rfind("sha256:", 0) == 0 && *header != m.digest) {
+    return make_error(ErrorKind::unavailable,
+                      ref.registry + " sent a " + what + " whose content does not match Docker-Content-Digest");
   }
   m.media_type = strip_params(r->header("content-type").value_or(""));
   m.body = std::move(r->body);
@@ -406,13 +445,15 @@ Result<FetchedManifest> RegistryClient::get_manifest(const ImageRef& ref, const 
 }
 
 Result<std::string> RegistryClient::get_blob(const ImageRef& ref, const std::string& digest) {
-  if (!is_sha256_digest(digest)) return make_error(ErrorKind::parse, "not a sha256 digest: '" + sanitize(digest, 80) + "'");
+  if (!is_sha256_digest(digest))
+    return make_error(ErrorKind::parse, "not a sha256 digest: '" + sanitize(digest, 80) + "'");
   auto r = get(ref, "/" + ref.repository + "/blobs/" + digest, "", m_shared.options().max_blob_bytes);
   if (!r) return r.error();
   const std::string what = "blob " + digest.substr(0, 19);
   if (r->status != 200) return answer_error(ref, what, *r);
   if (!digest_matches(digest, r->body)) {
-    return make_error(ErrorKind::unavailable, ref.registry + " sent a " + what + " whose content does not match its digest");
+    return make_error(ErrorKind::unavailable,
+                      ref.registry + " sent a " + what + " whose content does not match its digest");
   }
   return std::move(r->body);
 }

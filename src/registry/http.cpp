@@ -43,21 +43,24 @@ Result<std::unique_ptr<CurlApi>> load_curl() {
   const std::vector<std::string> names{"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4"};
   auto lib = DynamicLibrary::open_first(names);
   if (!lib) {
-    return make_error(ErrorKind::unavailable,
-                      "the registry client needs libcurl, and none of libcurl.so.4, libcurl-gnutls.so.4, libcurl-nss.so.4 loads "
-                      "(install libcurl4 on Debian/Ubuntu, libcurl on RHEL/Fedora/Amazon Linux/Alpine, libcurl4 on SUSE): " +
-                          lib.error().message);
+    return make_error(
+        ErrorKind::unavailable,
+        "the registry client needs libcurl, and none of libcurl.so.4, libcurl-gnutls.so.4, libcurl-nss.so.4 loads "
+        "(install libcurl4 on Debian/Ubuntu, libcurl on RHEL/Fedora/Amazon Linux/Alpine, libcurl4 on SUSE): " +
+            lib.error().message);
   }
   auto api = std::unique_ptr<CurlApi>(new CurlApi{std::move(*lib)});
   const DynamicLibrary& l = api->lib;
-  for (const auto& st : {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
-                  l.bind(api->easy_cleanup, "curl_easy_cleanup"), l.bind(api->easy_reset, "curl_easy_reset"),
-                  l.bind(api->easy_setopt, "curl_easy_setopt"), l.bind(api->easy_perform, "curl_easy_perform"),
-                  l.bind(api->easy_getinfo, "curl_easy_getinfo"), l.bind(api->easy_strerror, "curl_easy_strerror"),
-                  l.bind(api->slist_append, "curl_slist_append"), l.bind(api->slist_free_all, "curl_slist_free_all"),
-                  l.bind(api->url, "curl_url"), l.bind(api->url_set, "curl_url_set"), l.bind(api->url_get, "curl_url_get"),
-                  l.bind(api->url_cleanup, "curl_url_cleanup"), l.bind(api->free, "curl_free")}) {
-    if (!st) return make_error(ErrorKind::unavailable, "the libcurl at " + l.path() + " is too old: " + st.error().message);
+  for (const auto& st :
+       {l.bind(api->global_init, "curl_global_init"), l.bind(api->easy_init, "curl_easy_init"),
+        l.bind(api->easy_cleanup, "curl_easy_cleanup"), l.bind(api->easy_reset, "curl_easy_reset"),
+        l.bind(api->easy_setopt, "curl_easy_setopt"), l.bind(api->easy_perform, "curl_easy_perform"),
+        l.bind(api->easy_getinfo, "curl_easy_getinfo"), l.bind(api->easy_strerror, "curl_easy_strerror"),
+        l.bind(api->slist_append, "curl_slist_append"), l.bind(api->slist_free_all, "curl_slist_free_all"),
+        l.bind(api->url, "curl_url"), l.bind(api->url_set, "curl_url_set"), l.bind(api->url_get, "curl_url_get"),
+        l.bind(api->url_cleanup, "curl_url_cleanup"), l.bind(api->free, "curl_free")}) {
+    if (!st)
+      return make_error(ErrorKind::unavailable, "the libcurl at " + l.path() + " is too old: " + st.error().message);
   }
   api->global_init(CURL_GLOBAL_DEFAULT);
   return api;
@@ -120,8 +123,8 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 Error transport_error(CURLcode code, const char* detail, const HttpRequest& req, const Transfer& t) {
   const std::string host = url_host(req.url);
   if (t.too_large) {
-    return make_error(ErrorKind::unavailable, host + " sent a response larger than the " +
-                                                  human_bytes(req.max_body) + " limit for " + redact_url(req.url));
+    return make_error(ErrorKind::unavailable, host + " sent a response larger than the " + human_bytes(req.max_body) +
+                                                  " limit for " + redact_url(req.url));
   }
   switch (code) {
     case CURLE_FILESIZE_EXCEEDED:
@@ -130,9 +133,12 @@ Error transport_error(CURLcode code, const char* detail, const HttpRequest& req,
     case CURLE_OPERATION_TIMEDOUT:
       return make_error(ErrorKind::timeout, "no complete answer from " + host + " within " + seconds_text(req.timeout) +
                                                 " (" + redact_url(req.url) + ")");
-    case CURLE_COULDNT_RESOLVE_HOST: return make_error(ErrorKind::unavailable, "cannot resolve host " + host);
-    case CURLE_COULDNT_CONNECT: return make_error(ErrorKind::unavailable, "cannot connect to " + host + " (connection refused or unreachable)");
-    default: break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return make_error(ErrorKind::unavailable, "cannot resolve host " + host);
+    case CURLE_COULDNT_CONNECT:
+      return make_error(ErrorKind::unavailable, "cannot connect to " + host + " (connection refused or unreachable)");
+    default:
+      break;
   }
   std::string why = detail != nullptr && *detail != '\0' ? detail : api().easy_strerror(code);
   return make_error(ErrorKind::unavailable, "request to " + host + " failed: " + sanitize(why, 160));
@@ -194,8 +200,10 @@ Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
   api().easy_setopt(c, CURLOPT_WRITEDATA, &t);
   api().easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   api().easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  if (req.method == "HEAD") api().easy_setopt(c, CURLOPT_NOBODY, 1L);
-  else if (req.method != "GET") api().easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  if (req.method == "HEAD")
+    api().easy_setopt(c, CURLOPT_NOBODY, 1L);
+  else if (req.method != "GET")
+    api().easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   const CURLcode code = api().easy_perform(c);
   api().easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   api().slist_free_all(headers);
@@ -219,7 +227,8 @@ Result<std::string> resolve_url(const std::string& base, const std::string& loca
     }
   }
   api().url_cleanup(u);
-  if (out.empty()) return make_error(ErrorKind::parse, "cannot resolve the redirect target '" + sanitize(location, 80) + "'");
+  if (out.empty())
+    return make_error(ErrorKind::parse, "cannot resolve the redirect target '" + sanitize(location, 80) + "'");
   return out;
 }
 

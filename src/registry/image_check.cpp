@@ -30,7 +30,8 @@ void requirement_reasons(const ImageFacts& image, const HostFacts& host, ImageVe
   const RequireOutcome& r = v.requirements;
   const std::string where = r.gpu.empty() ? "" : " on " + r.gpu;
   switch (r.state) {
-    case RequireState::satisfied: break;
+    case RequireState::satisfied:
+      break;
     case RequireState::unsatisfied:
       v.reasons.push_back({"REQUIRE_UNSATISFIED",
                            r.variable + where + ": " + r.message + host_summary(host) +
@@ -39,7 +40,8 @@ void requirement_reasons(const ImageFacts& image, const HostFacts& host, ImageVe
       break;
     case RequireState::invalid:
       v.reasons.push_back({"REQUIRE_INVALID",
-                           r.variable + ": " + r.message + "; the NVIDIA runtime refuses to start this container", Severity::error});
+                           r.variable + ": " + r.message + "; the NVIDIA runtime refuses to start this container",
+                           Severity::error});
       break;
     case RequireState::unknown:
       v.reasons.push_back({"REQUIRE_UNKNOWN",
@@ -49,7 +51,8 @@ void requirement_reasons(const ImageFacts& image, const HostFacts& host, ImageVe
       break;
     case RequireState::disabled:
       if (!image_requirements(image.env).empty()) {
-        v.reasons.push_back({"REQUIRE_DISABLED", "NVIDIA_DISABLE_REQUIRE is set: the runtime skips the image's requirements",
+        v.reasons.push_back({"REQUIRE_DISABLED",
+                             "NVIDIA_DISABLE_REQUIRE is set: the runtime skips the image's requirements",
                              Severity::info});
       }
       break;

@@ -4,10 +4,10 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/registry/tags.hpp"
-#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -26,8 +26,8 @@ bool is_attestation(const json& entry) {
 }
 
 // Sets `fact` from the first of `names` in `map` that parses as a version.
-void version_from(Fact<Version>& fact, const std::map<std::string, std::string>& map, std::initializer_list<const char*> names,
-                  const char* kind) {
+void version_from(Fact<Version>& fact, const std::map<std::string, std::string>& map,
+                  std::initializer_list<const char*> names, const char* kind) {
   for (const char* name : names) {
     const auto it = map.find(name);
     if (it == map.end() || it->second.empty()) continue;
@@ -35,7 +35,8 @@ void version_from(Fact<Version>& fact, const std::map<std::string, std::string>&
       fact = Fact<Version>::known(*v, std::string(kind) + ":" + name);
       return;
     }
-    fact = Fact<Version>::unknown(std::string(kind) + ":" + name, "'" + sanitize(it->second, 40) + "' is not a version");
+    fact =
+        Fact<Version>::unknown(std::string(kind) + ":" + name, "'" + sanitize(it->second, 40) + "' is not a version");
   }
 }
 
@@ -55,7 +56,8 @@ Result<Platform> parse_platform(std::string_view text) {
   } else if (parts.size() == 2 || parts.size() == 3) {
     p = Platform{parts[0], parts[1], parts.size() == 3 ? parts[2] : std::string{}, {}};
   } else {
-    return make_error(ErrorKind::bad_input, "platform '" + sanitize(text, 40) + "': expected OS/ARCH[/VARIANT] such as linux/arm64");
+    return make_error(ErrorKind::bad_input,
+                      "platform '" + sanitize(text, 40) + "': expected OS/ARCH[/VARIANT] such as linux/arm64");
   }
   if (p.os.empty() || p.architecture.empty() || (parts.size() == 3 && p.variant.empty())) {
     return make_error(ErrorKind::bad_input, "platform '" + sanitize(text, 40) + "': empty part");
@@ -63,11 +65,16 @@ Result<Platform> parse_platform(std::string_view text) {
   if (auto machine = platform_for_machine(p.architecture); machine && parts.size() == 1) p = *machine;
   // The values OCI image indexes use (Go's GOOS and GOARCH); anything else is a typo, not a platform.
   constexpr std::string_view k_os[] = {"linux", "windows", "darwin", "freebsd"};
-  constexpr std::string_view k_arch[] = {"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64"};
-  const auto known = [](const auto& list, const std::string& v) { return std::find(std::begin(list), std::end(list), v) != std::end(list); };
+  constexpr std::string_view k_arch[] = {"amd64", "arm64",   "arm",      "386",    "ppc64le",
+                                         "s390x", "riscv64", "mips64le", "loong64"};
+  const auto known = [](const auto& list, const std::string& v) {
+    return std::find(std::begin(list), std::end(list), v) != std::end(list);
+  };
   if (!known(k_os, p.os) || !known(k_arch, p.architecture)) {
-    return make_error(ErrorKind::bad_input, "platform '" + sanitize(text, 40) +
-                                                "': expected OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64 (or a machine name: x86_64, aarch64)");
+    return make_error(
+        ErrorKind::bad_input,
+        "platform '" + sanitize(text, 40) +
+            "': expected OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64 (or a machine name: x86_64, aarch64)");
   }
   return p;
 }
@@ -75,7 +82,8 @@ Result<Platform> parse_platform(std::string_view text) {
 std::optional<Platform> platform_for_machine(const std::string& machine) {
   const std::string m = machine_name(machine);
   if (m == "armv7l") return Platform{"linux", "arm", "v7", {}};
-  if (m == "x86_64" || m == "aarch64" || m == "ppc64le" || m == "s390x" || m == "riscv64") return Platform{"linux", oci_arch(m), {}, {}};
+  if (m == "x86_64" || m == "aarch64" || m == "ppc64le" || m == "s390x" || m == "riscv64")
+    return Platform{"linux", oci_arch(m), {}, {}};
   return std::nullopt;
 }
 
@@ -91,7 +99,8 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
   std::string media = string_at(doc, "mediaType");
   if (media.empty()) media = std::string(content_type);
   if (media.find("manifest.v1+prettyjws") != std::string::npos || media.find("manifest.v1+json") != std::string::npos) {
-    if (media.find("docker") != std::string::npos) return make_error(ErrorKind::parse, "schema 1 manifests are not supported");
+    if (media.find("docker") != std::string::npos)
+      return make_error(ErrorKind::parse, "schema 1 manifests are not supported");
   }
   ParsedManifest m;
   const auto manifests = doc.find("manifests");
@@ -108,26 +117,31 @@ Result<ParsedManifest> parse_manifest(std::string_view body, std::string_view co
         p.architecture = string_at(*plat, "architecture");
         p.variant = string_at(*plat, "variant");
       }
-      if (p.digest.empty() || is_attestation(entry) || p.os.empty() || p.os == "unknown" || p.architecture == "unknown") continue;
+      if (p.digest.empty() || is_attestation(entry) || p.os.empty() || p.os == "unknown" || p.architecture == "unknown")
+        continue;
       // A digest becomes a URL and a cache path: anything but sha256:<64 hex> is refused here.
-      if (!is_sha256_digest(p.digest)) return make_error(ErrorKind::parse, "the index names an invalid digest '" + sanitize(p.digest, 80) + "'");
+      if (!is_sha256_digest(p.digest))
+        return make_error(ErrorKind::parse, "the index names an invalid digest '" + sanitize(p.digest, 80) + "'");
       m.platforms.push_back(std::move(p));
     }
     return m;
   }
   const auto config = doc.find("config");
-  if (config == doc.end() || !config->is_object()) return make_error(ErrorKind::parse, "the manifest has neither 'manifests' nor 'config'");
+  if (config == doc.end() || !config->is_object())
+    return make_error(ErrorKind::parse, "the manifest has neither 'manifests' nor 'config'");
   m.config_digest = string_at(*config, "digest");
   if (m.config_digest.empty()) return make_error(ErrorKind::parse, "the manifest's config has no digest");
   if (!is_sha256_digest(m.config_digest)) {
-    return make_error(ErrorKind::parse, "the manifest's config has an invalid digest '" + sanitize(m.config_digest, 80) + "'");
+    return make_error(ErrorKind::parse,
+                      "the manifest's config has an invalid digest '" + sanitize(m.config_digest, 80) + "'");
   }
   return m;
 }
 
 Status apply_config(std::string_view config_json, ImageFacts& facts) {
   const json doc = json::parse(config_json, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return make_error(ErrorKind::parse, "the image config is not a JSON object");
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error(ErrorKind::parse, "the image config is not a JSON object");
   const auto config = doc.find("config");
   if (config != doc.end() && config->is_object()) {
     if (auto env = config->find("Env"); env != config->end() && env->is_array()) {
@@ -164,7 +178,8 @@ void derive_image_facts(ImageFacts& f) {
   f.torch_version = Fact<Version>::unknown("env:PYTORCH_VERSION", "not set in the image");
   version_from(f.torch_version, f.env, {"PYTORCH_VERSION", "PYTORCH_BUILD_VERSION", "TORCH_VERSION"}, "env");
   if (!f.torch_version) {
-    version_from(f.torch_version, f.labels, {"com.nvidia.pytorch.version", "org.pytorch.version", "pytorch.version", "torch.version"}, "label");
+    version_from(f.torch_version, f.labels,
+                 {"com.nvidia.pytorch.version", "org.pytorch.version", "pytorch.version", "torch.version"}, "label");
   }
   f.nvidia_pytorch_version = Fact<std::string>::unknown("env:NVIDIA_PYTORCH_VERSION", "not an NGC PyTorch image");
   if (auto it = f.env.find("NVIDIA_PYTORCH_VERSION"); it != f.env.end() && !it->second.empty()) {

@@ -90,7 +90,8 @@ bool is_valid_digest(std::string_view digest) {
   const std::string_view algo = digest.substr(0, colon);
   const std::string_view hex = digest.substr(colon + 1);
   for (char c : algo) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '.' || c == '_' || c == '-')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '.' || c == '_' || c == '-'))
+      return false;
   }
   for (char c : hex) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -124,7 +125,8 @@ Result<ImageRef> parse_image_ref(std::string_view text) {
     ref.digest = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
     if (ref.digest.empty()) return bad_ref(text, "empty digest after '@'");
-    if (!is_valid_digest(ref.digest)) return bad_ref(text, "invalid digest '" + ref.digest + "' (expected sha256:<64 hex digits>)");
+    if (!is_valid_digest(ref.digest))
+      return bad_ref(text, "invalid digest '" + ref.digest + "' (expected sha256:<64 hex digits>)");
   }
   const auto last_slash = rest.rfind('/');
   const auto colon = rest.find(':', last_slash == std::string_view::npos ? 0 : last_slash + 1);
@@ -163,7 +165,8 @@ Result<ImageRef> parse_image_ref(std::string_view text) {
     }
   }
   ref.repository = std::string(path);
-  if (ref.registry == k_docker_hub && ref.repository.find('/') == std::string::npos) ref.repository = "library/" + ref.repository;
+  if (ref.registry == k_docker_hub && ref.repository.find('/') == std::string::npos)
+    ref.repository = "library/" + ref.repository;
   if (ref.name().size() > k_max_name) return bad_ref(text, "repository name longer than 255 characters");
   if (ref.tag.empty() && ref.digest.empty()) ref.tag = "latest";
   return ref;

@@ -52,7 +52,8 @@ class Source {
     }
     if (m_cache != nullptr && (!m_options.refresh || m_client == nullptr)) {
       const auto entry = m_cache->tag(m_ref);
-      const bool fresh = entry && m_options.now - entry->fetched_at < m_options.tag_ttl_seconds && entry->fetched_at <= m_options.now;
+      const bool fresh =
+          entry && m_options.now - entry->fetched_at < m_options.tag_ttl_seconds && entry->fetched_at <= m_options.now;
       if (entry && (fresh || m_client == nullptr)) {
         if (auto body = m_cache->blob(entry->digest)) return std::pair{entry->digest, std::move(*body)};
       }
@@ -84,7 +85,8 @@ class Source {
 // Picks the index entry for the requested platform, or a stand-in to read facts from.
 std::pair<std::optional<Platform>, bool> choose_platform(const std::vector<Platform>& platforms, const Platform& want) {
   for (const auto& p : platforms) {
-    if (platform_matches(want, p) && (want.architecture != "arm64" || p.variant.empty() || p.variant == "v8")) return {p, true};
+    if (platform_matches(want, p) && (want.architecture != "arm64" || p.variant.empty() || p.variant == "v8"))
+      return {p, true};
   }
   for (const auto& p : platforms) {
     if (platform_matches(want, p)) return {p, true};
@@ -105,7 +107,8 @@ void suggest(RegistryClient* client, ImageFacts& facts, const InspectOptions& o)
 
 }  // namespace
 
-ImageInspection inspect_image(RegistryClient* client, const RegistryCache* cache, const ImageRef& ref, const InspectOptions& o) {
+ImageInspection inspect_image(RegistryClient* client, const RegistryCache* cache, const ImageRef& ref,
+                              const InspectOptions& o) {
   ImageInspection out;
   ImageFacts& f = out.facts;
   f.ref = ref;
@@ -138,7 +141,8 @@ ImageInspection inspect_image(RegistryClient* client, const RegistryCache* cache
     if (!body) return fail(body.error());
     auto inner = parse_manifest(*body, "");
     if (!inner) return fail(inner.error().with_context(ref.str() + " (" + chosen->str() + ")"));
-    if (inner->is_index) return fail(make_error(ErrorKind::parse, ref.str() + ": an index inside an index is not supported"));
+    if (inner->is_index)
+      return fail(make_error(ErrorKind::parse, ref.str() + ": an index inside an index is not supported"));
     config_digest = inner->config_digest;
   }
   auto config = src.config(config_digest);

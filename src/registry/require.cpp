@@ -32,7 +32,8 @@ std::optional<Factor> parse_factor(std::string_view text) {
   Factor f{to_lower(text.substr(0, n)), std::string(text.substr(n, end - n)), std::string(text.substr(end))};
   constexpr std::array<std::string_view, 6> ops{"=", "!=", "<", "<=", ">", ">="};
   if (std::find(ops.begin(), ops.end(), f.op) == ops.end() || f.value.empty()) return std::nullopt;
-  if (f.property != "cuda" && f.property != "driver" && f.property != "arch" && f.property != "brand") return std::nullopt;
+  if (f.property != "cuda" && f.property != "driver" && f.property != "arch" && f.property != "brand")
+    return std::nullopt;
   return f;
 }
 
@@ -43,7 +44,8 @@ std::vector<std::string> fields(std::string_view s, char sep) { return split(s, 
 
 Tri tri(std::optional<bool> b) { return b ? (*b ? Tri::yes : Tri::no) : Tri::invalid; }
 
-Tri evaluate_factor(const Factor& f, const RequireHost& host, const RequireGpu* gpu, std::vector<std::string>& unknown) {
+Tri evaluate_factor(const Factor& f, const RequireHost& host, const RequireGpu* gpu,
+                    std::vector<std::string>& unknown) {
   auto version_rule = [&](const std::optional<std::string>& have) {
     if (!have) {
       unknown.push_back(f.property);
@@ -85,11 +87,16 @@ std::string dotted(const Version& v, std::size_t parts = 0) {
 
 const char* require_state_name(RequireState state) {
   switch (state) {
-    case RequireState::satisfied: return "satisfied";
-    case RequireState::unsatisfied: return "unsatisfied";
-    case RequireState::unknown: return "unknown";
-    case RequireState::invalid: return "invalid";
-    case RequireState::disabled: return "disabled";
+    case RequireState::satisfied:
+      return "satisfied";
+    case RequireState::unsatisfied:
+      return "unsatisfied";
+    case RequireState::unknown:
+      return "unknown";
+    case RequireState::invalid:
+      return "invalid";
+    case RequireState::disabled:
+      return "disabled";
   }
   return "unknown";
 }
@@ -164,7 +171,8 @@ RequireOutcome evaluate_requirement(const std::string& requirement, const Requir
     if (term_state == Tri::unknown) {
       any_unknown = true;
       for (auto& u : unknown) {
-        if (std::find(out.unknown_properties.begin(), out.unknown_properties.end(), u) == out.unknown_properties.end()) {
+        if (std::find(out.unknown_properties.begin(), out.unknown_properties.end(), u) ==
+            out.unknown_properties.end()) {
           out.unknown_properties.push_back(u);
         }
       }
@@ -213,9 +221,12 @@ RequireOutcome evaluate_image_requirements(const std::map<std::string, std::stri
   const auto reqs = image_requirements(env);
   std::vector<const RequireGpu*> devices;
   const RequireGpu unknown_gpu{"GPU (not probed)", std::nullopt, std::nullopt};
-  if (!host.gpus) devices.push_back(&unknown_gpu);
-  else if (host.gpus->empty()) devices.push_back(nullptr);
-  else for (const auto& g : *host.gpus) devices.push_back(&g);
+  if (!host.gpus)
+    devices.push_back(&unknown_gpu);
+  else if (host.gpus->empty())
+    devices.push_back(nullptr);
+  else
+    for (const auto& g : *host.gpus) devices.push_back(&g);
   std::optional<RequireOutcome> first_unknown;
   for (const RequireGpu* gpu : devices) {
     for (const auto& [name, value] : reqs) {
@@ -238,8 +249,8 @@ std::optional<std::string> brand_from_gpu_name(const std::string& name) {
   if (n.find("tesla") != std::string::npos) return "tesla";
   if (rtx) return "nvidiartx";  // RTX A6000, RTX 6000 Ada, RTX PRO: workstation boards
   // Data-centre boards without "Tesla" in the name report the NVIDIA brand.
-  for (const char* dc : {"a100", "a800", "a30", "a40", "a10", "a16", "h100", "h200", "h800", "h20", "l40", "l20",
-                         "l4", "b100", "b200", "b300", "gb200", "gh200"}) {
+  for (const char* dc : {"a100", "a800", "a30", "a40", "a10", "a16", "h100", "h200", "h800", "h20", "l40", "l20", "l4",
+                         "b100", "b200", "b300", "gb200", "gh200"}) {
     if (n.find(dc) != std::string::npos) return "nvidia";
   }
   for (const char* old : {"v100", "p100", "p40", "p4", "t4", "k80"}) {
@@ -272,8 +283,9 @@ std::vector<std::string> lint_requirements(const std::map<std::string, std::stri
   std::vector<std::string> lints;
   for (const auto& [name, value] : env) {
     if (name == "NVIDIA_DISABLE_REQUIRES") {
-      lints.push_back("NVIDIA_DISABLE_REQUIRES is set, but the NVIDIA runtime reads NVIDIA_DISABLE_REQUIRE (no S): "
-                      "the requirements are still enforced");
+      lints.push_back(
+          "NVIDIA_DISABLE_REQUIRES is set, but the NVIDIA runtime reads NVIDIA_DISABLE_REQUIRE (no S): "
+          "the requirements are still enforced");
     } else if (name.rfind("NVIDIA_REQUIRES_", 0) == 0) {
       lints.push_back(name + " is ignored by the NVIDIA runtime; did you mean NVIDIA_REQUIRE_" + name.substr(16) + "?");
     } else if (name == "NVIDIA_DISABLE_REQUIRE" && !requirements_disabled(env) && value != "0" && value != "f" &&
@@ -287,7 +299,8 @@ std::vector<std::string> lint_requirements(const std::map<std::string, std::stri
       for (const auto& text : fields(term, ',')) {
         if (text.empty()) continue;
         const auto f = parse_factor(text);
-        const bool bad_value = f && f->property != "brand" && (!only_digits_and_dots(f->value) || f->value.front() == '.');
+        const bool bad_value =
+            f && f->property != "brand" && (!only_digits_and_dots(f->value) || f->value.front() == '.');
         const bool bad_brand_op = f && f->property == "brand" && f->op != "=" && f->op != "!=";
         if (!f || bad_value || bad_brand_op) {
           lints.push_back(name + ": '" + sanitize(text, 60) +
@@ -312,8 +325,9 @@ std::vector<std::string> lint_requirements(const std::map<std::string, std::stri
                         ": the driver check does not match the CUDA inside the image");
       }
     } else if (version && !asked) {
-      lints.push_back("NVIDIA_REQUIRE_CUDA does not start with cuda>=" + dotted(*version, 2) + " although CUDA_VERSION is " +
-                      cuda->second + ": the driver is not checked against the CUDA inside");
+      lints.push_back("NVIDIA_REQUIRE_CUDA does not start with cuda>=" + dotted(*version, 2) +
+                      " although CUDA_VERSION is " + cuda->second +
+                      ": the driver is not checked against the CUDA inside");
     }
   }
   return lints;

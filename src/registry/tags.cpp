@@ -47,7 +47,8 @@ std::size_t common_parts(const Version& a, const Version& b) {
 
 }  // namespace
 
-std::vector<std::string> nearest_tags(const std::string& wanted, const std::vector<std::string>& tags, std::size_t max) {
+std::vector<std::string> nearest_tags(const std::string& wanted, const std::vector<std::string>& tags,
+                                      std::size_t max) {
   const auto want_v = leading_version(wanted);
   // (distance, -shared version parts, version gap, newer first, tag)
   using Key = std::tuple<std::size_t, long, unsigned long long, int, std::string>;
@@ -64,7 +65,8 @@ std::vector<std::string> nearest_tags(const std::string& wanted, const std::vect
       const long long b = n < v->release().size() ? v->release()[n] : 0;
       gap = static_cast<unsigned long long>(std::llabs(a - b));
     }
-    scored.push_back({Key{edit_distance(to_lower(wanted), to_lower(tag)), -shared, gap, 0, tag}, v.value_or(Version{})});
+    scored.push_back(
+        {Key{edit_distance(to_lower(wanted), to_lower(tag)), -shared, gap, 0, tag}, v.value_or(Version{})});
   }
   std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
     if (std::get<0>(x.first) != std::get<0>(y.first)) return std::get<0>(x.first) < std::get<0>(y.first);

@@ -16,21 +16,21 @@ std::string read_summary(const ExplainResult& r) {
   return s;
 }
 
-
 // Input notes the reader adds: limits hit, binary or empty input.
 std::vector<std::string> input_notes(const ExplainResult& r) {
   std::vector<std::string> out;
   if (r.input.bytes == 0) out.push_back("the input is empty");
   if (r.input.truncated) {
-    out.push_back("the input is longer than 64 MiB: its first and last 32 MiB were read, " + human_bytes(r.input.left_out) +
-                  " between them were not");
+    out.push_back("the input is longer than 64 MiB: its first and last 32 MiB were read, " +
+                  human_bytes(r.input.left_out) + " between them were not");
   }
   if (r.input.long_lines > 0) {
     out.push_back(std::to_string(r.input.long_lines) + (r.input.long_lines == 1 ? " line is" : " lines are") +
                   " longer than 64 KiB: only the first 64 KiB of each was read");
   }
   if (r.input.non_text > 0 && !r.input.binary) {
-    out.push_back(std::to_string(r.input.non_text) + " bytes are not text (control bytes or invalid UTF-8); they were skipped over");
+    out.push_back(std::to_string(r.input.non_text) +
+                  " bytes are not text (control bytes or invalid UTF-8); they were skipped over");
   }
   return out;
 }
@@ -67,8 +67,12 @@ nlohmann::json explain_to_json(const ExplainResult& r, const Kb& kb) {
       for (const auto& f : v) a.push_back({{"value", f.value}, {"line", f.line}});
       return a;
     };
-    env = {{"first_line", r.collect_env->first_line}, {"last_line", r.collect_env->last_line}, {"fields", fields},
-           {"gpus", list(r.collect_env->gpus)},          {"cudnn", list(r.collect_env->cudnn)},   {"libraries", list(r.collect_env->libraries)}};
+    env = {{"first_line", r.collect_env->first_line},
+           {"last_line", r.collect_env->last_line},
+           {"fields", fields},
+           {"gpus", list(r.collect_env->gpus)},
+           {"cudnn", list(r.collect_env->cudnn)},
+           {"libraries", list(r.collect_env->libraries)}};
   }
   auto notes = input_notes(r);
   notes.insert(notes.end(), r.notes.begin(), r.notes.end());
@@ -99,23 +103,27 @@ std::string render_explain(const ExplainResult& r, const Kb& kb, bool color) {
   std::string out;
   std::string head = read_summary(r);
   if (r.collect_env) {
-    head += "; a collect_env report at lines " + std::to_string(r.collect_env->first_line) + "-" + std::to_string(r.collect_env->last_line);
+    head += "; a collect_env report at lines " + std::to_string(r.collect_env->first_line) + "-" +
+            std::to_string(r.collect_env->last_line);
   }
   if (r.diagnoses.empty()) {
     out += bold + "No known signature found" + reset + " (" + head + "; " + std::to_string(r.signatures_checked) +
            " signatures checked, knowledge base as of " + kb.as_of + ").\n";
   } else {
-    out += bold + std::to_string(r.diagnoses.size()) + (r.diagnoses.size() == 1 ? " diagnosis" : " diagnoses") + reset + " (" + head +
-           "; knowledge base as of " + kb.as_of + ")\n";
+    out += bold + std::to_string(r.diagnoses.size()) + (r.diagnoses.size() == 1 ? " diagnosis" : " diagnoses") + reset +
+           " (" + head + "; knowledge base as of " + kb.as_of + ")\n";
   }
   int rank = 0;
   for (const auto& d : r.diagnoses) {
     const std::string c = color ? std::string(style::of(d.severity)) : "";
-    out += "\n" + std::to_string(++rank) + ". " + c + d.code + reset + " (" + severity_name(d.severity) + ") " + d.cause + "\n";
+    out += "\n" + std::to_string(++rank) + ". " + c + d.code + reset + " (" + severity_name(d.severity) + ") " +
+           d.cause + "\n";
     out += "   " + dim + "evidence:" + reset + "\n";
     for (const auto& e : d.evidence) {
-      if (e.kind == "input") out += "     line " + std::to_string(e.line) + ": " + e.text + "\n";
-      else out += "     " + e.kind + ": " + e.text + "\n";
+      if (e.kind == "input")
+        out += "     line " + std::to_string(e.line) + ": " + e.text + "\n";
+      else
+        out += "     " + e.kind + ": " + e.text + "\n";
     }
     if (d.occurrences > 1) out += "     (" + std::to_string(d.occurrences) + " matching lines)\n";
     if (!d.fix.empty()) {

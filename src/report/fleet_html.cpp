@@ -12,11 +12,21 @@ std::string html_escape(std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if ((c < 0x20 && ch != '\n' && ch != '\t') || c == 0x7f) break;
         out += ch;
@@ -75,13 +85,15 @@ std::string render_fleet_html(const FleetPicture& p) {
   std::size_t all_nodes = 0;
   for (const auto& prof : p.profiles) all_nodes += prof.nodes.size();
   o += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
+       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+       "script-src 'unsafe-inline'\">"
        "<title>torchdoctor fleet</title>\n";
   o += k_style;
-  o += "</head><body>\n<h1>Where each image runs</h1>\n<p>" + std::to_string(all_nodes) + " nodes in " + std::to_string(p.profiles.size()) +
-       " profiles (nodes with the same placement facts), " + std::to_string(p.images.size()) + " images; torchdoctor " + html_escape(p.tool_version) +
-       ".</p>\n";
-  o += "<p><label>Filter (node, facts or reason code): <input id=\"filter\" type=\"search\" autocomplete=\"off\"></label> <span id=\"shown\"></span></p>\n";
+  o += "</head><body>\n<h1>Where each image runs</h1>\n<p>" + std::to_string(all_nodes) + " nodes in " +
+       std::to_string(p.profiles.size()) + " profiles (nodes with the same placement facts), " +
+       std::to_string(p.images.size()) + " images; torchdoctor " + html_escape(p.tool_version) + ".</p>\n";
+  o += "<p><label>Filter (node, facts or reason code): <input id=\"filter\" type=\"search\" "
+       "autocomplete=\"off\"></label> <span id=\"shown\"></span></p>\n";
   // Legend: the colours and every reason code that occurs.
   std::map<std::string, std::size_t> code_cells;
   for (const auto& prof : p.profiles) {
@@ -91,13 +103,16 @@ std::string render_fleet_html(const FleetPicture& p) {
       for (const auto& code : codes) code_cells[code] += prof.nodes.size();
     }
   }
-  o += "<table id=\"legend\"><tr><td class=\"r\">runs</td><td class=\"n\">does not run</td><td class=\"u\">undetermined</td></tr></table>\n";
+  o += "<table id=\"legend\"><tr><td class=\"r\">runs</td><td class=\"n\">does not run</td><td "
+       "class=\"u\">undetermined</td></tr></table>\n";
   o += "<h2>Reason codes</h2>\n<table id=\"codes\"><tr><th>mark</th><th>code</th><th>node x image cells</th></tr>\n";
   for (const auto& [code, n] : code_cells) {
-    o += "<tr><td>" + html_escape(mark(code)) + "</td><td>" + html_escape(code) + "</td><td class=\"count\">" + std::to_string(n) + "</td></tr>\n";
+    o += "<tr><td>" + html_escape(mark(code)) + "</td><td>" + html_escape(code) + "</td><td class=\"count\">" +
+         std::to_string(n) + "</td></tr>\n";
   }
   o += "</table>\n<h2>Matrix</h2>\n<table id=\"matrix\"><thead><tr><th>nodes</th><th>facts</th>";
-  for (std::size_t i = 0; i < p.images.size(); ++i) o += "<th class=\"img\" title=\"" + html_escape(p.images[i]) + "\">" + html_escape(p.images[i]) + "</th>";
+  for (std::size_t i = 0; i < p.images.size(); ++i)
+    o += "<th class=\"img\" title=\"" + html_escape(p.images[i]) + "\">" + html_escape(p.images[i]) + "</th>";
   o += "</tr>\n";
   // Counts per image: nodes where it runs, does not, is undetermined.
   const char* names[3] = {"runs", "does-not-run", "undetermined"};
@@ -106,7 +121,8 @@ std::string render_fleet_html(const FleetPicture& p) {
     o += "<tr class=\"counts\" data-verdict=\"" + std::string(names[k]) + "\"><th colspan=\"2\">" + names[k] + "</th>";
     for (std::size_t i = 0; i < p.images.size(); ++i) {
       std::size_t n = 0;
-      for (const auto& prof : p.profiles) n += i < prof.cells.size() && prof.cells[i].verdict == verdicts[k] ? prof.nodes.size() : 0;
+      for (const auto& prof : p.profiles)
+        n += i < prof.cells.size() && prof.cells[i].verdict == verdicts[k] ? prof.nodes.size() : 0;
       o += "<td class=\"count\" data-image=\"" + std::to_string(i) + "\">" + std::to_string(n) + "</td>";
     }
     o += "</tr>\n";
@@ -119,8 +135,9 @@ std::string render_fleet_html(const FleetPicture& p) {
     }
     std::string codes;
     for (const auto& c : row_codes) codes += (codes.empty() ? "" : " ") + c;
-    o += "<tr class=\"p\" data-nodes=\"" + std::to_string(prof.nodes.size()) + "\" data-codes=\"" + html_escape(codes) + "\"><td><details><summary>" +
-         std::to_string(prof.nodes.size()) + " node" + (prof.nodes.size() == 1 ? "" : "s") + "</summary><div>";
+    o += "<tr class=\"p\" data-nodes=\"" + std::to_string(prof.nodes.size()) + "\" data-codes=\"" + html_escape(codes) +
+         "\"><td><details><summary>" + std::to_string(prof.nodes.size()) + " node" +
+         (prof.nodes.size() == 1 ? "" : "s") + "</summary><div>";
     for (std::size_t k = 0; k < prof.nodes.size(); ++k) o += (k ? "<br>" : "") + html_escape(prof.nodes[k]);
     o += "</div></details></td><td class=\"f\">" + html_escape(prof.facts) + "</td>";
     for (const auto& c : prof.cells) {
@@ -131,8 +148,9 @@ std::string render_fleet_html(const FleetPicture& p) {
         title += (title.empty() ? "" : "\n") + p.reasons[r].code + ": " + p.reasons[r].message;
         if (seen.insert(p.reasons[r].code).second) shown += (shown.empty() ? "" : " ") + mark(p.reasons[r].code);
       }
-      o += "<td class=\"c " + std::string(1, css_class(c.verdict)) + "\"" + (title.empty() ? std::string() : " title=\"" + html_escape(title) + "\"") + ">" +
-           html_escape(shown) + "</td>";
+      o += "<td class=\"c " + std::string(1, css_class(c.verdict)) + "\"" +
+           (title.empty() ? std::string() : " title=\"" + html_escape(title) + "\"") + ">" + html_escape(shown) +
+           "</td>";
     }
     o += "</tr>\n";
   }

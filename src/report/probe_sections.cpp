@@ -1,8 +1,8 @@
 // Turns HostFacts into report sections; probing never happens here.
 #include <map>
 
-#include "torchdoctor/core/strings.hpp"
 #include "software_sections.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/report/sections.hpp"
 
 namespace td {
@@ -39,11 +39,20 @@ Row bytes_row(const std::string& label, const Fact<std::uint64_t>& f) {
 // Which section shows a detector's errors.
 const std::map<std::string, std::string>& section_of_detector() {
   static const std::map<std::string, std::string> k_map{
-      {"os", "System"},      {"cpu", "CPU and memory"}, {"memory", "CPU and memory"}, {"glibc", "CPU and memory"},
-      {"container", "Container"}, {"driver", "NVIDIA driver and GPUs"}, {"gpu", "NVIDIA driver and GPUs"},
+      {"os", "System"},
+      {"cpu", "CPU and memory"},
+      {"memory", "CPU and memory"},
+      {"glibc", "CPU and memory"},
+      {"container", "Container"},
+      {"driver", "NVIDIA driver and GPUs"},
+      {"gpu", "NVIDIA driver and GPUs"},
       {"gpu_libs", "NVIDIA driver and GPUs"},
-      {"board", "Board and Jetson"}, {"jetson", "Board and Jetson"}, {"tooling", "Container tooling"},
-      {"toolkit", "CUDA toolkits"}, {"cuda_libs", "CUDA toolkits"}, {"python", "Python and torch"},
+      {"board", "Board and Jetson"},
+      {"jetson", "Board and Jetson"},
+      {"tooling", "Container tooling"},
+      {"toolkit", "CUDA toolkits"},
+      {"cuda_libs", "CUDA toolkits"},
+      {"python", "Python and torch"},
   };
   return k_map;
 }
@@ -85,7 +94,8 @@ void add_gpu_probe_rows(Section& s, const GpuProbeFacts& p) {
               p.cuda_visible_devices.note, p.cuda_visible_devices ? Tone::warn : Tone::muted};
   s.rows.push_back(visible);
   Row cache = row("Probe cache", p.cache);
-  if (p.cache && !p.cache.note.empty()) cache.detail = p.cache.source.empty() ? p.cache.note : p.cache.source + " (" + p.cache.note + ")";
+  if (p.cache && !p.cache.note.empty())
+    cache.detail = p.cache.source.empty() ? p.cache.note : p.cache.source + " (" + p.cache.note + ")";
   s.rows.push_back(cache);
 }
 
@@ -114,12 +124,12 @@ std::vector<Section> probe_sections(const HostFacts& f) {
                  {row("Board", f.board.model), row("Compatible", f.board.compatible), row("L4T", f.jetson.l4t),
                   row("JetPack", f.jetson.jetpack), row("Module", f.jetson.module), row("SoC", f.jetson.soc)},
                  {}});
-  out.push_back({"Container tooling",
-                 {row("docker", f.tooling.docker), row("podman", f.tooling.podman), row("nvidia-ctk", f.tooling.nvidia_ctk),
-                  row("nvidia-container-runtime", f.tooling.nvidia_runtime),
-                  row("Docker runtimes", f.tooling.docker_runtimes),
-                  row("Default runtime", f.tooling.docker_default_runtime), row("CDI specs", f.tooling.cdi_specs)},
-                 {}});
+  out.push_back(
+      {"Container tooling",
+       {row("docker", f.tooling.docker), row("podman", f.tooling.podman), row("nvidia-ctk", f.tooling.nvidia_ctk),
+        row("nvidia-container-runtime", f.tooling.nvidia_runtime), row("Docker runtimes", f.tooling.docker_runtimes),
+        row("Default runtime", f.tooling.docker_default_runtime), row("CDI specs", f.tooling.cdi_specs)},
+       {}});
   out.push_back(toolkit_section(f));
   out.push_back(python_torch_section(f));
   for (const auto& issue : f.issues) {

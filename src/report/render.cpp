@@ -9,11 +9,16 @@ namespace {
 
 std::string_view color_of(Tone t) {
   switch (t) {
-    case Tone::good: return style::green;
-    case Tone::warn: return style::yellow;
-    case Tone::bad: return style::red;
-    case Tone::muted: return style::dim;
-    case Tone::plain: break;
+    case Tone::good:
+      return style::green;
+    case Tone::warn:
+      return style::yellow;
+    case Tone::bad:
+      return style::red;
+    case Tone::muted:
+      return style::dim;
+    case Tone::plain:
+      break;
   }
   return {};
 }
@@ -21,9 +26,12 @@ std::string_view color_of(Tone t) {
 std::string md_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -70,7 +78,8 @@ std::string render_markdown(const std::vector<Section>& sections, const std::str
   std::string out = "## " + heading + "\n";
   for (const auto& s : sections) {
     out += "\n### " + s.title + "\n\n| | value | source |\n|---|---|---|\n";
-    for (const auto& r : s.rows) out += "| " + md_escape(r.label) + " | " + md_escape(r.value) + " | " + md_escape(r.detail) + " |\n";
+    for (const auto& r : s.rows)
+      out += "| " + md_escape(r.label) + " | " + md_escape(r.value) + " | " + md_escape(r.detail) + " |\n";
     for (const auto& e : s.errors) out += "\n> error: " + md_escape(e) + "\n";
   }
   return out;

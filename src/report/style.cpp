@@ -4,10 +4,13 @@ namespace td::style {
 
 std::string_view of(Severity s) {
   switch (s) {
-    case Severity::error: return red;
+    case Severity::error:
+      return red;
     case Severity::warn:
-    case Severity::unknown: return yellow;
-    case Severity::info: return dim;
+    case Severity::unknown:
+      return yellow;
+    case Severity::info:
+      return dim;
   }
   return {};
 }

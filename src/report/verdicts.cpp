@@ -9,7 +9,6 @@
 namespace td {
 namespace {
 
-
 std::string candidate_title(const Candidate& c) {
   if (c.kind == "image") return c.ref;
   if (c.variant.find(':') != std::string::npos) return "torch " + c.torch + " [" + c.variant + "]";
@@ -31,8 +30,14 @@ nlohmann::json reasons_to_json(const std::vector<Reason>& reasons) {
 }
 
 nlohmann::json candidate_to_json(const Candidate& c) {
-  nlohmann::json j{{"kind", c.kind}, {"torch", c.torch}, {"variant", c.variant}, {"ok", c.ok() && !is_undetermined(c.reasons)}, {"native", c.native()},
-                   {"verdict", has_error(c.reasons) ? "does-not-run" : is_undetermined(c.reasons) ? "undetermined" : "runs"},
+  nlohmann::json j{{"kind", c.kind},
+                   {"torch", c.torch},
+                   {"variant", c.variant},
+                   {"ok", c.ok() && !is_undetermined(c.reasons)},
+                   {"native", c.native()},
+                   {"verdict", has_error(c.reasons)         ? "does-not-run"
+                               : is_undetermined(c.reasons) ? "undetermined"
+                                                            : "runs"},
                    {"reasons", reasons_to_json(c.reasons)}};
   j["ref"] = c.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.ref);
   j["install"] = c.install;
@@ -44,12 +49,9 @@ nlohmann::json candidate_to_json(const Candidate& c) {
 nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, bool all) {
   nlohmann::json best = nlohmann::json::object();
   if (r.best_wheel) {
-    best["wheel"] = {{"torch", r.best_wheel->torch},
-                     {"variant", r.best_wheel->variant},
-                     {"install", r.best_wheel->install},
-                     {"install_uv", r.best_wheel->install_uv},
-                     {"platform", r.best_wheel->platform},
-                     {"reasons", reasons_to_json(r.best_wheel->reasons)}};
+    best["wheel"] = {{"torch", r.best_wheel->torch},       {"variant", r.best_wheel->variant},
+                     {"install", r.best_wheel->install},   {"install_uv", r.best_wheel->install_uv},
+                     {"platform", r.best_wheel->platform}, {"reasons", reasons_to_json(r.best_wheel->reasons)}};
   } else {
     best["wheel"] = nullptr;
   }
@@ -62,16 +64,23 @@ nlohmann::json recommendation_to_json(const Recommendation& r, const Kb& kb, boo
   for (const auto& c : all ? r.all : r.rejected_newer) candidates.push_back(candidate_to_json(c));
   nlohmann::json notes = nlohmann::json::array();
   for (const auto& n : r.notes) notes.push_back(reason_to_json(n));
-  return {{"schema", "torchdoctor.recommend/v1"}, {"kb_as_of", kb.as_of}, {"best", best},
-          {"candidates", candidates}, {"notes", notes}};
+  return {{"schema", "torchdoctor.recommend/v1"},
+          {"kb_as_of", kb.as_of},
+          {"best", best},
+          {"candidates", candidates},
+          {"notes", notes}};
 }
 
 const char* severity_mark(Severity s) {
   switch (s) {
-    case Severity::error: return "x ";
-    case Severity::unknown: return "? ";
-    case Severity::warn: return "! ";
-    case Severity::info: break;
+    case Severity::error:
+      return "x ";
+    case Severity::unknown:
+      return "? ";
+    case Severity::warn:
+      return "! ";
+    case Severity::info:
+      break;
   }
   return "i ";
 }
@@ -95,8 +104,10 @@ std::vector<Reason> without_sourcing(const std::vector<Reason>& reasons, bool& u
   std::vector<Reason> shown;
   unconfirmed = false;
   for (const auto& x : reasons) {
-    if (x.code == "KB_UNCONFIRMED") unconfirmed = true;
-    else shown.push_back(x);
+    if (x.code == "KB_UNCONFIRMED")
+      unconfirmed = true;
+    else
+      shown.push_back(x);
   }
   return shown;
 }
@@ -137,7 +148,8 @@ std::string render_rejections_by_code(const std::vector<Candidate>& list, bool c
     const std::size_t shown = std::min<std::size_t>(cs.size(), 3);
     for (std::size_t i = 0; i < shown; ++i) names += (i == 0 ? "" : ", ") + labelled(*cs[i], " ");
     if (cs.size() > shown) names += ", ...";
-    out += "  " + c + code + reset + " (" + std::to_string(cs.size()) + (cs.size() == 1 ? " candidate" : " candidates") + "): " + names + "\n";
+    out += "  " + c + code + reset + " (" + std::to_string(cs.size()) +
+           (cs.size() == 1 ? " candidate" : " candidates") + "): " + names + "\n";
     if (first != nullptr && !first->fix.empty()) out += "    → " + first->fix + "\n";
   }
   return out;
@@ -175,7 +187,8 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
     out += "  none of the known images fits this host\n";
   }
   if (!all && !verbose && !r.rejected_newer.empty()) {
-    out += "\n" + bold + "Newer candidates that do not run natively here, by reason" + reset + "  (--verbose lists each)\n";
+    out += "\n" + bold + "Newer candidates that do not run natively here, by reason" + reset +
+           "  (--verbose lists each)\n";
     out += render_rejections_by_code(r.rejected_newer, color);
   }
   const auto& list = all ? r.all : r.rejected_newer;
@@ -185,7 +198,11 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
       // In a list, an unconfirmed record is a tag on its line (its note in full with --verbose).
       bool unconfirmed = false;
       const auto shown = verbose ? c.reasons : without_sourcing(c.reasons, unconfirmed);
-      out += "  " + labelled(c) + (c.native() ? "  ok" : is_undetermined(c.reasons) ? "  undetermined" : c.ok() ? "  runs, with caveats" : "  does not run") +
+      out += "  " + labelled(c) +
+             (c.native()                   ? "  ok"
+              : is_undetermined(c.reasons) ? "  undetermined"
+              : c.ok()                     ? "  runs, with caveats"
+                                           : "  does not run") +
              (unconfirmed ? "  (knowledge-base record unconfirmed)" : "") + "\n";
       out += render_reasons(shown, color, "    ");
     }

@@ -15,7 +15,8 @@ constexpr const char* k_wsl_lib_dir = "/usr/lib/wsl/lib/";
 // The path the loader recorded for `handle`; empty when it will not say.
 std::string loaded_path(void* handle, const std::string& fallback) {
   link_map* map = nullptr;
-  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr && map->l_name[0] == '/') {
+  if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr &&
+      map->l_name[0] == '/') {
     return map->l_name;
   }
   return fallback;

@@ -48,7 +48,8 @@ Status make_directories(const std::string& path) {
     if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create", partial);
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return make_error(ErrorKind::io, "not a directory: " + path);
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return make_error(ErrorKind::io, "not a directory: " + path);
   return Ok{};
 }
 
@@ -61,7 +62,9 @@ Status write_file_atomic(const std::string& path, std::string_view contents, Fil
   struct stat old {};
   if (::lstat(path.c_str(), &old) == 0) {
     if (!S_ISREG(old.st_mode)) {
-      const char* what = S_ISDIR(old.st_mode) ? "a folder" : S_ISLNK(old.st_mode) ? "a symbolic link" : "a device, FIFO or socket";
+      const char* what = S_ISDIR(old.st_mode)   ? "a folder"
+                         : S_ISLNK(old.st_mode) ? "a symbolic link"
+                                                : "a device, FIFO or socket";
       return make_error(ErrorKind::bad_input, path + ": is " + std::string(what) + "; only a regular file is replaced");
     }
     if (mode == FileMode::shared) file_mode = old.st_mode & 07777;
@@ -95,7 +98,8 @@ Status write_file_atomic(const std::string& path, std::string_view contents, Fil
   return Ok{};
 }
 
-void remove_stale_temporaries(const std::string& dir, std::chrono::seconds age, const std::function<bool(std::string_view)>& also) {
+void remove_stale_temporaries(const std::string& dir, std::chrono::seconds age,
+                              const std::function<bool(std::string_view)>& also) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return;
   const std::time_t now = std::time(nullptr);

@@ -1,13 +1,13 @@
 // The real file system: POSIX calls on root + path.
-#include <cerrno>
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#include <dirent.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "torchdoctor/sys/file_system.hpp"
 
@@ -102,14 +102,19 @@ class RealFileSystem final : public FileSystem {
     struct stat st {};
     if (::lstat(host_path(path).c_str(), &st) != 0) return {};
     FileType type = FileType::other;
-    if (S_ISREG(st.st_mode)) type = FileType::regular;
-    else if (S_ISDIR(st.st_mode)) type = FileType::directory;
-    else if (S_ISLNK(st.st_mode)) type = FileType::symlink;
+    if (S_ISREG(st.st_mode))
+      type = FileType::regular;
+    else if (S_ISDIR(st.st_mode))
+      type = FileType::directory;
+    else if (S_ISLNK(st.st_mode))
+      type = FileType::symlink;
     // On the live root we follow links ourselves via stat() semantics.
     if (type == FileType::symlink && m_root.empty()) {
       struct stat target {};
       if (::stat(path.c_str(), &target) != 0) return {};
-      type = S_ISREG(target.st_mode) ? FileType::regular : S_ISDIR(target.st_mode) ? FileType::directory : FileType::other;
+      type = S_ISREG(target.st_mode)   ? FileType::regular
+             : S_ISDIR(target.st_mode) ? FileType::directory
+                                       : FileType::other;
       return {type, static_cast<std::uint64_t>(target.st_size)};
     }
     return {type, static_cast<std::uint64_t>(st.st_size)};
@@ -169,7 +174,7 @@ class RealFileSystem final : public FileSystem {
 
  private:
   std::string host_path(const std::string& path) const { return m_root + path; }
-  std::string m_root;  // empty for "/"
+  std::string m_root;   // empty for "/"
   bool m_live = false;  // this machine's own root, mounted at m_root (a DaemonSet's /host)
 };
 

@@ -54,8 +54,10 @@ ChildOutcome supervise(pid_t pid, Pipes& p, const SpawnOptions& o, Clock::time_p
   close_fd(p.out[1]);
   close_fd(p.err[1]);
   std::size_t written = 0;
-  if (o.input.empty()) close_fd(p.in[1]);
-  else ::fcntl(p.in[1], F_SETFL, O_NONBLOCK);
+  if (o.input.empty())
+    close_fd(p.in[1]);
+  else
+    ::fcntl(p.in[1], F_SETFL, O_NONBLOCK);
   const auto deadline = start + o.timeout;
   char buf[65536];
   while (p.out[0] >= 0 || p.err[0] >= 0) {
@@ -65,7 +67,8 @@ ChildOutcome supervise(pid_t pid, Pipes& p, const SpawnOptions& o, Clock::time_p
       break;
     }
     pollfd fds[3] = {{p.out[0], POLLIN, 0}, {p.err[0], POLLIN, 0}, {p.in[1], POLLOUT, 0}};
-    const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    const int wait_ms =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
     const int n = ::poll(fds, 3, wait_ms);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < 2; ++i) {
@@ -76,7 +79,8 @@ ChildOutcome supervise(pid_t pid, Pipes& p, const SpawnOptions& o, Clock::time_p
         continue;
       }
       std::string& dst = i == 0 ? r.out : r.err;
-      if (dst.size() < o.max_output) dst.append(buf, std::min(static_cast<std::size_t>(got), o.max_output - dst.size()));
+      if (dst.size() < o.max_output)
+        dst.append(buf, std::min(static_cast<std::size_t>(got), o.max_output - dst.size()));
     }
     if (fds[2].fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
       const ssize_t put = ::write(p.in[1], o.input.data() + written, o.input.size() - written);

@@ -23,7 +23,8 @@ nlohmann::json read_cache(const std::string& path) {
   const auto text = read_bounded(path, k_max_bytes, path);
   if (!text) return nlohmann::json::object();
   auto doc = nlohmann::json::parse(*text, nullptr, false);
-  if (!doc.is_object() || doc.value("schema", "") != k_schema || !doc.contains("answers") || !doc["answers"].is_object()) {
+  if (!doc.is_object() || doc.value("schema", "") != k_schema || !doc.contains("answers") ||
+      !doc["answers"].is_object()) {
     return nlohmann::json::object();  // damaged or another version: start again
   }
   return doc["answers"];
@@ -32,8 +33,10 @@ nlohmann::json read_cache(const std::string& path) {
 }  // namespace
 
 std::optional<std::string> cache_file_path(const Env& env, const std::string& name) {
-  if (auto xdg = env.get("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') return normalize_path(*xdg + "/torchdoctor/" + name);
-  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/') return normalize_path(*home + "/.cache/torchdoctor/" + name);
+  if (auto xdg = env.get("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/')
+    return normalize_path(*xdg + "/torchdoctor/" + name);
+  if (auto home = env.get("HOME"); home && !home->empty() && (*home)[0] == '/')
+    return normalize_path(*home + "/.cache/torchdoctor/" + name);
   return std::nullopt;
 }
 
@@ -49,8 +52,10 @@ void remember_answer(const std::string& path, const std::string& key, const std:
   auto answers = read_cache(path);
   if (answers.size() >= k_max_entries) answers = nlohmann::json::object();  // simplest bound: start over
   answers[key] = answer;
-  if (const auto slash = path.rfind('/'); slash != std::string::npos && slash > 0) (void)make_directories(path.substr(0, slash));
-  (void)write_file_atomic(path, nlohmann::json{{"schema", k_schema}, {"answers", answers}}.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (const auto slash = path.rfind('/'); slash != std::string::npos && slash > 0)
+    (void)make_directories(path.substr(0, slash));
+  (void)write_file_atomic(path, nlohmann::json{{"schema", k_schema}, {"answers", answers}}.dump(
+                                    1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::optional<std::string> file_identity(const std::string& path) {
@@ -63,7 +68,8 @@ std::optional<std::string> file_identity(const std::string& path) {
   return id.str();
 }
 
-std::optional<std::string> cached_tool_output(const std::string& cache_path, const std::vector<std::string>& argv, const SpawnOptions& options) {
+std::optional<std::string> cached_tool_output(const std::string& cache_path, const std::vector<std::string>& argv,
+                                              const SpawnOptions& options) {
   if (argv.empty()) return std::nullopt;
   std::optional<std::string> key;
   if (!cache_path.empty()) {

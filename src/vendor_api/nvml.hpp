@@ -30,13 +30,13 @@ using Device = DeviceOpaque*;
 
 /// nvmlPciInfo_t: https://docs.nvidia.com/deploy/nvml-api/structnvmlPciInfo__t.html
 struct PciInfo {
-  char bus_id_legacy[16];   ///< busIdLegacy, "0000:01:00.0"
+  char bus_id_legacy[16];  ///< busIdLegacy, "0000:01:00.0"
   unsigned int domain;
   unsigned int bus;
   unsigned int device;
-  unsigned int pci_device_id;      ///< Device id in the upper 16 bits, vendor id in the lower.
+  unsigned int pci_device_id;  ///< Device id in the upper 16 bits, vendor id in the lower.
   unsigned int pci_sub_system_id;
-  char bus_id[32];          ///< busId, "00000000:01:00.0"
+  char bus_id[32];  ///< busId, "00000000:01:00.0"
 };
 
 /// nvmlMemory_t: https://docs.nvidia.com/deploy/nvml-api/structnvmlMemory__t.html

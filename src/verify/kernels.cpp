@@ -27,7 +27,8 @@ std::string_view embedded_kernels_source() {
 
 std::string_view embedded_torch_suite() {
   if (td_torch_suite_begin == nullptr || td_torch_suite_end == nullptr) return {};
-  return {reinterpret_cast<const char*>(td_torch_suite_begin), static_cast<std::size_t>(td_torch_suite_end - td_torch_suite_begin)};
+  return {reinterpret_cast<const char*>(td_torch_suite_begin),
+          static_cast<std::size_t>(td_torch_suite_end - td_torch_suite_begin)};
 }
 
 }  // namespace td

@@ -21,9 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // Every driver function the suite calls.
 struct Api {
@@ -58,14 +56,25 @@ struct Api {
 
 Status load_api(const DynamicLibrary& lib, Api& a) {
   if (auto f = lib.symbol<cuda::GetErrorNameFn>("cuGetErrorName")) a.error_name = *f;
-  for (auto s : {lib.bind(a.init, "cuInit"), lib.bind(a.device_count, "cuDeviceGetCount"), lib.bind(a.device_get, "cuDeviceGet"),
-                 lib.bind(a.device_name, "cuDeviceGetName"), lib.bind(a.attribute, "cuDeviceGetAttribute"),
-                 lib.bind(a.ctx_retain, "cuDevicePrimaryCtxRetain"), lib.bind(a.ctx_release, "cuDevicePrimaryCtxRelease_v2"),
-                 lib.bind(a.ctx_set, "cuCtxSetCurrent"), lib.bind(a.sync, "cuCtxSynchronize"),
-                 lib.bind(a.module_load, "cuModuleLoadData"), lib.bind(a.get_function, "cuModuleGetFunction"),
-                 lib.bind(a.module_unload, "cuModuleUnload"), lib.bind(a.alloc, "cuMemAlloc_v2"), lib.bind(a.free, "cuMemFree_v2"),
-                 lib.bind(a.alloc_host, "cuMemAllocHost_v2"), lib.bind(a.free_host, "cuMemFreeHost"),
-                 lib.bind(a.htod, "cuMemcpyHtoD_v2"), lib.bind(a.dtoh, "cuMemcpyDtoH_v2"), lib.bind(a.dtod, "cuMemcpyDtoD_v2"),
+  for (auto s : {lib.bind(a.init, "cuInit"),
+                 lib.bind(a.device_count, "cuDeviceGetCount"),
+                 lib.bind(a.device_get, "cuDeviceGet"),
+                 lib.bind(a.device_name, "cuDeviceGetName"),
+                 lib.bind(a.attribute, "cuDeviceGetAttribute"),
+                 lib.bind(a.ctx_retain, "cuDevicePrimaryCtxRetain"),
+                 lib.bind(a.ctx_release, "cuDevicePrimaryCtxRelease_v2"),
+                 lib.bind(a.ctx_set, "cuCtxSetCurrent"),
+                 lib.bind(a.sync, "cuCtxSynchronize"),
+                 lib.bind(a.module_load, "cuModuleLoadData"),
+                 lib.bind(a.get_function, "cuModuleGetFunction"),
+                 lib.bind(a.module_unload, "cuModuleUnload"),
+                 lib.bind(a.alloc, "cuMemAlloc_v2"),
+                 lib.bind(a.free, "cuMemFree_v2"),
+                 lib.bind(a.alloc_host, "cuMemAllocHost_v2"),
+                 lib.bind(a.free_host, "cuMemFreeHost"),
+                 lib.bind(a.htod, "cuMemcpyHtoD_v2"),
+                 lib.bind(a.dtoh, "cuMemcpyDtoH_v2"),
+                 lib.bind(a.dtod, "cuMemcpyDtoD_v2"),
                  lib.bind(a.launch, "cuLaunchKernel")}) {
     if (!s) return s;
   }
@@ -77,7 +86,8 @@ struct Report {
   nlohmann::json checks = nlohmann::json::array();
   void add(const std::string& name, const std::string& device, const char* status, const std::string& detail, double ms,
            std::optional<double> value = std::nullopt, const char* unit = "") {
-    nlohmann::json c{{"name", name}, {"device", device}, {"status", status}, {"detail", detail}, {"ms", ms}, {"unit", unit}};
+    nlohmann::json c{{"name", name},     {"device", device}, {"status", status},
+                     {"detail", detail}, {"ms", ms},         {"unit", unit}};
     c["value"] = value ? nlohmann::json(*value) : nlohmann::json();
     checks.push_back(std::move(c));
   }
@@ -119,7 +129,8 @@ struct KernelRun {
   Report& report;
 
   void run(const char* check, const char* function, const std::vector<std::vector<float>>& inputs, std::size_t out_n,
-           std::vector<int> ints, std::array<unsigned, 4> dims, const std::vector<double>& expect, double tolerance) const {
+           std::vector<int> ints, std::array<unsigned, 4> dims, const std::vector<double>& expect,
+           double tolerance) const {
     const auto t0 = Clock::now();
     cuda::Function f = nullptr;
     if (auto r = api.get_function(&f, module, function); r != cuda::k_success) {
@@ -129,23 +140,27 @@ struct KernelRun {
     std::vector<std::unique_ptr<DeviceBuffer>> bufs;
     for (const auto& in : inputs) {
       bufs.push_back(std::make_unique<DeviceBuffer>(api, in.size() * sizeof(float)));
-      if (bufs.back()->status() != cuda::k_success) return report.add(check, device, "fail", api.describe("cuMemAlloc", bufs.back()->status()), ms_since(t0));
+      if (bufs.back()->status() != cuda::k_success)
+        return report.add(check, device, "fail", api.describe("cuMemAlloc", bufs.back()->status()), ms_since(t0));
       if (auto r = api.htod(bufs.back()->ptr(), in.data(), in.size() * sizeof(float)); r != cuda::k_success) {
         return report.add(check, device, "fail", api.describe("cuMemcpyHtoD", r), ms_since(t0));
       }
     }
     DeviceBuffer out(api, out_n * sizeof(float));
-    if (out.status() != cuda::k_success) return report.add(check, device, "fail", api.describe("cuMemAlloc", out.status()), ms_since(t0));
+    if (out.status() != cuda::k_success)
+      return report.add(check, device, "fail", api.describe("cuMemAlloc", out.status()), ms_since(t0));
     std::vector<cuda::DevicePtr> ptrs;
     for (const auto& b : bufs) ptrs.push_back(b->ptr());
     ptrs.push_back(out.ptr());
     std::vector<void*> params;
     for (auto& p : ptrs) params.push_back(&p);
     for (auto& i : ints) params.push_back(&i);
-    if (auto r = api.launch(f, dims[0], dims[1], 1, dims[2], dims[3], 1, 0, nullptr, params.data(), nullptr); r != cuda::k_success) {
+    if (auto r = api.launch(f, dims[0], dims[1], 1, dims[2], dims[3], 1, 0, nullptr, params.data(), nullptr);
+        r != cuda::k_success) {
       return report.add(check, device, "fail", api.describe("cuLaunchKernel", r), ms_since(t0));
     }
-    if (auto r = api.sync(); r != cuda::k_success) return report.add(check, device, "fail", api.describe("cuCtxSynchronize", r), ms_since(t0));
+    if (auto r = api.sync(); r != cuda::k_success)
+      return report.add(check, device, "fail", api.describe("cuCtxSynchronize", r), ms_since(t0));
     std::vector<float> got(out_n);
     if (auto r = api.dtoh(got.data(), out.ptr(), out_n * sizeof(float)); r != cuda::k_success) {
       return report.add(check, device, "fail", api.describe("cuMemcpyDtoH", r), ms_since(t0));
@@ -160,8 +175,9 @@ struct KernelRun {
       }
     }
     char line[200];
-    std::snprintf(line, sizeof line, "%zu values, largest difference from the CPU reference %.3g at %zu (tolerance %.1g)", out_n,
-                  worst, at, tolerance);
+    std::snprintf(line, sizeof line,
+                  "%zu values, largest difference from the CPU reference %.3g at %zu (tolerance %.1g)", out_n, worst,
+                  at, tolerance);
     report.add(check, device, worst <= tolerance ? "pass" : "fail", line, ms_since(t0), worst, "max abs error");
   }
 };
@@ -201,20 +217,24 @@ void kernel_checks(const Api& api, cuda::Module module, const std::string& devic
         expect[pos * d + j] = (j & 1) ? std::cos(pos * div) : std::sin(pos * div);
       }
     }
-    k.run("positional_encoding", "td_positional_encoding", {}, len * d, {len, d}, {(len * d + 255) / 256, 1, 256, 1}, expect, 1e-3);
+    k.run("positional_encoding", "td_positional_encoding", {}, len * d, {len, d}, {(len * d + 255) / 256, 1, 256, 1},
+          expect, 1e-3);
   }
 }
 
 // GB/s of `reps` copies of `bytes` each (after one warm-up copy), or the failing call.
 using Copy = std::function<cuda::Result()>;
-void bandwidth(const Api& api, const char* check, const std::string& device, std::size_t bytes, const Copy& copy, Report& report) {
+void bandwidth(const Api& api, const char* check, const std::string& device, std::size_t bytes, const Copy& copy,
+               Report& report) {
   constexpr int reps = 10;
   const auto t0 = Clock::now();
-  if (auto r = copy(); r != cuda::k_success) return report.add(check, device, "fail", api.describe(check, r), ms_since(t0));
+  if (auto r = copy(); r != cuda::k_success)
+    return report.add(check, device, "fail", api.describe(check, r), ms_since(t0));
   api.sync();
   const auto t1 = Clock::now();
   for (int i = 0; i < reps; ++i) {
-    if (auto r = copy(); r != cuda::k_success) return report.add(check, device, "fail", api.describe(check, r), ms_since(t0));
+    if (auto r = copy(); r != cuda::k_success)
+      return report.add(check, device, "fail", api.describe(check, r), ms_since(t0));
   }
   api.sync();
   const double s = std::chrono::duration<double>(Clock::now() - t1).count();
@@ -234,11 +254,15 @@ void bandwidth_checks(const Api& api, const std::string& device, std::size_t byt
   DeviceBuffer a(api, bytes);
   DeviceBuffer b(api, bytes);
   if (a.status() != cuda::k_success || b.status() != cuda::k_success) {
-    report.add("h2d_bandwidth", device, "fail", api.describe("cuMemAlloc", a.status() != 0 ? a.status() : b.status()), 0);
+    report.add("h2d_bandwidth", device, "fail", api.describe("cuMemAlloc", a.status() != 0 ? a.status() : b.status()),
+               0);
   } else {
-    bandwidth(api, "h2d_bandwidth", device, bytes, [&] { return api.htod(a.ptr(), host, bytes); }, report);
-    bandwidth(api, "d2h_bandwidth", device, bytes, [&] { return api.dtoh(host, a.ptr(), bytes); }, report);
-    bandwidth(api, "d2d_bandwidth", device, bytes, [&] { return api.dtod(b.ptr(), a.ptr(), bytes); }, report);
+    bandwidth(
+        api, "h2d_bandwidth", device, bytes, [&] { return api.htod(a.ptr(), host, bytes); }, report);
+    bandwidth(
+        api, "d2h_bandwidth", device, bytes, [&] { return api.dtoh(host, a.ptr(), bytes); }, report);
+    bandwidth(
+        api, "d2d_bandwidth", device, bytes, [&] { return api.dtod(b.ptr(), a.ptr(), bytes); }, report);
   }
   api.free_host(host);
 }
@@ -253,7 +277,9 @@ struct KernelImage {
 KernelImage nvrtc_image(const NativeOptions& o, int major, int minor) {
   const auto candidates = o.nvrtc_candidates.empty() ? nvrtc_library_candidates() : o.nvrtc_candidates;
   auto lib = DynamicLibrary::open_first(candidates);
-  if (!lib) return {"", "", "no fatbinary was built (no nvcc at build time) and NVRTC is not available: " + lib.error().message};
+  if (!lib)
+    return {"", "",
+            "no fatbinary was built (no nvcc at build time) and NVRTC is not available: " + lib.error().message};
   nvrtc::CreateProgramFn* create = nullptr;
   nvrtc::CompileProgramFn* compile = nullptr;
   nvrtc::GetSizeFn* ptx_size = nullptr;
@@ -261,14 +287,16 @@ KernelImage nvrtc_image(const NativeOptions& o, int major, int minor) {
   nvrtc::GetSizeFn* log_size = nullptr;
   nvrtc::GetTextFn* log = nullptr;
   nvrtc::DestroyProgramFn* destroy = nullptr;
-  for (const auto& s : {lib->bind(create, "nvrtcCreateProgram"), lib->bind(compile, "nvrtcCompileProgram"), lib->bind(ptx_size, "nvrtcGetPTXSize"),
-                 lib->bind(ptx, "nvrtcGetPTX"), lib->bind(log_size, "nvrtcGetProgramLogSize"), lib->bind(log, "nvrtcGetProgramLog"),
-                 lib->bind(destroy, "nvrtcDestroyProgram")}) {
+  for (const auto& s : {lib->bind(create, "nvrtcCreateProgram"), lib->bind(compile, "nvrtcCompileProgram"),
+                        lib->bind(ptx_size, "nvrtcGetPTXSize"), lib->bind(ptx, "nvrtcGetPTX"),
+                        lib->bind(log_size, "nvrtcGetProgramLogSize"), lib->bind(log, "nvrtcGetProgramLog"),
+                        lib->bind(destroy, "nvrtcDestroyProgram")}) {
     if (!s) return {"", "", "NVRTC at " + lib->path() + " is unusable: " + s.error().message};
   }
   const std::string source(embedded_kernels_source());
   nvrtc::Program prog = nullptr;
-  if (create(&prog, source.c_str(), "verify_kernels.cu", 0, nullptr, nullptr) != 0) return {"", "", "nvrtcCreateProgram failed"};
+  if (create(&prog, source.c_str(), "verify_kernels.cu", 0, nullptr, nullptr) != 0)
+    return {"", "", "nvrtcCreateProgram failed"};
   const std::string arch = "--gpu-architecture=compute_" + std::to_string(major) + std::to_string(minor);
   const char* opts[] = {arch.c_str()};
   KernelImage out;
@@ -309,9 +337,11 @@ void device_checks(const Api& api, const NativeOptions& o, int ordinal, Report& 
   api.device_name(name, sizeof name - 1, dev);
   api.attribute(&major, cuda::k_attr_compute_capability_major, dev);
   api.attribute(&minor, cuda::k_attr_compute_capability_minor, dev);
-  const std::string device = std::to_string(ordinal) + ": " + sanitize(name, 100) + " (sm_" + std::to_string(major) + std::to_string(minor) + ")";
+  const std::string device = std::to_string(ordinal) + ": " + sanitize(name, 100) + " (sm_" + std::to_string(major) +
+                             std::to_string(minor) + ")";
   cuda::Context ctx = nullptr;
-  if (auto r = api.ctx_retain(&ctx, dev); r != cuda::k_success) return report.add("context", device, "fail", api.describe("cuDevicePrimaryCtxRetain", r), ms_since(t0));
+  if (auto r = api.ctx_retain(&ctx, dev); r != cuda::k_success)
+    return report.add("context", device, "fail", api.describe("cuDevicePrimaryCtxRetain", r), ms_since(t0));
   if (auto r = api.ctx_set(ctx); r != cuda::k_success) {
     api.ctx_release(dev);
     return report.add("context", device, "fail", api.describe("cuCtxSetCurrent", r), ms_since(t0));
@@ -326,7 +356,8 @@ void device_checks(const Api& api, const NativeOptions& o, int ordinal, Report& 
     if (auto r = api.module_load(&module, image.bytes.data()); r != cuda::k_success) {
       std::string why = api.describe("cuModuleLoadData", r);
       if (r == cuda::k_error_no_binary_for_gpu) why += ": the kernels hold no code this GPU can run";
-      if (r == cuda::k_error_unsupported_ptx_version) why += ": the driver is older than the compiler that made the PTX";
+      if (r == cuda::k_error_unsupported_ptx_version)
+        why += ": the driver is older than the compiler that made the PTX";
       report.add("load_kernels", device, "fail", why + " (" + image.how + ")", ms_since(t1));
     } else {
       report.add("load_kernels", device, "pass", image.how, ms_since(t1));
@@ -351,17 +382,20 @@ std::string child_body(const NativeOptions& o) {
   }
   Api api;
   if (auto s = load_api(*lib, api); !s) {
-    report.add("init", "", "fail", lib->path() + " lacks a function the suite needs: " + s.error().message, ms_since(t0));
+    report.add("init", "", "fail", lib->path() + " lacks a function the suite needs: " + s.error().message,
+               ms_since(t0));
     return report.checks.dump();
   }
   if (auto r = api.init(0); r != cuda::k_success) {
     const bool none = r == cuda::k_error_no_device;
-    report.add("init", "", none ? "skip" : "fail", api.describe("cuInit", r) + (none ? ": no CUDA device is visible" : ""), ms_since(t0));
+    report.add("init", "", none ? "skip" : "fail",
+               api.describe("cuInit", r) + (none ? ": no CUDA device is visible" : ""), ms_since(t0));
     return report.checks.dump();
   }
   int count = 0;
   if (auto r = api.device_count(&count); r != cuda::k_success || count <= 0) {
-    report.add("init", "", "skip", r != cuda::k_success ? api.describe("cuDeviceGetCount", r) : "no CUDA device is visible", ms_since(t0));
+    report.add("init", "", "skip",
+               r != cuda::k_success ? api.describe("cuDeviceGetCount", r) : "no CUDA device is visible", ms_since(t0));
     return report.checks.dump();
   }
   report.add("init", "", "pass", lib->path() + ": " + std::to_string(count) + " device(s)", ms_since(t0));
@@ -390,15 +424,24 @@ std::vector<CheckResult> run_native_suite(const NativeOptions& options) {
   };
   if (!outcome) return failed("could not start the child process: " + outcome.error().message);
   if (outcome->timed_out) {
-    return failed("the driver did not finish in " + std::to_string(options.timeout.count() / 1000) + " s; the child was killed");
+    return failed("the driver did not finish in " + std::to_string(options.timeout.count() / 1000) +
+                  " s; the child was killed");
   }
-  if (outcome->signal) return failed("the child crashed inside the driver (signal " + std::to_string(*outcome->signal) + ", " + ::strsignal(*outcome->signal) + ")");
+  if (outcome->signal)
+    return failed("the child crashed inside the driver (signal " + std::to_string(*outcome->signal) + ", " +
+                  ::strsignal(*outcome->signal) + ")");
   if (!outcome->succeeded()) return failed("the child " + outcome->describe_failure());
   const auto doc = nlohmann::json::parse(outcome->out, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) return failed("the child gave an unreadable answer");
   for (const auto& c : doc) {
-    CheckResult r{"native", c.value("name", ""), c.value("device", ""), c.value("status", "fail"), c.value("detail", ""),
-                  c.value("ms", 0.0), std::nullopt, c.value("unit", "")};
+    CheckResult r{"native",
+                  c.value("name", ""),
+                  c.value("device", ""),
+                  c.value("status", "fail"),
+                  c.value("detail", ""),
+                  c.value("ms", 0.0),
+                  std::nullopt,
+                  c.value("unit", "")};
     if (c.contains("value") && c["value"].is_number()) r.value = c["value"].get<double>();
     out.push_back(std::move(r));
   }

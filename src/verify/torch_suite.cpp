@@ -42,7 +42,9 @@ std::vector<CheckResult> run_torch_suite(const std::string& python, const TorchS
   if (!run) return failed("could not start " + python + ": " + run.error().message, 0);
   const double ms = static_cast<double>(run->elapsed.count());
   if (run->timed_out) {
-    return failed("the torch suite did not finish in " + std::to_string(options.timeout.count() / 1000) + " s; it was killed", ms);
+    return failed(
+        "the torch suite did not finish in " + std::to_string(options.timeout.count() / 1000) + " s; it was killed",
+        ms);
   }
   std::string_view answer;
   for (auto line : lines(run->out)) {
@@ -53,7 +55,9 @@ std::vector<CheckResult> run_torch_suite(const std::string& python, const TorchS
     for (auto line : lines(run->err)) {
       if (!trim(line).empty()) last = std::string(trim(line));
     }
-    return failed(python + " " + (run->succeeded() ? "gave no answer" : run->describe_failure()) + (last.empty() ? "" : ": " + sanitize(last, 300)), ms);
+    return failed(python + " " + (run->succeeded() ? "gave no answer" : run->describe_failure()) +
+                      (last.empty() ? "" : ": " + sanitize(last, 300)),
+                  ms);
   }
   const auto doc = nlohmann::json::parse(answer, nullptr, false);
   if (doc.is_discarded() || !doc.is_array()) return failed(python + " gave an unreadable answer", ms);

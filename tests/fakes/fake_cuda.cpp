@@ -2,9 +2,9 @@
 // CUDA_VISIBLE_DEVICES (indices or GPU-uuid prefixes, stopping at the first that matches nothing,
 // as the real driver does). FAKE_LEGACY lacks cuDeviceTotalMem_v2, cuDeviceGetUuid_v2 and
 // cuGetErrorName, and exports the unversioned cuDeviceTotalMem (32-bit) that must not be used.
-#include <cstdio>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -114,7 +114,8 @@ FAKE_EXPORT cuda::Result cuDeviceGetName(char* name, int len, cuda::Device d) {
   const auto* g = gpu_of(d);
   if (g == nullptr || len <= 0) return cuda::k_error_invalid_device;
   if (auto r = error_for(k_lib, "cuDeviceGetName", cuda::k_success); r != cuda::k_success) return r;
-  td::fake::copy_out(str(*g, "name").substr(0, static_cast<std::size_t>(len - 1)), name, static_cast<unsigned long>(len));
+  td::fake::copy_out(str(*g, "name").substr(0, static_cast<std::size_t>(len - 1)), name,
+                     static_cast<unsigned long>(len));
   return cuda::k_success;
 }
 
@@ -127,13 +128,26 @@ FAKE_EXPORT cuda::Result cuDeviceGetAttribute(int* value, cuda::DeviceAttribute 
   std::sscanf(str(*g, "cc", "0.0").c_str(), "%d.%d", &major, &minor);
   const std::string bus = str(*g, "bus_id");
   switch (attr) {
-    case cuda::k_attr_compute_capability_major: *value = major; break;
-    case cuda::k_attr_compute_capability_minor: *value = minor; break;
-    case cuda::k_attr_pci_domain_id: *value = parse_hex(bus, 0); break;
-    case cuda::k_attr_pci_bus_id: *value = parse_hex(bus, 1); break;
-    case cuda::k_attr_pci_device_id: *value = parse_hex(bus, 2); break;
-    case cuda::k_attr_integrated: *value = g->value("integrated", false) ? 1 : 0; break;
-    default: return cuda::k_error_invalid_value;
+    case cuda::k_attr_compute_capability_major:
+      *value = major;
+      break;
+    case cuda::k_attr_compute_capability_minor:
+      *value = minor;
+      break;
+    case cuda::k_attr_pci_domain_id:
+      *value = parse_hex(bus, 0);
+      break;
+    case cuda::k_attr_pci_bus_id:
+      *value = parse_hex(bus, 1);
+      break;
+    case cuda::k_attr_pci_device_id:
+      *value = parse_hex(bus, 2);
+      break;
+    case cuda::k_attr_integrated:
+      *value = g->value("integrated", false) ? 1 : 0;
+      break;
+    default:
+      return cuda::k_error_invalid_value;
   }
   return cuda::k_success;
 }
@@ -142,11 +156,21 @@ FAKE_EXPORT cuda::Result cuDeviceGetAttribute(int* value, cuda::DeviceAttribute 
 FAKE_EXPORT cuda::Result cuGetErrorName(cuda::Result r, const char** name) {
   if (name == nullptr) return cuda::k_error_invalid_value;
   switch (r) {
-    case cuda::k_error_no_device: *name = "CUDA_ERROR_NO_DEVICE"; break;
-    case cuda::k_error_system_driver_mismatch: *name = "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH"; break;
-    case cuda::k_error_compat_not_supported_on_device: *name = "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE"; break;
-    case cuda::k_error_no_binary_for_gpu: *name = "CUDA_ERROR_NO_BINARY_FOR_GPU"; break;
-    default: *name = "CUDA_ERROR_UNKNOWN"; break;
+    case cuda::k_error_no_device:
+      *name = "CUDA_ERROR_NO_DEVICE";
+      break;
+    case cuda::k_error_system_driver_mismatch:
+      *name = "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH";
+      break;
+    case cuda::k_error_compat_not_supported_on_device:
+      *name = "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE";
+      break;
+    case cuda::k_error_no_binary_for_gpu:
+      *name = "CUDA_ERROR_NO_BINARY_FOR_GPU";
+      break;
+    default:
+      *name = "CUDA_ERROR_UNKNOWN";
+      break;
   }
   return cuda::k_success;
 }
@@ -281,8 +305,8 @@ FAKE_EXPORT cuda::Result cuMemcpyDtoD_v2(cuda::DevicePtr d, cuda::DevicePtr s, s
   std::memcpy(dev(d), dev(s), n);
   return cuda::k_success;
 }
-FAKE_EXPORT cuda::Result cuLaunchKernel(cuda::Function f, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-                                        cuda::Stream, void** params, void**) {
+FAKE_EXPORT cuda::Result cuLaunchKernel(cuda::Function f, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                                        unsigned, cuda::Stream, void** params, void**) {
   if (auto r = error_for(k_lib, "cuLaunchKernel", cuda::k_success); r != cuda::k_success) return r;
   const std::string mode = kernel_mode();
   if (mode == "hang") {

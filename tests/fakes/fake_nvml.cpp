@@ -60,11 +60,16 @@ nvml::Return pci_info(nvml::Device d, nvml::PciInfo* pci) {
 
 FAKE_EXPORT const char* nvmlErrorString(nvml::Return r) {
   switch (r) {
-    case nvml::k_error_driver_not_loaded: return "Driver Not Loaded";
-    case nvml::k_error_not_supported: return "Not Supported";
-    case nvml::k_error_lib_rm_version_mismatch: return "Driver/library version mismatch";
-    case nvml::k_error_gpu_is_lost: return "GPU is lost";
-    default: return "Unknown Error";
+    case nvml::k_error_driver_not_loaded:
+      return "Driver Not Loaded";
+    case nvml::k_error_not_supported:
+      return "Not Supported";
+    case nvml::k_error_lib_rm_version_mismatch:
+      return "Driver/library version mismatch";
+    case nvml::k_error_gpu_is_lost:
+      return "GPU is lost";
+    default:
+      return "Unknown Error";
   }
 }
 
@@ -72,7 +77,8 @@ FAKE_EXPORT nvml::Return nvmlShutdown() { return nvml::k_success; }
 
 FAKE_EXPORT nvml::Return nvmlSystemGetDriverVersion(char* buf, unsigned int size) {
   if (auto r = error_for(k_lib, "nvmlSystemGetDriverVersion", nvml::k_success); r != nvml::k_success) return r;
-  return td::fake::copy_out(str(config(), "driver", "550.54.15"), buf, size) ? nvml::k_success : nvml::k_error_insufficient_size;
+  return td::fake::copy_out(str(config(), "driver", "550.54.15"), buf, size) ? nvml::k_success
+                                                                             : nvml::k_error_insufficient_size;
 }
 
 FAKE_EXPORT nvml::Return nvmlDeviceGetName(nvml::Device d, char* buf, unsigned int size) {

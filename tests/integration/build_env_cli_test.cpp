@@ -66,19 +66,23 @@ std::set<std::string> decided(const json& doc) {
 
 TEST(BuildEnvCli, FixtureTreesWithAndWithoutAToolkit) {
   // A GPU-less server without a toolkit: skip, with the reason, exit 0.
-  auto none = run_json({"build-env", "--json", "--no-torch", "--root", td::test::fixture_root("x86-server-nogpu")}, {}, 0);
+  auto none =
+      run_json({"build-env", "--json", "--no-torch", "--root", td::test::fixture_root("x86-server-nogpu")}, {}, 0);
   EXPECT_FALSE(none["build_cuda"].get<bool>());
   EXPECT_NE(none["skip_reason"].get<std::string>().find("no CUDA toolkit"), std::string::npos);
   EXPECT_EQ(none["variables"]["TORCHDOCTOR_BUILD_CUDA"], "0");
   // A CUDA 12.4 toolkit: build for what 12.4 compiles, PTX on the newest (sm_90).
-  auto tk = run_json({"build-env", "--json", "--no-torch", "--root", td::test::fixture_root("toolkit-version-json")}, {}, 0);
+  auto tk =
+      run_json({"build-env", "--json", "--no-torch", "--root", td::test::fixture_root("toolkit-version-json")}, {}, 0);
   ASSERT_TRUE(tk["build_cuda"].get<bool>()) << tk.dump(2);
   EXPECT_EQ(tk["toolkit"]["version"].get<std::string>().substr(0, 5), "12.4.");
   EXPECT_EQ(tk["variables"]["CMAKE_CUDA_ARCHITECTURES"].get<std::string>().substr(0, 7), "50-real");
   EXPECT_EQ(tk["archs"].back()["sm"], "sm_90");
   EXPECT_TRUE(tk["archs"].back()["ptx"].get<bool>());
   // A venv with a CUDA torch but no toolkit: skip, naming the missing toolkit.
-  auto venv = run_json({"build-env", "--json", "--root", td::test::fixture_root("venv-fake-torch"), "--python", "/home/user/venv/bin/python"}, {}, 0);
+  auto venv = run_json({"build-env", "--json", "--root", td::test::fixture_root("venv-fake-torch"), "--python",
+                        "/home/user/venv/bin/python"},
+                       {}, 0);
   EXPECT_FALSE(venv["build_cuda"].get<bool>()) << venv.dump(2);
   EXPECT_NE(venv["skip_reason"].get<std::string>().find("no CUDA toolkit"), std::string::npos);
 }
@@ -115,7 +119,8 @@ TEST(BuildEnvCli, NeverLoadsTheGpuLibraries) {
   EXPECT_TRUE(r.code == 0 || r.code == 1) << r.code << r.err;
   EXPECT_EQ(r.err.find("crash"), std::string::npos) << r.err;
   auto control = run_td({"probe", "--json", "--gpu-timeout", "1"}, {}, env);
-  EXPECT_NE(control.out.find("libcuda crashed"), std::string::npos) << "the fakes are not in effect: " << control.out.substr(0, 400);
+  EXPECT_NE(control.out.find("libcuda crashed"), std::string::npos)
+      << "the fakes are not in effect: " << control.out.substr(0, 400);
 }
 
 // The targets in a library's fatbinary: cuobjdump's listing when the toolkit has it, else our own
@@ -150,7 +155,8 @@ std::set<std::string> fatbin_targets(const std::string& cuda, const std::string&
 // it must hold the decided architectures and nothing else.
 TEST(BuildEnvCli, EmittedFlagsBuildExactlyTheDecidedArchitectures) {
   const std::string cuda = toolkit();
-  if (cuda.empty()) GTEST_SKIP() << "no nvcc in CUDA_HOME or /usr/local/cuda: the end-to-end build needs a CUDA toolkit";
+  if (cuda.empty())
+    GTEST_SKIP() << "no nvcc in CUDA_HOME or /usr/local/cuda: the end-to-end build needs a CUDA toolkit";
   TempDir dir;
   const std::vector<std::string> env{"CUDA_HOME=" + cuda, "PATH=" + cuda + "/bin:/usr/bin:/bin"};
   auto doc = run_json({"build-env", "--json", "--no-torch", "--targets", "sm_80,H100,RTX 4090"}, env, 0);
@@ -158,14 +164,17 @@ TEST(BuildEnvCli, EmittedFlagsBuildExactlyTheDecidedArchitectures) {
   EXPECT_EQ(doc["arch_source"], "--targets");
   auto flags = run_td({"build-env", "--format", "nvcc", "--no-torch", "--targets", "sm_80,H100,RTX 4090"}, {}, env);
   ASSERT_EQ(flags.code, 0) << flags.err;
-  std::ofstream(dir.path() + "/k.cu") << "extern \"C\" __global__ void add(float* a, const float* b, int n) {\n"
-                                          "  int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) a[i] += b[i]; }\n";
-  std::vector<std::string> argv{cuda + "/bin/nvcc", "-shared", "-Xcompiler", "-fPIC", "-o", dir.path() + "/libk.so", dir.path() + "/k.cu"};
+  std::ofstream(dir.path() + "/k.cu")
+      << "extern \"C\" __global__ void add(float* a, const float* b, int n) {\n"
+         "  int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) a[i] += b[i]; }\n";
+  std::vector<std::string> argv{cuda + "/bin/nvcc",      "-shared",           "-Xcompiler", "-fPIC", "-o",
+                                dir.path() + "/libk.so", dir.path() + "/k.cu"};
   for (const auto& f : td::split(td::trim(flags.out), ' ')) argv.push_back(f);
   td::SpawnOptions o;
   o.timeout = std::chrono::seconds(240);
   auto built = td::run_program(argv, o);
-  ASSERT_TRUE(built.ok() && built->succeeded()) << (built.ok() ? built->err + built->describe_failure() : built.error().message);
+  ASSERT_TRUE(built.ok() && built->succeeded())
+      << (built.ok() ? built->err + built->describe_failure() : built.error().message);
   const auto found = fatbin_targets(cuda, dir.path() + "/libk.so");
   EXPECT_EQ(found, decided(doc)) << "flags: " << flags.out;
   EXPECT_EQ(found, (std::set<std::string>{"sm_80", "sm_89", "sm_90", "compute_90"}));
@@ -179,9 +188,11 @@ TEST(BuildEnvCli, RealCudaTorchBuildsWithTheWheelsArchList) {
   if (cuda.empty()) GTEST_SKIP() << "no nvcc in CUDA_HOME or /usr/local/cuda";
   td::SpawnOptions o;
   o.timeout = std::chrono::seconds(120);
-  auto flags = td::run_program({k_venv + "/bin/python", "-c", "import torch; print(' '.join(torch._C._cuda_getArchFlags().split()))"}, o);
+  auto flags = td::run_program(
+      {k_venv + "/bin/python", "-c", "import torch; print(' '.join(torch._C._cuda_getArchFlags().split()))"}, o);
   ASSERT_TRUE(flags.ok() && flags->succeeded()) << (flags.ok() ? flags->err : flags.error().message);
-  auto doc = run_json({"build-env", "--json"}, {"CUDA_HOME=" + cuda, "PATH=" + k_venv + "/bin:" + cuda + "/bin:/usr/bin:/bin"}, -1);
+  auto doc = run_json({"build-env", "--json"},
+                      {"CUDA_HOME=" + cuda, "PATH=" + k_venv + "/bin:" + cuda + "/bin:/usr/bin:/bin"}, -1);
   ASSERT_TRUE(doc["build_cuda"].get<bool>()) << doc.dump(2);
   EXPECT_EQ(doc["arch_source"], "torch wheel");
   ASSERT_TRUE(doc["torch"]["cuda"].is_string());
@@ -203,7 +214,8 @@ TEST(BuildEnvCli, RealCudaTorchBuildsWithTheWheelsArchList) {
   // The toolkit here may be another CUDA major than the wheel's: that must be the error it is.
   const auto major = [](const json& v) { return std::stoi(v.get<std::string>()); };
   bool mismatch = false;
-  for (const auto& r : doc["reasons"]) mismatch = mismatch || (r["code"] == "TOOLKIT_MISMATCH" && r["severity"] == "error");
+  for (const auto& r : doc["reasons"])
+    mismatch = mismatch || (r["code"] == "TOOLKIT_MISMATCH" && r["severity"] == "error");
   EXPECT_EQ(mismatch, major(doc["toolkit"]["version"]) != major(doc["torch"]["cuda"])) << doc["reasons"].dump(2);
 }
 

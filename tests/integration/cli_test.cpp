@@ -65,9 +65,12 @@ TEST(Cli, EveryCommandRefusesAFormatItDoesNotTake) {
 }
 
 TEST(Cli, MarkdownWorksForEveryReportCommandThatListsIt) {
-  const std::vector<std::string> what_if{"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "570.86.15"};
+  const std::vector<std::string> what_if{"--no-probe", "--arch",   "x86_64",   "--gpu",
+                                         "RTX 4090",   "--driver", "570.86.15"};
   const std::vector<std::vector<std::string>> runs{
-      {"doctor"}, {"probe"}, {"recommend"},
+      {"doctor"},
+      {"probe"},
+      {"recommend"},
       {"explain", "CUDA error: no kernel image is available for execution on the device"},
       {"image", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline"}};
   for (auto args : runs) {
@@ -83,7 +86,8 @@ TEST(Cli, MarkdownWorksForEveryReportCommandThatListsIt) {
 // An option means the same in every command: k8s affinity's GPU count is --gpu-count, as in
 // run-command; the old --gpus is unknown with a suggestion.
 TEST(Cli, TheGpuCountOptionIsOneOption) {
-  auto r = run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpu-count", "0"});
+  auto r =
+      run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpu-count", "0"});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("--gpu-count '0'"), std::string::npos) << r.err;
   r = run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpus", "2"});

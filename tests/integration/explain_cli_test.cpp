@@ -16,7 +16,8 @@ using td::test::run_td;
 namespace {
 
 const char* k_nvml = "Failed to initialize NVML: Unknown Error";
-const char* k_select = "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].";
+const char* k_select =
+    "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].";
 
 // A file in a fresh temporary directory, removed with it at exit of the test.
 class TempFile {

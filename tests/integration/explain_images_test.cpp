@@ -24,14 +24,16 @@ json explain_json(std::vector<std::string> args, const std::string& input, int w
 }
 
 bool has_code(const json& image, const char* code) {
-  return std::any_of(image["reasons"].begin(), image["reasons"].end(), [&](const json& r) { return r["code"] == code; });
+  return std::any_of(image["reasons"].begin(), image["reasons"].end(),
+                     [&](const json& r) { return r["code"] == code; });
 }
 
 }  // namespace
 
 TEST(ExplainImages, ManifestNotFoundIsJudgedWithTheNearestTags) {
   const json j = explain_json({"--arch", "x86_64", "--gpu", "sm_86", "--driver", "570.86.15"},
-                              "docker: Error response from daemon: manifest for pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel not found: manifest unknown",
+                              "docker: Error response from daemon: manifest for "
+                              "pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel not found: manifest unknown",
                               1);
   ASSERT_EQ(j["images"].size(), 1U) << j.dump();
   const json& img = j["images"][0];
@@ -44,16 +46,18 @@ TEST(ExplainImages, ManifestNotFoundIsJudgedWithTheNearestTags) {
 }
 
 TEST(ExplainImages, DockerfileFromOnAJetsonOfAnotherL4T) {
-  const json j = explain_json({"--arch", "aarch64", "--l4t", "36.4.3"},
-                              "FROM nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3 AS base\nRUN python3 -c 'import torch'\n", 1);
+  const json j =
+      explain_json({"--arch", "aarch64", "--l4t", "36.4.3"},
+                   "FROM nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3 AS base\nRUN python3 -c 'import torch'\n", 1);
   ASSERT_EQ(j["images"].size(), 1U) << j.dump();
   EXPECT_EQ(j["images"][0]["found_by"], "from");
   EXPECT_TRUE(has_code(j["images"][0], "L4T_MISMATCH")) << j.dump();
 }
 
 TEST(ExplainImages, ImageOptionSaysWhereTheFailureHappened) {
-  const json j = explain_json({"--arch", "aarch64", "--l4t", "36.4.3", "--image", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
-                              "RuntimeError: CUDA error: no kernel image is available for execution on the device", 1);
+  const json j =
+      explain_json({"--arch", "aarch64", "--l4t", "36.4.3", "--image", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
+                   "RuntimeError: CUDA error: no kernel image is available for execution on the device", 1);
   ASSERT_EQ(j["images"].size(), 1U) << j.dump();
   const json& img = j["images"][0];
   EXPECT_EQ(img["failed_here"], true);
@@ -63,9 +67,10 @@ TEST(ExplainImages, ImageOptionSaysWhereTheFailureHappened) {
 }
 
 TEST(ExplainImages, TextOutputListsTheImagesAfterTheDiagnoses) {
-  const auto r = run_td({"explain", "--offline", "--no-probe", "--arch", "x86_64", "--gpu", "sm_86", "--driver", "570.86.15",
-                         "$ docker run --rm --gpus all pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel python -c 'import torch'"},
-                        "", k_env);
+  const auto r =
+      run_td({"explain", "--offline", "--no-probe", "--arch", "x86_64", "--gpu", "sm_86", "--driver", "570.86.15",
+              "$ docker run --rm --gpus all pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel python -c 'import torch'"},
+             "", k_env);
   EXPECT_EQ(r.code, 1) << r.err << r.out;
   EXPECT_NE(r.out.find("judged for this host"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("PROBLEM  pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel  (line 1)"), std::string::npos) << r.out;
@@ -75,7 +80,8 @@ TEST(ExplainImages, TextOutputListsTheImagesAfterTheDiagnoses) {
 TEST(ExplainImages, NoImageNoSectionAndABadImageOptionIsBadInput) {
   const json j = explain_json({"--arch", "x86_64"}, "RuntimeError: CUDA error: invalid device ordinal", 1);
   EXPECT_TRUE(j["images"].empty()) << j.dump();
-  const auto bad = run_td({"explain", "--offline", "--no-probe", "--image", "Not A Ref!", "CUDA error: invalid device ordinal"}, "", k_env);
+  const auto bad = run_td(
+      {"explain", "--offline", "--no-probe", "--image", "Not A Ref!", "CUDA error: invalid device ordinal"}, "", k_env);
   EXPECT_EQ(bad.code, 2) << bad.err << bad.out;
   EXPECT_NE(bad.err.find("--image"), std::string::npos) << bad.err;
 }

@@ -174,9 +174,10 @@ TEST(Fixtures, BrokenTreeGivesUnknownFactsAndIssuesNeverACrash) {
 }
 
 TEST(Fixtures, EveryRootRendersAsTextAndMarkdown) {
-  for (const char* name : {"x86-server-nogpu", "x86-nvidia-proprietary", "x86-nvidia-open", "jetson-nano-l4t32",
-                           "jetson-orin-l4t35", "jetson-orin-l4t36", "jetson-thor-l4t38", "raspberry-pi-4", "rk3588-rock5b", "wsl2",
-                           "inside-container", "podman-container", "image-no-proc", "broken"}) {
+  for (const char* name :
+       {"x86-server-nogpu", "x86-nvidia-proprietary", "x86-nvidia-open", "jetson-nano-l4t32", "jetson-orin-l4t35",
+        "jetson-orin-l4t36", "jetson-thor-l4t38", "raspberry-pi-4", "rk3588-rock5b", "wsl2", "inside-container",
+        "podman-container", "image-no-proc", "broken"}) {
     auto r = run_td({"probe", "--root", fixture_root(name)});
     EXPECT_EQ(r.code, 0) << name << r.err;
     EXPECT_NE(r.out.find("CPU and memory"), std::string::npos) << name;

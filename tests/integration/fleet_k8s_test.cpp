@@ -4,6 +4,7 @@
 // against the Kubernetes schemas, and fleet's bad input.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -16,13 +17,12 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "run_binary.hpp"
 
 using nlohmann::json;
-using td::test::fixture_root;
 using td::test::capture;
+using td::test::fixture_root;
 using td::test::have_pyyaml;
 using td::test::run_td;
 using td::test::yaml_to_json;
@@ -30,8 +30,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> k_roots{"x86-nvidia-proprietary", "x86-nvidia-open", "x86-server-nogpu", "jetson-orin-l4t36",
-                                       "jetson-nano-l4t32",      "raspberry-pi-4",  "wsl2"};
+const std::vector<std::string> k_roots{"x86-nvidia-proprietary",
+                                       "x86-nvidia-open",
+                                       "x86-server-nogpu",
+                                       "jetson-orin-l4t36",
+                                       "jetson-nano-l4t32",
+                                       "raspberry-pi-4",
+                                       "wsl2"};
 // One folder per test process for every scratch file and the cache, removed when the process ends.
 const fs::path& scratch_base() {
   static const struct Base {
@@ -98,13 +103,18 @@ bool selects(const json& exprs, const std::map<std::string, std::string>& labels
     }
     const bool in = it != labels.end() && std::find(values.begin(), values.end(), it->second) != values.end();
     bool ok = false;
-    if (op == "In") ok = in;
-    else if (op == "NotIn") ok = !in;
-    else if (op == "Exists") ok = it != labels.end();
-    else if (op == "DoesNotExist") ok = it == labels.end();
+    if (op == "In")
+      ok = in;
+    else if (op == "NotIn")
+      ok = !in;
+    else if (op == "Exists")
+      ok = it != labels.end();
+    else if (op == "DoesNotExist")
+      ok = it == labels.end();
     else if (op == "Gt" || op == "Lt") {
       ok = it != labels.end() && values.size() == 1 && std::regex_match(it->second, std::regex("[0-9]+")) &&
-           (op == "Gt" ? std::stoll(it->second) > std::stoll(values[0]) : std::stoll(it->second) < std::stoll(values[0]));
+           (op == "Gt" ? std::stoll(it->second) > std::stoll(values[0])
+                       : std::stoll(it->second) < std::stoll(values[0]));
     } else {
       ADD_FAILURE() << "unknown operator " << op;
     }
@@ -112,7 +122,6 @@ bool selects(const json& exprs, const std::map<std::string, std::string>& labels
   }
   return true;
 }
-
 
 std::string validator() {
   const fs::path v = fs::path(TD_SOURCE_DIR) / ".venv/bin/kubernetes-validate";
@@ -159,7 +168,8 @@ TEST(K8sLabels, OutputFileIsReplacedAtomically) {
   const fs::path dir = scratch("features.d");
   const fs::path file = dir / "torchdoctor";
   std::ofstream(file) << "old=1\n";
-  const auto res = run_td({"k8s", "labels", "--root", fixture_root("x86-nvidia-open"), "--output", file.string()}, "", k_env);
+  const auto res =
+      run_td({"k8s", "labels", "--root", fixture_root("x86-nvidia-open"), "--output", file.string()}, "", k_env);
   ASSERT_EQ(res.code, 0) << res.err;
   const auto direct = run_td({"k8s", "labels", "--root", fixture_root("x86-nvidia-open")}, "", k_env);
   std::ifstream in(file);
@@ -171,7 +181,8 @@ TEST(K8sLabels, OutputFileIsReplacedAtomically) {
   const auto bad = run_td({"k8s", "labels", "--no-probe", "--every", "60"}, "", k_env);
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--output"), std::string::npos) << bad.err;
-  const auto nowhere = run_td({"k8s", "labels", "--root", fixture_root("x86-nvidia-open"), "--output", "/nonexistent/dir/f"}, "", k_env);
+  const auto nowhere =
+      run_td({"k8s", "labels", "--root", fixture_root("x86-nvidia-open"), "--output", "/nonexistent/dir/f"}, "", k_env);
   EXPECT_NE(nowhere.code, 0);
   EXPECT_NE(nowhere.err.find("/nonexistent/dir"), std::string::npos) << nowhere.err;
 }
@@ -191,21 +202,26 @@ TEST(K8sAffinity, SelectsExactlyTheNodesWhereFleetSaysTheImageRuns) {
     l["kubernetes.io/arch"] = machine == "x86_64" ? "amd64" : "arm64";
     labels[host["hostname"]["value"].get<std::string>()] = l;
   }
-  const std::vector<std::string> images{"pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
-                                        "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime",  "nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3",
-                                        "dustynv/pytorch:2.7-r36.4.0",                    "nvcr.io/nvidia/pytorch:25.12-py3"};
+  const std::vector<std::string> images{"pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime",
+                                        "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
+                                        "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime",
+                                        "nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3",
+                                        "dustynv/pytorch:2.7-r36.4.0",
+                                        "nvcr.io/nvidia/pytorch:25.12-py3"};
   int selected = 0;
   for (const auto& image : images) {
     const auto f = run_td({"fleet", snaps.string(), "--offline", "--json", "--image", image}, "", k_env);
     const json fleet = json::parse(f.out, nullptr, false);
     ASSERT_FALSE(fleet.is_discarded()) << f.out << f.err;
     std::map<std::string, bool> runs;
-    for (const auto& n : fleet["nodes"]) runs[n["name"]] = fleet["images"][0]["profiles"][n["profile"].get<std::size_t>()]["verdict"] == "runs";
+    for (const auto& n : fleet["nodes"])
+      runs[n["name"]] = fleet["images"][0]["profiles"][n["profile"].get<std::size_t>()]["verdict"] == "runs";
     const auto a = run_td({"k8s", "affinity", "--offline", image}, "", k_env);
     ASSERT_EQ(a.code, 0) << a.err;
     const json doc = yaml_to_json(a.out);
     ASSERT_TRUE(doc.is_object()) << a.out;
-    const json& terms = doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
+    const json& terms =
+        doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
     ASSERT_GE(terms.size(), 1U) << a.out;
     ASSERT_LE(terms.size(), 2U) << a.out;  // the second: nodes that run it through minor-version compatibility
     EXPECT_EQ(doc["resources"]["limits"]["nvidia.com/gpu"], 1);
@@ -225,17 +241,19 @@ TEST(K8sManifests, ValidAgainstTheKubernetesSchemas) {
   if (v.empty()) GTEST_SKIP() << "kubernetes-validate is not in .venv (scripts/setup-python.sh installs it)";
   const fs::path dir = scratch("manifests");
   // The Pod run-command writes, and the same Pod with the affinity and resources merged in.
-  const auto pod = run_td({"run-command", "--root", fixture_root("x86-nvidia-proprietary"), "--no-check", "--engine", "k8s", "--user", "1000:1000",
-                           "--jupyter", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
+  const auto pod = run_td({"run-command", "--root", fixture_root("x86-nvidia-proprietary"), "--no-check", "--engine",
+                           "k8s", "--user", "1000:1000", "--jupyter", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
                           "", k_env);
   ASSERT_EQ(pod.code, 0) << pod.err;
   std::ofstream(dir / "pod.yaml") << pod.out;
-  const auto aff = run_td({"k8s", "affinity", "--offline", "--json", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"}, "", k_env);
+  const auto aff =
+      run_td({"k8s", "affinity", "--offline", "--json", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"}, "", k_env);
   std::ofstream(dir / "affinity.json") << aff.out;
-  const std::string merge = "/usr/bin/python3 -c 'import json,sys,yaml; p=yaml.safe_load(open(sys.argv[1])); a=json.load(open(sys.argv[2])); "
-                            "p[\"spec\"][\"affinity\"]=a[\"affinity\"]; p[\"spec\"][\"containers\"][0][\"resources\"]=a[\"resources\"]; "
-                            "yaml.safe_dump(p, open(sys.argv[3], \"w\"))' " +
-                            (dir / "pod.yaml").string() + " " + (dir / "affinity.json").string() + " " + (dir / "placed.yaml").string();
+  const std::string merge =
+      "/usr/bin/python3 -c 'import json,sys,yaml; p=yaml.safe_load(open(sys.argv[1])); a=json.load(open(sys.argv[2])); "
+      "p[\"spec\"][\"affinity\"]=a[\"affinity\"]; p[\"spec\"][\"containers\"][0][\"resources\"]=a[\"resources\"]; "
+      "yaml.safe_dump(p, open(sys.argv[3], \"w\"))' " +
+      (dir / "pod.yaml").string() + " " + (dir / "affinity.json").string() + " " + (dir / "placed.yaml").string();
   ASSERT_EQ(std::system(merge.c_str()), 0);
   for (const fs::path& m : {fs::path(TD_SOURCE_DIR) / "deploy/daemonset.yaml", dir / "pod.yaml", dir / "placed.yaml"}) {
     const std::string out = capture(v + " --strict " + m.string() + " 2>&1; echo rc=$?");
@@ -243,7 +261,8 @@ TEST(K8sManifests, ValidAgainstTheKubernetesSchemas) {
     EXPECT_NE(out.find("passed"), std::string::npos) << out;
   }
   // And the validator does reject a broken one, so the passes mean something.
-  std::ofstream(dir / "broken.yaml") << "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n    - name: x\n      image: 5\n      stdin: maybe\n";
+  std::ofstream(dir / "broken.yaml") << "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n    - "
+                                        "name: x\n      image: 5\n      stdin: maybe\n";
   const std::string out = capture(v + " --strict " + (dir / "broken.yaml").string() + " 2>&1; echo rc=$?");
   EXPECT_EQ(out.find("rc=0"), std::string::npos) << out;
 }
@@ -252,14 +271,17 @@ TEST(Fleet, BadSnapshotsAreReportedWithTheirLineAndTheRestIsJudged) {
   const fs::path snaps = fixture_fleet();
   const fs::path dir = scratch("lines");
   std::string good;
-  for (const char* r : {"x86-nvidia-open", "x86-nvidia-proprietary"}) good += json::parse(std::ifstream(snaps / (std::string(r) + ".json"))).dump() + "\n";
+  for (const char* r : {"x86-nvidia-open", "x86-nvidia-proprietary"})
+    good += json::parse(std::ifstream(snaps / (std::string(r) + ".json"))).dump() + "\n";
   const std::string a100 = json::parse(std::ifstream(snaps / "x86-nvidia-proprietary.json")).dump();
-  std::ofstream(dir / "nodes.jsonl") << good                                          // lines 1, 2
-                                     << a100.substr(0, a100.size() / 2) << "\n"       // 3: truncated
-                                     << R"({"schema": "torchdoctor.host/v9"})" << "\n"  // 4: another schema
-                                     << a100 << "\n";                                 // 5: duplicate node
-  const auto r = run_td({"fleet", (dir / "nodes.jsonl").string(), "--offline", "--json", "--image", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"}, "",
-                        k_env);
+  std::ofstream(dir / "nodes.jsonl") << good                                     // lines 1, 2
+                                     << a100.substr(0, a100.size() / 2) << "\n"  // 3: truncated
+                                     << R"({"schema": "torchdoctor.host/v9"})"
+                                     << "\n"           // 4: another schema
+                                     << a100 << "\n";  // 5: duplicate node
+  const auto r = run_td({"fleet", (dir / "nodes.jsonl").string(), "--offline", "--json", "--image",
+                         "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+                        "", k_env);
   EXPECT_EQ(r.code, 1) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["nodes"].size(), 2U);
@@ -280,8 +302,8 @@ TEST(Fleet, StdinAndCsv) {
   const fs::path snaps = fixture_fleet();
   std::string lines;
   for (const auto& r : k_roots) lines += json::parse(std::ifstream(snaps / (r + ".json"))).dump() + "\n";
-  const auto r = run_td({"fleet", "-", "--offline", "--format", "csv", "--image", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime", "--image",
-                         "dustynv/pytorch:2.7-r36.4.0"},
+  const auto r = run_td({"fleet", "-", "--offline", "--format", "csv", "--image",
+                         "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime", "--image", "dustynv/pytorch:2.7-r36.4.0"},
                         lines, k_env);
   EXPECT_EQ(r.code, 1) << r.err;
   std::istringstream in(r.out);
@@ -338,7 +360,9 @@ TEST(Fleet, CompactJsonJsonLinesAndOutputAgree) {
       from_json[n["name"]].emplace_back(p["verdict"].get<std::string>(), codes);
     }
     EXPECT_EQ(img["runs"], runs);
-    EXPECT_EQ(img["runs"].get<std::size_t>() + img["does_not_run"].get<std::size_t>() + img["undetermined"].get<std::size_t>(), k_roots.size());
+    EXPECT_EQ(img["runs"].get<std::size_t>() + img["does_not_run"].get<std::size_t>() +
+                  img["undetermined"].get<std::size_t>(),
+              k_roots.size());
   }
   // Each (image, code, message) once.
   std::set<std::string> rows;

@@ -65,7 +65,8 @@ class GpuProbe : public ::testing::Test {
   }
   static std::string issues(const json& doc) {
     std::string out;
-    for (const auto& i : doc["issues"]) out += i["detector"].get<std::string>() + ": " + i["message"].get<std::string>() + "\n";
+    for (const auto& i : doc["issues"])
+      out += i["detector"].get<std::string>() + ": " + i["message"].get<std::string>() + "\n";
     return out;
   }
   // The GPU entry at `bus`, or null.
@@ -113,7 +114,8 @@ TEST_F(GpuProbe, TextReportShowsTheLibrariesAndTheCache) {
 }
 
 TEST_F(GpuProbe, WithoutNvmlLibcudaAnswers) {
-  if (system_has("libnvidia-ml.so.1")) GTEST_SKIP() << "a real libnvidia-ml.so.1 is installed; NVML cannot be made missing";
+  if (system_has("libnvidia-ml.so.1"))
+    GTEST_SKIP() << "a real libnvidia-ml.so.1 is installed; NVML cannot be made missing";
   auto doc = probe(env(k_fakes + "/cuda"));
   EXPECT_EQ(doc["gpu_probe"]["answered_by"]["value"], "libcuda");
   EXPECT_EQ(doc["driver"]["cuda_level"]["value"], "12.4");

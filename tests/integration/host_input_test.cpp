@@ -42,9 +42,11 @@ TEST(HostInput, SnapshotRoundTripsThroughProbe) {
 
 TEST(HostInput, WhatIfFlagsOverrideSingleFacts) {
   const auto snap = run_td({"probe", "--root", fixture_root("x86-nvidia-proprietary"), "--json"});
-  const auto r = run_td({"probe", "--host", "-", "--json", "--driver", "570.86.15", "--gpu", "sm_120", "--gpu", "8.9",
-                         "--cuda-driver", "12.8", "--torch", "2.7.0+cu128", "--python-version", "3.12", "--glibc",
-                         "2.31", "--arch", "aarch64", "--l4t", "36.4.3", "--jetpack", "6.2"},
+  const auto r = run_td({"probe",         "--host",  "-",         "--json",      "--driver",
+                         "570.86.15",     "--gpu",   "sm_120",    "--gpu",       "8.9",
+                         "--cuda-driver", "12.8",    "--torch",   "2.7.0+cu128", "--python-version",
+                         "3.12",          "--glibc", "2.31",      "--arch",      "aarch64",
+                         "--l4t",         "36.4.3",  "--jetpack", "6.2"},
                         snap.out);
   ASSERT_EQ(r.code, 0) << r.err;
   const json j = json::parse(r.out);
@@ -79,9 +81,11 @@ TEST(HostInput, BadSnapshotsExitTwoWithOneLineNamingTheProblem) {
   const std::vector<Case> cases{
       {"{ not json", "malformed JSON"},
       {R"({"schema": "torchdoctor.host/v9"})", "schema: expected \"torchdoctor.host/v1\""},
-      {R"({"schema": "torchdoctor.host/v1", "cpu": {"cores": {"value": -3}}})", "cpu.cores.value: expected a non-negative integer"},
+      {R"({"schema": "torchdoctor.host/v1", "cpu": {"cores": {"value": -3}}})",
+       "cpu.cores.value: expected a non-negative integer"},
       {R"({"schema": "torchdoctor.host/v1", "gpus": {"value": "many"}})", "gpus.value: expected an array"},
-      {R"({"schema": "torchdoctor.host/v1", "driver": {"version": {"value": "banana"}}})", "driver.version.value: invalid version"},
+      {R"({"schema": "torchdoctor.host/v1", "driver": {"version": {"value": "banana"}}})",
+       "driver.version.value: invalid version"},
       {"", "malformed JSON"},
   };
   for (const auto& c : cases) {

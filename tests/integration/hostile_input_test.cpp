@@ -81,9 +81,11 @@ TEST(HostileInput, HostAndFleetReadProcessSubstitution) {
   TempDir tmp;
   const std::string snap = tmp.file("a.json", snapshot_json());
   const std::string bin = td::test::binary_for_shell();
-  const std::string probe = capture("bash -c '" + bin + " probe --host <(cat " + snap + ") --json; echo \"exit=$?\"' 2>&1");
+  const std::string probe =
+      capture("bash -c '" + bin + " probe --host <(cat " + snap + ") --json; echo \"exit=$?\"' 2>&1");
   EXPECT_NE(probe.find("exit=0"), std::string::npos) << probe;
-  const std::string fleet = capture("bash -c '" + bin + " fleet <(cat " + snap + ") --offline --no-cache; echo \"exit=$?\"' 2>&1");
+  const std::string fleet =
+      capture("bash -c '" + bin + " fleet <(cat " + snap + ") --offline --no-cache; echo \"exit=$?\"' 2>&1");
   EXPECT_NE(fleet.find("1 node"), std::string::npos) << fleet;
   EXPECT_EQ(fleet.find("cannot be read"), std::string::npos) << fleet;
 }
@@ -119,9 +121,10 @@ TEST(HostileInput, ExplainReadsAPipeToItsEndAndFindsTheLastLine) {
   const std::string bin = td::test::binary_for_shell();
   // 100 MB of log (over the 64 MiB kept), the CUDA error on the last line; the producer must not
   // die of SIGPIPE (exit 141) and the error must be found.
-  const std::string cmd = "bash -c 'set -o pipefail; { yes \"step 1 loss 0.25 lr 0.001 all is well\" | head -c 100000000; "
-                          "echo \"RuntimeError: CUDA error: no kernel image is available for execution on the device\"; } | " +
-                          bin + " explain --no-probe --gpu sm_120 > " + tmp.path() + "/out.txt; echo \"status=${PIPESTATUS[*]}\"'";
+  const std::string cmd =
+      "bash -c 'set -o pipefail; { yes \"step 1 loss 0.25 lr 0.001 all is well\" | head -c 100000000; "
+      "echo \"RuntimeError: CUDA error: no kernel image is available for execution on the device\"; } | " +
+      bin + " explain --no-probe --gpu sm_120 > " + tmp.path() + "/out.txt; echo \"status=${PIPESTATUS[*]}\"'";
   const std::string status = capture(cmd);
   EXPECT_NE(status.find("status=0 1"), std::string::npos) << status;  // producer fine, explain found a problem
   std::ifstream in(tmp.path() + "/out.txt");
@@ -136,13 +139,15 @@ TEST(HostileInput, ExplainReadsAPipeToItsEndAndFindsTheLastLine) {
 
 TEST(HostileInput, CommandsThatTakeNoArgumentsRefuseExtraOnes) {
   const std::vector<std::vector<std::string>> cases{
-      {"doctor", "--no-probe", "stray"}, {"recommend", "--no-probe", "stray"}, {"build-env", "--no-torch", "stray"},
-      {"verify", "stray"},               {"kb", "show", "cuda", "stray"},      {"probe", "--no-probe", "stray"}};
+      {"doctor", "--no-probe", "stray"},    {"recommend", "--no-probe", "stray"},
+      {"build-env", "--no-torch", "stray"}, {"verify", "stray"},
+      {"kb", "show", "cuda", "stray"},      {"probe", "--no-probe", "stray"}};
   for (const auto& args : cases) expect_one_line_usage_error(run_td(args), "unexpected argument 'stray'");
 }
 
 TEST(HostileInput, PlatformAndGpuNamesAreNotGuessedFromFragments) {
-  expect_one_line_usage_error(run_td({"image", "--offline", "--no-probe", "--platform", "linux", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"}),
+  expect_one_line_usage_error(run_td({"image", "--offline", "--no-probe", "--platform", "linux",
+                                      "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"}),
                               "platform 'linux'");
   const auto nan = run_td({"probe", "--no-probe", "--gpu", "nan", "--json"});
   EXPECT_EQ(nan.code, 2) << nan.out;
@@ -185,8 +190,8 @@ TEST(HostileInput, ATruncatedSnapshotInAFleetIsOneProblemNotOnePerLine) {
 }
 
 TEST(HostileInput, ComposeFilesKeepDollarSignsLiteral) {
-  const auto r = run_td({"run-command", "--no-check", "--no-probe", "--arch", "x86_64", "--engine", "compose", "pytorch/pytorch:latest",
-                         "--", "sh", "-c", "echo ${HOME} $PATH"});
+  const auto r = run_td({"run-command", "--no-check", "--no-probe", "--arch", "x86_64", "--engine", "compose",
+                         "pytorch/pytorch:latest", "--", "sh", "-c", "echo ${HOME} $PATH"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("$${HOME} $$PATH"), std::string::npos) << r.out;
 }
@@ -212,7 +217,8 @@ TEST(HostileInput, LabelsFileRefusesSpecialTargetsKeepsItsModeAndCleansUp) {
   const std::string hidden = tmp.file("features.d/.torchdoctor.tmp.AbC123", "torchdoctor.dev/driver=1\n");
   const std::string legacy = tmp.file("features.d/torchdoctor.Xy7Zq2", "torchdoctor.dev/driver=1\n");
   const std::string users = tmp.file("features.d/torchdoctor.backup", "mine=1\n");
-  for (const auto& p : {hidden, legacy, users}) fs::last_write_time(p, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  for (const auto& p : {hidden, legacy, users})
+    fs::last_write_time(p, fs::file_time_type::clock::now() - std::chrono::hours(1));
   const std::string out = dir + "/torchdoctor";
   std::ofstream(out) << "old\n";
   fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
@@ -240,7 +246,8 @@ TEST(HostileInput, OfflineAffinityForAnUnlistedTagIsUndeterminedNotMissing) {
 // planted at the same path inside the host tree is never trusted (it was, and named a GPU).
 TEST(HostileInput, HostRootNeverTrustsACacheFilePlantedInTheHostTree) {
   if (const char* emu = std::getenv("TD_EMULATOR"); emu != nullptr && *emu != '\0') {
-    GTEST_SKIP() << "the GPU probe's fork()ed child does not run under qemu-user (scripts/test-aarch64.sh); the native run covers this";
+    GTEST_SKIP() << "the GPU probe's fork()ed child does not run under qemu-user (scripts/test-aarch64.sh); the native "
+                    "run covers this";
   }
   TempDir tmp;
   const std::string tree = tmp.path() + "/host";
@@ -253,8 +260,10 @@ TEST(HostileInput, HostRootNeverTrustsACacheFilePlantedInTheHostTree) {
   json doc = json::parse(in, nullptr, false);
   ASSERT_FALSE(doc.is_discarded());
   // ...turned into a lie, and planted where a reader of the host tree would look.
-  doc["answer"]["nvml"] = {{"status", "answered"},
-                           {"gpus", {{{"index", 0}, {"name", "PLANTED GPU"}, {"pci_bus_id", "00000000:01:00.0"}, {"compute_capability", "9.0"}}}}};
+  doc["answer"]["nvml"] = {
+      {"status", "answered"},
+      {"gpus",
+       {{{"index", 0}, {"name", "PLANTED GPU"}, {"pci_bus_id", "00000000:01:00.0"}, {"compute_capability", "9.0"}}}}};
   fs::remove_all(cache);
   (void)tmp.file("host" + cache + "/torchdoctor/gpu-probe.json", doc.dump());
   const auto r = run_td({"probe", "--host-root", tree, "--json"}, "", {"XDG_CACHE_HOME=" + cache});

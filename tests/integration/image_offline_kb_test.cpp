@@ -15,8 +15,10 @@ json offline(const std::vector<std::string>& extra, int want = 1) {
   std::vector<std::string> args{"image", "--offline", "--json", "--no-probe"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_td(args, "", {"XDG_CACHE_HOME=/tmp/td-offline-kb-test-empty-cache"});
-  if (want >= 0) EXPECT_EQ(r.code, want) << r.err << r.out;
-  else EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err << r.out;
+  if (want >= 0)
+    EXPECT_EQ(r.code, want) << r.err << r.out;
+  else
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err << r.out;
   const json j = json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
   return j;
@@ -34,7 +36,8 @@ bool has(const std::vector<std::string>& v, const char* c) { return std::find(v.
 
 TEST(ImageOfflineKb, NeverPublishedTagGetsTheNearestRealOnes) {
   // The seed article's tag: PyTorch 2.9 was never built with CUDA 11.8 / cuDNN 8.
-  const json j = offline({"--arch", "x86_64", "--gpu", "sm_86", "--driver", "570.86.15", "pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel"});
+  const json j = offline(
+      {"--arch", "x86_64", "--gpu", "sm_86", "--driver", "570.86.15", "pytorch/pytorch:2.9.0-cuda11.8-cudnn8-devel"});
   const json& img = j["images"][0];
   EXPECT_TRUE(has(codes(img), "TAG_NOT_FOUND"));
   EXPECT_FALSE(img["nearest_tags"].empty());
@@ -54,7 +57,8 @@ TEST(ImageOfflineKb, JetsonImageForAnotherL4TLine) {
 }
 
 TEST(ImageOfflineKb, TheTorchInsideHasNoKernelsForTheGpu) {
-  const json j = offline({"--arch", "x86_64", "--gpu", "sm_120", "--driver", "570.86.15", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"});
+  const json j = offline({"--arch", "x86_64", "--gpu", "sm_120", "--driver", "570.86.15",
+                          "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"});
   EXPECT_TRUE(has(codes(j["images"][0]), "GPU_ARCH_MISSING"));
 }
 
@@ -78,7 +82,9 @@ TEST(ImageOfflineKb, AnUnconfirmedTagSaysSoAndItsReleaseNeverClaimsATagIsMissing
   EXPECT_TRUE(has(codes(known["images"][0]), "KB_UNCONFIRMED")) << known.dump();
 
   // A tag of the same release that the knowledge base does not list: it may exist (the list was derived).
-  const json other = offline({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "600.10", "pytorch/pytorch:" + release + "-cuda9.9-cudnn9-runtime"}, 3);
+  const json other = offline({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "600.10",
+                              "pytorch/pytorch:" + release + "-cuda9.9-cudnn9-runtime"},
+                             3);
   EXPECT_EQ(other["images"][0]["status"], "undetermined") << other.dump();
   const auto c = codes(other["images"][0]);
   EXPECT_TRUE(has(c, "TAG_UNKNOWN")) << other.dump();

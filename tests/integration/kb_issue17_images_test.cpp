@@ -32,8 +32,9 @@ bool has_code(const json& image, const std::string& code) {
 }  // namespace
 
 TEST(KbIssue17Images, Cuda23RuntimeTagIsNoCudaImageOnArm64) {
-  for (const char* ref : {"pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime", "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime",
-                          "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"}) {
+  for (const char* ref :
+       {"pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime", "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime",
+        "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"}) {
     const json j = offline_image({"--arch", "aarch64", "--gpu", "sm_90", "--driver", "550.54.15", ref}, 1);
     ASSERT_FALSE(j["images"].empty()) << ref;
     EXPECT_TRUE(has_code(j["images"][0], "ARCH_MISMATCH")) << ref << ": " << j.dump(1);
@@ -41,7 +42,9 @@ TEST(KbIssue17Images, Cuda23RuntimeTagIsNoCudaImageOnArm64) {
 }
 
 TEST(KbIssue17Images, Cuda23RuntimeTagStillRunsOnAmd64) {
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "550.54.15", "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime"}, 0);
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "sm_90", "--driver", "550.54.15", "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime"},
+      0);
   ASSERT_FALSE(j["images"].empty());
   EXPECT_FALSE(has_code(j["images"][0], "ARCH_MISMATCH")) << j.dump(1);
 }
@@ -49,19 +52,24 @@ TEST(KbIssue17Images, Cuda23RuntimeTagStillRunsOnAmd64) {
 TEST(KbIssue17Images, Cuda129TagOf291IsNotCalledNeverPublished) {
   // Sources conflict (test-infra's Docker matrix has no 12.9; an official GHCR 2.9.1-cuda12.9 image is
   // reported): the 2.9.1 tags are recorded unconfirmed, so offline they are not TAG_NOT_FOUND.
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.9.1-cuda12.9-cudnn9-devel"}, 0);
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.9.1-cuda12.9-cudnn9-devel"},
+      0);
   ASSERT_FALSE(j["images"].empty());
   EXPECT_FALSE(has_code(j["images"][0], "TAG_NOT_FOUND")) << j.dump(1);
   EXPECT_TRUE(has_code(j["images"][0], "KB_UNCONFIRMED")) << j.dump(1);
   // 2.11+ push Docker Hub from test-infra's matrix, which has no 12.9.
-  const json k = offline_image({"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.11.0-cuda12.9-cudnn9-runtime"}, 1);
+  const json k = offline_image(
+      {"--arch", "x86_64", "--gpu", "sm_90", "--driver", "575.57.08", "pytorch/pytorch:2.11.0-cuda12.9-cudnn9-runtime"},
+      1);
   ASSERT_FALSE(k["images"].empty());
   EXPECT_TRUE(has_code(k["images"][0], "TAG_NOT_FOUND")) << k.dump(1);
 }
 
 TEST(KbIssue17Images, IgpuContainersServeTheirJetPack6Line) {
   // NVIDIA's PyTorch-for-Jetson table: 24.09-25.01 -> JetPack 6.1 (L4T 36.4.0), 25.02-25.06 -> 6.2 (36.4.3).
-  // They were stored with l4t "36", which the L4T major.minor check read as 36.0: a mismatch on every JetPack 6.1/6.2 Orin.
+  // They were stored with l4t "36", which the L4T major.minor check read as 36.0: a mismatch on every JetPack 6.1/6.2
+  // Orin.
   for (const char* ref : {"nvcr.io/nvidia/pytorch:25.01-py3-igpu", "nvcr.io/nvidia/pytorch:25.06-py3-igpu"}) {
     const json j = offline_image({"--arch", "aarch64", "--l4t", "36.4.3", ref}, 0);
     ASSERT_FALSE(j["images"].empty()) << ref;

@@ -36,7 +36,8 @@ const json* reason(const json& image, const std::string& code) {
 
 TEST(KbNgc, Gh200RunsTheArm64Build) {
   // 25.01 was seen running on an aarch64 Grace Blackwell host: the tag has a linux/arm64 image.
-  const json j = offline_image({"--arch", "aarch64", "--gpu", "GH200", "--driver", "570.124.06", "nvcr.io/nvidia/pytorch:25.01-py3"}, 0);
+  const json j = offline_image(
+      {"--arch", "aarch64", "--gpu", "GH200", "--driver", "570.124.06", "nvcr.io/nvidia/pytorch:25.01-py3"}, 0);
   ASSERT_FALSE(j["images"].empty());
   const json& img = j["images"][0];
   EXPECT_EQ(reason(img, "ARCH_MISMATCH"), nullptr) << img.dump(1);
@@ -47,7 +48,8 @@ TEST(KbNgc, Gh200RunsTheArm64Build) {
 
 TEST(KbNgc, ThorTakesTheSbsaImage) {
   // JetPack 7 (L4T r38) uses the SBSA stack; NVIDIA's Jetson table maps container 25.08 to JetPack 7.0.
-  const json j = offline_image({"--arch", "aarch64", "--l4t", "38.2.0", "--gpu", "NVIDIA Thor", "nvcr.io/nvidia/pytorch:25.08-py3"}, -1);
+  const json j = offline_image(
+      {"--arch", "aarch64", "--l4t", "38.2.0", "--gpu", "NVIDIA Thor", "nvcr.io/nvidia/pytorch:25.08-py3"}, -1);
   ASSERT_FALSE(j["images"].empty());
   const json& img = j["images"][0];
   EXPECT_EQ(reason(img, "ARCH_MISMATCH"), nullptr) << img.dump(1);
@@ -58,7 +60,8 @@ TEST(KbNgc, ThorTakesTheSbsaImage) {
 
 TEST(KbNgc, OldDriverOnAGeForceDoesNotRunANewNgcImage) {
   // 24.06 is CUDA 12.5: R470 is below the CUDA 12 floor, and forward compatibility is for data-center GPUs.
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
   const json* r = reason(j["images"][0], "DRIVER_TOO_OLD");
   ASSERT_NE(r, nullptr) << j.dump(1);
   EXPECT_NE((*r)["message"].get<std::string>().find("data-center GPUs only"), std::string::npos) << r->dump();
@@ -66,7 +69,8 @@ TEST(KbNgc, OldDriverOnAGeForceDoesNotRunANewNgcImage) {
 
 TEST(KbNgc, ForwardCompatRunsOnAListedBranchOfADataCenterGpu) {
   // 470.199.02 is R470 at or after 470.57: listed by 24.06's release notes.
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 0);
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.06-py3"}, 0);
   const json* r = reason(j["images"][0], "FORWARD_COMPAT");
   ASSERT_NE(r, nullptr) << j.dump(1);
   EXPECT_EQ((*r)["severity"], "warn") << r->dump();
@@ -76,7 +80,8 @@ TEST(KbNgc, ForwardCompatRunsOnAListedBranchOfADataCenterGpu) {
 TEST(KbNgc, ForwardCompatDoesNotCoverAnUnlistedBranchOrAnOlderBuild) {
   // R510 is not listed for 24.06; 470.42 is R470 but before 470.57.
   for (const char* driver : {"510.108.03", "470.42.01"}) {
-    const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", driver, "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
+    const json j =
+        offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", driver, "nvcr.io/nvidia/pytorch:24.06-py3"}, 1);
     const json* r = reason(j["images"][0], "DRIVER_TOO_OLD");
     ASSERT_NE(r, nullptr) << driver << ": " << j.dump(1);
     EXPECT_NE((*r)["message"].get<std::string>().find("470.57"), std::string::npos) << r->dump();
@@ -85,17 +90,20 @@ TEST(KbNgc, ForwardCompatDoesNotCoverAnUnlistedBranchOrAnOlderBuild) {
 
 TEST(KbNgc, ForwardCompatIsUndeterminedWhereTheKbListsNoBranches) {
   // 24.10's forward-compatibility branches were not read: undetermined on a data-center GPU, never "runs".
-  const json j = offline_image({"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.10-py3"}, 3);
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "A100", "--driver", "470.199.02", "nvcr.io/nvidia/pytorch:24.10-py3"}, 3);
   const json* r = reason(j["images"][0], "FORWARD_COMPAT");
   ASSERT_NE(r, nullptr) << j.dump(1);
   EXPECT_EQ((*r)["severity"], "unknown") << r->dump();
 }
 
 TEST(KbNgc, ARecordedMonthIsKnownAndAnUnrecordedOneIsUnknown) {
-  const json known = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:24.05-py3"}, 0);
+  const json known = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:24.05-py3"}, 0);
   EXPECT_EQ(reason(known["images"][0], "TAG_UNKNOWN"), nullptr) << known.dump(1);
   // 23.05 was not sourced: not in the KB, so offline it is TAG_UNKNOWN (ask the registry), never "never published".
-  const json unknown = offline_image({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
+  const json unknown = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
   EXPECT_NE(reason(unknown["images"][0], "TAG_UNKNOWN"), nullptr) << unknown.dump(1);
   EXPECT_EQ(reason(unknown["images"][0], "TAG_NOT_FOUND"), nullptr) << unknown.dump(1);
 }
@@ -107,6 +115,8 @@ TEST(KbNgc, KbShowImagesListsTheDriverFloorAndCompatBranches) {
     const auto at = r.out.find(ref);
     return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find('\n', at) - at);
   };
-  EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:24.06-py3").find("555+; data-center: 470.57 525.85 535.86 545.23"), std::string::npos) << r.out;
+  EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:24.06-py3").find("555+; data-center: 470.57 525.85 535.86 545.23"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:25.01-py3").find("linux/amd64 linux/arm64"), std::string::npos) << r.out;
 }

@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -45,7 +45,9 @@ std::string hex(const std::uint8_t* b, std::size_t n) {
   return out;
 }
 
-std::string fixture(const std::string& name) { return read_file(fs::path(TD_SOURCE_DIR) / "tests/fixtures/kb-bundle" / name); }
+std::string fixture(const std::string& name) {
+  return read_file(fs::path(TD_SOURCE_DIR) / "tests/fixtures/kb-bundle" / name);
+}
 
 // The embedded KB's as_of moved by `days`.
 std::string shifted_as_of(int days) {
@@ -55,10 +57,12 @@ std::string shifted_as_of(int days) {
   unsigned m = 0;
   unsigned d = 0;
   std::sscanf(meta.c_str() + at + 9, "%4d-%2u-%2u", &y, &m, &d);
-  const auto day = std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}} + std::chrono::days{days};
+  const auto day = std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}} +
+                   std::chrono::days{days};
   const std::chrono::year_month_day ymd{day};
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
@@ -84,7 +88,10 @@ Bundle make_bundle(const fs::path& dir, const std::string& as_of, const std::str
     crypto_sha512(digest, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     files.push_back({{"name", e.path().filename().string()}, {"size", text.size()}, {"sha512", hex(digest, 64)}});
   }
-  const std::string manifest = json{{"schema", "torchdoctor.kb-bundle/v1"}, {"as_of", as_of}, {"version", "test-" + as_of}, {"files", files}}.dump(2) + "\n";
+  const std::string manifest =
+      json{{"schema", "torchdoctor.kb-bundle/v1"}, {"as_of", as_of}, {"version", "test-" + as_of}, {"files", files}}
+          .dump(2) +
+      "\n";
   write_file(dir / "manifest.json", manifest);
   if (!secret_file.empty()) {
     std::string seed_hex = fixture(secret_file).substr(0, 64);
@@ -95,7 +102,8 @@ Bundle make_bundle(const fs::path& dir, const std::string& as_of, const std::str
     crypto_ed25519_key_pair(secret, pub, seed);
     std::uint8_t sig[64];
     crypto_ed25519_sign(sig, secret, reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size());
-    write_file(dir / "manifest.sig", json{{"algorithm", "ed25519"}, {"key", hex(pub, 32)}, {"signature", hex(sig, 64)}}.dump() + "\n");
+    write_file(dir / "manifest.sig",
+               json{{"algorithm", "ed25519"}, {"key", hex(pub, 32)}, {"signature", hex(sig, 64)}}.dump() + "\n");
   }
   return {dir, as_of};
 }
@@ -111,7 +119,8 @@ class KbUpdate : public ::testing::Test {
   void TearDown() override { fs::remove_all(m_root); }
 
   td::test::RunResult td(const std::vector<std::string>& args, const std::string& binary = TD_TESTKEY_BINARY) {
-    return run_binary(binary, args, "", {"XDG_DATA_HOME=" + (m_root / "data").string(), "XDG_CACHE_HOME=" + (m_root / "cache").string()});
+    return run_binary(binary, args, "",
+                      {"XDG_DATA_HOME=" + (m_root / "data").string(), "XDG_CACHE_HOME=" + (m_root / "cache").string()});
   }
   json status() {
     const auto r = td({"kb", "status", "--json"});
@@ -149,7 +158,9 @@ TEST_F(KbUpdate, ANewerSignedBundleFromAFolderIsInstalledAndUsed) {
   EXPECT_NE(s["source"].get<std::string>().find(b.dir.string()), std::string::npos) << s.dump(1);
   // Every command now reads it.
   const auto show = td({"kb", "show", "cuda"});
-  EXPECT_NE(show.out.find("knowledge base installed update " + installed().string() + ", as of " + b.as_of), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("knowledge base installed update " + installed().string() + ", as of " + b.as_of),
+            std::string::npos)
+      << show.out;
   // The same bundle again: already current.
   const auto again = td({"kb", "update", "--from", (b.dir / "manifest.json").string()});
   EXPECT_EQ(again.code, 0) << again.err;
@@ -180,14 +191,18 @@ TEST_F(KbUpdate, BadBundlesAreRefusedAndNothingIsInstalled) {
   const std::vector<Case> cases{
       {"unsigned", [](const fs::path& d) { fs::remove(d / "manifest.sig"); }, "unsigned"},
       {"wrong key", [&](const fs::path& d) { make_bundle(d, newer, "other-key.secret"); }, "does not trust"},
-      {"corrupt", [](const fs::path& d) { write_file(d / "cuda.toml", read_file(d / "cuda.toml") + "# changed\n"); }, "corrupt"},
+      {"corrupt", [](const fs::path& d) { write_file(d / "cuda.toml", read_file(d / "cuda.toml") + "# changed\n"); },
+       "corrupt"},
       {"partial", [](const fs::path& d) { fs::remove(d / "gpus.toml"); }, "partial"},
-      {"altered manifest", [](const fs::path& d) {
+      {"altered manifest",
+       [](const fs::path& d) {
          std::string m = read_file(d / "manifest.json");
          m.replace(m.find("\"version\": \"test-"), 17, "\"version\": \"evil-");
          write_file(d / "manifest.json", m);
-       }, "signature does not match"},
-      {"garbage signature", [](const fs::path& d) { write_file(d / "manifest.sig", "not json"); }, "unsigned or corrupt"},
+       },
+       "signature does not match"},
+      {"garbage signature", [](const fs::path& d) { write_file(d / "manifest.sig", "not json"); },
+       "unsigned or corrupt"},
   };
   for (const auto& c : cases) {
     const auto b = make_bundle(m_root / "bundle", newer);
@@ -315,8 +330,9 @@ TEST_F(KbUpdate, TheMaintainerScriptMakesABundleTheBinaryAccepts) {
   std::string meta = read_file(kb / "meta.toml");
   meta.replace(meta.find("as_of = \"") + 9, 10, shifted_as_of(2));
   write_file(kb / "meta.toml", meta);
-  const std::string cmd = "python3 " + std::string(TD_SOURCE_DIR) + "/scripts/kb-bundle.py make --key " + TD_SOURCE_DIR +
-                          "/tests/fixtures/kb-bundle/test-key.secret --kb " + kb.string() + " --out " + (m_root / "out").string() + " >/dev/null";
+  const std::string cmd = "python3 " + std::string(TD_SOURCE_DIR) + "/scripts/kb-bundle.py make --key " +
+                          TD_SOURCE_DIR + "/tests/fixtures/kb-bundle/test-key.secret --kb " + kb.string() + " --out " +
+                          (m_root / "out").string() + " >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const auto r = td({"kb", "update", "--from", (m_root / "out").string()});
   EXPECT_EQ(r.code, 0) << r.err << r.out;

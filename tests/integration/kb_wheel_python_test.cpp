@@ -13,7 +13,8 @@ namespace {
 
 std::vector<std::string> codes_of_cpu_wheel(const std::string& arch, bool& found) {
   found = false;
-  const auto r = run_td({"recommend", "--no-probe", "--arch", arch, "--gpu", "none", "--python-version", "3.13", "--torch", "2.5.0", "--all", "--json"});
+  const auto r = run_td({"recommend", "--no-probe", "--arch", arch, "--gpu", "none", "--python-version", "3.13",
+                         "--torch", "2.5.0", "--all", "--json"});
   const json j = json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
   std::vector<std::string> codes;
@@ -40,7 +41,8 @@ TEST(KbWheelPython, Torch250HasNoCp313WheelForAarch64) {
   const auto codes = codes_of_cpu_wheel("aarch64", found);
   ASSERT_TRUE(found);
   EXPECT_NE(std::find(codes.begin(), codes.end(), "PYTHON_UNSUPPORTED"), codes.end());
-  const auto r = run_td({"recommend", "--no-probe", "--arch", "aarch64", "--gpu", "none", "--python-version", "3.13", "--torch", "2.5.0", "--json"});
+  const auto r = run_td({"recommend", "--no-probe", "--arch", "aarch64", "--gpu", "none", "--python-version", "3.13",
+                         "--torch", "2.5.0", "--json"});
   const json j = json::parse(r.out, nullptr, false);
   EXPECT_TRUE(j["best"]["wheel"].is_null()) << r.out;  // was: torch 2.5.0+cpu, which pip cannot install there
 }

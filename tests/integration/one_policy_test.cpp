@@ -51,7 +51,9 @@ TEST(OnePolicy, GpuNamesMeanTheSameInEveryCommand) {
                                  "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
   EXPECT_NE(code, 2);
   EXPECT_EQ(img["status"], "ok") << img.dump(2);
-  const auto aff = run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpu", "RTX 4090"}, "", {k_cache});
+  const auto aff =
+      run_td({"k8s", "affinity", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", "--offline", "--gpu", "RTX 4090"}, "",
+             {k_cache});
   EXPECT_NE(aff.code, 2) << aff.err;
 }
 
@@ -66,7 +68,8 @@ TEST(OnePolicy, TheDriversCudaLevelIsDerivedForImagesToo) {
 }
 
 TEST(OnePolicy, CudaDriverAloneStandsForADriverOfThatLevel) {
-  const auto r = run_td({"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--cuda-driver", "12.2", "--json"}, "", {k_cache});
+  const auto r =
+      run_td({"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--cuda-driver", "12.2", "--json"}, "", {k_cache});
   const auto doc = parse(r);
   for (const auto& check : doc["checks"]) EXPECT_FALSE(codes_of(check["reasons"]).count("NO_DRIVER")) << check.dump(2);
 }
@@ -74,11 +77,13 @@ TEST(OnePolicy, CudaDriverAloneStandsForADriverOfThatLevel) {
 TEST(OnePolicy, AnNgcImageNeedsADriverForItsCuda) {
   // 25.12 is CUDA 13.1: driver 550 (CUDA 12.4) cannot run it on a GeForce card.
   int code = -1;
-  auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "8.9", "--driver", "550.54.15"}, "nvcr.io/nvidia/pytorch:25.12-py3", &code);
+  auto img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "8.9", "--driver", "550.54.15"},
+                           "nvcr.io/nvidia/pytorch:25.12-py3", &code);
   EXPECT_EQ(code, 1) << img.dump(2);
   EXPECT_TRUE(codes_of(img["reasons"]).count("DRIVER_TOO_OLD")) << img.dump(2);
   // On a data-center GPU forward compatibility may apply; the KB lists no branches for 25.12: undetermined.
-  img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "H100 PCIe", "--driver", "550.54.15"}, "nvcr.io/nvidia/pytorch:25.12-py3", &code);
+  img = image_offline({"--no-probe", "--arch", "x86_64", "--gpu", "H100 PCIe", "--driver", "550.54.15"},
+                      "nvcr.io/nvidia/pytorch:25.12-py3", &code);
   EXPECT_EQ(code, 3) << img.dump(2);
   EXPECT_TRUE(codes_of(img["reasons"]).count("FORWARD_COMPAT")) << img.dump(2);
 }
@@ -89,7 +94,8 @@ TEST(OnePolicy, AnUnknownArchitectureIsNeverOk) {
   EXPECT_NE(doctor.out.find("[?] Machine: unknown architecture"), std::string::npos) << doctor.out;
   EXPECT_EQ(doctor.out.find("[✓] Machine: unknown"), std::string::npos) << doctor.out;
   int code = -1;
-  const auto img = image_offline({"--no-probe", "--gpu", "RTX 4090", "--driver", "570.86.15"}, "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
+  const auto img = image_offline({"--no-probe", "--gpu", "RTX 4090", "--driver", "570.86.15"},
+                                 "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
   EXPECT_EQ(code, 3) << img.dump(2);
   EXPECT_EQ(img["status"], "undetermined");
   EXPECT_TRUE(codes_of(img["reasons"]).count("UNKNOWN_ARCH"));
@@ -101,11 +107,17 @@ TEST(OnePolicy, ATreeWithoutExecutablesGetsItsArchitectureFromWhatItHas) {
     fs::create_directories(fs::path(base + rel).parent_path());
     std::ofstream(base + rel) << text;
   };
-  write("/a/proc/cpuinfo", "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd\nCPU architecture: 8\nCPU part\t: 0xd08\n");
-  write("/b/etc/nv_tegra_release", "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64, DATE: Tue Aug  1 19:57:35 UTC 2023\n");
-  write("/c/proc/cpuinfo", "processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\nflags\t\t: fpu vme de pse tsc msr pae lm avx\n");
-  for (const auto& [dir, arch, source] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"/a", "aarch64", "file:/proc/cpuinfo"}, {"/b", "aarch64", "file:/etc/nv_tegra_release"}, {"/c", "x86_64", "file:/proc/cpuinfo"}}) {
+  write("/a/proc/cpuinfo",
+        "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd\nCPU architecture: 8\nCPU part\t: 0xd08\n");
+  write("/b/etc/nv_tegra_release",
+        "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64, DATE: Tue Aug  1 19:57:35 UTC "
+        "2023\n");
+  write("/c/proc/cpuinfo",
+        "processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\nflags\t\t: fpu vme de pse tsc msr pae lm avx\n");
+  for (const auto& [dir, arch, source] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"/a", "aarch64", "file:/proc/cpuinfo"},
+                                                                      {"/b", "aarch64", "file:/etc/nv_tegra_release"},
+                                                                      {"/c", "x86_64", "file:/proc/cpuinfo"}}) {
     const auto doc = parse(run_td({"probe", "--root", base + dir, "--json"}));
     EXPECT_EQ(doc["cpu"]["arch"]["value"], arch) << dir;
     EXPECT_EQ(doc["cpu"]["arch"]["source"], source) << dir;
@@ -122,7 +134,8 @@ TEST(OnePolicy, DriverBranchesThatDroppedAGenerationFailItsGpus) {
     EXPECT_NE(r.out.find(branch + " is the last driver branch"), std::string::npos) << r.out;
   }
   // The last branch itself is fine.
-  const auto ok = run_td({"--no-probe", "--arch", "x86_64", "--gpu", "GTX 1080 Ti", "--driver", "580.95.05"}, "", {k_cache});
+  const auto ok =
+      run_td({"--no-probe", "--arch", "x86_64", "--gpu", "GTX 1080 Ti", "--driver", "580.95.05"}, "", {k_cache});
   EXPECT_EQ(ok.out.find("DRIVER_DROPPED_GPU"), std::string::npos) << ok.out;
 }
 
@@ -195,11 +208,16 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
       {"--root", fixture_root("wsl2")},
   };
   const std::vector<std::string> images{
-      "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime",
-      "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime", "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime",
-      "pytorch/pytorch:latest",                        "nvcr.io/nvidia/pytorch:25.12-py3",
-      "pytorch/pytorch:2.8-cuda12.1-cudnn8-runtime",   "pytorch/pytorch:2.14.0-cuda13.0-cudnn9-runtime",
-      "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime", "pytorch/pytorch:2.10.0-cuda12.6-cudnn9-runtime",
+      "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime",
+      "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime",
+      "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime",
+      "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime",
+      "pytorch/pytorch:latest",
+      "nvcr.io/nvidia/pytorch:25.12-py3",
+      "pytorch/pytorch:2.8-cuda12.1-cudnn8-runtime",
+      "pytorch/pytorch:2.14.0-cuda13.0-cudnn9-runtime",
+      "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+      "pytorch/pytorch:2.10.0-cuda12.6-cudnn9-runtime",
   };
   const std::string dir = (fs::temp_directory_path() / ("td-one-policy-matrix-" + std::to_string(::getpid()))).string();
   fs::create_directories(dir);
@@ -236,10 +254,13 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
     for (std::size_t i = 0; i < images.size(); ++i) {
       const auto img = image_offline({"--host", snap}, images[i]);
       const auto& f = fleet["images"][i];
-      const std::string fleet_verdict = f["runs"] == 1 ? "runs" : f["does_not_run"] == 1 ? "does-not-run" : "undetermined";
+      const std::string fleet_verdict = f["runs"] == 1           ? "runs"
+                                        : f["does_not_run"] == 1 ? "does-not-run"
+                                                                 : "undetermined";
       const std::string status = img["status"];
       const std::string image_verdict = status == "ok" ? "runs" : status == "problem" ? "does-not-run" : "undetermined";
-      EXPECT_EQ(image_verdict, fleet_verdict) << images[i] << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+      EXPECT_EQ(image_verdict, fleet_verdict)
+          << images[i] << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
     }
   }
   fs::remove_all(dir);
@@ -251,7 +272,9 @@ TEST(OnePolicy, Wsl2HasAGpuNobodyCountedNotNone) {
   EXPECT_NE(probe["gpus"]["note"].get<std::string>().find("WSL2"), std::string::npos);
   const auto doctor = run_td({"--root", fixture_root("wsl2")}, "", {k_cache});
   EXPECT_EQ(doctor.out.find("no NVIDIA GPU"), std::string::npos) << doctor.out;
-  EXPECT_EQ(doctor.out.find("torch 2.15.0+cpu"), std::string::npos) << "a CPU wheel is no answer for a GPU nobody counted\n" << doctor.out;
+  EXPECT_EQ(doctor.out.find("torch 2.15.0+cpu"), std::string::npos)
+      << "a CPU wheel is no answer for a GPU nobody counted\n"
+      << doctor.out;
   const auto rec = run_td({"recommend", "--root", fixture_root("wsl2"), "--json"}, "", {k_cache});
   const auto j = parse(rec);
   EXPECT_FALSE(j["best"]["wheel"].is_object() && j["best"]["wheel"]["variant"] == "cpu") << rec.out;
@@ -269,7 +292,8 @@ TEST(OnePolicy, MarkdownIsAFormatOfEveryReportingCommand) {
   const std::vector<std::vector<std::string>> commands{
       {"doctor", "--no-probe", "--arch", "x86_64", "--format", "markdown"},
       {"recommend", "--no-probe", "--arch", "x86_64", "--format", "markdown"},
-      {"explain", "--no-probe", "--arch", "x86_64", "--format", "markdown", "RuntimeError: Found no NVIDIA driver on your system."},
+      {"explain", "--no-probe", "--arch", "x86_64", "--format", "markdown",
+       "RuntimeError: Found no NVIDIA driver on your system."},
       {"probe", "--no-probe", "--arch", "x86_64", "--format", "markdown"}};
   for (const auto& args : commands) {
     const auto r = run_td(args, "", {k_cache});
@@ -279,15 +303,20 @@ TEST(OnePolicy, MarkdownIsAFormatOfEveryReportingCommand) {
 }
 
 TEST(OnePolicy, TimeoutMeansTheSameInEveryCommand) {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"probe", "--no-probe", "--timeout", "5000"},
-                                              std::vector<std::string>{"image", "--offline", "--no-probe", "--timeout", "5000", "pytorch/pytorch:latest"},
-                                              std::vector<std::string>{"run-command", "--offline", "--no-probe", "--timeout", "5000", "pytorch/pytorch:latest"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"probe", "--no-probe", "--timeout", "5000"},
+        std::vector<std::string>{"image", "--offline", "--no-probe", "--timeout", "5000", "pytorch/pytorch:latest"},
+        std::vector<std::string>{"run-command", "--offline", "--no-probe", "--timeout", "5000",
+                                 "pytorch/pytorch:latest"}}) {
     const auto r = run_td(args, "{}", {k_cache});
     EXPECT_EQ(r.code, 2) << args[0];
-    EXPECT_NE(r.err.find("--timeout '5000': expected seconds between 0 and 3600"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("--timeout '5000': expected seconds between 0 and 3600"), std::string::npos)
+        << args[0] << ": " << r.err;
   }
   // What one command accepts, the others accept too (a registry request may be slow: 900 s is allowed).
-  const auto img = run_td({"image", "--offline", "--no-probe", "--arch", "x86_64", "--timeout", "900", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"}, "", {k_cache});
+  const auto img = run_td({"image", "--offline", "--no-probe", "--arch", "x86_64", "--timeout", "900",
+                           "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"},
+                          "", {k_cache});
   EXPECT_NE(img.code, 2) << img.err;
 }
 
@@ -306,10 +335,12 @@ const json* check_named(const json& doctor, const std::string& name) {
 
 TEST(OnePolicy, JetsonInstallLinesRunAsPrinted) {
   // JetPack 5.1 (L4T 35.3.1): NVIDIA's torch 2.1.0 wheel, a file on NVIDIA's download server.
-  const auto rec = parse(run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35"), "--all", "--json"}, "", {k_cache}));
+  const auto rec =
+      parse(run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35"), "--all", "--json"}, "", {k_cache}));
   const auto& w = rec["best"]["wheel"];
   ASSERT_TRUE(w.is_object()) << rec.dump(2);
-  EXPECT_EQ(w["install"], "pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl");
+  EXPECT_EQ(w["install"],
+            "pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl");
   EXPECT_EQ(w["platform"], "Jetson JetPack 5.1");
   // The tree has no Python to read: the pick says which Python the wheel needs.
   EXPECT_TRUE(codes_of(w["reasons"]).count("WHEEL_ONE_PYTHON")) << w.dump(2);
@@ -327,13 +358,17 @@ TEST(OnePolicy, JetsonInstallLinesRunAsPrinted) {
   }
   EXPECT_GT(redist, 0U);
   const auto text = run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35")}, "", {k_cache});
-  EXPECT_NE(text.out.find("    pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\n"), std::string::npos)
+  EXPECT_NE(text.out.find("    pip install " + k_redist +
+                          "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\n"),
+            std::string::npos)
       << text.out;
   EXPECT_EQ(text.out.find("<NVIDIA's"), std::string::npos) << text.out;
 }
 
 TEST(OnePolicy, AJetsonWheelForAnotherPythonSaysWhichPythonItIsFor) {
-  const auto rec = parse(run_td({"recommend", "--no-probe", "--arch", "aarch64", "--l4t", "35.3.1", "--python-version", "3.10", "--all", "--json"}, "", {k_cache}));
+  const auto rec = parse(run_td({"recommend", "--no-probe", "--arch", "aarch64", "--l4t", "35.3.1", "--python-version",
+                                 "3.10", "--all", "--json"},
+                                "", {k_cache}));
   bool seen = false;
   for (const auto& c : rec["candidates"]) {
     if (c["torch"] != "2.1.0a0+41361538.nv23.06") continue;
@@ -346,7 +381,8 @@ TEST(OnePolicy, AJetsonWheelForAnotherPythonSaysWhichPythonItIsFor) {
     }
   }
   EXPECT_TRUE(seen) << rec.dump(2);
-  EXPECT_FALSE(rec["best"]["wheel"].is_object() && rec["best"]["wheel"]["torch"] == "2.1.0a0+41361538.nv23.06") << rec.dump(2);
+  EXPECT_FALSE(rec["best"]["wheel"].is_object() && rec["best"]["wheel"]["torch"] == "2.1.0a0+41361538.nv23.06")
+      << rec.dump(2);
 }
 
 TEST(OnePolicy, ThorIsAKnownJetsonWithAKnownGpu) {
@@ -364,12 +400,15 @@ TEST(OnePolicy, ThorIsAKnownJetsonWithAKnownGpu) {
   const auto text = run_td({"--root", fixture_root("jetson-thor-l4t38")}, "", {k_cache});
   EXPECT_EQ(text.out.find("unknown module"), std::string::npos) << text.out;
   // Without a device tree (a snapshot, a container), L4T 38.2 names the module: JetPack 7.0 supports Thor only.
-  const auto flags = parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--json"}, "", {k_cache}));
+  const auto flags =
+      parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--json"}, "", {k_cache}));
   const json* j2 = check_named(flags, "jetson");
   ASSERT_NE(j2, nullptr) << flags.dump(2);
   EXPECT_EQ((*j2)["title"], "Jetson: Jetson AGX Thor");
   // NVML's name for Thor's GPU is a KB alias: compute capability 11.0.
-  const auto nvml = parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--gpu", "NVIDIA Thor", "--json"}, "", {k_cache}));
+  const auto nvml =
+      parse(run_td({"doctor", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.1", "--gpu", "NVIDIA Thor", "--json"},
+                   "", {k_cache}));
   const json* g2 = check_named(nvml, "gpu");
   ASSERT_NE(g2, nullptr) << nvml.dump(2);
   EXPECT_NE((*g2)["title"].get<std::string>().find("compute capability 11.0"), std::string::npos) << g2->dump(2);
@@ -389,16 +428,23 @@ TEST(OnePolicy, AnUnknownJetsonModuleIsNoCheckmark) {
 }
 
 TEST(OnePolicy, RecommendIsConciseByDefault) {
-  const std::vector<std::string> host{"recommend", "--no-probe", "--arch", "x86_64", "--python-version", "3.12", "--glibc", "2.35",
-                                      "--gpu", "RTX 4090", "--driver", "550.54.15"};
+  const std::vector<std::string> host{"recommend", "--no-probe", "--arch", "x86_64",   "--python-version", "3.12",
+                                      "--glibc",   "2.35",       "--gpu",  "RTX 4090", "--driver",         "550.54.15"};
   const auto plain = run_td(host, "", {k_cache});
   auto with = host;
   with.push_back("--verbose");
   const auto verbose = run_td(with, "", {k_cache});
-  const auto j = parse(run_td([&] { auto a = host; a.push_back("--json"); return a; }(), "", {k_cache}));
+  const auto j = parse(run_td(
+      [&] {
+        auto a = host;
+        a.push_back("--json");
+        return a;
+      }(),
+      "", {k_cache}));
   ASSERT_FALSE(j["candidates"].empty()) << j.dump(2);
   // The best picks, each labelled with its platform.
-  EXPECT_NE(plain.out.find("torch " + j["best"]["wheel"]["torch"].get<std::string>() + "+" + j["best"]["wheel"]["variant"].get<std::string>() + "  (linux/amd64)"),
+  EXPECT_NE(plain.out.find("torch " + j["best"]["wheel"]["torch"].get<std::string>() + "+" +
+                           j["best"]["wheel"]["variant"].get<std::string>() + "  (linux/amd64)"),
             std::string::npos)
       << plain.out;
   // Rejections: one line per code, not one paragraph per candidate; sourcing notes only with --verbose.
@@ -423,7 +469,10 @@ TEST(OnePolicy, RecommendIsConciseByDefault) {
   const auto too_old = section.find("  DRIVER_TOO_OLD (");
   ASSERT_NE(too_old, std::string::npos) << plain.out;
   const auto fix = section.substr(too_old, section.find('\n', section.find("→", too_old)) - too_old);
-  EXPECT_NE(fix.find("→ update the NVIDIA driver to >= 580.65.06 (runs it through CUDA minor-version compatibility; >= "), std::string::npos) << fix;
+  EXPECT_NE(
+      fix.find("→ update the NVIDIA driver to >= 580.65.06 (runs it through CUDA minor-version compatibility; >= "),
+      std::string::npos)
+      << fix;
   EXPECT_NE(fix.find(" for full support)"), std::string::npos) << fix;
   // --all still lists every candidate.
   auto all = host;

@@ -2,10 +2,10 @@
 // answer back, and a damaged cache entry is scanned again (issue: probes, cached probe target).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "run_binary.hpp"
 
@@ -36,7 +36,8 @@ TEST(TorchArchCache, RepeatedProbeReadsTheScanBackAndSurvivesDamage) {
   ASSERT_TRUE(fs::exists(file));
   json stored = json::parse(std::ifstream(file));
   ASSERT_EQ(stored["answers"].size(), 1U);
-  EXPECT_NE(stored["answers"].begin().key().find("libtorch_cuda.so|"), std::string::npos) << "keyed on the library's identity";
+  EXPECT_NE(stored["answers"].begin().key().find("libtorch_cuda.so|"), std::string::npos)
+      << "keyed on the library's identity";
   const json second = arch_list(run_td(args, "", env));
   EXPECT_EQ(second["value"], first["value"]);
   EXPECT_EQ(second["source"], first["source"]);

@@ -112,7 +112,8 @@ TEST(PythonWorkstation, AnInterpretersAnswerIsCachedByItsFile) {
     EXPECT_FALSE(json::parse(r.out)["pythons"]["value"][0]["version"]["value"].is_null()) << r.out;
   }
   EXPECT_EQ(runs(), 1);
-  write(python, "#!/bin/sh\necho ran >> '" + marker.string() + "'\nexec /usr/bin/python3 \"$@\"\n\n");  // changed: asked again
+  write(python,
+        "#!/bin/sh\necho ran >> '" + marker.string() + "'\nexec /usr/bin/python3 \"$@\"\n\n");  // changed: asked again
   EXPECT_EQ(run_td({"probe", "--json", "--python", python.string()}, {}, env).code, 0);
   EXPECT_EQ(runs(), 2);
   EXPECT_EQ(run_td({"probe", "--json", "--no-cache", "--python", python.string()}, {}, env).code, 0);

@@ -63,12 +63,16 @@ TEST(ReadTorchWheel, ReadsTheCachedWheelAndTheKbAgrees) {
     EXPECT_EQ(row["cuda"], cuda);
     // The KB lists SASS and PTX apart ("9.0" and "9.0"); the reader writes PTX as "9.0+PTX".
     std::set<std::string> kb;
-    for (const auto& t : td::split(row["sass"].get<std::string>(), ' ')) if (!t.empty()) kb.insert(t);
-    for (const auto& t : td::split(row["ptx"].get<std::string>(), ' ')) if (!t.empty()) kb.insert(t + "+PTX");
+    for (const auto& t : td::split(row["sass"].get<std::string>(), ' '))
+      if (!t.empty()) kb.insert(t);
+    for (const auto& t : td::split(row["ptx"].get<std::string>(), ' '))
+      if (!t.empty()) kb.insert(t + "+PTX");
     std::set<std::string> read;
-    for (const auto& t : td::split(arch, ' ')) if (!t.empty()) read.insert(t);
-    EXPECT_EQ(kb, read) << "torch " << version << "+" << variant << ": the knowledge base and the wheel disagree on its architectures ("
-                        << arch << " in the wheel)";
+    for (const auto& t : td::split(arch, ' '))
+      if (!t.empty()) read.insert(t);
+    EXPECT_EQ(kb, read) << "torch " << version << "+" << variant
+                        << ": the knowledge base and the wheel disagree on its architectures (" << arch
+                        << " in the wheel)";
   }
   EXPECT_TRUE(found) << "the knowledge base has no PyPI linux-x86_64 record of torch " << version << "+" << variant;
 }

@@ -2,9 +2,9 @@
 // hostile one, both on loopback, started by tests/registry/start.sh. Skips, with the reason, when
 // the harness cannot start them.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,8 +17,8 @@
 #include "torchdoctor/registry/digest.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
 
-using td::test::run_td;
 using nlohmann::json;
+using td::test::run_td;
 
 namespace {
 
@@ -41,8 +41,10 @@ const Harness& harness() {
       const auto eq = line.find('=');
       if (eq != std::string_view::npos) out.vars[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
     }
-    if (out.vars.count("SKIP")) out.skip = out.vars["SKIP"];
-    else if (!out.vars.count("TD_REGISTRY")) out.skip = "start.sh printed no TD_REGISTRY";
+    if (out.vars.count("SKIP"))
+      out.skip = out.vars["SKIP"];
+    else if (!out.vars.count("TD_REGISTRY"))
+      out.skip = "start.sh printed no TD_REGISTRY";
     return out;
   }();
   return h;
@@ -111,7 +113,8 @@ TEST_F(Registry, OldDriverFailsTheRealRequirementString) {
   const auto img = parse(r.out)["images"][0];
   EXPECT_TRUE(has_reason(img, "REQUIRE_UNSATISFIED"));
   EXPECT_EQ(img["requirements"]["message"],
-            "unsatisfied condition: cuda>=12.4, please update your driver to a newer version, or use an earlier cuda container");
+            "unsatisfied condition: cuda>=12.4, please update your driver to a newer version, or use an earlier cuda "
+            "container");
 }
 
 TEST_F(Registry, X86OnlyImageOnAJetsonIsAnArchMismatch) {
@@ -137,8 +140,9 @@ TEST_F(Registry, MissingTagSuggestsTheNearest) {
 }
 
 TEST_F(Registry, LegacyImageAndLints) {
-  auto r = image({"--arch", "x86_64", "--cuda-driver", "11.4", "--driver", "470.57.02", reg + "/td/single:legacy",
-                  reg + "/td/typo:1", reg + "/td/disabled:1", reg + "/td/pytorch:2.3.0-cuda12.1-cudnn8-runtime", "--json"});
+  auto r =
+      image({"--arch", "x86_64", "--cuda-driver", "11.4", "--driver", "470.57.02", reg + "/td/single:legacy",
+             reg + "/td/typo:1", reg + "/td/disabled:1", reg + "/td/pytorch:2.3.0-cuda12.1-cudnn8-runtime", "--json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   const auto doc = parse(r.out);
   EXPECT_EQ(doc["images"][0]["requirements"]["variable"], "CUDA_VERSION");
@@ -176,7 +180,8 @@ TEST_F(Registry, OneChallengeAndOneTokenForManyRepositories) {
 // Anonymous pull of a public and a private repository in one run: the shared token does not cover the
 // private one, which is asked for alone and reported; the public one is still judged.
 TEST_F(Registry, APrivateRepositoryInTheBatchDoesNotSpoilTheOthers) {
-  const auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--json", "--verbose", reg + "/private/secret:1", reg + "/bench/img9:t0"});
+  const auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--json", "--verbose", reg + "/private/secret:1",
+                        reg + "/bench/img9:t0"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   const json doc = parse(r.out);
   ASSERT_EQ(doc["images"].size(), 2U);
@@ -266,7 +271,7 @@ TEST_F(Registry, HostileRegistryEndsCleanlyWithClearMessages) {
       {"hugecl", 3, "larger than the 4.0 MiB limit"},
       {"loop", 3, "redirect loop"},
       {"deep", 3, "more than 5 redirects"},
-      {"slow", 3, "no complete answer from " },
+      {"slow", 3, "no complete answer from "},
       {"e401", 3, "401 without a WWW-Authenticate challenge"},
       {"e401b", 3, "token server"},
       {"e404", 1, "nearest tags: 1.1, 1.0, 2.1"},
@@ -279,7 +284,8 @@ TEST_F(Registry, HostileRegistryEndsCleanlyWithClearMessages) {
   for (const auto& c : cases) {
     const auto start = std::chrono::steady_clock::now();
     auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--timeout", "2", hostile + "/" + c.repo + ":1.5"});
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(r.code, c.code) << c.repo << ": " << r.out << r.err;
     EXPECT_NE(r.out.find(c.message), std::string::npos) << c.repo << ": " << r.out << r.err;
     EXPECT_LT(seconds, 20) << c.repo << " took too long";
@@ -293,7 +299,8 @@ TEST_F(Registry, DigestsThatClimbOutOfTheCacheAreRefusedWhereTheyEnter) {
   for (const std::string repo : {"traversal", "travindex"}) {
     const auto start = std::chrono::steady_clock::now();
     auto r = image({"--arch", "x86_64", "--cuda-driver", "12.4", "--timeout", "2", hostile + "/" + repo + ":1"});
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(r.code, 3) << repo << ": " << r.out << r.err;
     EXPECT_NE(r.out.find("invalid digest"), std::string::npos) << repo << ": " << r.out << r.err;
     EXPECT_LT(seconds, 10) << repo;
@@ -313,7 +320,8 @@ TEST_F(Registry, CredentialsEchoedByTheServerAreRedacted) {
   std::filesystem::create_directories(tmp + "/docker");
   std::ofstream(tmp + "/docker/config.json")
       << R"({"auths":{")" << hostile << R"(":{"auth":")" << td::base64_encode("someone:" + secret) << R"("}}})";
-  auto r = image({"--arch", "x86_64", "--timeout", "2", hostile + "/echo:1", "--verbose"}, {"DOCKER_CONFIG=" + tmp + "/docker"});
+  auto r = image({"--arch", "x86_64", "--timeout", "2", hostile + "/echo:1", "--verbose"},
+                 {"DOCKER_CONFIG=" + tmp + "/docker"});
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("[redacted]"), std::string::npos) << r.out;  // the server did echo it
   for (const std::string& s : {secret, td::base64_encode("someone:" + secret)}) {
@@ -325,7 +333,8 @@ TEST_F(Registry, CredentialsEchoedByTheServerAreRedacted) {
 TEST_F(Registry, ARunHasOneDeadlineNotOnlyPerRequestLimits) {
   const auto start = std::chrono::steady_clock::now();
   auto r = image({"--arch", "x86_64", "--timeout", "2", "--deadline", "4", hostile + "/slowpages:x"});
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.code, 1) << r.out << r.err;  // the registry did say the tag is missing
   EXPECT_NE(r.out.find("TAG_NOT_FOUND"), std::string::npos) << r.out;
   EXPECT_LT(seconds, 9) << "50 pages of 1.5 s each must stop at the 4 s deadline";
@@ -345,13 +354,17 @@ TEST_F(Registry, CacheEntriesThatAreNotRegularFilesAreMisses) {
   ASSERT_GE(entries.size(), 2U);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     std::filesystem::remove(entries[i]);
-    if (i % 3 == 0) ASSERT_EQ(::mkfifo(entries[i].c_str(), 0600), 0);
-    else if (i % 3 == 1) std::filesystem::create_directory(entries[i]);
-    else std::filesystem::create_symlink("/dev/zero", entries[i]);
+    if (i % 3 == 0)
+      ASSERT_EQ(::mkfifo(entries[i].c_str(), 0600), 0);
+    else if (i % 3 == 1)
+      std::filesystem::create_directory(entries[i]);
+    else
+      std::filesystem::create_symlink("/dev/zero", entries[i]);
   }
   const auto start = std::chrono::steady_clock::now();
   r = image(args);
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_LT(seconds, 20);
   EXPECT_EQ(parse(r.out)["images"][0]["from_cache"], false);

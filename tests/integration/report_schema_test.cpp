@@ -24,12 +24,18 @@ std::map<std::string, std::set<std::string>> documented() {
   std::map<std::string, std::set<std::string>> out;
   std::string context;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("## A reason", 0) == 0) context = "reason";
-    else if (line.rfind("## doctor", 0) == 0) context = "doctor";
-    else if (line.rfind("## recommend", 0) == 0) context = "recommend";
-    else if (line == "A check:") context = "check";
-    else if (line == "A candidate:") context = "candidate";
-    else if (line.rfind("| `", 0) == 0) out[context].insert(line.substr(3, line.find('`', 3) - 3));
+    if (line.rfind("## A reason", 0) == 0)
+      context = "reason";
+    else if (line.rfind("## doctor", 0) == 0)
+      context = "doctor";
+    else if (line.rfind("## recommend", 0) == 0)
+      context = "recommend";
+    else if (line == "A check:")
+      context = "check";
+    else if (line == "A candidate:")
+      context = "candidate";
+    else if (line.rfind("| `", 0) == 0)
+      out[context].insert(line.substr(3, line.find('`', 3) - 3));
   }
   return out;
 }
@@ -63,7 +69,9 @@ TEST(ReportSchema, DoctorJsonHasTheDocumentedFieldsAndEveryCheckANameAndCodes) {
   const auto doc = documented();
   ASSERT_FALSE(doc.at("doctor").empty());
   // A host with findings of several severities: an RTX 4090 on driver 550 (minor-version compatibility).
-  const auto j = parse(run_td({"doctor", "--json", "--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"}, "", {k_cache}));
+  const auto j =
+      parse(run_td({"doctor", "--json", "--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"},
+                   "", {k_cache}));
   EXPECT_EQ(keys(j), doc.at("doctor"));
   std::set<std::string> check_fields;
   for (const auto& c : j["checks"]) {
@@ -76,7 +84,9 @@ TEST(ReportSchema, DoctorJsonHasTheDocumentedFieldsAndEveryCheckANameAndCodes) {
 
 TEST(ReportSchema, RecommendJsonHasTheDocumentedFields) {
   const auto doc = documented();
-  const auto j = parse(run_td({"recommend", "--json", "--all", "--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"}, "", {k_cache}));
+  const auto j = parse(run_td(
+      {"recommend", "--json", "--all", "--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"},
+      "", {k_cache}));
   EXPECT_EQ(keys(j), doc.at("recommend"));
   std::set<std::string> candidate_fields;
   for (const auto& c : j["candidates"]) {

@@ -20,7 +20,9 @@ extern char** environ;
 
 namespace td::test {
 
-std::string fixture_root(const std::string& name) { return std::string(TD_SOURCE_DIR) + "/tests/fixtures/roots/" + name; }
+std::string fixture_root(const std::string& name) {
+  return std::string(TD_SOURCE_DIR) + "/tests/fixtures/roots/" + name;
+}
 
 RunResult run_td(const std::vector<std::string>& args, const std::string& input, const std::vector<std::string>& env) {
   return run_binary(TD_BINARY, args, input, env);
@@ -184,10 +186,11 @@ nlohmann::json yaml_to_json(const std::string& yaml) {
   if (f == nullptr) return nlohmann::json::value_t::discarded;
   std::fwrite(yaml.data(), 1, yaml.size(), f);
   std::fclose(f);
-  const std::string out = capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " + path + " 2>&1");
+  const std::string out =
+      capture("/usr/bin/python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' " +
+              path + " 2>&1");
   std::remove(path.c_str());
   return nlohmann::json::parse(out, nullptr, false);
 }
 
 }  // namespace td::test
-

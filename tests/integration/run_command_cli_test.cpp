@@ -2,19 +2,19 @@
 // ulimits, the mount and user, each engine's form, quoting that a real shell splits back, bad input.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "run_binary.hpp"
 
 using nlohmann::json;
-using td::test::fixture_root;
 using td::test::capture;
+using td::test::fixture_root;
 using td::test::have_pyyaml;
 using td::test::run_td;
 using td::test::yaml_to_json;
@@ -52,7 +52,6 @@ bool has_code(const json& reasons, const std::string& code) {
   return false;
 }
 
-
 }  // namespace
 
 TEST(RunCommand, DiscreteGpuWithTheToolkitGetsGpusAll) {
@@ -76,7 +75,8 @@ TEST(RunCommand, DiscreteGpuWithTheToolkitGetsGpusAll) {
 }
 
 TEST(RunCommand, JetsonGetsTheNvidiaRuntimeAndTheVideoGroup) {
-  const json j = run_json("jetson-nano-l4t32", {"--no-check", "--user", "1000:1000", "nvcr.io/nvidia/l4t-pytorch:r32.7.1-pth1.10-py3"}, 0);
+  const json j = run_json("jetson-nano-l4t32",
+                          {"--no-check", "--user", "1000:1000", "nvcr.io/nvidia/l4t-pytorch:r32.7.1-pth1.10-py3"}, 0);
   EXPECT_EQ(j["gpu_access"], "runtime-nvidia");
   const json& a = j["argv"];
   EXPECT_TRUE(has_word(a, "--runtime"));
@@ -93,12 +93,14 @@ TEST(RunCommand, JetsonGetsTheNvidiaRuntimeAndTheVideoGroup) {
 TEST(RunCommand, MissingToolkitIsAProblemWithTheInstallSteps) {
   const json j = run_json("x86-nvidia-open", {"--no-check", "pytorch/pytorch:latest"}, 1);
   ASSERT_TRUE(has_code(j["reasons"], "NO_CONTAINER_GPU_RUNTIME")) << j.dump(2);
-  EXPECT_NE(j["reasons"][0]["fix"].get<std::string>().find("nvidia-ctk runtime configure --runtime=docker"), std::string::npos);
+  EXPECT_NE(j["reasons"][0]["fix"].get<std::string>().find("nvidia-ctk runtime configure --runtime=docker"),
+            std::string::npos);
   EXPECT_TRUE(has_word(j["argv"], "--gpus")) << "the command is still the one to use once the toolkit is in";
 }
 
 TEST(RunCommand, PodmanUsesCdi) {
-  const json j = run_json("x86-nvidia-proprietary", {"--no-check", "--engine", "podman", "--user", "1000:1000", "pytorch/pytorch:latest"}, 0);
+  const json j = run_json("x86-nvidia-proprietary",
+                          {"--no-check", "--engine", "podman", "--user", "1000:1000", "pytorch/pytorch:latest"}, 0);
   EXPECT_EQ(j["gpu_access"], "cdi");
   const json& a = j["argv"];
   EXPECT_EQ(a[0], "podman");
@@ -134,12 +136,14 @@ TEST(RunCommand, TheCommandSurvivesARealShell) {
   // A folder whose name needs quoting: spaces, a quote, a dollar sign, a colon (forces --mount).
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "td run 'it' $HOME:x";
   std::filesystem::create_directories(dir);
-  const auto r = run("x86-nvidia-proprietary", {"--no-check", "--quiet", "--workdir", dir.string(), "pytorch/pytorch:latest", "--",
-                                                "python", "-c", "print('hi there')"});
+  const auto r = run("x86-nvidia-proprietary", {"--no-check", "--quiet", "--workdir", dir.string(),
+                                                "pytorch/pytorch:latest", "--", "python", "-c", "print('hi there')"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << "--quiet prints only the command: " << r.err;
-  const auto j = run_json("x86-nvidia-proprietary", {"--no-check", "--workdir", dir.string(), "pytorch/pytorch:latest", "--",
-                                                     "python", "-c", "print('hi there')"}, 0);
+  const auto j = run_json(
+      "x86-nvidia-proprietary",
+      {"--no-check", "--workdir", dir.string(), "pytorch/pytorch:latest", "--", "python", "-c", "print('hi there')"},
+      0);
   // /bin/sh splits the printed line back into exactly the words of argv.
   std::string line = r.out;
   ASSERT_FALSE(line.empty());
@@ -162,8 +166,8 @@ TEST(RunCommand, TheCommandSurvivesARealShell) {
 
 TEST(RunCommand, ComposeFileParsesAndSaysTheSame) {
   if (!have_pyyaml()) GTEST_SKIP() << "python3 with PyYAML is not installed (scripts/test.sh installs python3-yaml)";
-  const auto r = run("jetson-nano-l4t32", {"--no-check", "--engine", "compose", "--user", "1000:1000", "--jupyter", "--port", "9000",
-                                           "nvcr.io/nvidia/l4t-pytorch:r32.7.1-pth1.10-py3"});
+  const auto r = run("jetson-nano-l4t32", {"--no-check", "--engine", "compose", "--user", "1000:1000", "--jupyter",
+                                           "--port", "9000", "nvcr.io/nvidia/l4t-pytorch:r32.7.1-pth1.10-py3"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json y = yaml_to_json(r.out);
   ASSERT_TRUE(y.is_object()) << r.out;
@@ -189,8 +193,9 @@ TEST(RunCommand, ComposeFileParsesAndSaysTheSame) {
 
 TEST(RunCommand, KubernetesPodAsksForEveryGpuAndAMemoryBackedShm) {
   if (!have_pyyaml()) GTEST_SKIP() << "python3 with PyYAML is not installed (scripts/test.sh installs python3-yaml)";
-  const auto r = run("x86-nvidia-proprietary", {"--no-check", "--engine", "k8s", "--user", "1000:1000", "--name", "train-1",
-                                                "nvcr.io/nvidia/pytorch:25.12-py3", "--", "python", "train.py"});
+  const auto r =
+      run("x86-nvidia-proprietary", {"--no-check", "--engine", "k8s", "--user", "1000:1000", "--name", "train-1",
+                                     "nvcr.io/nvidia/pytorch:25.12-py3", "--", "python", "train.py"});
   ASSERT_EQ(r.code, 0) << r.err;
   const json y = yaml_to_json(r.out);
   ASSERT_TRUE(y.is_object()) << r.out;
@@ -221,7 +226,8 @@ TEST(RunCommand, ImageCheckedOfflineAgainstTheHost) {
   EXPECT_TRUE(has_code(k["image_check"]["reasons"], "TAG_UNKNOWN")) << k["image_check"].dump(2);
   EXPECT_FALSE(has_code(k["image_check"]["reasons"], "TAG_NOT_FOUND"));
   EXPECT_EQ(k["image_check"]["status"], "undetermined");
-  EXPECT_EQ(k["image_check"]["message"].get<std::string>().find("checked"), std::string::npos) << k["image_check"].dump(2);
+  EXPECT_EQ(k["image_check"]["message"].get<std::string>().find("checked"), std::string::npos)
+      << k["image_check"].dump(2);
   // The seeds' `exec format error` case: pytorch/pytorch:latest on a Jetson, offline. The KB does not
   // list `latest`, but no pytorch/pytorch image uses a Jetson's GPU.
   const json latest = run_json("jetson-orin-l4t36", {"--offline", "pytorch/pytorch:latest"}, 1);

@@ -105,8 +105,10 @@ TEST_P(Scenario, MatchesExpectations) {
   }
   std::set<std::string> codes;
   collect_codes(doc, codes);
-  for (const auto& c : e.value("codes", json::array())) EXPECT_TRUE(codes.count(c.get<std::string>())) << c << " missing in " << r.out.substr(0, 4000);
-  for (const auto& c : e.value("absent_codes", json::array())) EXPECT_FALSE(codes.count(c.get<std::string>())) << c << " present";
+  for (const auto& c : e.value("codes", json::array()))
+    EXPECT_TRUE(codes.count(c.get<std::string>())) << c << " missing in " << r.out.substr(0, 4000);
+  for (const auto& c : e.value("absent_codes", json::array()))
+    EXPECT_FALSE(codes.count(c.get<std::string>())) << c << " present";
 }
 
 std::string scenario_name(const testing::TestParamInfo<json>& info) {
@@ -126,9 +128,10 @@ TEST(Scenarios, AtLeastFortyCoverEveryReasonCode) {
   for (const auto& s : all) {
     for (const auto& c : s["expect"].value("codes", json::array())) covered.insert(c.get<std::string>());
   }
-  for (const char* code : {"ARCH_MISMATCH", "NOT_FOR_TEGRA", "L4T_MISMATCH", "UNKNOWN_L4T", "NO_DRIVER", "DRIVER_TOO_OLD",
-                           "NO_GPU", "GPU_ARCH_MISSING", "PTX_JIT", "GPU_TOO_OLD", "UNKNOWN_GPU", "CPU_ONLY_BUILD",
-                           "PYTHON_UNSUPPORTED", "GLIBC_TOO_OLD", "SHM_TOO_SMALL", "KB_STALE", "MINOR_VERSION_COMPAT"}) {
+  for (const char* code :
+       {"ARCH_MISMATCH", "NOT_FOR_TEGRA", "L4T_MISMATCH", "UNKNOWN_L4T", "NO_DRIVER", "DRIVER_TOO_OLD", "NO_GPU",
+        "GPU_ARCH_MISSING", "PTX_JIT", "GPU_TOO_OLD", "UNKNOWN_GPU", "CPU_ONLY_BUILD", "PYTHON_UNSUPPORTED",
+        "GLIBC_TOO_OLD", "SHM_TOO_SMALL", "KB_STALE", "MINOR_VERSION_COMPAT"}) {
     EXPECT_TRUE(covered.count(code)) << "no scenario covers " << code;
   }
 }

@@ -30,7 +30,8 @@ json probe_json(const std::vector<std::string>& args, const std::vector<std::str
 
 std::string issues_of(const json& doc) {
   std::string out;
-  for (const auto& i : doc["issues"]) out += i["detector"].get<std::string>() + ": " + i["message"].get<std::string>() + "\n";
+  for (const auto& i : doc["issues"])
+    out += i["detector"].get<std::string>() + ": " + i["message"].get<std::string>() + "\n";
   return out;
 }
 
@@ -64,7 +65,8 @@ TEST(ToolkitRoot, VersionTxtAndLibraryNames) {
   EXPECT_EQ((*t)["version"]["value"], "10.2.89");
   EXPECT_EQ((*t)["version"]["source"], "file:/usr/local/cuda-10.2/version.txt");
   std::vector<std::string> libs;
-  for (const auto& l : doc["toolkits"]["libraries"]["value"]) libs.push_back(l["name"].get<std::string>() + " " + l["version"]["value"].get<std::string>());
+  for (const auto& l : doc["toolkits"]["libraries"]["value"])
+    libs.push_back(l["name"].get<std::string>() + " " + l["version"]["value"].get<std::string>());
   EXPECT_EQ(libs, (std::vector<std::string>{"nccl 2.8.4", "tensorrt 7.2.3"}));
   const auto text = run_td({"probe", "--root", fixture_root("toolkit-version-txt")});
   EXPECT_NE(text.out.find("10.2.89 at /usr/local/cuda-10.2"), std::string::npos) << text.out;
@@ -101,9 +103,11 @@ TEST(PythonRoot, CondaEnvWithTorchAndNvcc) {
   EXPECT_EQ(torch["cuda"]["value"], "12.1");
   EXPECT_EQ(torch["git_version"]["value"], "63d5e9221bedd1546b7d364b5ce4171547db12a9");
   EXPECT_TRUE(torch["hip"]["value"].is_null());
-  EXPECT_EQ(torch["nvidia_packages"]["value"], json::parse(R"([{"name": "nvidia-cuda-runtime-cu12", "version": "12.1.105"}])"));
+  EXPECT_EQ(torch["nvidia_packages"]["value"],
+            json::parse(R"([{"name": "nvidia-cuda-runtime-cu12", "version": "12.1.105"}])"));
   EXPECT_TRUE(torch["arch_list"]["value"].is_null());
-  EXPECT_NE(torch["arch_list"]["note"].get<std::string>().find("arch list unknown: no libtorch_cuda.so"), std::string::npos);
+  EXPECT_NE(torch["arch_list"]["note"].get<std::string>().find("arch list unknown: no libtorch_cuda.so"),
+            std::string::npos);
 }
 
 TEST(PythonRoot, VenvTorchWithADamagedLibtorchCuda) {
@@ -113,9 +117,11 @@ TEST(PythonRoot, VenvTorchWithADamagedLibtorchCuda) {
   EXPECT_EQ(torch["version"]["value"], "2.5.1+cu124");
   EXPECT_EQ(torch["python_version"]["value"], "3.12.3");
   EXPECT_TRUE(torch["arch_list"]["value"].is_null());
-  EXPECT_NE(torch["arch_list"]["note"].get<std::string>().find("not an ELF file"), std::string::npos) << torch["arch_list"].dump();
+  EXPECT_NE(torch["arch_list"]["note"].get<std::string>().find("not an ELF file"), std::string::npos)
+      << torch["arch_list"].dump();
   EXPECT_NE(issues_of(doc).find("arch list unknown"), std::string::npos) << issues_of(doc);
-  const auto text = run_td({"probe", "--root", fixture_root("venv-fake-torch"), "--python", "/home/user/venv/bin/python"});
+  const auto text =
+      run_td({"probe", "--root", fixture_root("venv-fake-torch"), "--python", "/home/user/venv/bin/python"});
   EXPECT_NE(text.out.find("2.5.1+cu124, CUDA 12.4"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("cublas-cu12 12.4.5.8"), std::string::npos) << text.out;
 }
@@ -124,9 +130,7 @@ TEST(PythonLive, AHangingInterpreterIsKilledAtTheTimeout) {
   const auto dir = std::filesystem::temp_directory_path() / ("td-hang-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "bin");
   const auto python = dir / "bin" / "python3";
-  {
-    std::ofstream(python) << "#!/bin/sh\nsleep 60\n";
-  }
+  { std::ofstream(python) << "#!/bin/sh\nsleep 60\n"; }
   std::filesystem::permissions(python, std::filesystem::perms::owner_all);
   const auto start = std::chrono::steady_clock::now();
   const auto r = run_td({"probe", "--json", "--python", python.string(), "--timeout", "1"});

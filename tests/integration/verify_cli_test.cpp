@@ -38,7 +38,8 @@ class Verify : public ::testing::Test {
         "uuid": "GPU-0123abcd-4567-89ab-cdef-0123456789ab", "bus_id": "00000000:01:00.0", "cc": "8.9", "memory": 25757220864}]})");
     cfg["libcuda"] = libcuda;
     std::ofstream(m_dir + "/gpu.json") << cfg.dump();
-    return {"TD_FAKE_GPU_CONFIG=" + m_dir + "/gpu.json", "LD_LIBRARY_PATH=" + k_fakes + "/cuda", "XDG_CACHE_HOME=" + m_dir};
+    return {"TD_FAKE_GPU_CONFIG=" + m_dir + "/gpu.json", "LD_LIBRARY_PATH=" + k_fakes + "/cuda",
+            "XDG_CACHE_HOME=" + m_dir};
   }
 
   static json verify(const std::vector<std::string>& args, const std::vector<std::string>& env, int want) {
@@ -65,8 +66,8 @@ class Verify : public ::testing::Test {
 TEST_F(Verify, NativeSuitePassesEveryCheckAgainstTheFake) {
   auto doc = verify({"--suite", "native"}, fake(), 0);
   EXPECT_EQ(doc["schema"], "torchdoctor.verify/v1");
-  for (const char* name : {"init", "context", "load_kernels", "vector_add", "sgemm_tiled", "positional_encoding", "h2d_bandwidth",
-                           "d2h_bandwidth", "d2d_bandwidth"}) {
+  for (const char* name : {"init", "context", "load_kernels", "vector_add", "sgemm_tiled", "positional_encoding",
+                           "h2d_bandwidth", "d2h_bandwidth", "d2d_bandwidth"}) {
     EXPECT_EQ(check(doc, name)["status"], "pass") << name << ": " << check(doc, name).dump();
   }
   EXPECT_EQ(doc["summary"]["pass"], 9);
@@ -79,7 +80,8 @@ TEST_F(Verify, WrongResultsFailEachKernelCheckWithTheDifference) {
   auto doc = verify({"--suite", "native"}, fake({{"kernels", "wrong"}}), 1);
   for (const char* name : {"vector_add", "sgemm_tiled", "positional_encoding"}) {
     EXPECT_EQ(check(doc, name)["status"], "fail") << name;
-    EXPECT_NE(check(doc, name)["detail"].get<std::string>().find("largest difference from the CPU reference 1 at 1"), std::string::npos);
+    EXPECT_NE(check(doc, name)["detail"].get<std::string>().find("largest difference from the CPU reference 1 at 1"),
+              std::string::npos);
   }
   EXPECT_EQ(check(doc, "d2d_bandwidth")["status"], "pass");  // the suite goes on
 }
@@ -137,27 +139,32 @@ TEST_F(Verify, TorchSuiteRunsForRealOnTheCudaWheelWithoutAGpu) {
     EXPECT_EQ(check(doc, "cuda_available")["status"], "skip") << "no GPU here, and the suite says why";
     EXPECT_EQ(check(doc, "matmul_gpu_vs_cpu")["status"], "skip");
   }
-  for (const char* name : {"pe_in_state_dict_and_round_trips", "pe_forward_on_device", "pe_longer_than_max_len_fails_clearly",
-                           "compile_matches_eager", "amp_bf16_matmul", "scaled_dot_product_attention", "dataloader_shm"}) {
+  for (const char* name :
+       {"pe_in_state_dict_and_round_trips", "pe_forward_on_device", "pe_longer_than_max_len_fails_clearly",
+        "compile_matches_eager", "amp_bf16_matmul", "scaled_dot_product_attention", "dataloader_shm"}) {
     EXPECT_EQ(check(doc, name)["status"], "pass") << name << ": " << check(doc, name).dump();
   }
-  EXPECT_NE(check(doc, "compile_matches_eager")["detail"].get<std::string>().find("lengths 7,13,32"), std::string::npos);
+  EXPECT_NE(check(doc, "compile_matches_eager")["detail"].get<std::string>().find("lengths 7,13,32"),
+            std::string::npos);
   EXPECT_EQ(r.code, doc["summary"]["fail"] == 0 ? 0 : 1);
 }
 
 TEST_F(Verify, DebiansCpuOnlyTorchSaysWhyAndSkipsWhatNeedsNewerTorch) {
   if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
-  auto probe = run_td({"verify", "--json", "--suite", "torch", "--python", "/usr/bin/python3", "--no-compile"}, {}, {"XDG_CACHE_HOME=" + m_dir});
+  auto probe = run_td({"verify", "--json", "--suite", "torch", "--python", "/usr/bin/python3", "--no-compile"}, {},
+                      {"XDG_CACHE_HOME=" + m_dir});
   auto doc = json::parse(probe.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << probe.out << probe.err;
-  if (check(doc, "import")["status"] != "pass") GTEST_SKIP() << "Debian's python3-torch is not installed: " << check(doc, "import")["detail"];
+  if (check(doc, "import")["status"] != "pass")
+    GTEST_SKIP() << "Debian's python3-torch is not installed: " << check(doc, "import")["detail"];
   EXPECT_EQ(check(doc, "cuda_available")["status"], "skip");
   EXPECT_NE(check(doc, "cuda_available")["detail"].get<std::string>().find("CPU-only build"), std::string::npos);
   const std::string version = check(doc, "import")["detail"].get<std::string>();
   if (version.rfind("torch 1.", 0) == 0) {
     EXPECT_EQ(check(doc, "scaled_dot_product_attention")["status"], "skip");
     auto full = verify({"--suite", "torch", "--python", "/usr/bin/python3"}, {"XDG_CACHE_HOME=" + m_dir}, 0);
-    EXPECT_NE(check(full, "compile_matches_eager")["detail"].get<std::string>().find("needs torch 2.0"), std::string::npos);
+    EXPECT_NE(check(full, "compile_matches_eager")["detail"].get<std::string>().find("needs torch 2.0"),
+              std::string::npos);
   }
 }
 
@@ -168,7 +175,8 @@ TEST_F(Verify, APythonThatHangsIsKilledAtTheTimeout) {
   const auto t0 = std::chrono::steady_clock::now();
   auto doc = verify({"--suite", "torch", "--python", py, "--timeout", "1"}, {}, 1);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
-  EXPECT_NE(check(doc, "suite")["detail"].get<std::string>().find("did not finish in 1 s"), std::string::npos) << doc.dump(2);
+  EXPECT_NE(check(doc, "suite")["detail"].get<std::string>().find("did not finish in 1 s"), std::string::npos)
+      << doc.dump(2);
 }
 
 TEST_F(Verify, BadOptionsAreUsageErrors) {

@@ -3,10 +3,10 @@
 // binary and its libraries mounted read-only, the suites' JSON read back, and every way it can fail.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "run_binary.hpp"
 
@@ -24,7 +24,8 @@ struct FakeEngine {
     dir = fs::path(::testing::TempDir()) / ("td-fake-engine-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    for (const char* name : {"docker", "podman"}) fs::create_symlink(fs::path(TD_SOURCE_DIR) / "tests/fakes/fake_docker.py", dir / name);
+    for (const char* name : {"docker", "podman"})
+      fs::create_symlink(fs::path(TD_SOURCE_DIR) / "tests/fakes/fake_docker.py", dir / name);
     log = dir / "calls.jsonl";
   }
   ~FakeEngine() { fs::remove_all(dir); }
@@ -58,7 +59,8 @@ const json* find_check(const json& doc, const std::string& suite, const std::str
 
 TEST(VerifyImage, RunsTheSuitesInsideWithThisBinaryMountedIn) {
   FakeEngine e;
-  const auto r = run_td({"verify", "--image", "nvcr.io/nvidia/pytorch:25.12-py3", "--suite", "native", "--json"}, "", e.env("run"));
+  const auto r = run_td({"verify", "--image", "nvcr.io/nvidia/pytorch:25.12-py3", "--suite", "native", "--json"}, "",
+                        e.env("run"));
   const json doc = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << r.out << r.err;
   EXPECT_EQ(doc["schema"], "torchdoctor.verify/v1");
@@ -90,7 +92,8 @@ TEST(VerifyImage, RunsTheSuitesInsideWithThisBinaryMountedIn) {
 
 TEST(VerifyImage, PodmanWhenAsked) {
   FakeEngine e;
-  const auto r = run_td({"verify", "--image", "pytorch/pytorch:latest", "--engine", "podman", "--suite", "native"}, "", e.env("run"));
+  const auto r = run_td({"verify", "--image", "pytorch/pytorch:latest", "--engine", "podman", "--suite", "native"}, "",
+                        e.env("run"));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("In docker.io/pytorch/pytorch:latest (podman"), std::string::npos) << r.out;
   EXPECT_EQ(e.calls().size(), 1U);
@@ -98,13 +101,15 @@ TEST(VerifyImage, PodmanWhenAsked) {
 
 TEST(VerifyImage, AnEngineErrorIsAFailedCheckWithItsMessage) {
   FakeEngine e;
-  const auto r = run_td({"verify", "--image", "pytorch/pytorch:latest", "--suite", "native", "--json"}, "", e.env("fail"));
+  const auto r =
+      run_td({"verify", "--image", "pytorch/pytorch:latest", "--suite", "native", "--json"}, "", e.env("fail"));
   EXPECT_EQ(r.code, 1);
   const json doc = json::parse(r.out);
   const json* c = find_check(doc, "container", "run");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ((*c)["status"], "fail");
-  EXPECT_NE((*c)["detail"].get<std::string>().find("could not select device driver"), std::string::npos) << (*c)["detail"];
+  EXPECT_NE((*c)["detail"].get<std::string>().find("could not select device driver"), std::string::npos)
+      << (*c)["detail"];
 }
 
 TEST(VerifyImage, OutputThatIsNotTheSuitesJsonFails) {
@@ -117,8 +122,9 @@ TEST(VerifyImage, OutputThatIsNotTheSuitesJsonFails) {
 TEST(VerifyImage, AHungContainerIsStoppedAndRemoved) {
   FakeEngine e;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = run_td({"verify", "--image", "pytorch/pytorch:latest", "--suite", "native", "--timeout", "1", "--pull-timeout", "1"}, "",
-                        e.env("hang"));
+  const auto r = run_td(
+      {"verify", "--image", "pytorch/pytorch:latest", "--suite", "native", "--timeout", "1", "--pull-timeout", "1"}, "",
+      e.env("hang"));
   const auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_LT(s, 3 + 1 + 20) << "limit 3 s, plus a second, plus the rm -f";
@@ -127,7 +133,8 @@ TEST(VerifyImage, AHungContainerIsStoppedAndRemoved) {
   ASSERT_EQ(calls.size(), 2U);
   EXPECT_EQ(calls[1][0], "rm");
   EXPECT_EQ(calls[1][1], "-f");
-  EXPECT_EQ(calls[1][2], calls[0][2] == "--rm" ? calls[0][4] : calls[0][3]) << "the container started is the one removed";
+  EXPECT_EQ(calls[1][2], calls[0][2] == "--rm" ? calls[0][4] : calls[0][3])
+      << "the container started is the one removed";
 }
 
 TEST(VerifyImage, BadInput) {

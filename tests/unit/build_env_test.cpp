@@ -40,9 +40,11 @@ HostFacts node(const char* cuda, const char* torch = nullptr, std::initializer_l
     t.version = Fact<Version>::known(v, "file:version.py");
     if (v.local().rfind("cu", 0) == 0) {
       const std::string d = v.local().substr(2);
-      t.cuda = Fact<Version>::known(Version::parse(d.substr(0, d.size() - 1) + "." + d.back()).value(), "file:version.py");
+      t.cuda =
+          Fact<Version>::known(Version::parse(d.substr(0, d.size() - 1) + "." + d.back()).value(), "file:version.py");
     }
-    if (arch.size() != 0) t.arch_list = Fact<std::vector<ComputeCapability>>::known(ccs(arch), "fatbin:libtorch_cuda.so");
+    if (arch.size() != 0)
+      t.arch_list = Fact<std::vector<ComputeCapability>>::known(ccs(arch), "fatbin:libtorch_cuda.so");
     installs.push_back(t);
   }
   f.torch = Fact<std::vector<TorchInstall>>::known(installs, "probe");
@@ -97,7 +99,8 @@ TEST(ArchList, WritesCmakeAndNvccForms) {
 }
 
 TEST(BuildEnv, GpuLessNodeWithToolkitAndCudaTorchBuildsTheWheelsArchs) {
-  auto b = decide(node("12.4", "2.6.0+cu124", {"sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90", "compute_90"}));
+  auto b = decide(
+      node("12.4", "2.6.0+cu124", {"sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90", "compute_90"}));
   EXPECT_TRUE(b.build_cuda);
   EXPECT_EQ(b.arch_source, "torch wheel");
   EXPECT_EQ(torch_cuda_arch_list(b.archs), "5.0;6.0;7.0;7.5;8.0;8.6;9.0+PTX");
@@ -231,7 +234,8 @@ TEST(BuildEnv, TargetsMapToTheBestCodeTheToolkitMakes) {
 TEST(BuildEnv, HostCompilerOutsideNvccsRangeIsAnError) {
   auto b = decide(node("13.0", "2.9.0+cu130", {"sm_80"}), {}, {}, gcc("16.1.0"));
   EXPECT_TRUE(has_code(b, "HOST_COMPILER_UNSUPPORTED", Severity::error));
-  EXPECT_FALSE(has_code(decide(node("13.0", "2.9.0+cu130", {"sm_80"}), {}, {}, gcc("15.2.0")), "HOST_COMPILER_UNSUPPORTED", Severity::error));
+  EXPECT_FALSE(has_code(decide(node("13.0", "2.9.0+cu130", {"sm_80"}), {}, {}, gcc("15.2.0")),
+                        "HOST_COMPILER_UNSUPPORTED", Severity::error));
 }
 
 TEST(BuildEnv, EveryInputExplainsItself) {
@@ -241,7 +245,8 @@ TEST(BuildEnv, EveryInputExplainsItself) {
     EXPECT_FALSE(i.effect.empty()) << i.name;
     names.push_back(i.name);
   }
-  for (const char* want : {"FORCE_CUDA", "USE_CUDA", "CUDA toolkit", "torch", "visible GPUs", "TORCH_CUDA_ARCH_LIST", "host compiler"}) {
+  for (const char* want :
+       {"FORCE_CUDA", "USE_CUDA", "CUDA toolkit", "torch", "visible GPUs", "TORCH_CUDA_ARCH_LIST", "host compiler"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
 }

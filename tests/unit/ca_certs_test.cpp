@@ -17,8 +17,10 @@ namespace {
 
 class FakeRoot {
  public:
-  FakeRoot() : m_dir(fs::temp_directory_path() / ("td-ca-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-                                                   ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+  FakeRoot()
+      : m_dir(fs::temp_directory_path() /
+              ("td-ca-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
   }
@@ -51,7 +53,8 @@ class FakeRoot {
 
 TEST(CaCertificates, DebianUbuntuBundle) {
   FakeRoot root;
-  root.file("/usr/share/ca-certificates/mozilla/a.crt").link("/etc/ssl/certs/a.pem", "/usr/share/ca-certificates/mozilla/a.crt");
+  root.file("/usr/share/ca-certificates/mozilla/a.crt")
+      .link("/etc/ssl/certs/a.pem", "/usr/share/ca-certificates/mozilla/a.crt");
   root.file("/etc/ssl/certs/ca-certificates.crt");
   auto ca = root.find();
   ASSERT_TRUE(ca);
@@ -69,7 +72,8 @@ TEST(CaCertificates, RhelFedoraAmazonBundleThroughItsLink) {
   EXPECT_EQ(ca->path, "/etc/pki/tls/certs/ca-bundle.crt");
   // A dangling link (ca-trust not extracted) is passed over for the next place.
   FakeRoot broken;
-  broken.link("/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem").dir("/etc/pki/tls/certs");
+  broken.link("/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem")
+      .dir("/etc/pki/tls/certs");
   ca = broken.find();
   ASSERT_TRUE(ca);
   EXPECT_EQ(ca->kind, CaCertificates::Kind::directory);
@@ -102,7 +106,8 @@ TEST(CaCertificates, VariablesComeFirstWhenWhatTheyNameExists) {
   EXPECT_EQ(ca->kind, CaCertificates::Kind::directory);
   EXPECT_EQ(ca->path, "/opt/certs");
   // A variable naming nothing (or the wrong kind) is passed over.
-  ca = root.find(MapEnv{{{"CURL_CA_BUNDLE", "/missing.pem"}, {"SSL_CERT_FILE", "/opt/certs"}, {"SSL_CERT_DIR", "/opt/corp/ca.pem"}}});
+  ca = root.find(MapEnv{
+      {{"CURL_CA_BUNDLE", "/missing.pem"}, {"SSL_CERT_FILE", "/opt/certs"}, {"SSL_CERT_DIR", "/opt/corp/ca.pem"}}});
   ASSERT_TRUE(ca);
   EXPECT_EQ(ca->path, "/etc/ssl/certs/ca-certificates.crt");
 }

@@ -1,6 +1,7 @@
-// Every finding code the program can emit is in the one code table (reason_codes(), `kb show codes`), and every entry of the table is emitted somewhere. The codes are collected from
-// the source mechanically, the way findings are built: a code-shaped string literal ("NO_DRIVER")
-// that is an argument of a braced list or a call which also holds a `Severity::` at the same level
+// Every finding code the program can emit is in the one code table (reason_codes(), `kb show codes`), and every entry
+// of the table is emitted somewhere. The codes are collected from the source mechanically, the way findings are built:
+// a code-shaped string literal ("NO_DRIVER") that is an argument of a braced list or a call which also holds a
+// `Severity::` at the same level
 // ({"X", Severity::...}, note("X", Severity::...), ImageReason{"X", message, Severity::...},
 // Diagnosis{"facts", "X", Severity::...}); a code compared with `code == "X"`; and the KB's
 // signature records (`code = "X"`).
@@ -36,7 +37,8 @@ bool code_shaped(const std::string& s) {
 }
 
 // Codes built in one C++ file: string literals at the same nesting level as a `Severity::`.
-void collect_built(const std::string& text, const std::string& file, std::map<std::string, std::set<std::string>>& out) {
+void collect_built(const std::string& text, const std::string& file,
+                   std::map<std::string, std::set<std::string>>& out) {
   struct Group {
     bool severity = false;
     std::vector<std::string> literals;
@@ -74,13 +76,15 @@ void collect_built(const std::string& text, const std::string& file, std::map<st
       if (g.severity) {
         for (const auto& l : g.literals) out[l].insert(file);
       }
-    } else if (text.compare(i, 10, "Severity::") == 0 && (i == 0 || (std::isalnum(static_cast<unsigned char>(text[i - 1])) == 0 && text[i - 1] != '_'))) {
+    } else if (text.compare(i, 10, "Severity::") == 0 &&
+               (i == 0 || (std::isalnum(static_cast<unsigned char>(text[i - 1])) == 0 && text[i - 1] != '_'))) {
       stack.back().severity = true;
       i += 9;
     }
   }
   static const std::regex k_compared(R"(\bcode\s*[!=]=\s*"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\")");
-  for (std::sregex_iterator it(text.begin(), text.end(), k_compared), end; it != end; ++it) out[(*it)[1].str()].insert(file);
+  for (std::sregex_iterator it(text.begin(), text.end(), k_compared), end; it != end; ++it)
+    out[(*it)[1].str()].insert(file);
 }
 
 std::map<std::string, std::set<std::string>> emitted_codes() {
@@ -141,13 +145,15 @@ TEST(CodeTable, EveryCodeTheProgramCanEmitIsInTheTable) {
   for (const auto& [code, files] : found) {
     std::string where;
     for (const auto& f : files) where += " " + f;
-    EXPECT_TRUE(codes.count(code)) << code << " is emitted (" << where << " ) but missing from the code table (reason_codes())";
+    EXPECT_TRUE(codes.count(code)) << code << " is emitted (" << where
+                                   << " ) but missing from the code table (reason_codes())";
   }
 }
 
 TEST(CodeTable, EveryTableEntryIsEmittedSomewhere) {
   const auto found = emitted_codes();
-  for (const auto& code : table()) EXPECT_TRUE(found.count(code)) << code << " is in the code table but nothing emits it";
+  for (const auto& code : table())
+    EXPECT_TRUE(found.count(code)) << code << " is in the code table but nothing emits it";
 }
 
 TEST(CodeTable, CodesAreUniqueAndExplained) {

@@ -40,7 +40,8 @@ TEST(ComputeCapability, PrintsEveryNotation) {
 }
 
 TEST(ComputeCapability, RoundTrips) {
-  for (const char* s : {"8.6", "9.0a", "12.0f", "8.6+PTX", "10.3", "11.0", "5.0"}) EXPECT_EQ(cc(cc(s).str().c_str()).str(), s);
+  for (const char* s : {"8.6", "9.0a", "12.0f", "8.6+PTX", "10.3", "11.0", "5.0"})
+    EXPECT_EQ(cc(cc(s).str().c_str()).str(), s);
 }
 
 TEST(ComputeCapability, CubinRunsOnSameMajorWithEqualOrHigherMinor) {

@@ -32,18 +32,18 @@ inline std::string fatbin_blob(const std::vector<FatEntry>& entries) {
   for (const auto& e : entries) {
     put_le(body, e.kind, 2);
     put_le(body, 0x0101, 2);
-    put_le(body, 64, 4);           // entry header size
-    put_le(body, e.payload, 8);    // payload size
-    put_le(body, 0, 4);            // compressed size
+    put_le(body, 64, 4);         // entry header size
+    put_le(body, e.payload, 8);  // payload size
+    put_le(body, 0, 4);          // compressed size
     put_le(body, 0, 4);
-    put_le(body, 8, 2);            // minor
-    put_le(body, 1, 2);            // major
+    put_le(body, 8, 2);  // minor
+    put_le(body, 1, 2);  // major
     put_le(body, e.arch, 4);
-    put_le(body, 0, 4);            // name offset
-    put_le(body, 0, 4);            // name length
+    put_le(body, 0, 4);  // name offset
+    put_le(body, 0, 4);  // name length
     put_le(body, e.flags, 8);
     put_le(body, 0, 8);
-    put_le(body, 0, 8);            // decompressed size
+    put_le(body, 0, 8);  // decompressed size
     body.append(e.payload, '\xAB');
   }
   std::string out;
@@ -99,15 +99,15 @@ inline std::string elf_file(const std::vector<std::pair<std::string, std::string
   file[1] = 'E';
   file[2] = 'L';
   file[3] = 'F';
-  file[4] = 2;  // 64-bit
-  file[5] = 1;  // little-endian
-  file[6] = 1;  // version
-  poke_le(file, 0x10, 3, 2);       // ET_DYN
-  poke_le(file, 0x12, 62, 2);      // x86-64
-  poke_le(file, 0x28, shoff, 8);   // e_shoff
-  poke_le(file, 0x34, 64, 2);      // e_ehsize
-  poke_le(file, 0x3A, 64, 2);      // e_shentsize
-  poke_le(file, 0x3C, count, 2);   // e_shnum
+  file[4] = 2;                        // 64-bit
+  file[5] = 1;                        // little-endian
+  file[6] = 1;                        // version
+  poke_le(file, 0x10, 3, 2);          // ET_DYN
+  poke_le(file, 0x12, 62, 2);         // x86-64
+  poke_le(file, 0x28, shoff, 8);      // e_shoff
+  poke_le(file, 0x34, 64, 2);         // e_ehsize
+  poke_le(file, 0x3A, 64, 2);         // e_shentsize
+  poke_le(file, 0x3C, count, 2);      // e_shnum
   poke_le(file, 0x3E, count - 1, 2);  // e_shstrndx
   return file;
 }

@@ -161,8 +161,10 @@ HostFacts x86(const char* driver, std::vector<ComputeCapability> gpus) {
   f.cpu.arch = Fact<std::string>::known("x86_64", "test");
   f.cpu.glibc = Fact<Version>::known(*Version::parse("2.35"), "test");
   f.python_version = Fact<Version>::known(*Version::parse("3.11"), "test");
-  if (driver != nullptr) f.driver.version = Fact<Version>::known(*Version::parse(driver), "test");
-  else f.driver.version = Fact<Version>::unknown("test", "no NVIDIA kernel module loaded");
+  if (driver != nullptr)
+    f.driver.version = Fact<Version>::known(*Version::parse(driver), "test");
+  else
+    f.driver.version = Fact<Version>::unknown("test", "no NVIDIA kernel module loaded");
   std::vector<GpuFacts> list;
   for (const auto& cc : gpus) {
     GpuFacts g;
@@ -219,7 +221,9 @@ TEST(Engine, MinorVersionCompatibilityIsAWarningNotAnError) {
   EXPECT_FALSE(has(c, "DRIVER_TOO_OLD"));
 }
 
-TEST(Engine, NoDriverWithAGpu) { EXPECT_TRUE(has(codes(x86(nullptr, {ComputeCapability(8, 0)}), "2.8.0", "cu128"), "NO_DRIVER")); }
+TEST(Engine, NoDriverWithAGpu) {
+  EXPECT_TRUE(has(codes(x86(nullptr, {ComputeCapability(8, 0)}), "2.8.0", "cu128"), "NO_DRIVER"));
+}
 
 TEST(Engine, CudaWheelWithoutGpuRunsOnCpuOnly) {
   const auto c = codes(x86(nullptr, {}), "2.8.0", "cu128");
@@ -282,10 +286,13 @@ TEST(Engine, RecommendPicksTheNewestNativeBuildAndExplainsNewerOnes) {
 TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   // The same knowledge base with the 2.9.0 CPU wheel marked unconfirmed.
   std::string text = k_kb;
-  const std::string cpu29 = "torch = \"2.9.0\"\nvariant = \"cpu\"\nplatforms = [\"linux-x86_64\", \"linux-aarch64\"]\nindex = \"pytorch\"\nsource = \"fixture\"\n";
+  const std::string cpu29 =
+      "torch = \"2.9.0\"\nvariant = \"cpu\"\nplatforms = [\"linux-x86_64\", \"linux-aarch64\"]\nindex = "
+      "\"pytorch\"\nsource = \"fixture\"\n";
   const auto at = text.find(cpu29);
   ASSERT_NE(at, std::string::npos);
-  text.insert(at + cpu29.size(), "confirmed = false\nnote = \"Derived from the build matrix. Not seen on the index.\"\n");
+  text.insert(at + cpu29.size(),
+              "confirmed = false\nnote = \"Derived from the build matrix. Not seen on the index.\"\n");
   auto unconfirmed = parse_kb({{"meta.toml", "as_of = \"2026-11-22\"\n"}, {"engine.toml", text}}, "fixture");
   ASSERT_TRUE(unconfirmed) << unconfirmed.error().message;
 
@@ -297,7 +304,8 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
                                [](const Reason& x) { return x.code == "KB_UNCONFIRMED"; });
   ASSERT_NE(it, r.best_wheel->reasons.end());
   EXPECT_EQ(it->severity, Severity::info);
-  EXPECT_NE(it->message.find("torch 2.9.0+cpu is not confirmed at a primary source (engine.toml:"), std::string::npos) << it->message;
+  EXPECT_NE(it->message.find("torch 2.9.0+cpu is not confirmed at a primary source (engine.toml:"), std::string::npos)
+      << it->message;
   EXPECT_NE(it->message.find(": Derived from the build matrix."), std::string::npos) << it->message;
   EXPECT_EQ(it->message.find("Not seen"), std::string::npos) << "only the note's first sentence: " << it->message;
 
@@ -306,8 +314,11 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   const std::string shown = render_recommendation(r, *unconfirmed, true, false, false);
   EXPECT_EQ(shown.find("KB_UNCONFIRMED"), std::string::npos) << "the sourcing note only with --verbose: " << shown;
   EXPECT_NE(shown.find("  torch 2.9.0+cpu  (linux/amd64)\n"), std::string::npos) << shown;
-  EXPECT_NE(shown.find("    (its knowledge-base record is unconfirmed: --verbose says why)\n"), std::string::npos) << shown;
-  EXPECT_NE(shown.find("  torch 2.9.0+cpu  (linux/amd64)  ok  (knowledge-base record unconfirmed)\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("    (its knowledge-base record is unconfirmed: --verbose says why)\n"), std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("  torch 2.9.0+cpu  (linux/amd64)  ok  (knowledge-base record unconfirmed)\n"),
+            std::string::npos)
+      << shown;
   const std::string verbose = render_recommendation(r, *unconfirmed, false, true, false);
   EXPECT_NE(verbose.find("    KB_UNCONFIRMED — torch 2.9.0+cpu is not confirmed"), std::string::npos) << verbose;
   EXPECT_EQ(verbose.find("KB_UNCONFIRMED"), verbose.rfind("KB_UNCONFIRMED")) << "said in full once: " << verbose;
@@ -391,7 +402,8 @@ TEST(Engine, InstalledTorchUsesItsProbedArchListAndFlagsAStaleKb) {
   TorchInstall t;
   t.version = Fact<Version>::known(*Version::parse("2.11.0+cu130"), "test");
   t.cuda = Fact<Version>::known(*Version::parse("13.0"), "test");
-  t.arch_list = Fact<std::vector<ComputeCapability>>::known({ComputeCapability(8, 0), ComputeCapability(9, 0)}, "fatbin");
+  t.arch_list =
+      Fact<std::vector<ComputeCapability>>::known({ComputeCapability(8, 0), ComputeCapability(9, 0)}, "fatbin");
   const auto reasons = judge_installed(f, classify(f, kb()), kb(), t);
   std::vector<std::string> c;
   for (const auto& r : reasons) c.push_back(r.code);

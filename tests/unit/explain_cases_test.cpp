@@ -5,8 +5,8 @@
 
 #include <cstdio>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "torchdoctor/core/what_if.hpp"
@@ -71,9 +71,12 @@ HostFacts facts_from(const json& j) {
   if (j.contains("wsl")) f.container.wsl = Fact<bool>::known(j["wsl"].get<bool>(), "test");
   if (j.value("docker", false)) f.tooling.docker = Fact<std::string>::known("/usr/bin/docker", "test");
   if (j.value("toolkit", false)) f.tooling.nvidia_ctk = Fact<std::string>::known("/usr/bin/nvidia-ctk", "test");
-  if (j.contains("shm_mib")) f.cpu.shm_bytes = Fact<std::uint64_t>::known(j["shm_mib"].get<std::uint64_t>() << 20U, "test");
-  if (j.contains("cpu_flags")) f.cpu.flags = Fact<std::vector<std::string>>::known(j["cpu_flags"].get<std::vector<std::string>>(), "test");
-  if (j.contains("board")) f.board.compatible = Fact<std::vector<std::string>>::known(j["board"].get<std::vector<std::string>>(), "test");
+  if (j.contains("shm_mib"))
+    f.cpu.shm_bytes = Fact<std::uint64_t>::known(j["shm_mib"].get<std::uint64_t>() << 20U, "test");
+  if (j.contains("cpu_flags"))
+    f.cpu.flags = Fact<std::vector<std::string>>::known(j["cpu_flags"].get<std::vector<std::string>>(), "test");
+  if (j.contains("board"))
+    f.board.compatible = Fact<std::vector<std::string>>::known(j["board"].get<std::vector<std::string>>(), "test");
   return f;
 }
 
@@ -85,7 +88,8 @@ std::string joined(const std::vector<std::string>& v) {
 
 std::string evidence_text(const Diagnosis& d) {
   std::string s;
-  for (const auto& e : d.evidence) s += (e.kind == "input" ? "line " + std::to_string(e.line) : e.kind + ":") + ": " + e.text + "\n";
+  for (const auto& e : d.evidence)
+    s += (e.kind == "input" ? "line " + std::to_string(e.line) : e.kind + ":") + ": " + e.text + "\n";
   if (d.occurrences > 1) s += "(" + std::to_string(d.occurrences) + " matching lines)\n";
   return s;
 }
@@ -96,7 +100,7 @@ TEST_P(ExplainCase, GivesTheExpectedDiagnosis) {
   const json& c = GetParam();
   const json& e = c["expect"];
   const std::string text = c.contains("input_file") ? slurp(k_dir + "/inputs/" + c["input_file"].get<std::string>())
-                                                   : c["input"].get<std::string>();
+                                                    : c["input"].get<std::string>();
   ASSERT_TRUE(!c.contains("input_file") || !text.empty()) << "missing input file";
   const TextInput input(text);
   const ExplainResult r = explain(input, facts_from(c["facts"]), kb());
@@ -113,13 +117,18 @@ TEST_P(ExplainCase, GivesTheExpectedDiagnosis) {
     if (e.contains("severity")) {
       EXPECT_EQ(severity_name(top.severity), e["severity"].get<std::string>());
     }
-    for (const auto& s : e.value("cause_contains", json::array())) EXPECT_NE(top.cause.find(s.get<std::string>()), std::string::npos) << "cause: " << top.cause;
-    for (const auto& s : e.value("cause_not_contains", json::array())) EXPECT_EQ(top.cause.find(s.get<std::string>()), std::string::npos) << "cause: " << top.cause;
+    for (const auto& s : e.value("cause_contains", json::array()))
+      EXPECT_NE(top.cause.find(s.get<std::string>()), std::string::npos) << "cause: " << top.cause;
+    for (const auto& s : e.value("cause_not_contains", json::array()))
+      EXPECT_EQ(top.cause.find(s.get<std::string>()), std::string::npos) << "cause: " << top.cause;
     const std::string fix = joined(top.fix);
-    for (const auto& s : e.value("fix_contains", json::array())) EXPECT_NE(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
-    for (const auto& s : e.value("fix_not_contains", json::array())) EXPECT_EQ(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
+    for (const auto& s : e.value("fix_contains", json::array()))
+      EXPECT_NE(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
+    for (const auto& s : e.value("fix_not_contains", json::array()))
+      EXPECT_EQ(fix.find(s.get<std::string>()), std::string::npos) << "fix: " << fix;
     const std::string ev = evidence_text(top);
-    for (const auto& s : e.value("evidence_contains", json::array())) EXPECT_NE(ev.find(s.get<std::string>()), std::string::npos) << "evidence: " << ev;
+    for (const auto& s : e.value("evidence_contains", json::array()))
+      EXPECT_NE(ev.find(s.get<std::string>()), std::string::npos) << "evidence: " << ev;
     if (e.value("severity", std::string()) != "info") {
       EXPECT_TRUE(r.problem());  // an info diagnosis is not a problem
     }
@@ -131,7 +140,8 @@ TEST_P(ExplainCase, GivesTheExpectedDiagnosis) {
     EXPECT_EQ(all.find(code.get<std::string>() + "("), std::string::npos) << "unexpected " << code;
   }
   const std::string notes = joined(r.notes);
-  for (const auto& s : e.value("notes_contain", json::array())) EXPECT_NE(notes.find(s.get<std::string>()), std::string::npos) << "notes: " << notes;
+  for (const auto& s : e.value("notes_contain", json::array()))
+    EXPECT_NE(notes.find(s.get<std::string>()), std::string::npos) << "notes: " << notes;
   if (e.contains("collect_env")) {
     EXPECT_EQ(r.collect_env.has_value(), e["collect_env"].get<bool>());
   }
@@ -170,13 +180,16 @@ TEST(ExplainCases, ShareDiagnosedRightIsAtLeastNinetyPercent) {
   for (const auto& c : cases) {
     const json& e = c["expect"];
     const std::string text = c.contains("input_file") ? slurp(k_dir + "/inputs/" + c["input_file"].get<std::string>())
-                                                     : c["input"].get<std::string>();
+                                                      : c["input"].get<std::string>();
     const TextInput input(text);
     const ExplainResult r = explain(input, facts_from(c["facts"]), kb());
-    const bool ok = e["code"].is_null() ? !r.problem()
-                                        : !r.diagnoses.empty() && r.diagnoses.front().code == e["code"].get<std::string>();
-    if (ok) ++right;
-    else wrong += "  " + c["name"].get<std::string>() + "\n";
+    const bool ok = e["code"].is_null()
+                        ? !r.problem()
+                        : !r.diagnoses.empty() && r.diagnoses.front().code == e["code"].get<std::string>();
+    if (ok)
+      ++right;
+    else
+      wrong += "  " + c["name"].get<std::string>() + "\n";
   }
   const double share = static_cast<double>(right) / static_cast<double>(cases.size());
   std::printf("explain corpus: %zu of %zu cases diagnosed right (%.1f%%)\n", right, cases.size(), share * 100.0);

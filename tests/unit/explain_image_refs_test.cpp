@@ -16,7 +16,9 @@ std::vector<std::string> refs(std::string_view text) {
 }  // namespace
 
 TEST(ExplainImageRefs, ManifestNotFound) {
-  const auto m = extract_image_refs("docker: Error response from daemon: manifest for nvidia/cuda:latest not found: manifest unknown: manifest unknown.");
+  const auto m = extract_image_refs(
+      "docker: Error response from daemon: manifest for nvidia/cuda:latest not found: manifest unknown: manifest "
+      "unknown.");
   ASSERT_EQ(m.size(), 1U);
   EXPECT_EQ(m[0].ref, "nvidia/cuda:latest");
   EXPECT_EQ(m[0].line, 1U);
@@ -26,7 +28,8 @@ TEST(ExplainImageRefs, ManifestNotFound) {
 TEST(ExplainImageRefs, UnableToFindLocallyAndPullDeniedNameTheSameImageOnce) {
   const auto m = extract_image_refs(
       "Unable to find image 'dcgmbuild:latest' locally\n"
-      "docker: Error response from daemon: pull access denied for dcgmbuild, repository does not exist or may require 'docker login'");
+      "docker: Error response from daemon: pull access denied for dcgmbuild, repository does not exist or may require "
+      "'docker login'");
   ASSERT_EQ(m.size(), 2U);
   EXPECT_EQ(m[0].ref, "dcgmbuild:latest");
   EXPECT_EQ(m[0].how, "unable_to_find");
@@ -35,18 +38,22 @@ TEST(ExplainImageRefs, UnableToFindLocallyAndPullDeniedNameTheSameImageOnce) {
 }
 
 TEST(ExplainImageRefs, DockerRunSkipsOptionsAndTheirValues) {
-  EXPECT_EQ(refs("$ sudo docker run --rm --gpus all -v /data:/data -e A=1 --shm-size 8g -it nvidia/cuda:12.4.1-base-ubuntu22.04 nvidia-smi"),
+  EXPECT_EQ(refs("$ sudo docker run --rm --gpus all -v /data:/data -e A=1 --shm-size 8g -it "
+                 "nvidia/cuda:12.4.1-base-ubuntu22.04 nvidia-smi"),
             std::vector<std::string>{"nvidia/cuda:12.4.1-base-ubuntu22.04"});
-  EXPECT_EQ(refs("docker run --runtime=nvidia --ipc=host nvcr.io/nvidia/pytorch:24.05-py3"), std::vector<std::string>{"nvcr.io/nvidia/pytorch:24.05-py3"});
+  EXPECT_EQ(refs("docker run --runtime=nvidia --ipc=host nvcr.io/nvidia/pytorch:24.05-py3"),
+            std::vector<std::string>{"nvcr.io/nvidia/pytorch:24.05-py3"});
   EXPECT_EQ(refs("podman run --device nvidia.com/gpu=all ubuntu nvidia-smi"), std::vector<std::string>{"ubuntu"});
 }
 
 TEST(ExplainImageRefs, DockerfileFromLinesAndBuildOutput) {
-  EXPECT_EQ(refs("FROM --platform=linux/arm64 nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3 AS base\nRUN pip install x"),
-            std::vector<std::string>{"nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3"});
+  EXPECT_EQ(
+      refs("FROM --platform=linux/arm64 nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3 AS base\nRUN pip install x"),
+      std::vector<std::string>{"nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3"});
   EXPECT_EQ(refs("#5 [1/6] FROM docker.io/pytorch/pytorch:2.3.0-cuda12.1-cudnn8-devel"),
             std::vector<std::string>{"docker.io/pytorch/pytorch:2.3.0-cuda12.1-cudnn8-devel"});
-  EXPECT_EQ(refs("Step 1/7 : FROM nvidia/cuda:11.8.0-devel-ubuntu22.04"), std::vector<std::string>{"nvidia/cuda:11.8.0-devel-ubuntu22.04"});
+  EXPECT_EQ(refs("Step 1/7 : FROM nvidia/cuda:11.8.0-devel-ubuntu22.04"),
+            std::vector<std::string>{"nvidia/cuda:11.8.0-devel-ubuntu22.04"});
 }
 
 TEST(ExplainImageRefs, ComposeImageKeys) {
@@ -63,7 +70,8 @@ TEST(ExplainImageRefs, NegativeControls) {
 }
 
 TEST(ExplainImageRefs, PrefixesAreStrippedAndLinesKept) {
-  const auto m = extract_image_refs("> 2024-05-01T10:00:00Z line one\n> \x1b[31mUnable to find image 'nvidia/cuda:11.0-base' locally\x1b[0m");
+  const auto m = extract_image_refs(
+      "> 2024-05-01T10:00:00Z line one\n> \x1b[31mUnable to find image 'nvidia/cuda:11.0-base' locally\x1b[0m");
   ASSERT_EQ(m.size(), 1U);
   EXPECT_EQ(m[0].ref, "nvidia/cuda:11.0-base");
   EXPECT_EQ(m[0].line, 2U);

@@ -152,7 +152,8 @@ TEST(CollectEnv, CpuOnlyAndRocmBuildsAreNotCudaBuilds) {
   std::string all;
   for (const auto& n : notes) all += n + "\n";
   EXPECT_NE(all.find("ROCm"), std::string::npos) << all;
-  EXPECT_NE(all.find("two torch installs"), std::string::npos) << "1.7.0a0+9ddd3df imported, torch==1.7.0a0+a9603c7 listed";
+  EXPECT_NE(all.find("two torch installs"), std::string::npos)
+      << "1.7.0a0+9ddd3df imported, torch==1.7.0a0+a9603c7 listed";
   EXPECT_EQ(rocm.torch.value->front().cuda.note, "a ROCm build");
 }
 
@@ -213,9 +214,10 @@ TEST(Signatures, EmbeddedTableUsesKnownCodesPredicatesAndPlaceholders) {
     }
     return false;
   };
-  const std::set<std::string> facts_vars{"driver", "driver_cuda", "gpu", "gpu_cc", "gpu_sm", "torch", "torch_cuda", "torch_arch",
-                                         "install", "install_uv", "best_wheel", "best_image", "arch", "docker_platform", "l4t",
-                                         "jetpack", "shm", "kb_as_of", "min_driver", "build_arch_list"};
+  const std::set<std::string> facts_vars{
+      "driver",     "driver_cuda", "gpu",        "gpu_cc",     "gpu_sm",     "torch",          "torch_cuda",
+      "torch_arch", "install",     "install_uv", "best_wheel", "best_image", "arch",           "docker_platform",
+      "l4t",        "jetpack",     "shm",        "kb_as_of",   "min_driver", "build_arch_list"};
   const std::regex placeholder(R"(\{([A-Za-z0-9_]+)(\|[^}]*)?\})");
   for (const auto& s : kb->signatures) {
     SCOPED_TRACE(s.id);
@@ -246,15 +248,18 @@ TEST(Signatures, EmbeddedTableUsesKnownCodesPredicatesAndPlaceholders) {
 TEST(Signatures, LoaderRejectsBadRegexesAndCaptureCounts) {
   const std::string meta = "as_of = \"2026-01-01\"\n";
   auto bad = parse_kb({{"meta.toml", meta},
-                       {"s.toml", "[[signature]]\nid = \"x\"\npattern = \"abcdef\"\nregex = '(unclosed'\ncode = \"NO_GPU\"\n"
-                                  "cause = \"c\"\nsource = \"t\"\n"}},
+                       {"s.toml",
+                        "[[signature]]\nid = \"x\"\npattern = \"abcdef\"\nregex = '(unclosed'\ncode = \"NO_GPU\"\n"
+                        "cause = \"c\"\nsource = \"t\"\n"}},
                       "t");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("invalid regex"), std::string::npos);
-  auto count = parse_kb({{"meta.toml", meta},
-                         {"s.toml", "[[signature]]\nid = \"x\"\npattern = \"abcdef\"\nregex = '(a)(b)'\ncaptures = [\"one\"]\n"
-                                    "code = \"NO_GPU\"\ncause = \"c\"\nsource = \"t\"\n[[signature.refine]]\nwhen = [\"gpu\"]\nbogus = 1\n"}},
-                        "t");
+  auto count = parse_kb(
+      {{"meta.toml", meta},
+       {"s.toml",
+        "[[signature]]\nid = \"x\"\npattern = \"abcdef\"\nregex = '(a)(b)'\ncaptures = [\"one\"]\n"
+        "code = \"NO_GPU\"\ncause = \"c\"\nsource = \"t\"\n[[signature.refine]]\nwhen = [\"gpu\"]\nbogus = 1\n"}},
+      "t");
   ASSERT_FALSE(count.ok());
   EXPECT_NE(count.error().message.find("2 groups but 1 capture names"), std::string::npos);
   EXPECT_NE(count.error().message.find("signature.refine.bogus: unknown key"), std::string::npos);
@@ -303,17 +308,23 @@ TEST(NormalisedMatching, FindsWrappedQuotedAndColouredMessagesOnTheirFirstLine) 
     return {r.diagnoses.front().code, r.diagnoses.front().first_line};
   };
   // The defect of issue 18: "Bus" / "error." on the next line.
-  EXPECT_EQ(first("DataLoader worker (pid 47) is killed by signal: Bus\nerror."), std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{1}));
-  EXPECT_EQ(first("log\n> DataLoader worker (pid 47) is killed by\n> signal: Bus error."), std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{2}));
-  EXPECT_EQ(first("a\nb\n#7 1.25 \x1b[31mNo CUDA GPUs are available\x1b[0m"), std::make_pair(std::string("NO_GPU"), std::size_t{3}));
+  EXPECT_EQ(first("DataLoader worker (pid 47) is killed by signal: Bus\nerror."),
+            std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{1}));
+  EXPECT_EQ(first("log\n> DataLoader worker (pid 47) is killed by\n> signal: Bus error."),
+            std::make_pair(std::string("SHM_TOO_SMALL"), std::size_t{2}));
+  EXPECT_EQ(first("a\nb\n#7 1.25 \x1b[31mNo CUDA GPUs are available\x1b[0m"),
+            std::make_pair(std::string("NO_GPU"), std::size_t{3}));
   EXPECT_EQ(first("```\nno  kernel image is AVAILABLE for execution on the\ndevice\n```").first, "GPU_ARCH_MISSING");
-  EXPECT_EQ(first("Error 803: system has unsupported display driver / cuda dri\nver combination").first, "DRIVER_TOO_OLD");
+  EXPECT_EQ(first("Error 803: system has unsupported display driver / cuda dri\nver combination").first,
+            "DRIVER_TOO_OLD");
   // Evidence shows the line and its continuation, without the prefixes.
-  const ExplainResult r = explain(TextInput("#3 0.1 OSError: CUDA_HOME environment variable is not\n#3 0.1 set. Please set it."), HostFacts{}, *kb);
+  const ExplainResult r = explain(
+      TextInput("#3 0.1 OSError: CUDA_HOME environment variable is not\n#3 0.1 set. Please set it."), HostFacts{}, *kb);
   ASSERT_FALSE(r.diagnoses.empty());
   ASSERT_FALSE(r.diagnoses[0].evidence.empty());
   EXPECT_EQ(r.diagnoses[0].evidence[0].line, 1U);
-  EXPECT_EQ(r.diagnoses[0].evidence[0].text.rfind("OSError: CUDA_HOME environment variable is not set.", 0), 0U) << r.diagnoses[0].evidence[0].text;
+  EXPECT_EQ(r.diagnoses[0].evidence[0].text.rfind("OSError: CUDA_HOME environment variable is not set.", 0), 0U)
+      << r.diagnoses[0].evidence[0].text;
   // A message cut by a fence or split into unrelated lines far apart does not match.
   EXPECT_EQ(first("No CUDA GPUs are\nsomething else entirely\navailable").first, "");
 }

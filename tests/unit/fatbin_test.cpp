@@ -9,8 +9,8 @@
 
 using td::ComputeCapability;
 using td::test::elf_file;
-using td::test::FatEntry;
 using td::test::fatbin_blob;
+using td::test::FatEntry;
 using td::test::poke_le;
 
 namespace {
@@ -79,8 +79,8 @@ TEST(Fatbin, FamilyTargetsAndRarelyUsedTargets) {
 }
 
 TEST(Fatbin, RelocatableSectionIsMergedAndNoSectionMeansEmpty) {
-  auto r = parse_lib(elf_file({{".nv_fatbin", fatbin_blob({{2, 75, 0x11, 8}})},
-                               {"__nv_relfatbin", fatbin_blob({{2, 89, 0x11, 8}})}}));
+  auto r = parse_lib(
+      elf_file({{".nv_fatbin", fatbin_blob({{2, 75, 0x11, 8}})}, {"__nv_relfatbin", fatbin_blob({{2, 89, 0x11, 8}})}}));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(names(r->sass), (std::vector<std::string>{"sm_75", "sm_89"}));
   auto none = parse_lib(elf_file({{".text", "code"}}));
@@ -99,7 +99,11 @@ TEST(Fatbin, UnknownEntryKindsAreCountedNotListed) {
 TEST(FatbinBadInput, NotAnElfFile) {
   EXPECT_NE(error_of("#!/bin/sh\necho hi\n").find("not an ELF file"), std::string::npos);
   EXPECT_NE(error_of("").find("not an ELF file"), std::string::npos);
-  EXPECT_NE(error_of(std::string("\x7f" "ELF\x02\x01", 6)).find("truncated ELF header"), std::string::npos);
+  EXPECT_NE(error_of(std::string("\x7f"
+                                 "ELF\x02\x01",
+                                 6))
+                .find("truncated ELF header"),
+            std::string::npos);
 }
 
 TEST(FatbinBadInput, ThirtyTwoBitAndBigEndianAreRefused) {
@@ -160,7 +164,8 @@ TEST(FatbinBadInput, WrongMagicAndLyingSizes) {
 TEST(FatbinBadInput, CutSection) {
   std::string blob = fatbin_blob({{2, 80, 0x11, 40}, {2, 86, 0x11, 24}});
   // The section ends in the middle of the second entry header.
-  EXPECT_NE(error_of(elf_file({{".nv_fatbin", blob.substr(0, 16 + 64 + 40 + 30)}})).find("fatbin at offset"), std::string::npos);
+  EXPECT_NE(error_of(elf_file({{".nv_fatbin", blob.substr(0, 16 + 64 + 40 + 30)}})).find("fatbin at offset"),
+            std::string::npos);
   // And a file truncated in the middle of the section headers.
   const std::string lib = sample_library();
   EXPECT_NE(error_of(lib.substr(0, lib.size() - 10)).find("run past the end of the file"), std::string::npos);

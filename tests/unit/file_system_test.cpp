@@ -27,7 +27,9 @@ TEST(MemoryFileSystem, ReadsFilesAndListsDirectoriesSorted) {
 
 TEST(MemoryFileSystem, ResolvesAbsoluteAndRelativeSymlinksInsideTheRoot) {
   MemoryFileSystem fs;
-  fs.file("/usr/bin/sh", "ELF").symlink("/bin", "usr/bin").symlink("/proc/device-tree", "/sys/firmware/devicetree/base");
+  fs.file("/usr/bin/sh", "ELF")
+      .symlink("/bin", "usr/bin")
+      .symlink("/proc/device-tree", "/sys/firmware/devicetree/base");
   fs.file("/sys/firmware/devicetree/base/model", "Pi");
   EXPECT_EQ(*fs.read_file("/bin/sh"), "ELF");
   EXPECT_EQ(*fs.read_file("/proc/device-tree/model"), "Pi");

@@ -13,7 +13,8 @@ std::string unescape(const std::string& s) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
     bool hit = false;
-    for (const auto& [e, c] : {std::pair<std::string, char>{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}}) {
+    for (const auto& [e, c] :
+         {std::pair<std::string, char>{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}}) {
       if (s.compare(i, e.size(), e) == 0) {
         out += c;
         i += e.size();

@@ -35,7 +35,8 @@ class TempDir {
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string config(const std::string& driver) {
-  return R"({"driver": ")" + driver + R"(", "cuda": "12.4", "gpus": [{"name": "NVIDIA L4", "uuid": "GPU-11111111-2222-3333-4444-555555555555", "bus_id": "00000000:3b:00.0", "cc": "8.9", "memory": 24152899584}]})";
+  return R"({"driver": ")" + driver +
+         R"(", "cuda": "12.4", "gpus": [{"name": "NVIDIA L4", "uuid": "GPU-11111111-2222-3333-4444-555555555555", "bus_id": "00000000:3b:00.0", "cc": "8.9", "memory": 24152899584}]})";
 }
 
 td::MemoryFileSystem machine(const std::string& boot, const std::string& driver) {
@@ -122,7 +123,8 @@ TEST(GpuCache, WritesAtomicallyAndReadsBack) {
   ASSERT_EQ(hit.state, CacheLookup::State::hit);
   EXPECT_EQ(hit.answer->libcuda.cuda_level->str(), "12.8");
   std::size_t files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/deep/er")) files += e.is_regular_file() ? 1 : 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path() + "/deep/er"))
+    files += e.is_regular_file() ? 1 : 0;
   EXPECT_EQ(files, 1U);  // no temporary file left behind
 }
 

@@ -64,12 +64,14 @@ td::GpuProbeOptions options_for(const std::string& config, const std::string& nv
 
 VendorAnswer ask_nvml(const td::GpuProbeOptions& o) {
   const auto c = o.nvml_candidates;
-  return td::run_isolated("NVML", [&c] { return td::query_nvml(c); }, o, std::nullopt);
+  return td::run_isolated(
+      "NVML", [&c] { return td::query_nvml(c); }, o, std::nullopt);
 }
 
 VendorAnswer ask_libcuda(const td::GpuProbeOptions& o, const std::optional<std::string>& cvd = std::nullopt) {
   const auto c = o.libcuda_candidates;
-  return td::run_isolated("libcuda", [&c] { return td::query_libcuda(c); }, o, cvd);
+  return td::run_isolated(
+      "libcuda", [&c] { return td::query_libcuda(c); }, o, cvd);
 }
 
 }  // namespace

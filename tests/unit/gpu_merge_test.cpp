@@ -31,7 +31,8 @@ td::HostFacts pci_host() {
   g.pci_bus_id = Fact<std::string>::known("0000:01:00.0", "sysfs:/sys/bus/pci/devices");
   g.pci_device_id = Fact<std::string>::known("0x2684", "file:/sys/bus/pci/devices/0000:01:00.0/device");
   g.integrated = Fact<bool>::known(false, "sysfs:/sys/bus/pci/devices");
-  g.name = Fact<std::string>::known("NVIDIA GeForce RTX 4090", "file:/proc/driver/nvidia/gpus/0000:01:00.0/information");
+  g.name =
+      Fact<std::string>::known("NVIDIA GeForce RTX 4090", "file:/proc/driver/nvidia/gpus/0000:01:00.0/information");
   g.compute_capability = Fact<td::ComputeCapability>::unknown("", "needs NVML or the knowledge base");
   f.gpus = Fact<std::vector<GpuFacts>>::known({g}, "sysfs:/sys/bus/pci/devices");
   f.driver.version = Fact<td::Version>::known(*td::Version::parse("550.54.15"), "file:/sys/module/nvidia/version");
@@ -95,7 +96,8 @@ TEST(GpuTimeout, ParsesSecondsAndRejectsNonsense) {
 
 TEST(NvidiaSmiCsv, ParsesFieldsAndNotAvailable) {
   const char* text =
-      "550.54.15, NVIDIA GeForce RTX 4090, GPU-0123abcd-4567-89ab-cdef-0123456789ab, 00000000:01:00.0, 8.9, 24564, [N/A]\n"
+      "550.54.15, NVIDIA GeForce RTX 4090, GPU-0123abcd-4567-89ab-cdef-0123456789ab, 00000000:01:00.0, 8.9, 24564, "
+      "[N/A]\n"
       "550.54.15, NVIDIA A100-SXM4-80GB, GPU-aa, 00000000:81:00.0, 8.0, 81920, Enabled\n";
   auto r = td::parse_nvidia_smi_csv(text);
   ASSERT_TRUE(r.ok()) << r.error().message;

@@ -15,9 +15,13 @@ TEST(HostJsonSoftware, RoundTripsToolkitPythonAndTorchFields) {
   f.toolkits.toolkits = td::Fact<std::vector<td::CudaToolkit>>::known({tk}, "probe");
   f.toolkits.cuda_home = td::Fact<std::string>::known("/usr/local/cuda-12.4", "env:CUDA_HOME");
   f.toolkits.libraries = td::Fact<std::vector<td::CudaLibrary>>::known(
-      {{"cudnn", td::Fact<td::Version>::known(*td::Version::parse("9.1.0"), "file:/usr/include/cudnn_version.h")}}, "headers");
+      {{"cudnn", td::Fact<td::Version>::known(*td::Version::parse("9.1.0"), "file:/usr/include/cudnn_version.h")}},
+      "headers");
   f.pythons = td::Fact<std::vector<td::PythonInterpreter>>::known(
-      {{"/venv/bin/python", "venv", {"VIRTUAL_ENV"}, td::Fact<td::Version>::known(*td::Version::parse("3.12.3"), "file:/venv/pyvenv.cfg")}},
+      {{"/venv/bin/python",
+        "venv",
+        {"VIRTUAL_ENV"},
+        td::Fact<td::Version>::known(*td::Version::parse("3.12.3"), "file:/venv/pyvenv.cfg")}},
       "probe");
   td::TorchInstall t;
   t.version = td::Fact<td::Version>::known(*td::Version::parse("2.6.0+cu124"), "file:version.py");
@@ -50,5 +54,6 @@ TEST(HostJsonSoftware, BadShapesNameTheirPath) {
   doc["torch"] = {{"value", {{{"nvidia_packages", {{"value", {"nccl"}}}}}}}};
   r = td::host_from_json(doc);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("torch.value[0].nvidia_packages.value[0]: expected an object"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("torch.value[0].nvidia_packages.value[0]: expected an object"), std::string::npos)
+      << r.error().message;
 }

@@ -27,7 +27,8 @@ HostFacts sample() {
   f.gpus = Fact<std::vector<GpuFacts>>::known({g}, "sysfs");
   TorchInstall t;
   t.version = Fact<Version>::known(*Version::parse("2.6.0+cu124"), "file:torch/version.py");
-  t.arch_list = Fact<std::vector<ComputeCapability>>::known({ComputeCapability(8, 0), ComputeCapability(9, 0).as_ptx()}, "fatbin");
+  t.arch_list = Fact<std::vector<ComputeCapability>>::known({ComputeCapability(8, 0), ComputeCapability(9, 0).as_ptx()},
+                                                            "fatbin");
   f.torch = Fact<std::vector<TorchInstall>>::known({t}, "site-packages");
   f.issues.push_back({"cpu", "something odd"});
   return f;
@@ -71,7 +72,8 @@ TEST(HostJson, MalformedJsonNamesTheLine) {
 TEST(HostJson, WrongSchemaIsRejected) {
   auto r = host_from_text(R"({"schema": "torchdoctor.host/v2"})", "snap.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("schema: expected \"torchdoctor.host/v1\", got \"torchdoctor.host/v2\""), std::string::npos)
+  EXPECT_NE(r.error().message.find("schema: expected \"torchdoctor.host/v1\", got \"torchdoctor.host/v2\""),
+            std::string::npos)
       << r.error().message;
   EXPECT_FALSE(host_from_text(R"({"cpu": {}})", "s").ok());
   EXPECT_FALSE(host_from_text("[]", "s").ok());
@@ -86,7 +88,8 @@ TEST(HostJson, WrongTypesNameTheField) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("driver.version.value: invalid version 'banana'"), std::string::npos)
       << r.error().message;
-  r = host_from_text(R"({"schema": "torchdoctor.host/v1", "gpus": {"value": [{"compute_capability": {"value": "sm_8x"}}]}})", "s");
+  r = host_from_text(
+      R"({"schema": "torchdoctor.host/v1", "gpus": {"value": [{"compute_capability": {"value": "sm_8x"}}]}})", "s");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("gpus.value[0].compute_capability.value"), std::string::npos) << r.error().message;
   r = host_from_text(R"({"schema": "torchdoctor.host/v1", "os": []})", "s");
@@ -97,11 +100,15 @@ TEST(HostJson, WrongTypesNameTheField) {
 // Found by fuzz_host_json (tests/fuzz/regressions/host_json-number-overflow): a number too large for
 // a double is not a parse_error but an out_of_range, which escaped and aborted.
 TEST(HostJson, NumberTooLargeIsMalformedNotACrash) {
-  const std::string fuzzed("\x20" "111111111e111111n\x8f!!\0\0\0\0\0\0\0c", 29);
+  const std::string fuzzed(
+      "\x20"
+      "111111111e111111n\x8f!!\0\0\0\0\0\0\0c",
+      29);
   auto r = host_from_text(fuzzed, "snapshot.json");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("snapshot.json"), std::string::npos) << r.error().message;
-  auto big = host_from_text(R"({"schema": "torchdoctor.host/v1", "cpu": {"memory_bytes": {"value": 1e999999}}})", "big.json");
+  auto big =
+      host_from_text(R"({"schema": "torchdoctor.host/v1", "cpu": {"memory_bytes": {"value": 1e999999}}})", "big.json");
   ASSERT_FALSE(big);
   EXPECT_NE(big.error().message.find("malformed JSON"), std::string::npos) << big.error().message;
 }
@@ -118,7 +125,9 @@ TEST(HostJson, SyntaxThenSchemaThenFieldWhateverTheOrder) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "s:1: malformed JSON (byte 80: expected a value)");
   // The later of two same-named sections wins whole, as in a JSON object.
-  r = host_from_text(R"({"schema": "torchdoctor.host/v1", "os": {"id": {"value": "a"}, "kernel": {"value": "6.1"}}, "os": {"id": {"value": "b"}}})", "s");
+  r = host_from_text(
+      R"({"schema": "torchdoctor.host/v1", "os": {"id": {"value": "a"}, "kernel": {"value": "6.1"}}, "os": {"id": {"value": "b"}}})",
+      "s");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r->os.id, "b");
   EXPECT_FALSE(r->os.kernel.has_value());

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -54,13 +54,22 @@ TEST(HostileProperties, ParsedDigestsAreAlwaysPlainSha256) {
   for (int i = 0; i < 3000; ++i) {
     std::string digest;
     switch (i % 4) {
-      case 0: digest = random_bytes(rng, 80); break;
-      case 1: digest = "sha256:" + random_bytes(rng, 70, "0123456789abcdef./%"); break;
-      case 2: digest = hex.substr(0, 7) + random_bytes(rng, 64, "0123456789abcdefABCDEF/."); break;
-      default: digest = hex; break;
+      case 0:
+        digest = random_bytes(rng, 80);
+        break;
+      case 1:
+        digest = "sha256:" + random_bytes(rng, 70, "0123456789abcdef./%");
+        break;
+      case 2:
+        digest = hex.substr(0, 7) + random_bytes(rng, 64, "0123456789abcdefABCDEF/.");
+        break;
+      default:
+        digest = hex;
+        break;
     }
     const nlohmann::json manifest{{"schemaVersion", 2}, {"config", {{"digest", digest}}}};
-    const nlohmann::json index{{"manifests", {{{"digest", digest}, {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}}}}};
+    const nlohmann::json index{
+        {"manifests", {{{"digest", digest}, {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}}}}};
     for (const auto* doc : {&manifest, &index}) {
       const auto parsed = td::parse_manifest(doc->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "");
       if (!parsed) continue;
@@ -80,7 +89,8 @@ TEST(HostileProperties, ParsedDigestsAreAlwaysPlainSha256) {
 TEST(HostileProperties, EscapedTextHasNoControlsAndSplitWritesAgree) {
   std::mt19937 rng(6);
   for (int i = 0; i < 3000; ++i) {
-    const std::string text = random_bytes(rng, 200, i % 2 ? std::string_view{} : std::string_view{"\x1b[]0123456789;mJ?\x07\r\n\xc2\x9b\x80 ab"});
+    const std::string text = random_bytes(
+        rng, 200, i % 2 ? std::string_view{} : std::string_view{"\x1b[]0123456789;mJ?\x07\r\n\xc2\x9b\x80 ab"});
     for (const bool colour : {false, true}) {
       const std::string out = td::escape_controls(text, colour);
       for (std::size_t k = 0; k < out.size(); ++k) {
@@ -108,8 +118,10 @@ TEST(HostileProperties, EscapedTextHasNoControlsAndSplitWritesAgree) {
       std::size_t at = 0;
       while (at < text.size()) {
         const std::size_t n = std::min<std::size_t>(1 + rng() % 7, text.size() - at);
-        if (n == 1) os.put(text[at]);
-        else os.write(text.data() + at, static_cast<std::streamsize>(n));
+        if (n == 1)
+          os.put(text[at]);
+        else
+          os.write(text.data() + at, static_cast<std::streamsize>(n));
         at += n;
       }
       buf.finish();
@@ -118,7 +130,10 @@ TEST(HostileProperties, EscapedTextHasNoControlsAndSplitWritesAgree) {
   }
   EXPECT_EQ(td::escape_controls("\x1b[31mred\x1b[0m", true), "\x1b[31mred\x1b[0m");
   EXPECT_EQ(td::escape_controls("\x1b[2J\x1b]0;t\x07", true), "\\x1b[2J\\x1b]0;t\\x07");
-  EXPECT_EQ(td::escape_controls("a\rb\xc2\x9b" "c", false), "a\\rb\\u009bc");
+  EXPECT_EQ(td::escape_controls("a\rb\xc2\x9b"
+                                "c",
+                                false),
+            "a\\rb\\u009bc");
   EXPECT_EQ(td::escape_controls("caf\xc3\xa9 \xe2\x9c\x93 \xc2\xb0", false), "caf\xc3\xa9 \xe2\x9c\x93 \xc2\xb0");
 }
 

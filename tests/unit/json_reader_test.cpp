@@ -21,16 +21,68 @@ bool reader_accepts(std::string_view text) {
 // Valid and invalid texts, each judged by nlohmann too.
 const std::vector<std::string>& cases() {
   static const std::vector<std::string> k = {
-      "{}", "[]", "0", "-0", "1.5e10", "-1E-3", "true", "false", "null", "\"\"", " \t\r\n{ } ",
+      "{}",
+      "[]",
+      "0",
+      "-0",
+      "1.5e10",
+      "-1E-3",
+      "true",
+      "false",
+      "null",
+      "\"\"",
+      " \t\r\n{ } ",
       R"({"a": [1, 2, {"b": null}], "c": "d\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"})",
-      "\xEF\xBB\xBF{\"bom\": 1}", "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"", "18446744073709551615",
-      "18446744073709551616", "-9223372036854775808", "123456789012345678901234567890", "[[[[[[[[[[]]]]]]]]]]",
-      "1e308", "\"\\u0000\"",
+      "\xEF\xBB\xBF{\"bom\": 1}",
+      "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "123456789012345678901234567890",
+      "[[[[[[[[[[]]]]]]]]]]",
+      "1e308",
+      "\"\\u0000\"",
       // invalid
-      "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "1.", ".5", "+1", "-", "1e", "1e+",
-      "tru", "nul", "falsey", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
-      "\"\x01\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xE2\x82\"", "\"\x80\"", "1e999999",
-      "-1e999999", "{} {}", "[] x", "// c\n{}", "{\"a\":1}/", "\xEF\xBB{}", "[1,2", "{\"a\":",
+      "",
+      " ",
+      "{",
+      "}",
+      "[1,]",
+      "{\"a\":1,}",
+      "{\"a\" 1}",
+      "{a:1}",
+      "[1 2]",
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      "-",
+      "1e",
+      "1e+",
+      "tru",
+      "nul",
+      "falsey",
+      "\"abc",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\x01\"",
+      "\"\xC0\xAF\"",
+      "\"\xED\xA0\x80\"",
+      "\"\xF4\x90\x80\x80\"",
+      "\"\xE2\x82\"",
+      "\"\x80\"",
+      "1e999999",
+      "-1e999999",
+      "{} {}",
+      "[] x",
+      "// c\n{}",
+      "{\"a\":1}/",
+      "\xEF\xBB{}",
+      "[1,2",
+      "{\"a\":",
   };
   return k;
 }
@@ -52,9 +104,15 @@ TEST(JsonReader, RandomMutationsAgreeWithNlohmann) {
       const std::size_t pos = text.empty() ? 0 : rng() % (text.size() + 1);
       const char c = alphabet[rng() % alphabet.size()];
       switch (rng() % 3) {
-        case 0: text.insert(pos, 1, c); break;
-        case 1: if (pos < text.size()) text.erase(pos, 1); break;
-        default: if (pos < text.size()) text[pos] = c; break;
+        case 0:
+          text.insert(pos, 1, c);
+          break;
+        case 1:
+          if (pos < text.size()) text.erase(pos, 1);
+          break;
+        default:
+          if (pos < text.size()) text[pos] = c;
+          break;
       }
     }
     const bool ours = reader_accepts(text);

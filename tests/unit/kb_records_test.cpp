@@ -22,7 +22,9 @@ bool has_cc(const std::vector<ComputeCapability>& list, const char* cc) {
   return std::find(list.begin(), list.end(), want) != list.end();
 }
 
-bool has(const std::vector<std::string>& list, const char* s) { return std::find(list.begin(), list.end(), s) != list.end(); }
+bool has(const std::vector<std::string>& list, const char* s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
 
 TEST(KbRecords, DriverBranchesLastForEachOldGpuFamily) {
   // NVIDIA: 470.239.06 is the legacy release for Kepler; R580 is the last for Maxwell, Pascal, Volta.
@@ -32,7 +34,8 @@ TEST(KbRecords, DriverBranchesLastForEachOldGpuFamily) {
     ASSERT_NE(last_driver_branch_for(kb(), family), nullptr) << family;
     EXPECT_EQ(last_driver_branch_for(kb(), family)->branch, "580") << family;
   }
-  for (const char* family : {"Turing", "Ampere", "Hopper", "Blackwell"}) EXPECT_EQ(last_driver_branch_for(kb(), family), nullptr) << family;
+  for (const char* family : {"Turing", "Ampere", "Hopper", "Blackwell"})
+    EXPECT_EQ(last_driver_branch_for(kb(), family), nullptr) << family;
 }
 
 TEST(KbRecords, PytorchImages21To23AreNotCudaOnArm64) {
@@ -104,7 +107,6 @@ TEST(KbRecords, L4t362IsJetPack60DeveloperPreview) {
   EXPECT_EQ(r3642->jetpack.str(), "6.1");
 }
 
-
 TEST(KbRecords, NvmlNameNvidiaThorIsJetsonThor) {
   const auto* g = find_gpu_by_name(kb(), "NVIDIA Thor");
   ASSERT_NE(g, nullptr);
@@ -116,7 +118,8 @@ TEST(KbRecords, NoCuda129WheelClaimsSm110) {
   // nvcc 12.9 has no sm_110 (Thor was sm_101 until CUDA 13.0): no CUDA 12.x wheel may list 11.0.
   for (const auto& w : kb().torch_wheels) {
     if (!w.cuda || w.cuda->major() != 12) continue;
-    EXPECT_FALSE(has_cc(w.arch, "11.0")) << w.torch.str() << "+" << w.variant << " " << w.from.file << ":" << w.from.line;
+    EXPECT_FALSE(has_cc(w.arch, "11.0")) << w.torch.str() << "+" << w.variant << " " << w.from.file << ":"
+                                         << w.from.line;
   }
 }
 

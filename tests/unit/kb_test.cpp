@@ -102,19 +102,22 @@ source = "x"
 }
 
 TEST(Kb, UnknownKeysAndTablesAreProblems) {
-  expect_problem("[[gpu]]\nname = \"A\"\ncc = \"8.0\"\nsource = \"x\"\ncompute = \"8.0\"\n", "gpu.compute: unknown key");
+  expect_problem("[[gpu]]\nname = \"A\"\ncc = \"8.0\"\nsource = \"x\"\ncompute = \"8.0\"\n",
+                 "gpu.compute: unknown key");
   expect_problem("[[gpus]]\nname = \"A\"\n", "gpus: unknown table");
 }
 
 TEST(Kb, BadValuesNameTheKey) {
-  expect_problem("[[gpu]]\nname = \"A\"\ncc = \"sm_8x\"\nsource = \"x\"\n", "kb/data.toml:3: gpu.cc: invalid compute capability");
+  expect_problem("[[gpu]]\nname = \"A\"\ncc = \"sm_8x\"\nsource = \"x\"\n",
+                 "kb/data.toml:3: gpu.cc: invalid compute capability");
   expect_problem("[[cuda_major]]\nmajor = \"twelve\"\nmin_driver_linux = \"525\"\nsource = \"x\"\n",
                  "cuda_major.major: expected an integer");
   expect_problem("[[gpu]]\nname = \"A\"\ncc = \"8.0\"\nsource = \"x\"\nconfirmed = false\n",
                  "gpu.note: an unconfirmed record needs a note");
-  expect_problem("[[torch_wheel]]\ntorch = \"2.6.0\"\nvariant = \"cu124\"\nplatforms = [\"linux-x86_64\"]\nsource = \"x\"\n"
-                 "[[torch_release]]\nversion = \"2.6.0\"\npython = [\"3.12\"]\nsource = \"x\"\n",
-                 "torch_wheel.cuda: missing for a CUDA variant");
+  expect_problem(
+      "[[torch_wheel]]\ntorch = \"2.6.0\"\nvariant = \"cu124\"\nplatforms = [\"linux-x86_64\"]\nsource = \"x\"\n"
+      "[[torch_release]]\nversion = \"2.6.0\"\npython = [\"3.12\"]\nsource = \"x\"\n",
+      "torch_wheel.cuda: missing for a CUDA variant");
 }
 
 TEST(Kb, MetaIsRequired) {
@@ -164,15 +167,21 @@ source = "fixture"
 
 TEST(Kb, AnNvidiaRedistJetsonWheelNeedsItsPath) {
   expect_problem(k_jetpack51, "jetson_wheel.wheel: an nvidia-redist wheel needs its path");
-  const std::string good = k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n";
+  const std::string good =
+      k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n";
   auto kb = parse(good);
   ASSERT_TRUE(kb.ok()) << kb.error().message;
   ASSERT_EQ(kb->jetson_wheels.size(), 1U);
   EXPECT_EQ(jetson_wheel_python_tag(kb->jetson_wheels[0]), "cp38");
   // Another torch's file, another Python's file, not a path under jp/.
-  expect_problem(k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.0.0+nv23.05-cp38-cp38-linux_aarch64.whl\"\n", "expected jp/v<JetPack>/pytorch/torch-2.1.0a0+41361538.nv23.06-");
-  expect_problem(k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp310-cp310-linux_aarch64.whl\"\n", "Python tag 'cp310'");
-  expect_problem(k_jetpack51 + "wheel = \"https://example.invalid/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n", "expected jp/v");
+  expect_problem(k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.0.0+nv23.05-cp38-cp38-linux_aarch64.whl\"\n",
+                 "expected jp/v<JetPack>/pytorch/torch-2.1.0a0+41361538.nv23.06-");
+  expect_problem(
+      k_jetpack51 + "wheel = \"jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp310-cp310-linux_aarch64.whl\"\n",
+      "Python tag 'cp310'");
+  expect_problem(
+      k_jetpack51 + "wheel = \"https://example.invalid/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\"\n",
+      "expected jp/v");
 }
 
 TEST(Kb, EveryNvidiaRedistWheelOfTheEmbeddedKbHasAPathForItsPython) {

@@ -19,7 +19,8 @@ TEST(OptionTable, EveryCommandTakesRowsOfTheOneTableEachOnce) {
     for (const auto& s : specs) {
       EXPECT_TRUE(seen.insert(s.name).second) << c.name << " lists --" << s.name << " twice";
       const auto& table = option_table();
-      const auto row = std::find_if(table.begin(), table.end(), [&](const OptionSpec& o) { return std::string(o.name) == s.name; });
+      const auto row =
+          std::find_if(table.begin(), table.end(), [&](const OptionSpec& o) { return std::string(o.name) == s.name; });
       ASSERT_NE(row, table.end()) << c.name << ": --" << s.name << " is not in the option table";
       // The same row, not a look-alike: one help text, value name and repeatability everywhere.
       EXPECT_EQ(row->help, s.help) << c.name << " --" << s.name;
@@ -48,9 +49,11 @@ TEST(OptionTable, AnUnknownNameIsAProgrammingError) {
 TEST(OptionTable, FormatIsTakenExactlyByTheCommandsThatDeclareFormats) {
   for (const auto& c : commands()) {
     const auto specs = c.options();
-    const bool takes = std::any_of(specs.begin(), specs.end(), [](const OptionSpec& s) { return std::string(s.name) == "format"; });
+    const bool takes =
+        std::any_of(specs.begin(), specs.end(), [](const OptionSpec& s) { return std::string(s.name) == "format"; });
     EXPECT_EQ(takes, !formats_of(c).empty()) << c.name;
-    const bool json = std::any_of(specs.begin(), specs.end(), [](const OptionSpec& s) { return std::string(s.name) == "json"; });
+    const bool json =
+        std::any_of(specs.begin(), specs.end(), [](const OptionSpec& s) { return std::string(s.name) == "json"; });
     if (json) {
       const auto f = formats_of(c);
       EXPECT_NE(std::find(f.begin(), f.end(), "json"), f.end()) << c.name << " takes --json but not --format json";

@@ -5,7 +5,8 @@
 using namespace td;
 
 TEST(OsRelease, ReadsQuotedAndUnquotedValues) {
-  auto r = parse_os_release("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n# c\n");
+  auto r =
+      parse_os_release("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n# c\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->id, "ubuntu");
   EXPECT_EQ(r->version_id, "22.04");
@@ -19,7 +20,8 @@ TEST(OsRelease, RejectsGarbage) {
 
 TEST(NvidiaProcVersion, ReadsProprietaryModule) {
   auto r = parse_nvidia_proc_version(
-      "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.183.01  Sun May 12 19:39:15 UTC 2024\nGCC version:  gcc 11\n");
+      "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.183.01  Sun May 12 19:39:15 UTC 2024\nGCC version:  gcc "
+      "11\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->version.str(), "535.183.01");
   EXPECT_FALSE(r->open_module);
@@ -28,14 +30,16 @@ TEST(NvidiaProcVersion, ReadsProprietaryModule) {
 
 TEST(NvidiaProcVersion, ReadsOpenModule) {
   auto r = parse_nvidia_proc_version(
-      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.86.15  Release Build  (dvs-builder@U16)  Thu Jan 23\n");
+      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.86.15  Release Build  (dvs-builder@U16)  Thu Jan "
+      "23\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->version.str(), "570.86.15");
   EXPECT_TRUE(r->open_module);
 }
 
 TEST(NvidiaProcVersion, ReadsJetsonOpenRm) {
-  auto r = parse_nvidia_proc_version("NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  540.4.0  Release Build\n");
+  auto r =
+      parse_nvidia_proc_version("NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  540.4.0  Release Build\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->version.str(), "540.4.0");
   EXPECT_EQ(r->arch, "aarch64");
@@ -75,14 +79,16 @@ TEST(DpkgStatus, FindsL4TCoreVersion) {
       "Package: nvidia-l4t-core-dev\nVersion: 34.1.0-1\n\n"
       "Package: nvidia-l4t-core\nStatus: install ok installed\nVersion: 35.4.1-20230801124926\n";
   EXPECT_EQ(parse_dpkg_l4t_core(decoys)->str(), "35.4.1");
-  EXPECT_EQ(parse_dpkg_l4t_core("Package: nvidia-l4t-core\nStatus: deinstall\n\nPackage: x\nVersion: 1.0\n").error().kind,
-            ErrorKind::not_found);
+  EXPECT_EQ(
+      parse_dpkg_l4t_core("Package: nvidia-l4t-core\nStatus: deinstall\n\nPackage: x\nVersion: 1.0\n").error().kind,
+      ErrorKind::not_found);
   EXPECT_EQ(parse_dpkg_l4t_core("Package: nvidia-l4t-core").error().kind, ErrorKind::not_found);
 }
 
 TEST(CpuInfo, ReadsX86ModelCountAndFlags) {
   auto r = parse_cpuinfo(
-      "processor\t: 0\nmodel name\t: AMD EPYC 7763\nflags\t\t: fpu avx2 avx512f\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7763\n"
+      "processor\t: 0\nmodel name\t: AMD EPYC 7763\nflags\t\t: fpu avx2 avx512f\n\nprocessor\t: 1\nmodel name\t: AMD "
+      "EPYC 7763\n"
       "flags\t\t: fpu avx2 avx512f\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->model, "AMD EPYC 7763");
@@ -92,8 +98,10 @@ TEST(CpuInfo, ReadsX86ModelCountAndFlags) {
 
 TEST(CpuInfo, NamesArmCoresAndBigLittle) {
   std::string text;
-  for (int i = 0; i < 2; ++i) text += "processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU part\t: 0xd05\n\n";
-  for (int i = 0; i < 2; ++i) text += "processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU part\t: 0xd0b\n\n";
+  for (int i = 0; i < 2; ++i)
+    text += "processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU part\t: 0xd05\n\n";
+  for (int i = 0; i < 2; ++i)
+    text += "processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU part\t: 0xd0b\n\n";
   auto r = parse_cpuinfo(text);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->model, "2x Cortex-A55 + 2x Cortex-A76");
@@ -118,7 +126,8 @@ TEST(MemInfo, ReadsMemTotalInBytes) {
 }
 
 TEST(Mounts, ReadsShmSize) {
-  EXPECT_EQ(*parse_shm_size_from_mounts("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n"), 64ULL << 20);
+  EXPECT_EQ(*parse_shm_size_from_mounts("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n"),
+            64ULL << 20);
   EXPECT_EQ(*parse_shm_size_from_mounts("tmpfs /dev/shm tmpfs rw,size=8g 0 0\n"), 8ULL << 30);
   auto no_size = parse_shm_size_from_mounts("tmpfs /dev/shm tmpfs rw,nosuid,nodev,inode64 0 0\n");
   EXPECT_EQ(no_size.error().kind, ErrorKind::not_found);
@@ -128,7 +137,11 @@ TEST(Mounts, ReadsShmSize) {
 }
 
 TEST(GlibcBanner, FindsTheVersion) {
-  const std::string bytes = std::string("\x7f" "ELF", 4) + std::string(100, '\0') +
+  const std::string bytes = std::string(
+                                "\x7f"
+                                "ELF",
+                                4) +
+                            std::string(100, '\0') +
                             "GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36.\n";
   EXPECT_EQ(parse_glibc_banner(bytes)->str(), "2.36");
   EXPECT_FALSE(parse_glibc_banner("no banner here").ok());
@@ -137,7 +150,9 @@ TEST(GlibcBanner, FindsTheVersion) {
 
 TEST(ElfMachine, ReadsTheMachine) {
   std::string h(64, '\0');
-  h.replace(0, 4, "\x7f" "ELF");
+  h.replace(0, 4,
+            "\x7f"
+            "ELF");
   h[4] = 2;
   h[5] = 1;
   h[18] = 62;

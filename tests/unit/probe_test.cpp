@@ -40,7 +40,8 @@ TEST(Probe, KubernetesFromTheEnvironment) {
 TEST(Probe, DriverPrefersSysfsAndReadsTheModuleFlavour) {
   MemoryFileSystem fs;
   fs.file("/sys/module/nvidia/version", "570.86.15\n")
-      .file("/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.86.15  Release Build\n");
+      .file("/proc/driver/nvidia/version",
+            "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.86.15  Release Build\n");
   MapEnv env;
   const HostFacts f = probe_host(ProbeContext{fs, env});
   EXPECT_EQ(f.driver.version.value->str(), "570.86.15");
@@ -77,10 +78,12 @@ TEST(Probe, DetectorTableNamesEveryDetector) {
 // dpkg's status file is searched in 64 KiB windows: the package line is found wherever it falls,
 // across a window's edge included, and its stanza is read whole.
 TEST(Probe, JetsonL4TFromALargeDpkgStatusAtAnyOffset) {
-  const std::string stanza = "Package: nvidia-l4t-core\nStatus: install ok installed\nVersion: 36.4.3-20250107174145\n\n";
-  const std::string filler_stanza = "Package: libfoo\nDescription: mentions Package: nvidia-l4t-core in passing\nVersion: 1.0\n\n";
-  for (std::size_t before : {std::size_t{0}, std::size_t{65536 - 30}, std::size_t{65536 - 24}, std::size_t{65536 - 10}, std::size_t{65536},
-                             std::size_t{3 * 65536 + 7}, std::size_t{1 << 20}}) {
+  const std::string stanza =
+      "Package: nvidia-l4t-core\nStatus: install ok installed\nVersion: 36.4.3-20250107174145\n\n";
+  const std::string filler_stanza =
+      "Package: libfoo\nDescription: mentions Package: nvidia-l4t-core in passing\nVersion: 1.0\n\n";
+  for (std::size_t before : {std::size_t{0}, std::size_t{65536 - 30}, std::size_t{65536 - 24}, std::size_t{65536 - 10},
+                             std::size_t{65536}, std::size_t{3 * 65536 + 7}, std::size_t{1 << 20}}) {
     std::string status;
     while (status.size() + filler_stanza.size() <= before) status += filler_stanza;
     status += std::string(before - status.size(), 'x');  // pads to `before`, in the last filler line

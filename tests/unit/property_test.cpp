@@ -2,8 +2,8 @@
 // a seeded generator so that a failure names the case that reproduces it.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "torchdoctor/core/host_json.hpp"
@@ -24,7 +24,8 @@ struct Gen {
   bool coin() { return below(2) == 0; }
   // Text with the characters that break naive serialisers: quotes, backslashes, controls, UTF-8.
   std::string text() {
-    static const std::vector<std::string> pieces{"a", "Z", "0", " ", "\"", "\\", "\n", "\t", "\x01", "é", "日本", "/", ":", "{", "}", "null"};
+    static const std::vector<std::string> pieces{"a",    "Z", "0",    " ", "\"", "\\", "\n", "\t",
+                                                 "\x01", "é", "日本", "/", ":",  "{",  "}",  "null"};
     std::string s;
     for (unsigned i = below(8); i > 0; --i) s += pieces[below(static_cast<unsigned>(pieces.size()))];
     return s;
@@ -33,11 +34,20 @@ struct Gen {
     std::string s = std::to_string(below(600));
     for (unsigned i = below(4); i > 0; --i) s += "." + std::to_string(below(200));
     switch (below(6)) {
-      case 0: s += "a" + std::to_string(below(5)); break;
-      case 1: s += "rc" + std::to_string(below(5)); break;
-      case 2: s += ".post" + std::to_string(below(5)); break;
-      case 3: s += ".dev" + std::to_string(below(5)); break;
-      default: break;
+      case 0:
+        s += "a" + std::to_string(below(5));
+        break;
+      case 1:
+        s += "rc" + std::to_string(below(5));
+        break;
+      case 2:
+        s += ".post" + std::to_string(below(5));
+        break;
+      case 3:
+        s += ".dev" + std::to_string(below(5));
+        break;
+      default:
+        break;
     }
     if (coin()) s += "+cu" + std::to_string(100 + below(40));
     return *Version::parse(s);
@@ -54,8 +64,12 @@ struct Gen {
     f.note = coin() ? text() : "";
     return f;
   }
-  Fact<std::string> str() { return fact<std::string>([this] { return text(); }); }
-  Fact<Version> ver() { return fact<Version>([this] { return version(); }); }
+  Fact<std::string> str() {
+    return fact<std::string>([this] { return text(); });
+  }
+  Fact<Version> ver() {
+    return fact<Version>([this] { return version(); });
+  }
 };
 
 HostFacts random_host(Gen& g) {
@@ -86,7 +100,9 @@ HostFacts random_host(Gen& g) {
     for (auto& t : v) {
       t.version = g.ver();
       t.cuda = g.ver();
-      t.arch_list = g.fact<std::vector<ComputeCapability>>([&] { return std::vector<ComputeCapability>{g.cc(), g.cc()}; });
+      t.arch_list = g.fact<std::vector<ComputeCapability>>([&] {
+        return std::vector<ComputeCapability>{g.cc(), g.cc()};
+      });
       t.sys_path_entry = g.str();
       t.imported = g.fact<bool>([&] { return g.coin(); });
     }
@@ -127,10 +143,12 @@ TEST(Property, VersionPrintsWhatItParsesAndOrdersConsistently) {
   for (std::size_t i = 0; i + 1 < seen.size(); ++i) {
     const auto ab = seen[i] <=> seen[i + 1];
     const auto ba = seen[i + 1] <=> seen[i];
-    EXPECT_EQ(ab == std::strong_ordering::less, ba == std::strong_ordering::greater) << seen[i].str() << " vs " << seen[i + 1].str();
+    EXPECT_EQ(ab == std::strong_ordering::less, ba == std::strong_ordering::greater)
+        << seen[i].str() << " vs " << seen[i + 1].str();
   }
   std::sort(seen.begin(), seen.end());
-  for (std::size_t i = 0; i + 1 < seen.size(); ++i) EXPECT_FALSE(seen[i + 1] < seen[i]) << seen[i].str() << " / " << seen[i + 1].str();
+  for (std::size_t i = 0; i + 1 < seen.size(); ++i)
+    EXPECT_FALSE(seen[i + 1] < seen[i]) << seen[i].str() << " / " << seen[i + 1].str();
   for (std::size_t i = 0; i + 2 < seen.size(); ++i) EXPECT_FALSE(seen[i + 2] < seen[i]);
 }
 
@@ -163,18 +181,26 @@ struct RefFactor {
   std::string property, op, value;
 };
 
-RequireState reference(const std::vector<std::vector<RefFactor>>& terms, const RequireHost& host, const RequireGpu* gpu) {
+RequireState reference(const std::vector<std::vector<RefFactor>>& terms, const RequireHost& host,
+                       const RequireGpu* gpu) {
   for (const auto& term : terms) {
     bool holds = true;
     for (const auto& f : term) {
       bool ok = true;
-      if (f.property == "cuda") ok = compare(*host.cuda, f.op, f.value);
-      else if (f.property == "driver") ok = compare(*host.driver, f.op, f.value);
-      else if (gpu == nullptr) ok = true;
-      else if (f.property == "arch") ok = compare(*gpu->arch, f.op, f.value);
-      else if (f.op == "=") ok = to_lower(*gpu->brand) == to_lower(f.value);
-      else if (f.op == "!=") ok = to_lower(*gpu->brand) != to_lower(f.value);
-      else return RequireState::invalid;
+      if (f.property == "cuda")
+        ok = compare(*host.cuda, f.op, f.value);
+      else if (f.property == "driver")
+        ok = compare(*host.driver, f.op, f.value);
+      else if (gpu == nullptr)
+        ok = true;
+      else if (f.property == "arch")
+        ok = compare(*gpu->arch, f.op, f.value);
+      else if (f.op == "=")
+        ok = to_lower(*gpu->brand) == to_lower(f.value);
+      else if (f.op == "!=")
+        ok = to_lower(*gpu->brand) != to_lower(f.value);
+      else
+        return RequireState::invalid;
       if (!ok) {
         holds = false;
         break;
@@ -202,7 +228,8 @@ TEST(Property, RequireMatchesTheReferenceModel) {
   for (int i = 0; i < 4 * k_cases; ++i) {
     RequireHost host;
     host.cuda = "1" + std::to_string(g.below(4)) + "." + std::to_string(g.below(9));
-    host.driver = std::to_string(450 + g.below(150)) + "." + std::to_string(g.below(100)) + "." + std::to_string(g.below(20));
+    host.driver =
+        std::to_string(450 + g.below(150)) + "." + std::to_string(g.below(100)) + "." + std::to_string(g.below(20));
     RequireGpu gpu{"GPU 0", std::to_string(5 + g.below(6)) + "." + std::to_string(g.below(10)), brands[g.below(4)]};
     std::vector<std::vector<RefFactor>> terms(g.below(4));
     std::string text;
@@ -225,8 +252,8 @@ TEST(Property, RequireMatchesTheReferenceModel) {
       const RequireState want = reference(terms, host, device);
       const RequireOutcome got = evaluate_requirement(text, host, device);
       EXPECT_EQ(require_state_name(got.state), std::string(require_state_name(want)))
-          << "case " << i << ": '" << text << "' cuda=" << *host.cuda << " driver=" << *host.driver << " arch=" << *gpu.arch
-          << " brand=" << *gpu.brand << (device ? "" : " (no device)");
+          << "case " << i << ": '" << text << "' cuda=" << *host.cuda << " driver=" << *host.driver
+          << " arch=" << *gpu.arch << " brand=" << *gpu.brand << (device ? "" : " (no device)");
       (want == RequireState::satisfied ? satisfied : want == RequireState::invalid ? invalid : unsatisfied)++;
     }
   }

@@ -107,7 +107,8 @@ TEST(RealTorch, DebianPackageIsCpuOnly) {
   ASSERT_TRUE(vp) << vp.error().message;
   EXPECT_FALSE(vp->cuda.has_value());
   EXPECT_FALSE(td::scan_torch_arch_list(*fs, k_debian_torch));  // no libtorch_cuda.so
-  const std::string said = run_python("/usr/bin/python3", "import torch; print(torch.__version__); print(torch.version.cuda)");
+  const std::string said =
+      run_python("/usr/bin/python3", "import torch; print(torch.__version__); print(torch.version.cuda)");
   EXPECT_EQ(std::string(td::trim(said)), *vp->version + "\nNone");
 }
 
@@ -125,7 +126,8 @@ TEST(RealLibraryBadInput, MutatedCopiesGiveUnknownNeverACrash) {
       break;
     }
   }
-  if (path.empty()) GTEST_SKIP() << "no real CUDA library found (run scripts/setup-python.sh, or install a CUDA toolkit)";
+  if (path.empty())
+    GTEST_SKIP() << "no real CUDA library found (run scripts/setup-python.sh, or install a CUDA toolkit)";
   std::ifstream in(path, std::ios::binary);
   const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto clean = td::make_memory_file(original, path);

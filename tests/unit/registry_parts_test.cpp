@@ -43,7 +43,8 @@ TEST(RegistryDigest, Sha256MatchesTheStandardAndSha256sum) {
   EXPECT_EQ(sha256_digest("abc"), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_digest(std::string(1000000, 'a')), "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_digest(std::string(1000000, 'a')),
+            "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   const std::string dir = ::testing::TempDir();
   std::string data;
   std::string cmd;
@@ -96,7 +97,8 @@ TEST(RegistryAuth, DockerConfigAuths) {
 
 TEST(RegistryAuth, MissingHelperFallsBackWithoutSecrets) {
   MemoryFileSystem fs;
-  fs.file("/cfg/config.json", R"({"credsStore":"td-no-such-helper","auths":{"q.io":{"auth":")" + base64_encode("a:b") + R"("}}})");
+  fs.file("/cfg/config.json",
+          R"({"credsStore":"td-no-such-helper","auths":{"q.io":{"auth":")" + base64_encode("a:b") + R"("}}})");
   MapEnv env;
   env.set("DOCKER_CONFIG", "/cfg").set("HOME", "/nonexistent");
   DockerConfigCredentials creds(fs, env, std::chrono::seconds(2));
@@ -120,7 +122,8 @@ TEST(RegistryManifest, IndexPlatformsSkipAttestations) {
   EXPECT_EQ(m->platforms[1].str(), "linux/arm64/v8");
   EXPECT_FALSE(parse_manifest("{not json", ""));
   EXPECT_FALSE(parse_manifest(R"({"manifests":{}})", ""));
-  EXPECT_FALSE(parse_manifest(R"({"schemaVersion":1,"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws"})", ""));
+  EXPECT_FALSE(parse_manifest(
+      R"({"schemaVersion":1,"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws"})", ""));
   const std::string dd = "sha256:" + std::string(64, 'd');
   auto image = parse_manifest(R"({"schemaVersion":2,"config":{"digest":")" + dd + R"("},"layers":[]})", "");
   ASSERT_TRUE(image);
@@ -161,8 +164,12 @@ TEST(RegistryFacts, ConfigEnvAndLabels) {
 }
 
 TEST(RegistryTags, NearestTagsAndLinks) {
-  const std::vector<std::string> tags{"2.3.0-cuda12.1-cudnn8-runtime", "2.3.0-cuda11.8-cudnn8-runtime", "2.2.2-cuda12.1-cudnn8-runtime",
-                                      "2.4.0-cuda12.1-cudnn9-runtime", "latest", "nightly"};
+  const std::vector<std::string> tags{"2.3.0-cuda12.1-cudnn8-runtime",
+                                      "2.3.0-cuda11.8-cudnn8-runtime",
+                                      "2.2.2-cuda12.1-cudnn8-runtime",
+                                      "2.4.0-cuda12.1-cudnn9-runtime",
+                                      "latest",
+                                      "nightly"};
   auto near = nearest_tags("2.3.1-cuda12.1-cudnn8-runtime", tags, 3);
   ASSERT_EQ(near.size(), 3U);
   EXPECT_EQ(near[0], "2.3.0-cuda12.1-cudnn8-runtime");
@@ -192,7 +199,8 @@ TEST(RegistryCheck, ReasonsForTheEngineToExtend) {
   EXPECT_NE(v.reasons[0].message.find("linux/amd64"), std::string::npos);
   EXPECT_NE(v.reasons[0].message.find("exec format error"), std::string::npos);
   EXPECT_EQ(v.reasons[1].code, "REQUIRE_UNSATISFIED");
-  EXPECT_NE(v.reasons[1].message.find("unsatisfied condition: cuda>=12.4, please update your driver"), std::string::npos);
+  EXPECT_NE(v.reasons[1].message.find("unsatisfied condition: cuda>=12.4, please update your driver"),
+            std::string::npos);
   EXPECT_TRUE(v.problem());
   f.found = false;
   f.nearest_tags = {"12.4.0-base-ubuntu22.04"};

@@ -13,20 +13,25 @@ using namespace td;
 namespace {
 
 const std::string k_cuda_12_4 =
-    "cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471 brand=nvidia,driver>=470,driver<471 "
-    "brand=nvidiartx,driver>=470,driver<471 brand=geforce,driver>=470,driver<471 brand=geforcertx,driver>=470,driver<471 "
+    "cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471 "
+    "brand=nvidia,driver>=470,driver<471 "
+    "brand=nvidiartx,driver>=470,driver<471 brand=geforce,driver>=470,driver<471 "
+    "brand=geforcertx,driver>=470,driver<471 "
     "brand=quadro,driver>=470,driver<471 brand=quadrortx,driver>=470,driver<471 brand=titan,driver>=470,driver<471 "
     "brand=titanrtx,driver>=470,driver<471 brand=tesla,driver>=525,driver<526 brand=unknown,driver>=525,driver<526 "
     "brand=nvidia,driver>=525,driver<526 brand=nvidiartx,driver>=525,driver<526 brand=geforce,driver>=525,driver<526 "
-    "brand=geforcertx,driver>=525,driver<526 brand=quadro,driver>=525,driver<526 brand=quadrortx,driver>=525,driver<526 "
+    "brand=geforcertx,driver>=525,driver<526 brand=quadro,driver>=525,driver<526 "
+    "brand=quadrortx,driver>=525,driver<526 "
     "brand=titan,driver>=525,driver<526 brand=titanrtx,driver>=525,driver<526 brand=tesla,driver>=535,driver<536 "
     "brand=unknown,driver>=535,driver<536 brand=nvidia,driver>=535,driver<536 brand=nvidiartx,driver>=535,driver<536 "
     "brand=geforce,driver>=535,driver<536 brand=geforcertx,driver>=535,driver<536 brand=quadro,driver>=535,driver<536 "
     "brand=quadrortx,driver>=535,driver<536 brand=titan,driver>=535,driver<536 brand=titanrtx,driver>=535,driver<536";
 const std::string k_cuda_11_8 =
-    "cuda>=11.8 brand=tesla,driver>=450,driver<451 brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471 "
+    "cuda>=11.8 brand=tesla,driver>=450,driver<451 brand=tesla,driver>=470,driver<471 "
+    "brand=unknown,driver>=470,driver<471 "
     "brand=nvidia,driver>=470,driver<471 brand=nvidiartx,driver>=470,driver<471 brand=geforce,driver>=470,driver<471 "
-    "brand=geforcertx,driver>=470,driver<471 brand=quadro,driver>=470,driver<471 brand=quadrortx,driver>=470,driver<471 "
+    "brand=geforcertx,driver>=470,driver<471 brand=quadro,driver>=470,driver<471 "
+    "brand=quadrortx,driver>=470,driver<471 "
     "brand=titan,driver>=470,driver<471 brand=titanrtx,driver>=470,driver<471";
 const std::string k_cuda_11_4 = "cuda>=11.4";
 const std::string k_update = ", please update your driver to a newer version, or use an earlier cuda container";
@@ -57,14 +62,17 @@ TEST(Require, TableOfRequirementsAndHosts) {
   const RequireGpu mystery{"GPU 0 (?)", "8.6", std::nullopt};
   const std::vector<Row> rows{
       {"12.4 image, 550 driver", k_cuda_12_4, host("12.4", "550.54.15", {rtx4090}), RequireState::satisfied, ""},
-      {"12.4 image, 535 branch GeForce RTX", k_cuda_12_4, host("12.2", "535.104.05", {rtx4090}), RequireState::satisfied, ""},
+      {"12.4 image, 535 branch GeForce RTX", k_cuda_12_4, host("12.2", "535.104.05", {rtx4090}),
+       RequireState::satisfied, ""},
       {"12.4 image, 525 branch Tesla", k_cuda_12_4, host("12.0", "525.60.13", {t4}), RequireState::satisfied, ""},
-      {"12.4 image, 535 branch A100 (nvidia brand)", k_cuda_12_4, host("12.2", "535.161.08", {a100}), RequireState::satisfied, ""},
+      {"12.4 image, 535 branch A100 (nvidia brand)", k_cuda_12_4, host("12.2", "535.161.08", {a100}),
+       RequireState::satisfied, ""},
       {"12.4 image, 530 driver", k_cuda_12_4, host("12.1", "530.30.02", {rtx4090}), RequireState::unsatisfied,
        "unsatisfied condition: cuda>=12.4" + k_update},
-      {"12.4 image, 535 driver, brand unknown", k_cuda_12_4, host("12.2", "535.104.05", {mystery}), RequireState::unknown, ""},
-      {"12.4 image, 530 driver, brand unknown", k_cuda_12_4, host("12.1", "530.30.02", {mystery}), RequireState::unsatisfied,
-       "unsatisfied condition: cuda>=12.4" + k_update},
+      {"12.4 image, 535 driver, brand unknown", k_cuda_12_4, host("12.2", "535.104.05", {mystery}),
+       RequireState::unknown, ""},
+      {"12.4 image, 530 driver, brand unknown", k_cuda_12_4, host("12.1", "530.30.02", {mystery}),
+       RequireState::unsatisfied, "unsatisfied condition: cuda>=12.4" + k_update},
       {"11.8 image, 450 Tesla", k_cuda_11_8, host("11.0", "450.80.02", {v100}), RequireState::satisfied, ""},
       {"11.8 image, 450 GeForce", k_cuda_11_8, host("11.0", "450.80.02", {gtx1080}), RequireState::unsatisfied,
        "unsatisfied condition: cuda>=11.8" + k_update},
@@ -73,27 +81,34 @@ TEST(Require, TableOfRequirementsAndHosts) {
        "unsatisfied condition: cuda>=11.4" + k_update},
       {"11.4 image, 11.4 driver", k_cuda_11_4, host("11.4", "470.57.02", {gtx1080}), RequireState::satisfied, ""},
       {"nothing known", k_cuda_11_4, host(std::nullopt, std::nullopt, {gtx1080}), RequireState::unknown, ""},
-      {"arch too old", "arch>=7.0", host("12.4", "550.54.15", {gtx1080}), RequireState::unsatisfied, "unsatisfied condition: arch>=7.0"},
+      {"arch too old", "arch>=7.0", host("12.4", "550.54.15", {gtx1080}), RequireState::unsatisfied,
+       "unsatisfied condition: arch>=7.0"},
       {"arch OR cuda", "arch>=7.0 cuda>=12", host("12.4", "550.54.15", {gtx1080}), RequireState::satisfied, ""},
-      {"AND fails on the second factor", "cuda>=12.0,arch>=9.0", host("12.4", "550.54.15", {rtx4090}), RequireState::unsatisfied,
-       "unsatisfied condition: cuda>=12.0,arch>=9.0" + k_update},
+      {"AND fails on the second factor", "cuda>=12.0,arch>=9.0", host("12.4", "550.54.15", {rtx4090}),
+       RequireState::unsatisfied, "unsatisfied condition: cuda>=12.0,arch>=9.0" + k_update},
       {"driver range", "driver>=470,driver<471", host("11.4", "470.57.02", {t4}), RequireState::satisfied, ""},
-      {"driver below", "driver>=470.57", host("11.4", "470", {t4}), RequireState::unsatisfied, "unsatisfied condition: driver>=470.57"},
+      {"driver below", "driver>=470.57", host("11.4", "470", {t4}), RequireState::unsatisfied,
+       "unsatisfied condition: driver>=470.57"},
       {"equal ignores trailing zeros", "cuda=12.0.0", host("12", "525.60.13", {t4}), RequireState::satisfied, ""},
-      {"not equal", "cuda!=12.0", host("12.0", "525.60.13", {t4}), RequireState::unsatisfied, "unsatisfied condition: cuda!=12.0"},
-      {"upper-case property and brand", "CUDA>=12.0,brand=TESLA", host("12.0", "525.60.13", {t4}), RequireState::satisfied, ""},
+      {"not equal", "cuda!=12.0", host("12.0", "525.60.13", {t4}), RequireState::unsatisfied,
+       "unsatisfied condition: cuda!=12.0"},
+      {"upper-case property and brand", "CUDA>=12.0,brand=TESLA", host("12.0", "525.60.13", {t4}),
+       RequireState::satisfied, ""},
       {"brand not equal", "brand!=geforce", host("12.0", "525.60.13", {gtx1080}), RequireState::unsatisfied,
        "unsatisfied condition: brand!=geforce"},
       {"unknown property", "foo>=1", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
       {"bad operator", "cuda=>12", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
       {"doubled operator", "cuda>>12", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
-      {"non-numeric version", "cuda>=12.x", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
+      {"non-numeric version", "cuda>=12.x", host("12.4", "550.54.15", {t4}), RequireState::invalid,
+       "invalid expression"},
       {"ordering a brand", "brand>tesla", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
       {"empty value", "cuda>=", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
-      {"satisfied before the bad term", "cuda>=11.0 bogus", host("12.4", "550.54.15", {t4}), RequireState::satisfied, ""},
-      {"bad term reached", "cuda>=13.0 bogus", host("12.4", "550.54.15", {t4}), RequireState::invalid, "invalid expression"},
-      {"leading space: the first token is empty", " cuda>=13.0", host("12.4", "550.54.15", {t4}), RequireState::unsatisfied,
-       "unsatisfied condition: "},
+      {"satisfied before the bad term", "cuda>=11.0 bogus", host("12.4", "550.54.15", {t4}), RequireState::satisfied,
+       ""},
+      {"bad term reached", "cuda>=13.0 bogus", host("12.4", "550.54.15", {t4}), RequireState::invalid,
+       "invalid expression"},
+      {"leading space: the first token is empty", " cuda>=13.0", host("12.4", "550.54.15", {t4}),
+       RequireState::unsatisfied, "unsatisfied condition: "},
       {"empty requirement", "", host("12.4", "550.54.15", {t4}), RequireState::satisfied, ""},
   };
   for (const auto& row : rows) {
@@ -148,10 +163,12 @@ TEST(Require, ImageLevelRulesFromTheToolkit) {
   out = evaluate_image_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}, {"NVIDIA_DISABLE_REQUIRES", "1"}}, h);
   EXPECT_EQ(out.state, RequireState::unsatisfied);
   // NVIDIA_REQUIRE_JETPACK is a mount control, not a requirement (it would be an invalid expression).
-  out = evaluate_image_requirements({{"NVIDIA_REQUIRE_JETPACK", "csv-mounts=all"}, {"NVIDIA_REQUIRE_CUDA", "cuda>=11.4"}}, h);
+  out = evaluate_image_requirements(
+      {{"NVIDIA_REQUIRE_JETPACK", "csv-mounts=all"}, {"NVIDIA_REQUIRE_CUDA", "cuda>=11.4"}}, h);
   EXPECT_EQ(out.state, RequireState::satisfied);
   // Every NVIDIA_REQUIRE_* is ANDed, per GPU.
-  RequireHost two = host("12.4", "550.54.15", {gpu("NVIDIA A100-SXM4-80GB", "8.0"), gpu("Tesla V100-SXM2-16GB", "7.0")});
+  RequireHost two =
+      host("12.4", "550.54.15", {gpu("NVIDIA A100-SXM4-80GB", "8.0"), gpu("Tesla V100-SXM2-16GB", "7.0")});
   (*two.gpus)[1].label = "GPU 1 (Tesla V100)";
   out = evaluate_image_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=12.0"}, {"NVIDIA_REQUIRE_ARCH", "arch>=8.0"}}, two);
   EXPECT_EQ(out.state, RequireState::unsatisfied);
@@ -159,7 +176,8 @@ TEST(Require, ImageLevelRulesFromTheToolkit) {
   EXPECT_EQ(out.gpu, "GPU 1 (Tesla V100)");
   EXPECT_EQ(out.message, "unsatisfied condition: arch>=8.0");
   // GPUs not enumerated: arch cannot be judged.
-  out = evaluate_image_requirements({{"NVIDIA_REQUIRE_ARCH", "arch>=8.0"}}, RequireHost{"12.4", "550.54.15", std::nullopt});
+  out = evaluate_image_requirements({{"NVIDIA_REQUIRE_ARCH", "arch>=8.0"}},
+                                    RequireHost{"12.4", "550.54.15", std::nullopt});
   EXPECT_EQ(out.state, RequireState::unknown);
 }
 
@@ -167,7 +185,8 @@ TEST(Require, LintsLikelyMistakes) {
   auto lints = lint_requirements({{"NVIDIA_DISABLE_REQUIRES", "1"}});
   ASSERT_EQ(lints.size(), 1U);
   EXPECT_NE(lints[0].find("NVIDIA_DISABLE_REQUIRE (no S)"), std::string::npos);
-  lints = lint_requirements({{"CUDA_VERSION", "12.4.1"}, {"NVIDIA_REQUIRE_CUDA", "cuda>=12.1 brand=tesla,driver>=470,driver<471"}});
+  lints = lint_requirements(
+      {{"CUDA_VERSION", "12.4.1"}, {"NVIDIA_REQUIRE_CUDA", "cuda>=12.1 brand=tesla,driver>=470,driver<471"}});
   ASSERT_EQ(lints.size(), 1U);
   EXPECT_NE(lints[0].find("asks for cuda>=12.1 but CUDA_VERSION is 12.4.1"), std::string::npos);
   EXPECT_TRUE(lint_requirements({{"CUDA_VERSION", "12.4.1"}, {"NVIDIA_REQUIRE_CUDA", k_cuda_12_4}}).empty());

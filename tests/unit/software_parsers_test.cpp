@@ -10,7 +10,8 @@ TEST(TorchVersionPy, ReadsTheAnnotatedForm) {
   const char* text =
       "from typing import Optional\n\n__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']\n"
       "__version__ = '2.6.0+cu124'\ndebug = False\ncuda: Optional[str] = '12.4'\n"
-      "git_version = '1eba9b3aa3c43f86f4a2c807ac8e12c4a7767340'\nhip: Optional[str] = None\nxpu: Optional[str] = None\n";
+      "git_version = '1eba9b3aa3c43f86f4a2c807ac8e12c4a7767340'\nhip: Optional[str] = None\nxpu: Optional[str] = "
+      "None\n";
   auto v = td::parse_torch_version_py(text);
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_EQ(*v->version, "2.6.0+cu124");
@@ -66,9 +67,11 @@ TEST(ArchFlags, ParsesSassAndPtx) {
 
 TEST(ImportReport, AgreementDisagreementAndFailure) {
   td::TorchInstall t;
-  t.arch_list = td::Fact<std::vector<td::ComputeCapability>>::known(*td::parse_arch_flags("sm_80 sm_90 sm_90a"), "fatbin");
+  t.arch_list =
+      td::Fact<std::vector<td::ComputeCapability>>::known(*td::parse_arch_flags("sm_80 sm_90 sm_90a"), "fatbin");
   auto ok = td::apply_import_report(
-      "noise\nTORCHDOCTOR-JSON {\"version\": \"2.6.0\", \"cuda_available\": true, \"device_count\": 2, \"cudnn\": 90100,"
+      "noise\nTORCHDOCTOR-JSON {\"version\": \"2.6.0\", \"cuda_available\": true, \"device_count\": 2, \"cudnn\": "
+      "90100,"
       " \"nccl\": \"2.21.5\", \"arch_flags\": \"sm_80 sm_90\"}\n",
       t);
   EXPECT_TRUE(ok.empty()) << ok.front();
@@ -82,7 +85,8 @@ TEST(ImportReport, AgreementDisagreementAndFailure) {
   EXPECT_NE(bad[0].find("torch names sm_70 not found"), std::string::npos) << bad[0];
   EXPECT_NE(bad[0].find("the file also has sm_90"), std::string::npos) << bad[0];
 
-  auto failed = td::apply_import_report("TORCHDOCTOR-JSON {\"import_error\": \"ImportError: libcudnn.so.9: cannot open\"}", t);
+  auto failed =
+      td::apply_import_report("TORCHDOCTOR-JSON {\"import_error\": \"ImportError: libcudnn.so.9: cannot open\"}", t);
   ASSERT_EQ(failed.size(), 1U);
   EXPECT_NE(failed[0].find("import torch failed: ImportError"), std::string::npos);
   EXPECT_EQ(td::apply_import_report("Segmentation fault", t).front(), "no report from the import script");
@@ -90,7 +94,9 @@ TEST(ImportReport, AgreementDisagreementAndFailure) {
 
 TEST(CudaVersionFiles, VersionJsonTxtCudaHAndNvcc) {
   EXPECT_EQ(td::parse_cuda_version_json(R"({"cuda": {"name": "CUDA SDK", "version": "12.4.1"},
-      "cuda_nvcc": {"name": "CUDA NVCC", "version": "12.4.131"}})")->str(), "12.4.131");
+      "cuda_nvcc": {"name": "CUDA NVCC", "version": "12.4.131"}})")
+                ->str(),
+            "12.4.131");
   EXPECT_EQ(td::parse_cuda_version_json(R"({"cuda": {"version": "11.8.0"}})")->str(), "11.8.0");
   EXPECT_FALSE(td::parse_cuda_version_json("{\"cuda\": 12}"));
   EXPECT_FALSE(td::parse_cuda_version_json("not json"));
@@ -99,25 +105,29 @@ TEST(CudaVersionFiles, VersionJsonTxtCudaHAndNvcc) {
   EXPECT_EQ(td::parse_cuda_h_version("#ifndef X\n#define CUDA_VERSION 12040\n#endif\n")->str(), "12.4");
   EXPECT_EQ(td::parse_cuda_h_version("#  define CUDA_VERSION 11080 /* 11.8 */")->str(), "11.8");
   EXPECT_FALSE(td::parse_cuda_h_version("#define CUDA_VERSION 12"));
-  EXPECT_EQ(td::parse_nvcc_version_output("nvcc: NVIDIA (R) Cuda compiler driver\n"
-                                          "Cuda compilation tools, release 12.4, V12.4.131\nBuild cuda_12.4.r12.4/compiler.34097967_0\n")
+  EXPECT_EQ(td::parse_nvcc_version_output(
+                "nvcc: NVIDIA (R) Cuda compiler driver\n"
+                "Cuda compilation tools, release 12.4, V12.4.131\nBuild cuda_12.4.r12.4/compiler.34097967_0\n")
                 ->str(),
             "12.4.131");
   EXPECT_FALSE(td::parse_nvcc_version_output("bash: nvcc: command not found"));
 }
 
 TEST(CudaLibraryVersions, HeadersWithIndirectionAndLibraryNames) {
-  EXPECT_EQ(td::version_from_defines("#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 7\n"
-                                     "#define CUDNN_VERSION (CUDNN_MAJOR * 1000 + CUDNN_MINOR * 100 + CUDNN_PATCHLEVEL)\n",
-                                     {"CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"})
-                ->str(),
-            "8.9.7");
+  EXPECT_EQ(
+      td::version_from_defines("#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 7\n"
+                               "#define CUDNN_VERSION (CUDNN_MAJOR * 1000 + CUDNN_MINOR * 100 + CUDNN_PATCHLEVEL)\n",
+                               {"CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"})
+          ->str(),
+      "8.9.7");
   const char* trt10 =
       "#define TRT_MAJOR_ENTERPRISE 10\n#define TRT_MINOR_ENTERPRISE 3\n#define TRT_PATCH_ENTERPRISE 0\n"
       "#define TRT_BUILD_ENTERPRISE 26\n#define NV_TENSORRT_MAJOR TRT_MAJOR_ENTERPRISE //!< TensorRT major version.\n"
       "#define NV_TENSORRT_MINOR TRT_MINOR_ENTERPRISE\n#define NV_TENSORRT_PATCH TRT_PATCH_ENTERPRISE\n"
       "#define NV_TENSORRT_BUILD TRT_BUILD_ENTERPRISE\n";
-  EXPECT_EQ(td::version_from_defines(trt10, {"NV_TENSORRT_MAJOR", "NV_TENSORRT_MINOR", "NV_TENSORRT_PATCH", "NV_TENSORRT_BUILD"})->str(),
+  EXPECT_EQ(td::version_from_defines(
+                trt10, {"NV_TENSORRT_MAJOR", "NV_TENSORRT_MINOR", "NV_TENSORRT_PATCH", "NV_TENSORRT_BUILD"})
+                ->str(),
             "10.3.0.26");
   EXPECT_FALSE(td::version_from_defines("#define NCCL_H_\n", {"NCCL_MAJOR", "NCCL_MINOR"}));
   EXPECT_EQ(td::version_from_library_name("libcudnn.so.8.9.4", "libcudnn")->str(), "8.9.4");

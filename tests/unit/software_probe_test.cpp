@@ -24,7 +24,9 @@ const td::CudaToolkit* toolkit_at(const HostFacts& f, const std::string& path) {
   return nullptr;
 }
 
-std::string version_json(const std::string& v) { return R"({"cuda_nvcc": {"name": "CUDA NVCC", "version": ")" + v + R"("}})"; }
+std::string version_json(const std::string& v) {
+  return R"({"cuda_nvcc": {"name": "CUDA NVCC", "version": ")" + v + R"("}})";
+}
 
 }  // namespace
 
@@ -48,8 +50,9 @@ TEST(ToolkitProbe, CudaHomeAndPathDisagree) {
   EXPECT_EQ(f.toolkits.build_toolkit.source, "env:CUDA_HOME");
   EXPECT_EQ(*f.toolkits.nvcc_on_path.value, "/usr/local/cuda/bin/nvcc");
   const std::string issues = issues_text(f);
-  EXPECT_NE(issues.find("CUDA_HOME is /usr/local/cuda-12.1 (12.1.105) but nvcc on PATH is /usr/local/cuda-12.4 (12.4.131)"),
-            std::string::npos)
+  EXPECT_NE(
+      issues.find("CUDA_HOME is /usr/local/cuda-12.1 (12.1.105) but nvcc on PATH is /usr/local/cuda-12.4 (12.4.131)"),
+      std::string::npos)
       << issues;
 }
 
@@ -114,7 +117,8 @@ TEST(ToolkitProbe, JetsonBundledLibraries) {
   fs.file("/usr/include/aarch64-linux-gnu/cudnn_version_v8.h",
           "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 6\n#define CUDNN_PATCHLEVEL 0\n");
   fs.symlink("/usr/include/cudnn_version.h", "/usr/include/aarch64-linux-gnu/cudnn_version_v8.h");
-  fs.file("/usr/lib/aarch64-linux-gnu/libnvinfer.so.8.5.2", "").symlink("/usr/lib/aarch64-linux-gnu/libnvinfer.so.8", "libnvinfer.so.8.5.2");
+  fs.file("/usr/lib/aarch64-linux-gnu/libnvinfer.so.8.5.2", "")
+      .symlink("/usr/lib/aarch64-linux-gnu/libnvinfer.so.8", "libnvinfer.so.8.5.2");
   fs.file("/usr/lib/aarch64-linux-gnu/libcudnn.so.8.6.0", "");
   MapEnv env;
   HostFacts f;
@@ -122,7 +126,8 @@ TEST(ToolkitProbe, JetsonBundledLibraries) {
   td::detect_cuda_libs(ProbeContext{fs, env}, f);  // its own detector, after the toolkits
   ASSERT_TRUE(f.toolkits.libraries);
   std::vector<std::string> seen;
-  for (const auto& l : *f.toolkits.libraries.value) seen.push_back(l.name + " " + l.version.value->str() + " " + l.version.source);
+  for (const auto& l : *f.toolkits.libraries.value)
+    seen.push_back(l.name + " " + l.version.value->str() + " " + l.version.source);
   EXPECT_EQ(seen, (std::vector<std::string>{"cudnn 8.6.0 file:/usr/include/cudnn_version.h",
                                             "tensorrt 8.5.2 file:/usr/lib/aarch64-linux-gnu/libnvinfer.so.8.5.2"}));
 }
@@ -172,7 +177,8 @@ TEST(PythonTorchProbe, ArchListFromASyntheticLibtorchCuda) {
   std::string section;
   for (int i = 0; i < 4; ++i) section += td::test::fatbin_blob({{2, 80, 0x11, 8}, {2, 90, 0x11, 8}, {1, 90, 0x11, 8}});
   section += td::test::fatbin_blob({{2, 90, 0x100011, 8}});
-  fs.file("/venv/lib/python3.12/site-packages/torch/lib/libtorch_cuda.so", td::test::elf_file({{".nv_fatbin", section}}));
+  fs.file("/venv/lib/python3.12/site-packages/torch/lib/libtorch_cuda.so",
+          td::test::elf_file({{".nv_fatbin", section}}));
   MapEnv env;
   env.set("VIRTUAL_ENV", "/venv");
   HostFacts f;

@@ -2,9 +2,9 @@
 // arguments or a damaged cache file make it run again.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "torchdoctor/sys/tool_cache.hpp"
 
@@ -26,7 +26,8 @@ struct FakeTool {
   }
   ~FakeTool() { fs::remove_all(dir); }
   void write(const std::string& version) const {
-    std::ofstream(tool) << "#!/bin/sh\necho run >> '" << runs.string() << "'\necho \"g++ (Debian) " << version << "\"\n";
+    std::ofstream(tool) << "#!/bin/sh\necho run >> '" << runs.string() << "'\necho \"g++ (Debian) " << version
+                        << "\"\n";
     fs::permissions(tool, fs::perms::owner_all);
   }
   int count() const {

@@ -3,8 +3,8 @@
 
 #include <chrono>
 #include <functional>
-#include <optional>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,8 +62,10 @@ Result<ProbeOptions> probe_options_from(const ParsedArgs& args);
 /// edits its parsed options to steer this).
 struct HostRequest {
   std::vector<std::string> detectors;  ///< Probe only these detectors (empty: all).
-  bool facts = true;          ///< false: start from no facts whatever the options (fleet and k8s affinity judge images for every node, not this one).
-  bool torch_what_if = true;  ///< false: --torch is not a what-if for the installed torch (recommend reads it as the release to choose from).
+  bool facts = true;  ///< false: start from no facts whatever the options (fleet and k8s affinity judge images for
+                      ///< every node, not this one).
+  bool torch_what_if = true;  ///< false: --torch is not a what-if for the installed torch (recommend reads it as the
+                              ///< release to choose from).
 
   static HostRequest only(std::vector<std::string> names) {
     HostRequest r;

@@ -1,12 +1,12 @@
 // Command-line parsing: a table of options per command, one general parser, clear errors.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
-#include <initializer_list>
 #include <span>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "torchdoctor/core/result.hpp"
@@ -54,6 +54,5 @@ std::initializer_list<std::string_view> registry_option_names();
 
 /// Collects the what-if flags from parsed arguments.
 WhatIf what_if_from(const ParsedArgs& args);
-
 
 }  // namespace td

@@ -12,7 +12,6 @@
 
 namespace td {
 
-
 /// --platform OS/ARCH when given, else linux/amd64; fails (bad input) on a malformed platform.
 Result<Platform> platform_option(const ParsedArgs& args);
 
@@ -26,6 +25,7 @@ struct CheckedImage {
 /// with the registry's facts and `kb` (offline, the KB alone judges tags it knows).
 /// Fails (bad input) on a malformed option.
 Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform,
-                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host, const Kb& kb);
+                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host,
+                                               const Kb& kb);
 
 }  // namespace td

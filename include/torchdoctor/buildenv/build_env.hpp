@@ -8,9 +8,9 @@
 
 #include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/compute_capability.hpp"
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/core/result.hpp"
-#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/probe/host_compiler.hpp"
 #include "torchdoctor/sys/env.hpp"
@@ -29,11 +29,11 @@ struct BuildInput {
 
 /// What build-env was given besides the host facts.
 struct BuildEnvRequest {
-  std::vector<std::string> targets;   ///< --targets: sm_XX, X.Y, GPU names or host snapshot files (already read).
+  std::vector<std::string> targets;  ///< --targets: sm_XX, X.Y, GPU names or host snapshot files (already read).
   std::vector<ComputeCapability> target_ccs;  ///< Capabilities the targets resolved to.
   std::vector<std::string> target_names;      ///< What each capability came from, for the explanation.
-  bool visible_gpus = false;          ///< --visible-gpus: the GPUs of this host are targets (opt-in).
-  bool no_torch = false;              ///< --no-torch: decide on the toolkit alone (not a torch extension).
+  bool visible_gpus = false;                  ///< --visible-gpus: the GPUs of this host are targets (opt-in).
+  bool no_torch = false;                      ///< --no-torch: decide on the toolkit alone (not a torch extension).
 };
 
 /// The decision.
@@ -44,11 +44,11 @@ struct BuildEnv {
   std::optional<CudaToolkit> toolkit;  ///< The toolkit builds use.
   std::optional<TorchInstall> torch;   ///< The torch the extension builds against.
   HostCompilerFacts compiler;
-  std::vector<BuildArch> archs;        ///< Ascending; never empty when build_cuda.
-  std::string arch_source;             ///< TORCH_CUDA_ARCH_LIST, --targets, --visible-gpus, torch wheel, toolkit.
-  std::vector<BuildInput> inputs;      ///< Every input, one line each.
-  std::vector<Reason> reasons;         ///< Problems and caveats (TOOLKIT_MISMATCH, ...).
-  std::string skip_reason;             ///< Why CUDA is not built (empty when it is).
+  std::vector<BuildArch> archs;    ///< Ascending; never empty when build_cuda.
+  std::string arch_source;         ///< TORCH_CUDA_ARCH_LIST, --targets, --visible-gpus, torch wheel, toolkit.
+  std::vector<BuildInput> inputs;  ///< Every input, one line each.
+  std::vector<Reason> reasons;     ///< Problems and caveats (TOOLKIT_MISMATCH, ...).
+  std::string skip_reason;         ///< Why CUDA is not built (empty when it is).
 };
 
 /// Decides from `facts` (toolkits, torch), `env` (TORCH_CUDA_ARCH_LIST, FORCE_CUDA, USE_CUDA,

@@ -18,7 +18,9 @@ struct Fact {
   /// A known fact.
   static Fact known(T v, std::string src) { return Fact{std::move(v), std::move(src), {}}; }
   /// An unknown fact, with the reason in `why` (may be empty when simply absent).
-  static Fact unknown(std::string src, std::string why = {}) { return Fact{std::nullopt, std::move(src), std::move(why)}; }
+  static Fact unknown(std::string src, std::string why = {}) {
+    return Fact{std::nullopt, std::move(src), std::move(why)};
+  }
 
   [[nodiscard]] bool has_value() const { return value.has_value(); }
   explicit operator bool() const { return value.has_value(); }

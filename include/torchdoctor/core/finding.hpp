@@ -13,7 +13,7 @@ enum class Severity { info, warn, unknown, error };
 
 /// One reason behind a verdict.
 struct Reason {
-  std::string code;     ///< Stable code such as GPU_ARCH_MISSING (never renamed).
+  std::string code;  ///< Stable code such as GPU_ARCH_MISSING (never renamed).
   Severity severity = Severity::error;
   std::string message;  ///< One sentence with the facts that decided it.
   std::string fix;      ///< What to do instead (a command where there is one); may be empty.

@@ -23,8 +23,8 @@ enum HostSection : std::uint32_t {
   k_host_gpu_probe = 1U << 6U,
   k_host_jetson = 1U << 7U,
   k_host_board = 1U << 8U,
-  k_host_tooling = 1U << 9U,     ///< container_tooling
-  k_host_python = 1U << 10U,     ///< torch, python_version, pythons
+  k_host_tooling = 1U << 9U,  ///< container_tooling
+  k_host_python = 1U << 10U,  ///< torch, python_version, pythons
   k_host_toolkits = 1U << 11U,
   k_host_issues = 1U << 12U,
   k_host_all_sections = 0xffffffffU,

@@ -62,11 +62,11 @@ class JsonReader {
 
   std::string_view m_text;
   std::size_t m_pos = 0;
-  bool m_first = false;   // the container just opened has had no member yet
+  bool m_first = false;  // the container just opened has had no member yet
   bool m_failed = false;
   std::size_t m_error_pos = 0;
   const char* m_error_what = "";
-  std::string m_key;      // a key that needed unescaping
+  std::string m_key;  // a key that needed unescaping
 };
 
 }  // namespace td

@@ -25,9 +25,7 @@ struct Error {
   std::string message;
 
   /// Returns a copy whose message is prefixed with `context: `.
-  [[nodiscard]] Error with_context(const std::string& context) const {
-    return Error{kind, context + ": " + message};
-  }
+  [[nodiscard]] Error with_context(const std::string& context) const { return Error{kind, context + ": " + message}; }
 };
 
 /// Makes an Error of `kind` with `message`.
@@ -37,16 +35,28 @@ inline Error make_error(ErrorKind kind, std::string message) { return Error{kind
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T v) : m_data(std::in_place_index<0>, std::move(v)) {}  // NOLINT(google-explicit-constructor)
+  Result(T v) : m_data(std::in_place_index<0>, std::move(v)) {}              // NOLINT(google-explicit-constructor)
   Result(Error error) : m_data(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return m_data.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  [[nodiscard]] T& value() & { assert(ok()); return std::get<0>(m_data); }
-  [[nodiscard]] const T& value() const& { assert(ok()); return std::get<0>(m_data); }
-  [[nodiscard]] T&& value() && { assert(ok()); return std::get<0>(std::move(m_data)); }
-  [[nodiscard]] const Error& error() const { assert(!ok()); return std::get<1>(m_data); }
+  [[nodiscard]] T& value() & {
+    assert(ok());
+    return std::get<0>(m_data);
+  }
+  [[nodiscard]] const T& value() const& {
+    assert(ok());
+    return std::get<0>(m_data);
+  }
+  [[nodiscard]] T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(m_data));
+  }
+  [[nodiscard]] const Error& error() const {
+    assert(!ok());
+    return std::get<1>(m_data);
+  }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/core/finding.hpp"
+#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {
@@ -17,11 +17,11 @@ HostFacts enrich_host(HostFacts facts, const Kb& kb);
 
 /// What kind of machine this is, as far as choosing builds goes.
 struct HostClass {
-  std::string platform;           ///< "linux-x86_64", "linux-aarch64", or "" when unknown.
-  bool tegra = false;             ///< A Jetson (L4T or a Tegra SoC).
-  bool tegra_sbsa = false;        ///< A Jetson whose JetPack uses the SBSA CUDA stack (JetPack 7+).
+  std::string platform;     ///< "linux-x86_64", "linux-aarch64", or "" when unknown.
+  bool tegra = false;       ///< A Jetson (L4T or a Tegra SoC).
+  bool tegra_sbsa = false;  ///< A Jetson whose JetPack uses the SBSA CUDA stack (JetPack 7+).
   const JetPackRelease* jetpack = nullptr;
-  const Board* board = nullptr;   ///< An ARM board without an NVIDIA GPU.
+  const Board* board = nullptr;  ///< An ARM board without an NVIDIA GPU.
   bool gpus_known = false;
   std::vector<const GpuFacts*> gpus;
   std::optional<Version> driver_cuda;  ///< The driver's CUDA level, probed or derived.
@@ -57,11 +57,12 @@ std::optional<Reason> driver_drops_gpu(const GpuFacts& gpu, const HostFacts& fac
 /// nothing when it does; MINOR_VERSION_COMPAT inside minor-version compatibility; DRIVER_TOO_OLD;
 /// NO_DRIVER when none is loaded; UNKNOWN_DRIVER (undetermined) when the driver is not known. The
 /// one driver rule for wheels, installs and images.
-std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& facts, const HostClass& host,
-                                     const Kb& kb);
+std::vector<Reason> judge_driver_for(const std::string& label, const Version& cuda, const HostFacts& facts,
+                                     const HostClass& host, const Kb& kb);
 
 /// Why an installed torch does or does not work here; uses its probed arch list when known.
-std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchInstall& torch);
+std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb,
+                                    const TorchInstall& torch);
 
 /// Findings about running containers here: GPU runtime, /dev/shm.
 std::vector<Reason> container_findings(const HostFacts& facts, const HostClass& host);

@@ -12,9 +12,9 @@ namespace td {
 
 /// What the knowledge base says about one image reference.
 struct KbImageJudgement {
-  bool known_repository = false;          ///< The KB tracks this repository's tags.
-  bool known_tag = false;                 ///< The tag is in the KB.
-  std::vector<Reason> reasons;            ///< ARCH_MISMATCH, NOT_FOR_TEGRA, L4T_MISMATCH, GPU_ARCH_MISSING, TAG_NOT_FOUND...
+  bool known_repository = false;  ///< The KB tracks this repository's tags.
+  bool known_tag = false;         ///< The tag is in the KB.
+  std::vector<Reason> reasons;    ///< ARCH_MISMATCH, NOT_FOR_TEGRA, L4T_MISMATCH, GPU_ARCH_MISSING, TAG_NOT_FOUND...
   std::vector<std::string> nearest_tags;  ///< For TAG_NOT_FOUND: the closest published tags.
 };
 
@@ -48,7 +48,7 @@ ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers,
 bool repository_is_discrete_only(const Kb& kb, const std::string& registry, const std::string& repository);
 
 /// The KB's record of `registry/repository:tag`, when it has one.
-std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository, const std::string& tag);
+std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& registry, const std::string& repository,
+                                         const std::string& tag);
 
 }  // namespace td
-

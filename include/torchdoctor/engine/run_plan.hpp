@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/engine/engine.hpp"
-#include "torchdoctor/core/finding.hpp"
 
 namespace td {
 
@@ -40,12 +40,12 @@ struct UserIds {
 
 /// What the user asked for.
 struct RunRequest {
-  std::string image;                       ///< The reference as written.
-  bool ngc = false;                        ///< An NGC image (nvcr.io/nvidia/...): it asks for memlock and stack ulimits.
-  std::optional<RunEngine> engine;         ///< nullopt: docker when installed, else podman, else docker.
-  std::string host_dir;                    ///< Absolute folder mounted at /workspace; empty: no mount.
-  std::optional<UserIds> user;             ///< Run as this user; nullopt: the image's user (root).
-  bool ipc_host = false;                   ///< --ipc=host instead of a sized /dev/shm.
+  std::string image;                ///< The reference as written.
+  bool ngc = false;                 ///< An NGC image (nvcr.io/nvidia/...): it asks for memlock and stack ulimits.
+  std::optional<RunEngine> engine;  ///< nullopt: docker when installed, else podman, else docker.
+  std::string host_dir;             ///< Absolute folder mounted at /workspace; empty: no mount.
+  std::optional<UserIds> user;      ///< Run as this user; nullopt: the image's user (root).
+  bool ipc_host = false;            ///< --ipc=host instead of a sized /dev/shm.
   std::optional<std::uint64_t> shm_bytes;  ///< /dev/shm size; nullopt: sized from RAM.
   std::optional<unsigned> jupyter_port;    ///< Publish JupyterLab on 127.0.0.1:PORT and start it.
   std::vector<std::string> command;        ///< What to run in the container; empty: the image's default.
@@ -65,22 +65,22 @@ struct RunPlan {
   std::string image;
   std::string name;
   GpuAccess gpu = GpuAccess::none;
-  unsigned gpu_count = 1;           ///< Kubernetes GPU limit.
+  unsigned gpu_count = 1;  ///< Kubernetes GPU limit.
   bool ipc_host = false;
-  std::uint64_t shm_bytes = 0;      ///< 0 with ipc_host.
-  bool ngc_ulimits = false;         ///< --ulimit memlock=-1 --ulimit stack=67108864.
-  std::string host_dir;             ///< Mounted at /workspace; empty: none.
-  std::optional<UserIds> user;      ///< --user UID:GID (docker), runAsUser (k8s).
-  bool keep_id = false;             ///< podman: --userns=keep-id (the container user is you).
-  bool video_group = false;         ///< --group-add video (Jetson's GPU device nodes belong to group video).
+  std::uint64_t shm_bytes = 0;  ///< 0 with ipc_host.
+  bool ngc_ulimits = false;     ///< --ulimit memlock=-1 --ulimit stack=67108864.
+  std::string host_dir;         ///< Mounted at /workspace; empty: none.
+  std::optional<UserIds> user;  ///< --user UID:GID (docker), runAsUser (k8s).
+  bool keep_id = false;         ///< podman: --userns=keep-id (the container user is you).
+  bool video_group = false;     ///< --group-add video (Jetson's GPU device nodes belong to group video).
   std::optional<unsigned> jupyter_port;
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> env;
-  bool interactive = true;          ///< -it (docker/podman); off when the output is captured.
-  std::string container_name;       ///< --name (docker/podman); empty: none.
+  bool interactive = true;     ///< -it (docker/podman); off when the output is captured.
+  std::string container_name;  ///< --name (docker/podman); empty: none.
   std::vector<std::pair<std::string, std::string>> read_only_mounts;  ///< Host path -> container path, read-only.
-  std::vector<RunNote> notes;       ///< One per decision, in the order of the flags.
-  std::vector<Reason> reasons;      ///< Problems: NO_CONTAINER_GPU_RUNTIME ...
+  std::vector<RunNote> notes;                                         ///< One per decision, in the order of the flags.
+  std::vector<Reason> reasons;                                        ///< Problems: NO_CONTAINER_GPU_RUNTIME ...
 };
 
 /// The container directory the working folder is mounted at.

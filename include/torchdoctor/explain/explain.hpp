@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/core/finding.hpp"
+#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/explain/collect_env.hpp"
 #include "torchdoctor/explain/text_input.hpp"
 #include "torchdoctor/kb/kb.hpp"
@@ -29,7 +29,7 @@ struct Diagnosis {
   std::string signature;  ///< Signature id, or "collect_env" / "arch_list" for findings on facts alone.
   std::string code;       ///< Reason code.
   Severity severity = Severity::error;
-  std::string cause;      ///< One sentence.
+  std::string cause;  ///< One sentence.
   std::vector<Evidence> evidence;
   std::vector<std::string> fix;  ///< Commands or steps, in order.
   std::size_t first_line = 0;    ///< First input line that matched (0: none).

@@ -17,13 +17,13 @@ struct InputLimits {
 
 /// What was read, for the report ("read N lines, N bytes").
 struct InputStats {
-  std::size_t bytes = 0;        ///< Bytes given (after the total cap).
+  std::size_t bytes = 0;  ///< Bytes given (after the total cap).
   std::size_t lines = 0;
-  std::size_t long_lines = 0;   ///< Lines longer than max_line (only their start is looked at).
-  std::size_t non_text = 0;     ///< Bytes that are neither printable nor white space (NUL, controls, bad UTF-8).
-  bool truncated = false;       ///< The input was longer than max_total (set by the reader).
-  std::size_t left_out = 0;     ///< Bytes the reader left out between the kept start and end.
-  bool binary = false;          ///< Mostly non-text: not a log.
+  std::size_t long_lines = 0;      ///< Lines longer than max_line (only their start is looked at).
+  std::size_t non_text = 0;        ///< Bytes that are neither printable nor white space (NUL, controls, bad UTF-8).
+  bool truncated = false;          ///< The input was longer than max_total (set by the reader).
+  std::size_t left_out = 0;        ///< Bytes the reader left out between the kept start and end.
+  bool binary = false;             ///< Mostly non-text: not a log.
   std::string encoding = "utf-8";  ///< "utf-8", "utf-16le", "utf-16be" (decoded to UTF-8).
 };
 

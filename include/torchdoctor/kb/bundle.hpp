@@ -28,7 +28,7 @@ inline constexpr std::size_t k_bundle_max_total = 32U << 20U;  ///< All of a bun
 inline constexpr std::size_t k_bundle_max_files = 64;
 
 struct BundleFile {
-  std::string name;    ///< A bare "*.toml" name (no folders).
+  std::string name;  ///< A bare "*.toml" name (no folders).
   std::size_t size = 0;
   std::string sha512;  ///< 128 lower-case hex digits (Monocypher's SHA-512, like the signature).
 };

@@ -65,7 +65,7 @@ struct GpuModel {
   std::string name;
   std::vector<std::string> aliases;
   std::vector<std::string> lookup_names;  ///< name and aliases in lower case (filled by the loader).
-  std::vector<std::string> pci_ids;  ///< "0x2684", lower case.
+  std::vector<std::string> pci_ids;       ///< "0x2684", lower case.
   ComputeCapability cc;
   std::optional<double> memory_gib;
   std::string family, segment;
@@ -90,8 +90,8 @@ struct TorchWheel {
   std::vector<ComputeCapability> ptx;   ///< Targets also shipped as PTX.
   std::vector<std::string> platforms;   ///< linux-x86_64, linux-aarch64, windows-x86_64.
   std::optional<Version> glibc;
-  std::string index;                    ///< pypi | pytorch
-  std::vector<std::string> python;      ///< This wheel's CPython versions when they differ from the release's; else empty.
+  std::string index;                ///< pypi | pytorch
+  std::vector<std::string> python;  ///< This wheel's CPython versions when they differ from the release's; else empty.
   Provenance from;
 };
 
@@ -183,24 +183,24 @@ struct SignatureRefinement {
 /// An error message torchdoctor recognises in logs, and what it means.
 struct Signature {
   std::string id;
-  std::vector<std::string> patterns;   ///< Plain substrings; a line holding any of them matches.
-  std::string regex;                   ///< Optional ECMAScript regex run on the matching line(s).
-  std::vector<std::string> captures;   ///< Names of the regex's groups, in order.
-  std::uint32_t lines = 1;             ///< Lines the regex sees (the matching one and those after it).
-  std::string kind = "problem";        ///< "problem" (a diagnosis) or "fact" (only supplies facts).
-  std::string code;                    ///< Reason code (src/core/finding.cpp) of the diagnosis.
-  std::string severity = "error";      ///< error, warn or info.
-  std::string cause;                   ///< One sentence; {name} and {name|fallback} are filled in.
-  std::string fix;                     ///< Commands; "; " separates steps.
-  std::int64_t priority = 50;          ///< Higher ranks first among diagnoses of equal weight.
+  std::vector<std::string> patterns;  ///< Plain substrings; a line holding any of them matches.
+  std::string regex;                  ///< Optional ECMAScript regex run on the matching line(s).
+  std::vector<std::string> captures;  ///< Names of the regex's groups, in order.
+  std::uint32_t lines = 1;            ///< Lines the regex sees (the matching one and those after it).
+  std::string kind = "problem";       ///< "problem" (a diagnosis) or "fact" (only supplies facts).
+  std::string code;                   ///< Reason code (src/core/finding.cpp) of the diagnosis.
+  std::string severity = "error";     ///< error, warn or info.
+  std::string cause;                  ///< One sentence; {name} and {name|fallback} are filled in.
+  std::string fix;                    ///< Commands; "; " separates steps.
+  std::int64_t priority = 50;         ///< Higher ranks first among diagnoses of equal weight.
   std::vector<SignatureRefinement> refine;
   Provenance from;
 };
 
 /// The whole knowledge base.
 struct Kb {
-  std::string as_of;  ///< Date the facts were last checked (YYYY-MM-DD).
-  std::string origin; ///< "embedded" or the --kb directory.
+  std::string as_of;   ///< Date the facts were last checked (YYYY-MM-DD).
+  std::string origin;  ///< "embedded" or the --kb directory.
   std::vector<CudaRelease> cuda_releases;
   std::vector<CudaMajor> cuda_majors;
   std::vector<DriverBranch> driver_branches;
@@ -223,7 +223,8 @@ struct Kb {
 struct KbFile {
   std::string name;
   std::string text;  ///< TOML.
-  std::string tree{};  ///< Or the document in td_kbc's binary form (what the binary embeds); read instead of text when set.
+  std::string
+      tree{};  ///< Or the document in td_kbc's binary form (what the binary embeds); read instead of text when set.
 };
 
 /// The Python tag of an nvidia-redist wheel's file name ("cp38"); empty when there is no wheel path.

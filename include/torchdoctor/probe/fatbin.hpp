@@ -31,12 +31,12 @@ inline constexpr std::uint32_t k_fatbin_magic = 0xBA55ED50U;
 
 /// What the fatbinary blobs of one region (or several, merged) hold.
 struct FatbinSummary {
-  std::vector<ComputeCapability> sass;  ///< Distinct cubin targets (sm_XX, sm_XXa, sm_XXf), sorted.
-  std::vector<ComputeCapability> ptx;   ///< Distinct PTX targets (compute_XX), sorted.
-  std::size_t blobs = 0;                ///< Fatbinary blobs (about one per .cu file).
-  std::size_t entries = 0;              ///< Entries of any kind.
-  std::size_t compressed = 0;           ///< Entries whose payload is compressed.
-  std::size_t other_kinds = 0;          ///< Entries neither PTX nor cubin (not counted as targets).
+  std::vector<ComputeCapability> sass;                  ///< Distinct cubin targets (sm_XX, sm_XXa, sm_XXf), sorted.
+  std::vector<ComputeCapability> ptx;                   ///< Distinct PTX targets (compute_XX), sorted.
+  std::size_t blobs = 0;                                ///< Fatbinary blobs (about one per .cu file).
+  std::size_t entries = 0;                              ///< Entries of any kind.
+  std::size_t compressed = 0;                           ///< Entries whose payload is compressed.
+  std::size_t other_kinds = 0;                          ///< Entries neither PTX nor cubin (not counted as targets).
   std::map<ComputeCapability, std::size_t> blobs_with;  ///< Per target: how many blobs contain it.
 
   /// Targets found in at least half of the blobs: the build's arch list. Targets in fewer blobs

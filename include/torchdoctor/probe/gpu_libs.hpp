@@ -27,13 +27,13 @@ struct ProbeContext;
 
 /// One GPU as NVML, libcuda or nvidia-smi described it; an absent field has its reason in `unknown_why`.
 struct VendorGpu {
-  std::optional<std::uint32_t> index;         ///< The source's own ordinal.
+  std::optional<std::uint32_t> index;  ///< The source's own ordinal.
   std::optional<std::string> name;
-  std::optional<std::string> uuid;            ///< GPU-xxxxxxxx-...
-  std::optional<std::string> pci_bus_id;      ///< Normalised: 0000:01:00.0
+  std::optional<std::string> uuid;        ///< GPU-xxxxxxxx-...
+  std::optional<std::string> pci_bus_id;  ///< Normalised: 0000:01:00.0
   std::optional<ComputeCapability> compute_capability;
   std::optional<std::uint64_t> memory_bytes;
-  std::optional<std::string> mig_mode;        ///< enabled / disabled
+  std::optional<std::string> mig_mode;  ///< enabled / disabled
   std::optional<bool> integrated;
   std::map<std::string, std::string> unknown_why;  ///< field name -> why it is absent
 };
@@ -48,14 +48,14 @@ struct VendorAnswer {
     answered,   ///< It answered.
   };
   Status status = Status::not_asked;
-  std::string error;        ///< One line when not answered: "nvmlInit_v2: Driver Not Loaded (9)".
-  bool transient = false;   ///< A timeout or crash: not cached, so the next probe asks again.
-  std::string library;      ///< The file that answered (dlinfo), or the nvidia-smi path.
+  std::string error;       ///< One line when not answered: "nvmlInit_v2: Driver Not Loaded (9)".
+  bool transient = false;  ///< A timeout or crash: not cached, so the next probe asks again.
+  std::string library;     ///< The file that answered (dlinfo), or the nvidia-smi path.
   std::optional<Version> driver_version;
-  std::optional<Version> cuda_level;          ///< The CUDA version the driver (or this libcuda) supports.
+  std::optional<Version> cuda_level;  ///< The CUDA version the driver (or this libcuda) supports.
   std::optional<std::uint32_t> device_count;
   std::vector<VendorGpu> gpus;
-  std::vector<std::string> problems;          ///< Calls that failed after init, one line each.
+  std::vector<std::string> problems;  ///< Calls that failed after init, one line each.
 };
 
 /// Everything the GPU library probe learnt: what the cache stores.
@@ -71,9 +71,9 @@ struct GpuProbeOptions {
   static constexpr std::chrono::milliseconds k_default_timeout{10000};
   std::chrono::milliseconds timeout = k_default_timeout;  ///< Per source (--gpu-timeout).
   bool use_cache = true;                                  ///< False with --no-cache.
-  std::vector<std::string> nvml_candidates;     ///< Empty: nvml_library_candidates().
-  std::vector<std::string> libcuda_candidates;  ///< Empty: libcuda_library_candidates().
-  std::map<std::string, std::string> child_env; ///< Set in each child before loading (test doubles' configuration).
+  std::vector<std::string> nvml_candidates;               ///< Empty: nvml_library_candidates().
+  std::vector<std::string> libcuda_candidates;            ///< Empty: libcuda_library_candidates().
+  std::map<std::string, std::string> child_env;  ///< Set in each child before loading (test doubles' configuration).
 };
 
 /// Parses a --gpu-timeout value in seconds (decimals allowed, 0 < s <= 600).

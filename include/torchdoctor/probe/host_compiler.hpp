@@ -11,10 +11,10 @@ namespace td {
 
 /// The host compiler nvcc will call, as found on this node.
 struct HostCompilerFacts {
-  std::string path;                    ///< Empty when none was found.
-  std::string kind;                    ///< gcc or clang.
+  std::string path;  ///< Empty when none was found.
+  std::string kind;  ///< gcc or clang.
   std::optional<Version> version;
-  std::string found_by;                ///< CUDAHOSTCXX, CXX, PATH c++, ...
+  std::string found_by;  ///< CUDAHOSTCXX, CXX, PATH c++, ...
 };
 
 /// Finds the host compiler nvcc would use (CUDAHOSTCXX, CXX, then c++/g++/clang++ on PATH) and

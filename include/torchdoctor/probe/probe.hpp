@@ -15,11 +15,11 @@ namespace td {
 
 /// Choices from the command line that change what detectors do.
 struct ProbeOptions {
-  std::vector<std::string> pythons;           ///< --python PATH: more interpreters to probe, first is the default.
-  bool import_torch = false;                  ///< --import-torch: also import torch in each interpreter.
-  std::chrono::milliseconds timeout{10000};   ///< Limit for every child process (nvcc, python).
+  std::vector<std::string> pythons;          ///< --python PATH: more interpreters to probe, first is the default.
+  bool import_torch = false;                 ///< --import-torch: also import torch in each interpreter.
+  std::chrono::milliseconds timeout{10000};  ///< Limit for every child process (nvcc, python).
   std::chrono::milliseconds import_timeout{60000};  ///< Limit for importing torch (seconds on a cold disk).
-  std::vector<std::string> detectors;         ///< Only these detectors (by name); empty: all of them.
+  std::vector<std::string> detectors;               ///< Only these detectors (by name); empty: all of them.
 };
 
 /// What a detector may touch: the file tree, the environment and the options.

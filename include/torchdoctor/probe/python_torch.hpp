@@ -95,13 +95,14 @@ struct ShimResolution {
   bool is_shim = false;                    ///< The file is a version manager's shim.
   std::string manager;                     ///< pyenv, asdf or mise.
   std::optional<std::string> interpreter;  ///< The real interpreter it would run (root-relative).
-  std::string how;                         ///< Where the version came from ("PYENV_VERSION=3.11", "file:/p/.python-version").
-  std::string problem;                     ///< Why it could not be resolved (empty when resolved).
+  std::string how;      ///< Where the version came from ("PYENV_VERSION=3.11", "file:/p/.python-version").
+  std::string problem;  ///< Why it could not be resolved (empty when resolved).
 };
 /// Resolves `path` (a `name` such as python3 found on PATH) when it is a pyenv, asdf or mise shim:
 /// the manager's version variable, its version files from $PWD upward, its global version file;
 /// "system" means the next `name` on PATH after the shims folder.
-ShimResolution resolve_python_shim(const FileSystem& fs, const Env& env, const std::string& path, const std::string& name);
+ShimResolution resolve_python_shim(const FileSystem& fs, const Env& env, const std::string& path,
+                                   const std::string& name);
 
 /// The interpreter of a project's `.venv` (uv, poetry in-project) in $PWD or a folder above it.
 std::optional<std::string> project_venv_python(const FileSystem& fs, const Env& env);

@@ -106,13 +106,15 @@ class RegistryClient {
   /// Every tag of `ref`'s repository, following Link pagination up to the page limit.
   Result<std::vector<std::string>> list_tags(const ImageRef& ref);
   /// GET of an API path under /v2/ with auth, retries and redirects; any final HTTP status is returned.
-  Result<HttpResponse> get(const ImageRef& ref, const std::string& path, const std::string& accept, std::size_t max_body);
+  Result<HttpResponse> get(const ImageRef& ref, const std::string& path, const std::string& accept,
+                           std::size_t max_body);
 
  private:
   Result<HttpResponse> follow(HttpRequest request, const std::string& registry_host);
   Status authenticate(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key,
                       const std::optional<std::string>& rejected);
-  Status fetch_token(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key, bool many_scopes = true);
+  Status fetch_token(const ImageRef& ref, const AuthChallenge& challenge, const std::string& key,
+                     bool many_scopes = true);
   static constexpr std::size_t k_max_scopes_per_token = 32;
   std::string base_url(const ImageRef& ref) const;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/core/finding.hpp"
+#include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/registry/image_facts.hpp"
 #include "torchdoctor/registry/require.hpp"
 

@@ -56,20 +56,20 @@ struct ImageFacts {
   std::vector<std::string> nearest_tags;  ///< When not found: the closest existing tags.
   std::string digest;                     ///< Digest of the manifest or index the reference names.
   bool is_index = false;
-  std::vector<Platform> platforms;        ///< Every platform the image is published for.
-  Platform requested;                     ///< The platform asked for (this host's, or --platform).
-  std::optional<Platform> selected;       ///< The platform whose config was read.
-  bool platform_available = true;         ///< False when no platform matches `requested`.
-  bool from_cache = false;                ///< True when no request was needed.
+  std::vector<Platform> platforms;            ///< Every platform the image is published for.
+  Platform requested;                         ///< The platform asked for (this host's, or --platform).
+  std::optional<Platform> selected;           ///< The platform whose config was read.
+  bool platform_available = true;             ///< False when no platform matches `requested`.
+  bool from_cache = false;                    ///< True when no request was needed.
   std::map<std::string, std::string> env;     ///< Config Env.
   std::map<std::string, std::string> labels;  ///< Config Labels.
-  Fact<Version> cuda_version;             ///< CUDA_VERSION.
-  Fact<Version> cudnn_version;            ///< CUDNN_VERSION, NV_CUDNN_VERSION or the com.nvidia.cudnn.version label.
-  Fact<Version> torch_version;            ///< PYTORCH_VERSION and friends, or a label.
+  Fact<Version> cuda_version;                 ///< CUDA_VERSION.
+  Fact<Version> cudnn_version;               ///< CUDNN_VERSION, NV_CUDNN_VERSION or the com.nvidia.cudnn.version label.
+  Fact<Version> torch_version;               ///< PYTORCH_VERSION and friends, or a label.
   Fact<std::string> nvidia_pytorch_version;  ///< NGC container release (NVIDIA_PYTORCH_VERSION=24.05).
-  Fact<Version> l4t_version;              ///< L4T_VERSION, or rXX.Y.Z in the tag.
-  Fact<Version> jetpack_version;          ///< JETPACK_VERSION.
-  Fact<std::string> require_jetpack;      ///< NVIDIA_REQUIRE_JETPACK (a mount control, not a requirement).
+  Fact<Version> l4t_version;                 ///< L4T_VERSION, or rXX.Y.Z in the tag.
+  Fact<Version> jetpack_version;             ///< JETPACK_VERSION.
+  Fact<std::string> require_jetpack;         ///< NVIDIA_REQUIRE_JETPACK (a mount control, not a requirement).
 };
 
 /// Fills env, labels and the derived facts of `facts` from a config blob.

@@ -24,8 +24,8 @@ struct RequireGpu {
 
 /// The host side of the evaluation; unknown facts make a factor unknown instead of guessed.
 struct RequireHost {
-  std::optional<std::string> cuda;    ///< The driver's CUDA level, "12.4".
-  std::optional<std::string> driver;  ///< The driver release, "550.54.15".
+  std::optional<std::string> cuda;              ///< The driver's CUDA level, "12.4".
+  std::optional<std::string> driver;            ///< The driver release, "550.54.15".
   std::optional<std::vector<RequireGpu>> gpus;  ///< Unknown when GPUs were not enumerated.
 };
 

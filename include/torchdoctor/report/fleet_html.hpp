@@ -18,18 +18,18 @@ struct FleetPicture {
     std::string message;
   };
   struct Cell {
-    char verdict = 'r';                 ///< 'r' runs, 'n' does not run, 'u' undetermined.
-    std::vector<std::size_t> reasons;   ///< Indices into `reasons`.
+    char verdict = 'r';                ///< 'r' runs, 'n' does not run, 'u' undetermined.
+    std::vector<std::size_t> reasons;  ///< Indices into `reasons`.
   };
   struct Profile {
-    std::string facts;                  ///< What the nodes share: arch, GPUs, driver, L4T.
-    std::vector<std::string> nodes;     ///< Its node names.
-    std::vector<Cell> cells;            ///< One per image.
+    std::string facts;               ///< What the nodes share: arch, GPUs, driver, L4T.
+    std::vector<std::string> nodes;  ///< Its node names.
+    std::vector<Cell> cells;         ///< One per image.
   };
   std::string tool_version;
-  std::vector<std::string> images;      ///< Image references, the columns.
+  std::vector<std::string> images;  ///< Image references, the columns.
   std::vector<Reason> reasons;
-  std::vector<Profile> profiles;        ///< The rows.
+  std::vector<Profile> profiles;  ///< The rows.
 };
 
 /// `text` safe in HTML text and in a quoted attribute: & < > " ' as entities, control characters

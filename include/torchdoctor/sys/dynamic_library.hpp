@@ -51,14 +51,16 @@ class DynamicLibrary {
   /// The newest version of `base` present: `base_vN` for N from `newest` down to 2, then `base`
   /// itself. Only for functions whose versions share one signature. `found` receives the name used.
   template <typename Fn>
-  [[nodiscard]] Result<Fn*> versioned_symbol(const std::string& base, int newest = 2, std::string* found = nullptr) const {
+  [[nodiscard]] Result<Fn*> versioned_symbol(const std::string& base, int newest = 2,
+                                             std::string* found = nullptr) const {
     for (const auto& name : versioned_names(base, newest)) {
       if (auto p = raw_symbol(name)) {
         if (found != nullptr) *found = name;
         return reinterpret_cast<Fn*>(*p);
       }
     }
-    return make_error(ErrorKind::not_found, base + " (or a _v2.._v" + std::to_string(newest) + " version) is missing in " + m_path);
+    return make_error(ErrorKind::not_found,
+                      base + " (or a _v2.._v" + std::to_string(newest) + " version) is missing in " + m_path);
   }
 
   /// The names versioned_symbol tries, in order: base_vN ... base_v2, base.

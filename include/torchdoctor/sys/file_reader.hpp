@@ -14,8 +14,8 @@ namespace td {
 
 /// What a bounded read accepts besides a regular file.
 enum class ReadSource {
-  regular_file,     ///< Only a regular file (links are followed): folders, devices, FIFOs are refused.
-  file_or_pipe,     ///< Also a pipe or FIFO, read to its end (stdin, `<(cmd)`, `/dev/stdin`).
+  regular_file,  ///< Only a regular file (links are followed): folders, devices, FIFOs are refused.
+  file_or_pipe,  ///< Also a pipe or FIFO, read to its end (stdin, `<(cmd)`, `/dev/stdin`).
 };
 
 /// Reads the whole file at `path`, at most `max_bytes`. Errors are one line that starts with `shown`

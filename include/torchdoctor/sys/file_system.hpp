@@ -77,7 +77,8 @@ class FileSystem {
   /// Reads a file whose path is already resolved.
   [[nodiscard]] virtual Result<std::string> read_raw(const std::string& path, std::size_t max_bytes) const = 0;
   /// Lists a directory whose path is already resolved.
-  [[nodiscard]] virtual Result<std::vector<std::string>> list_raw(const std::string& path, const NameFilter& keep) const = 0;
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_raw(const std::string& path,
+                                                                  const NameFilter& keep) const = 0;
   /// Opens a resolved path for random access; this default reads the whole file into memory.
   [[nodiscard]] virtual Result<std::unique_ptr<RandomAccessFile>> open_raw(const std::string& path) const;
   /// True when the OS may resolve symlinks itself (the live root).
@@ -111,7 +112,8 @@ class MemoryFileSystem final : public FileSystem {
   [[nodiscard]] FileInfo lstat_raw(const std::string& path) const override;
   [[nodiscard]] Result<std::string> read_link_raw(const std::string& path) const override;
   [[nodiscard]] Result<std::string> read_raw(const std::string& path, std::size_t max_bytes) const override;
-  [[nodiscard]] Result<std::vector<std::string>> list_raw(const std::string& path, const NameFilter& keep) const override;
+  [[nodiscard]] Result<std::vector<std::string>> list_raw(const std::string& path,
+                                                          const NameFilter& keep) const override;
 
  private:
   struct Entry {

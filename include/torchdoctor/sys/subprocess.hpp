@@ -15,11 +15,11 @@ namespace td {
 
 /// How a child ended.
 struct ChildOutcome {
-  std::string out;                 ///< Captured stdout (or the function's reply).
-  std::string err;                 ///< Captured stderr.
-  std::optional<int> exit_code;    ///< Set when it exited.
-  std::optional<int> signal;       ///< Set when a signal killed it (SIGSEGV, ...).
-  bool timed_out = false;          ///< True when we killed it at the deadline.
+  std::string out;               ///< Captured stdout (or the function's reply).
+  std::string err;               ///< Captured stderr.
+  std::optional<int> exit_code;  ///< Set when it exited.
+  std::optional<int> signal;     ///< Set when a signal killed it (SIGSEGV, ...).
+  bool timed_out = false;        ///< True when we killed it at the deadline.
   std::chrono::milliseconds elapsed{0};
 
   /// True when it exited with status 0.
@@ -32,10 +32,10 @@ struct ChildOutcome {
 struct SpawnOptions {
   std::chrono::milliseconds timeout{10000};
   std::optional<std::map<std::string, std::string>> env;  ///< Replaces the environment when set.
-  std::vector<std::string> unset_env;  ///< Variables removed from the inherited environment.
-  std::string input;                   ///< Written to the child's stdin.
-  std::size_t max_output = 16U << 20U; ///< Output beyond this is dropped.
-  std::map<std::string, std::string> set_env;  ///< Variables set on top of the inherited environment.
+  std::vector<std::string> unset_env;                     ///< Variables removed from the inherited environment.
+  std::string input;                                      ///< Written to the child's stdin.
+  std::size_t max_output = 16U << 20U;                    ///< Output beyond this is dropped.
+  std::map<std::string, std::string> set_env;             ///< Variables set on top of the inherited environment.
 };
 
 /// Runs `argv` (argv[0] searched in PATH when it has no slash). Fails only when it cannot start.

@@ -16,12 +16,12 @@ namespace td {
 
 /// How to run the native suite.
 struct NativeOptions {
-  std::vector<std::string> libcuda_candidates;  ///< Empty: libcuda_library_candidates().
-  std::vector<std::string> nvrtc_candidates;    ///< Empty: nvrtc_library_candidates().
-  std::chrono::milliseconds timeout{30000};     ///< For the whole suite (it runs in one child).
-  std::map<std::string, std::string> child_env; ///< Set in the child before loading (test doubles).
-  bool force_nvrtc = false;                     ///< Compile the embedded source even when a fatbinary exists.
-  std::size_t bandwidth_bytes = 64U << 20U;     ///< Size of each copy in the bandwidth checks.
+  std::vector<std::string> libcuda_candidates;   ///< Empty: libcuda_library_candidates().
+  std::vector<std::string> nvrtc_candidates;     ///< Empty: nvrtc_library_candidates().
+  std::chrono::milliseconds timeout{30000};      ///< For the whole suite (it runs in one child).
+  std::map<std::string, std::string> child_env;  ///< Set in the child before loading (test doubles).
+  bool force_nvrtc = false;                      ///< Compile the embedded source even when a fatbinary exists.
+  std::size_t bandwidth_bytes = 64U << 20U;      ///< Size of each copy in the bandwidth checks.
 };
 
 /// Runs the native suite in a time-boxed child: libcuda init, per device a context, our kernels

@@ -22,8 +22,10 @@ void detect_board(const ProbeContext& ctx, HostFacts& facts) {
     if (!ctx.fs.exists(model_path) && !ctx.fs.exists(std::string(base) + "/compatible")) continue;
     if (auto model = ctx.fs.read_file(model_path, 4096)) {
       const auto strings = parse_dt_strings(*model);
-      if (!strings.empty()) facts.board.model = Fact<std::string>::known(sanitize(strings.front()), "file:" + model_path);
-      else facts.board.model = Fact<std::string>::unknown("file:" + model_path, "empty or unprintable");
+      if (!strings.empty())
+        facts.board.model = Fact<std::string>::known(sanitize(strings.front()), "file:" + model_path);
+      else
+        facts.board.model = Fact<std::string>::unknown("file:" + model_path, "empty or unprintable");
     }
     const std::string compat_path = std::string(base) + "/compatible";
     if (auto compat = ctx.fs.read_file(compat_path, 4096)) {
@@ -32,7 +34,8 @@ void detect_board(const ProbeContext& ctx, HostFacts& facts) {
     return;
   }
   facts.board.model = Fact<std::string>::unknown("file:/proc/device-tree/model", "no device tree");
-  facts.board.compatible = Fact<std::vector<std::string>>::unknown("file:/proc/device-tree/compatible", "no device tree");
+  facts.board.compatible =
+      Fact<std::vector<std::string>>::unknown("file:/proc/device-tree/compatible", "no device tree");
 }
 
 }  // namespace td

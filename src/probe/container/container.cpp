@@ -8,7 +8,8 @@ namespace td {
 std::optional<std::string> parse_cgroup_engine(std::string_view text) {
   // Order matters: a Kubernetes pod's cgroup also names its container runtime.
   if (text.find("kubepods") != std::string_view::npos) return "kubernetes";
-  if (text.find("/docker/") != std::string_view::npos || text.find("docker-") != std::string_view::npos) return "docker";
+  if (text.find("/docker/") != std::string_view::npos || text.find("docker-") != std::string_view::npos)
+    return "docker";
   if (text.find("libpod") != std::string_view::npos) return "podman";
   if (text.find("/lxc/") != std::string_view::npos || text.find("lxc.payload") != std::string_view::npos) return "lxc";
   if (text.find("containerd") != std::string_view::npos) return "containerd";
@@ -26,7 +27,8 @@ void detect_wsl(const ProbeContext& ctx, HostFacts& facts) {
     }
   }
   if (ctx.fs.exists("/dev/dxg") || ctx.fs.exists("/usr/lib/wsl/lib/libcuda.so.1")) {
-    facts.container.wsl = Fact<bool>::known(true, ctx.fs.exists("/dev/dxg") ? "file:/dev/dxg" : "file:/usr/lib/wsl/lib");
+    facts.container.wsl =
+        Fact<bool>::known(true, ctx.fs.exists("/dev/dxg") ? "file:/dev/dxg" : "file:/usr/lib/wsl/lib");
     return;
   }
   if (ctx.fs.exists("/proc/sys/kernel/osrelease")) {

@@ -6,10 +6,10 @@
 #include <array>
 #include <cstring>
 
+#include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/parsers.hpp"
 #include "torchdoctor/probe/probe.hpp"
-#include "torchdoctor/core/arch.hpp"
 
 namespace td {
 namespace {
@@ -21,21 +21,26 @@ struct ArmPart {
   const char* name;
 };
 constexpr std::array k_arm_parts{
-    ArmPart{0x41, 0xd03, "Cortex-A53"},   ArmPart{0x41, 0xd04, "Cortex-A35"},  ArmPart{0x41, 0xd05, "Cortex-A55"},
-    ArmPart{0x41, 0xd07, "Cortex-A57"},   ArmPart{0x41, 0xd08, "Cortex-A72"},  ArmPart{0x41, 0xd09, "Cortex-A73"},
-    ArmPart{0x41, 0xd0a, "Cortex-A75"},   ArmPart{0x41, 0xd0b, "Cortex-A76"},  ArmPart{0x41, 0xd0c, "Neoverse-N1"},
-    ArmPart{0x41, 0xd0d, "Cortex-A77"},   ArmPart{0x41, 0xd40, "Neoverse-V1"}, ArmPart{0x41, 0xd41, "Cortex-A78"},
-    ArmPart{0x41, 0xd42, "Cortex-A78AE"}, ArmPart{0x41, 0xd44, "Cortex-X1"},   ArmPart{0x41, 0xd46, "Cortex-A510"},
-    ArmPart{0x41, 0xd47, "Cortex-A710"},  ArmPart{0x41, 0xd48, "Cortex-X2"},   ArmPart{0x41, 0xd49, "Neoverse-N2"},
-    ArmPart{0x41, 0xd4b, "Cortex-A78C"},  ArmPart{0x41, 0xd4f, "Neoverse-V2"}, ArmPart{0x41, 0xd81, "Cortex-A720"},
-    ArmPart{0x41, 0xd82, "Cortex-X4"},    ArmPart{0x41, 0xd83, "Neoverse-V3AE"}, ArmPart{0x41, 0xd84, "Neoverse-V3"},
-    ArmPart{0x41, 0xd8e, "Neoverse-N3"},  ArmPart{0x4e, 0x003, "NVIDIA Denver 2"}, ArmPart{0x4e, 0x004, "NVIDIA Carmel"},
+    ArmPart{0x41, 0xd03, "Cortex-A53"},    ArmPart{0x41, 0xd04, "Cortex-A35"},
+    ArmPart{0x41, 0xd05, "Cortex-A55"},    ArmPart{0x41, 0xd07, "Cortex-A57"},
+    ArmPart{0x41, 0xd08, "Cortex-A72"},    ArmPart{0x41, 0xd09, "Cortex-A73"},
+    ArmPart{0x41, 0xd0a, "Cortex-A75"},    ArmPart{0x41, 0xd0b, "Cortex-A76"},
+    ArmPart{0x41, 0xd0c, "Neoverse-N1"},   ArmPart{0x41, 0xd0d, "Cortex-A77"},
+    ArmPart{0x41, 0xd40, "Neoverse-V1"},   ArmPart{0x41, 0xd41, "Cortex-A78"},
+    ArmPart{0x41, 0xd42, "Cortex-A78AE"},  ArmPart{0x41, 0xd44, "Cortex-X1"},
+    ArmPart{0x41, 0xd46, "Cortex-A510"},   ArmPart{0x41, 0xd47, "Cortex-A710"},
+    ArmPart{0x41, 0xd48, "Cortex-X2"},     ArmPart{0x41, 0xd49, "Neoverse-N2"},
+    ArmPart{0x41, 0xd4b, "Cortex-A78C"},   ArmPart{0x41, 0xd4f, "Neoverse-V2"},
+    ArmPart{0x41, 0xd81, "Cortex-A720"},   ArmPart{0x41, 0xd82, "Cortex-X4"},
+    ArmPart{0x41, 0xd83, "Neoverse-V3AE"}, ArmPart{0x41, 0xd84, "Neoverse-V3"},
+    ArmPart{0x41, 0xd8e, "Neoverse-N3"},   ArmPart{0x4e, 0x003, "NVIDIA Denver 2"},
+    ArmPart{0x4e, 0x004, "NVIDIA Carmel"},
 };
 
 // Flags that matter for wheels and for "Illegal instruction" diagnoses.
-constexpr std::array k_interesting_flags{"sse4_2", "avx",     "avx2",  "fma",  "avx512f", "avx512_bf16", "amx_tile",
-                                         "neon",   "asimd",   "fp",    "sve",  "sve2",    "bf16",        "i8mm",
-                                         "asimddp", "atomics", "vfpv4"};
+constexpr std::array k_interesting_flags{"sse4_2",   "avx",  "avx2",    "fma",     "avx512f", "avx512_bf16",
+                                         "amx_tile", "neon", "asimd",   "fp",      "sve",     "sve2",
+                                         "bf16",     "i8mm", "asimddp", "atomics", "vfpv4"};
 
 std::optional<unsigned> parse_hex(std::string_view s) {
   s = trim(s);
@@ -44,10 +49,14 @@ std::optional<unsigned> parse_hex(std::string_view s) {
   unsigned v = 0;
   for (char c : s) {
     v <<= 4U;
-    if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      v |= static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= static_cast<unsigned>(c - 'A' + 10);
+    else
+      return std::nullopt;
   }
   return v;
 }
@@ -70,8 +79,10 @@ std::string summarize_cores(const std::vector<std::string>& cores) {
   std::vector<std::pair<std::string, int>> counts;
   for (const auto& c : cores) {
     auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& e) { return e.first == c; });
-    if (it == counts.end()) counts.emplace_back(c, 1);
-    else ++it->second;
+    if (it == counts.end())
+      counts.emplace_back(c, 1);
+    else
+      ++it->second;
   }
   if (counts.size() == 1) return counts.front().first;
   std::string out;
@@ -120,21 +131,32 @@ Result<CpuInfo> parse_cpuinfo(std::string_view text) {
 }
 
 Result<std::string> parse_elf_machine(std::string_view bytes) {
-  if (bytes.size() < 20 || bytes.substr(0, 4) != "\x7f" "ELF") return make_error(ErrorKind::parse, "not an ELF file");
+  if (bytes.size() < 20 || bytes.substr(0, 4) !=
+                               "\x7f"
+                               "ELF")
+    return make_error(ErrorKind::parse, "not an ELF file");
   const bool little = bytes[5] == 1;
   const auto b0 = static_cast<unsigned char>(bytes[18]);
   const auto b1 = static_cast<unsigned char>(bytes[19]);
   const unsigned machine = little ? (b0 | (b1 << 8U)) : ((b0 << 8U) | b1);
   const bool is64 = bytes[4] == 2;
   switch (machine) {
-    case 62: return std::string("x86_64");
-    case 3: return std::string("i686");
-    case 183: return std::string("aarch64");
-    case 40: return std::string("armv7l");
-    case 21: return std::string(is64 ? (little ? "ppc64le" : "ppc64") : "ppc");
-    case 243: return std::string(is64 ? "riscv64" : "riscv32");
-    case 22: return std::string("s390x");
-    default: return make_error(ErrorKind::parse, "unknown ELF machine " + std::to_string(machine));
+    case 62:
+      return std::string("x86_64");
+    case 3:
+      return std::string("i686");
+    case 183:
+      return std::string("aarch64");
+    case 40:
+      return std::string("armv7l");
+    case 21:
+      return std::string(is64 ? (little ? "ppc64le" : "ppc64") : "ppc");
+    case 243:
+      return std::string(is64 ? "riscv64" : "riscv32");
+    case 22:
+      return std::string("s390x");
+    default:
+      return make_error(ErrorKind::parse, "unknown ELF machine " + std::to_string(machine));
   }
 }
 
@@ -144,12 +166,14 @@ namespace {
 // architecture from what else it holds, each with its source. The ELF header stays first because it
 // is the userland's, which decides what installs (a Pi's CPU can be 64-bit under a 32-bit userland).
 Fact<std::string> arch_from_other_evidence(const ProbeContext& ctx) {
-  if (auto rel = ctx.fs.read_file("/etc/nv_tegra_release", 4096); rel && rel->find("EABI: aarch64") != std::string::npos) {
+  if (auto rel = ctx.fs.read_file("/etc/nv_tegra_release", 4096);
+      rel && rel->find("EABI: aarch64") != std::string::npos) {
     auto f = Fact<std::string>::known("aarch64", "file:/etc/nv_tegra_release");
     f.note = "L4T's EABI line; no executable could be read";
     return f;
   }
-  if (auto compat = ctx.fs.read_file("/proc/device-tree/compatible", 4096); compat && compat->find("nvidia,tegra") != std::string::npos) {
+  if (auto compat = ctx.fs.read_file("/proc/device-tree/compatible", 4096);
+      compat && compat->find("nvidia,tegra") != std::string::npos) {
     auto f = Fact<std::string>::known("aarch64", "file:/proc/device-tree/compatible");
     f.note = "an NVIDIA Tegra SoC (every L4T userland is aarch64); no executable could be read";
     return f;
@@ -195,7 +219,8 @@ void detect_cpu(const ProbeContext& ctx, HostFacts& facts) {
     }
     if (!facts.cpu.arch) facts.cpu.arch = arch_from_other_evidence(ctx);
     if (!facts.cpu.arch) {
-      facts.cpu.arch = Fact<std::string>::unknown("elf:/bin/sh", last_error + "; neither /etc/nv_tegra_release, the device tree nor /proc/cpuinfo names it");
+      facts.cpu.arch = Fact<std::string>::unknown(
+          "elf:/bin/sh", last_error + "; neither /etc/nv_tegra_release, the device tree nor /proc/cpuinfo names it");
       add_issue(facts, "cpu", "architecture unknown: " + last_error);
     }
   }

@@ -11,9 +11,15 @@
 namespace td {
 namespace {
 
-constexpr const char* k_libc_dirs[] = {"/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/lib/arm-linux-gnueabihf",
-                                       "/lib/powerpc64le-linux-gnu", "/lib/riscv64-linux-gnu", "/usr/lib64", "/lib64",
-                                       "/usr/lib", "/lib"};
+constexpr const char* k_libc_dirs[] = {"/lib/x86_64-linux-gnu",
+                                       "/lib/aarch64-linux-gnu",
+                                       "/lib/arm-linux-gnueabihf",
+                                       "/lib/powerpc64le-linux-gnu",
+                                       "/lib/riscv64-linux-gnu",
+                                       "/usr/lib64",
+                                       "/lib64",
+                                       "/usr/lib",
+                                       "/lib"};
 
 }  // namespace
 
@@ -24,7 +30,8 @@ Result<Version> parse_glibc_banner(std::string_view bytes) {
   while ((pos = bytes.find(k_marker, pos)) != std::string_view::npos) {
     pos += k_marker.size();
     std::size_t end = pos;
-    while (end < bytes.size() && (std::isdigit(static_cast<unsigned char>(bytes[end])) != 0 || bytes[end] == '.')) ++end;
+    while (end < bytes.size() && (std::isdigit(static_cast<unsigned char>(bytes[end])) != 0 || bytes[end] == '.'))
+      ++end;
     std::string_view number = bytes.substr(pos, end - pos);
     while (!number.empty() && number.back() == '.') number.remove_suffix(1);
     if (auto v = Version::parse(number); v && v->release().size() >= 2) return v;
@@ -53,7 +60,8 @@ void detect_glibc(const ProbeContext& ctx, HostFacts& facts) {
       return;
     }
     auto v = parse_glibc_banner(*bytes);
-    facts.cpu.glibc = v ? Fact<Version>::known(*v, "file:" + path) : Fact<Version>::unknown("file:" + path, v.error().message);
+    facts.cpu.glibc =
+        v ? Fact<Version>::known(*v, "file:" + path) : Fact<Version>::unknown("file:" + path, v.error().message);
     if (!v) add_issue(facts, "glibc", ctx.fs.display(path) + ": " + v.error().message);
     return;
   }

@@ -29,9 +29,12 @@ Result<std::uint64_t> parse_shm_size_from_mounts(std::string_view text) {
       std::uint64_t mult = 1;
       if (!v.empty()) {
         const char u = static_cast<char>(std::tolower(static_cast<unsigned char>(v.back())));
-        if (u == 'k') mult = 1ULL << 10U;
-        else if (u == 'm') mult = 1ULL << 20U;
-        else if (u == 'g') mult = 1ULL << 30U;
+        if (u == 'k')
+          mult = 1ULL << 10U;
+        else if (u == 'm')
+          mult = 1ULL << 20U;
+        else if (u == 'g')
+          mult = 1ULL << 30U;
         if (mult != 1) v.pop_back();
       }
       if (const auto n = parse_uint(v)) return static_cast<std::uint64_t>(*n) * mult;
@@ -68,8 +71,8 @@ void detect_memory(const ProbeContext& ctx, HostFacts& facts) {
   auto size = parse_shm_size_from_mounts(*mounts);
   if (size) {
     facts.cpu.shm_bytes = Fact<std::uint64_t>::known(*size, mounts_src);
-  } else if (size.error().kind == ErrorKind::not_found && size.error().message.find("without a size") != std::string::npos &&
-             facts.cpu.memory_bytes) {
+  } else if (size.error().kind == ErrorKind::not_found &&
+             size.error().message.find("without a size") != std::string::npos && facts.cpu.memory_bytes) {
     // tmpfs without size= defaults to half of RAM (Documentation/filesystems/tmpfs.rst).
     facts.cpu.shm_bytes = Fact<std::uint64_t>::known(*facts.cpu.memory_bytes.value / 2, mounts_src);
     facts.cpu.shm_bytes.note = "tmpfs default: half of MemTotal";

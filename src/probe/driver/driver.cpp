@@ -38,8 +38,10 @@ void detect_driver(const ProbeContext& ctx, HostFacts& facts) {
   std::string proc_error;
   if (auto text = ctx.fs.read_file(proc_path, 64 * 1024)) {
     auto parsed = parse_nvidia_proc_version(*text);
-    if (parsed) proc = *parsed;
-    else proc_error = ctx.fs.display(proc_path) + ": " + parsed.error().message;
+    if (parsed)
+      proc = *parsed;
+    else
+      proc_error = ctx.fs.display(proc_path) + ": " + parsed.error().message;
   }
   if (auto text = ctx.fs.read_file(sys_path, 4096)) {
     auto v = Version::parse(trim(*text));
@@ -58,17 +60,18 @@ void detect_driver(const ProbeContext& ctx, HostFacts& facts) {
     // WSL2: the driver is Windows'; Linux sees a paravirtual GPU (/dev/dxg) and NVIDIA's libraries
     // in /usr/lib/wsl/lib, never a kernel module. NVML or nvidia-smi report its version.
     const bool wsl_gpu = ctx.fs.exists("/dev/dxg") && ctx.fs.exists("/usr/lib/wsl/lib/libcuda.so.1");
-    facts.driver.version = Fact<Version>::unknown("file:/sys/module/nvidia/version",
-                                                  loaded    ? "driver files present but unreadable"
-                                                  : wsl_gpu ? "WSL2: the Windows driver serves the GPU through /dev/dxg; NVML or nvidia-smi report its version"
-                                                            : "no NVIDIA kernel module loaded");
+    facts.driver.version = Fact<Version>::unknown(
+        "file:/sys/module/nvidia/version",
+        loaded    ? "driver files present but unreadable"
+        : wsl_gpu ? "WSL2: the Windows driver serves the GPU through /dev/dxg; NVML or nvidia-smi report its version"
+                  : "no NVIDIA kernel module loaded");
   }
   if (proc) {
     facts.driver.kernel_module =
         Fact<std::string>::known(proc->open_module ? "open" : "proprietary", std::string("file:") + proc_path);
   } else {
-    facts.driver.kernel_module = Fact<std::string>::unknown(std::string("file:") + proc_path,
-                                                            proc_error.empty() ? "not present" : proc_error);
+    facts.driver.kernel_module =
+        Fact<std::string>::unknown(std::string("file:") + proc_path, proc_error.empty() ? "not present" : proc_error);
   }
   facts.driver.cuda_level = Fact<Version>::unknown("nvml", "needs the NVML/libcuda probe");
 }

@@ -10,10 +10,14 @@ using nlohmann::json;
 
 const char* status_name(VendorAnswer::Status s) {
   switch (s) {
-    case VendorAnswer::Status::absent: return "absent";
-    case VendorAnswer::Status::failed: return "failed";
-    case VendorAnswer::Status::answered: return "answered";
-    case VendorAnswer::Status::not_asked: break;
+    case VendorAnswer::Status::absent:
+      return "absent";
+    case VendorAnswer::Status::failed:
+      return "failed";
+    case VendorAnswer::Status::answered:
+      return "answered";
+    case VendorAnswer::Status::not_asked:
+      break;
   }
   return "not_asked";
 }
@@ -178,8 +182,8 @@ json gpu_answer_to_json(const GpuLibsAnswer& a) {
 Result<GpuLibsAnswer> gpu_answer_from_json(const json& doc) {
   if (!doc.is_object()) return bad("(answer)", "an object");
   GpuLibsAnswer a;
-  for (auto [key, slot] : {std::pair{"nvml", &a.nvml}, std::pair{"libcuda", &a.libcuda},
-                           std::pair{"nvidia_smi", &a.nvidia_smi}}) {
+  for (auto [key, slot] :
+       {std::pair{"nvml", &a.nvml}, std::pair{"libcuda", &a.libcuda}, std::pair{"nvidia_smi", &a.nvidia_smi}}) {
     const auto it = doc.find(key);
     if (it == doc.end()) return bad(key, "an object");
     auto v = vendor_answer_from_json(*it, key);

@@ -87,7 +87,8 @@ CacheLookup read_gpu_cache(const std::string& path, const std::string& key) {
 
 Status write_gpu_cache(const std::string& path, const std::string& key, const GpuLibsAnswer& answer) {
   const auto slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return make_error(ErrorKind::internal, "cache path has no folder: " + path);
+  if (slash == std::string::npos || slash == 0)
+    return make_error(ErrorKind::internal, "cache path has no folder: " + path);
   if (auto s = make_directories(path.substr(0, slash)); !s) return s;
   nlohmann::json doc{{"schema", k_cache_schema}, {"key", key}, {"answer", gpu_answer_to_json(answer)}};
   return write_file_atomic(path, doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

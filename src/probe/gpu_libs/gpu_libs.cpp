@@ -33,10 +33,12 @@ GpuLibsAnswer ask_gpu_sources(const ProbeContext& ctx) {
   a.cuda_visible_devices = ctx.env.get("CUDA_VISIBLE_DEVICES");
   const auto nvml = o.nvml_candidates.empty() ? nvml_library_candidates() : o.nvml_candidates;
   const auto cuda = o.libcuda_candidates.empty() ? libcuda_library_candidates() : o.libcuda_candidates;
-  a.nvml = run_isolated("NVML", [&nvml] { return query_nvml(nvml); }, o, a.cuda_visible_devices);
+  a.nvml = run_isolated(
+      "NVML", [&nvml] { return query_nvml(nvml); }, o, a.cuda_visible_devices);
   // libcuda too when NVML answered: it tells which libcuda programs will load (a forward-compat
   // one?) and what CUDA_VISIBLE_DEVICES leaves them.
-  a.libcuda = run_isolated("libcuda", [&cuda] { return query_libcuda(cuda); }, o, a.cuda_visible_devices);
+  a.libcuda = run_isolated(
+      "libcuda", [&cuda] { return query_libcuda(cuda); }, o, a.cuda_visible_devices);
   if (a.nvml.status != VendorAnswer::Status::answered && a.libcuda.status != VendorAnswer::Status::answered) {
     a.nvidia_smi = query_nvidia_smi(ctx.fs, ctx.env, o.timeout);
   }
@@ -56,7 +58,8 @@ void probe_gpu_libs(const ProbeContext& ctx, HostFacts& facts) {
   merge_gpu_answer(answer, facts);
   if (!path) {
     facts.gpu_probe.cache = Fact<std::string>::known("disabled", "");
-    facts.gpu_probe.cache.note = ctx.gpu.use_cache ? "neither XDG_CACHE_HOME nor HOME is an absolute path" : "--no-cache";
+    facts.gpu_probe.cache.note =
+        ctx.gpu.use_cache ? "neither XDG_CACHE_HOME nor HOME is an absolute path" : "--no-cache";
     return;
   }
   const bool corrupt = lookup.state == CacheLookup::State::corrupt;

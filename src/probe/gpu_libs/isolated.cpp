@@ -17,8 +17,10 @@ namespace {
 
 std::string seconds_text(std::chrono::milliseconds ms) {
   char buf[32];
-  if (ms.count() % 1000 == 0) std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
-  else std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+  if (ms.count() % 1000 == 0)
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
   return buf;
 }
 
@@ -38,8 +40,10 @@ std::string child_body(const std::function<VendorAnswer()>& query, const GpuProb
   const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (null_fd >= 0) ::dup2(null_fd, 1);
   for (const auto& [k, v] : options.child_env) ::setenv(k.c_str(), v.c_str(), 1);
-  if (cuda_visible_devices) ::setenv("CUDA_VISIBLE_DEVICES", cuda_visible_devices->c_str(), 1);
-  else ::unsetenv("CUDA_VISIBLE_DEVICES");
+  if (cuda_visible_devices)
+    ::setenv("CUDA_VISIBLE_DEVICES", cuda_visible_devices->c_str(), 1);
+  else
+    ::unsetenv("CUDA_VISIBLE_DEVICES");
   std::string reply;
   try {
     reply = vendor_answer_to_json(query()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -62,8 +66,9 @@ VendorAnswer run_isolated(const std::string& label, const std::function<VendorAn
   if (!outcome) return failed(label + " could not be started: " + outcome.error().message, true);
   if (outcome->timed_out) return failed(label + " did not answer in " + seconds_text(options.timeout), true);
   if (outcome->signal) {
-    return failed(label + " crashed (signal " + std::to_string(*outcome->signal) + ", " + ::strsignal(*outcome->signal) + ")",
-                  true);
+    return failed(
+        label + " crashed (signal " + std::to_string(*outcome->signal) + ", " + ::strsignal(*outcome->signal) + ")",
+        true);
   }
   if (!outcome->succeeded()) return failed(label + " " + outcome->describe_failure(), true);
   const auto doc = nlohmann::json::parse(outcome->out, nullptr, false);
@@ -78,7 +83,8 @@ Result<std::chrono::milliseconds> parse_gpu_timeout(std::string_view seconds) {
   char* end = nullptr;
   const double s = text.empty() ? 0.0 : std::strtod(text.c_str(), &end);
   if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(s) || s <= 0.0 || s > 600.0) {
-    return make_error(ErrorKind::bad_input, "--gpu-timeout '" + sanitize(text, 40) + "': expected seconds, more than 0 and at most 600");
+    return make_error(ErrorKind::bad_input,
+                      "--gpu-timeout '" + sanitize(text, 40) + "': expected seconds, more than 0 and at most 600");
   }
   return std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000.0)));
 }

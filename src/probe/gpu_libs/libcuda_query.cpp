@@ -53,8 +53,10 @@ void read_pci(const Cuda& c, cuda::DeviceGetAttributeFn* attr, cuda::Device dev,
 void read_device(const Cuda& c, cuda::Device dev, VendorAnswer& out, VendorGpu& gpu) {
   if (auto f = c.lib.symbol<cuda::DeviceGetNameFn>("cuDeviceGetName")) {
     char buf[256] = {};
-    if (const auto r = (*f)(buf, sizeof buf - 1, dev); r == cuda::k_success) gpu.name = sanitize(buf, 120);
-    else gpu.unknown_why["name"] = c.describe("cuDeviceGetName", r);
+    if (const auto r = (*f)(buf, sizeof buf - 1, dev); r == cuda::k_success)
+      gpu.name = sanitize(buf, 120);
+    else
+      gpu.unknown_why["name"] = c.describe("cuDeviceGetName", r);
   } else {
     gpu.unknown_why["name"] = f.error().message;
   }
@@ -78,16 +80,20 @@ void read_device(const Cuda& c, cuda::Device dev, VendorAnswer& out, VendorGpu& 
   // Only the _v2 symbol: the unversioned cuDeviceTotalMem writes a 32-bit count.
   if (auto f = c.lib.symbol<cuda::DeviceTotalMemFn>("cuDeviceTotalMem_v2")) {
     std::size_t bytes = 0;
-    if (const auto r = (*f)(&bytes, dev); r == cuda::k_success) gpu.memory_bytes = bytes;
-    else gpu.unknown_why["memory_bytes"] = c.describe("cuDeviceTotalMem_v2", r);
+    if (const auto r = (*f)(&bytes, dev); r == cuda::k_success)
+      gpu.memory_bytes = bytes;
+    else
+      gpu.unknown_why["memory_bytes"] = c.describe("cuDeviceTotalMem_v2", r);
   } else {
     gpu.unknown_why["memory_bytes"] = f.error().message;
   }
   std::string used;
   if (auto f = c.lib.versioned_symbol<cuda::DeviceGetUuidFn>("cuDeviceGetUuid", 2, &used)) {
     cuda::Uuid u{};
-    if (const auto r = (*f)(&u, dev); r == cuda::k_success) gpu.uuid = format_uuid(u);
-    else gpu.unknown_why["uuid"] = c.describe(used, r);
+    if (const auto r = (*f)(&u, dev); r == cuda::k_success)
+      gpu.uuid = format_uuid(u);
+    else
+      gpu.unknown_why["uuid"] = c.describe(used, r);
   } else {
     gpu.unknown_why["uuid"] = f.error().message;
   }
@@ -152,7 +158,8 @@ VendorAnswer query_libcuda(std::span<const std::string> candidates) {
   if (auto f = lib->symbol<cuda::DriverGetVersionFn>("cuDriverGetVersion")) {
     int level = 0;
     if (const auto r = (*f)(&level); r == cuda::k_success && level > 0) {
-      out.cuda_level = Version::of({static_cast<std::uint32_t>(level / 1000), static_cast<std::uint32_t>((level % 1000) / 10)});
+      out.cuda_level =
+          Version::of({static_cast<std::uint32_t>(level / 1000), static_cast<std::uint32_t>((level % 1000) / 10)});
     } else {
       out.problems.push_back(c.describe("cuDriverGetVersion", r));
     }

@@ -110,8 +110,8 @@ void merge_gpus(const GpuLibsAnswer& a, HostFacts& facts) {
   std::vector<GpuFacts> gpus = facts.gpus ? *facts.gpus.value : std::vector<GpuFacts>{};
   std::string first_source;
   std::vector<std::string> nvml_seen;
-  for (const auto& [answer, source] : {std::pair{&a.nvml, "nvml"}, std::pair{&a.libcuda, "libcuda"},
-                                       std::pair{&a.nvidia_smi, "nvidia-smi"}}) {
+  for (const auto& [answer, source] :
+       {std::pair{&a.nvml, "nvml"}, std::pair{&a.libcuda, "libcuda"}, std::pair{&a.nvidia_smi, "nvidia-smi"}}) {
     if (answer->status != VendorAnswer::Status::answered) continue;
     if (first_source.empty()) first_source = source;
     auto seen = merge_source_gpus(*answer, source, facts, gpus);
@@ -126,8 +126,10 @@ void merge_gpus(const GpuLibsAnswer& a, HostFacts& facts) {
       }
     }
   }
-  if (facts.gpus) facts.gpus.value = std::move(gpus);
-  else if (!first_source.empty()) facts.gpus = Fact<std::vector<GpuFacts>>::known(std::move(gpus), first_source);
+  if (facts.gpus)
+    facts.gpus.value = std::move(gpus);
+  else if (!first_source.empty())
+    facts.gpus = Fact<std::vector<GpuFacts>>::known(std::move(gpus), first_source);
 }
 
 // "NVML: why; libcuda: why; nvidia-smi: why" for the sources that did not answer.
@@ -152,10 +154,11 @@ void merge_driver(const GpuLibsAnswer& a, HostFacts& facts) {
     if (!facts.driver.version) {
       facts.driver.version = Fact<Version>::known(*lib_version, lib_source);
     } else if (*facts.driver.version.value != *lib_version) {
-      add_issue(facts, k_detector,
-                lib_source + " reports driver " + lib_version->str() + " but " + facts.driver.version.source + " says " +
-                    facts.driver.version.value->str() +
-                    ": the user-space driver libraries and the kernel module differ (reboot, or reload the nvidia module)");
+      add_issue(
+          facts, k_detector,
+          lib_source + " reports driver " + lib_version->str() + " but " + facts.driver.version.source + " says " +
+              facts.driver.version.value->str() +
+              ": the user-space driver libraries and the kernel module differ (reboot, or reload the nvidia module)");
     }
   }
   const bool compat = is_forward_compat_library(a.libcuda.library);
@@ -168,7 +171,8 @@ void merge_driver(const GpuLibsAnswer& a, HostFacts& facts) {
     }
   } else if (a.libcuda.cuda_level) {
     facts.driver.cuda_level = Fact<Version>::known(*a.libcuda.cuda_level, "libcuda");
-    if (compat) facts.driver.cuda_level.note = "from a forward-compatible libcuda; the kernel driver alone may support less";
+    if (compat)
+      facts.driver.cuda_level.note = "from a forward-compatible libcuda; the kernel driver alone may support less";
   } else {
     facts.driver.cuda_level = Fact<Version>::unknown("nvml", reasons(a));
   }
@@ -179,8 +183,10 @@ std::string visible_devices_effect(const GpuLibsAnswer& a, const HostFacts& fact
   if (trim(*a.cuda_visible_devices).empty()) return "set but empty: CUDA sees no GPU";
   if (!a.libcuda.device_count) return "effect unknown: libcuda did not answer";
   std::optional<std::size_t> total;
-  if (a.nvml.device_count) total = *a.nvml.device_count;
-  else if (facts.gpus) total = facts.gpus.value->size();
+  if (a.nvml.device_count)
+    total = *a.nvml.device_count;
+  else if (facts.gpus)
+    total = facts.gpus.value->size();
   const auto seen = std::to_string(*a.libcuda.device_count);
   return total ? "CUDA sees " + seen + " of " + std::to_string(*total) + " GPUs" : "CUDA sees " + seen + " GPUs";
 }
@@ -188,8 +194,8 @@ std::string visible_devices_effect(const GpuLibsAnswer& a, const HostFacts& fact
 void merge_probe_facts(const GpuLibsAnswer& a, HostFacts& facts) {
   auto& p = facts.gpu_probe;
   p.answered_by = Fact<std::string>::unknown("", reasons(a));
-  for (const auto& [answer, source] : {std::pair{&a.nvidia_smi, "nvidia-smi"}, std::pair{&a.libcuda, "libcuda"},
-                                       std::pair{&a.nvml, "nvml"}}) {
+  for (const auto& [answer, source] :
+       {std::pair{&a.nvidia_smi, "nvidia-smi"}, std::pair{&a.libcuda, "libcuda"}, std::pair{&a.nvml, "nvml"}}) {
     if (answer->status == VendorAnswer::Status::answered) p.answered_by = Fact<std::string>::known(source, source);
   }
   p.nvml_library = a.nvml.library.empty() ? Fact<std::string>::unknown("nvml", a.nvml.error)
@@ -216,7 +222,8 @@ void merge_probe_facts(const GpuLibsAnswer& a, HostFacts& facts) {
 void record_failures(const GpuLibsAnswer& a, HostFacts& facts) {
   for (const auto* s : {&a.nvml, &a.libcuda, &a.nvidia_smi}) {
     if (s->status == VendorAnswer::Status::failed) add_issue(facts, k_detector, s->error);
-    for (const auto& p : s->problems) add_issue(facts, k_detector, (s == &a.nvml ? "NVML: " : s == &a.libcuda ? "libcuda: " : "nvidia-smi: ") + p);
+    for (const auto& p : s->problems)
+      add_issue(facts, k_detector, (s == &a.nvml ? "NVML: " : s == &a.libcuda ? "libcuda: " : "nvidia-smi: ") + p);
   }
   if (a.nvml.status == VendorAnswer::Status::answered && a.nvml.device_count.value_or(0) > 0 &&
       a.libcuda.status == VendorAnswer::Status::absent) {

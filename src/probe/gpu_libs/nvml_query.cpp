@@ -21,7 +21,9 @@ struct Nvml {
   }
 };
 
-std::string text_of(const char* buf, std::size_t size) { return sanitize(std::string_view(buf, ::strnlen(buf, size)), 120); }
+std::string text_of(const char* buf, std::size_t size) {
+  return sanitize(std::string_view(buf, ::strnlen(buf, size)), 120);
+}
 
 // A failed per-GPU call: NOT_SUPPORTED is a plain fact about the GPU, anything else a problem.
 void record_failure(const Nvml& n, VendorAnswer& out, VendorGpu& gpu, const char* field, const std::string& call,
@@ -35,16 +37,20 @@ void read_identity(const Nvml& n, nvml::Device dev, VendorAnswer& out, VendorGpu
   if (auto f = n.lib.symbol<nvml::DeviceGetNameFn>("nvmlDeviceGetName")) {
     char buf[nvml::k_name_buffer] = {};
     const auto r = (*f)(dev, buf, sizeof buf);
-    if (r == nvml::k_success) gpu.name = text_of(buf, sizeof buf);
-    else record_failure(n, out, gpu, "name", "nvmlDeviceGetName", r);
+    if (r == nvml::k_success)
+      gpu.name = text_of(buf, sizeof buf);
+    else
+      record_failure(n, out, gpu, "name", "nvmlDeviceGetName", r);
   } else {
     gpu.unknown_why["name"] = f.error().message;
   }
   if (auto f = n.lib.symbol<nvml::DeviceGetUuidFn>("nvmlDeviceGetUUID")) {
     char buf[nvml::k_uuid_buffer] = {};
     const auto r = (*f)(dev, buf, sizeof buf);
-    if (r == nvml::k_success) gpu.uuid = text_of(buf, sizeof buf);
-    else record_failure(n, out, gpu, "uuid", "nvmlDeviceGetUUID", r);
+    if (r == nvml::k_success)
+      gpu.uuid = text_of(buf, sizeof buf);
+    else
+      record_failure(n, out, gpu, "uuid", "nvmlDeviceGetUUID", r);
   } else {
     gpu.unknown_why["uuid"] = f.error().message;
   }
@@ -80,8 +86,10 @@ void read_capabilities(const Nvml& n, nvml::Device dev, VendorAnswer& out, Vendo
   if (auto f = n.lib.symbol<nvml::DeviceGetMemoryInfoFn>("nvmlDeviceGetMemoryInfo")) {
     nvml::Memory mem{};
     const auto r = (*f)(dev, &mem);
-    if (r == nvml::k_success) gpu.memory_bytes = mem.total;
-    else record_failure(n, out, gpu, "memory_bytes", "nvmlDeviceGetMemoryInfo", r);
+    if (r == nvml::k_success)
+      gpu.memory_bytes = mem.total;
+    else
+      record_failure(n, out, gpu, "memory_bytes", "nvmlDeviceGetMemoryInfo", r);
   } else {
     gpu.unknown_why["memory_bytes"] = f.error().message;
   }
@@ -89,9 +97,12 @@ void read_capabilities(const Nvml& n, nvml::Device dev, VendorAnswer& out, Vendo
     unsigned int current = 0;
     unsigned int pending = 0;
     const auto r = (*f)(dev, &current, &pending);
-    if (r == nvml::k_success) gpu.mig_mode = current == nvml::k_mig_enable ? "enabled" : "disabled";
-    else if (r == nvml::k_error_not_supported) gpu.mig_mode = "disabled";  // no MIG on this GPU
-    else record_failure(n, out, gpu, "mig_mode", "nvmlDeviceGetMigMode", r);
+    if (r == nvml::k_success)
+      gpu.mig_mode = current == nvml::k_mig_enable ? "enabled" : "disabled";
+    else if (r == nvml::k_error_not_supported)
+      gpu.mig_mode = "disabled";  // no MIG on this GPU
+    else
+      record_failure(n, out, gpu, "mig_mode", "nvmlDeviceGetMigMode", r);
   } else {
     gpu.unknown_why["mig_mode"] = f.error().message;
   }
@@ -102,8 +113,10 @@ void read_system(const Nvml& n, VendorAnswer& out) {
     char buf[nvml::k_driver_version_buffer] = {};
     const auto r = (*f)(buf, sizeof buf);
     if (r == nvml::k_success) {
-      if (auto v = Version::parse(text_of(buf, sizeof buf))) out.driver_version = *v;
-      else out.problems.push_back("nvmlSystemGetDriverVersion: not a version: '" + text_of(buf, sizeof buf) + "'");
+      if (auto v = Version::parse(text_of(buf, sizeof buf)))
+        out.driver_version = *v;
+      else
+        out.problems.push_back("nvmlSystemGetDriverVersion: not a version: '" + text_of(buf, sizeof buf) + "'");
     } else {
       out.problems.push_back(n.describe("nvmlSystemGetDriverVersion", r));
     }
@@ -113,7 +126,8 @@ void read_system(const Nvml& n, VendorAnswer& out) {
     int level = 0;
     const auto r = (*f)(&level);
     if (r == nvml::k_success && level > 0) {
-      out.cuda_level = Version::of({static_cast<std::uint32_t>(level / 1000), static_cast<std::uint32_t>((level % 1000) / 10)});
+      out.cuda_level =
+          Version::of({static_cast<std::uint32_t>(level / 1000), static_cast<std::uint32_t>((level % 1000) / 10)});
     } else {
       out.problems.push_back(n.describe(used, r));
     }

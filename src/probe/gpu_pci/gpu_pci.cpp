@@ -59,7 +59,9 @@ void detect_gpu_pci(const ProbeContext& ctx, HostFacts& facts) {
   // WSL2 shows no GPU on PCI: it is paravirtualized (/dev/dxg) with NVIDIA's libraries in
   // /usr/lib/wsl/lib. Whether an NVIDIA GPU is there is for NVML/libcuda to say, never "none".
   if (gpus.empty() && ctx.fs.exists("/dev/dxg") && ctx.fs.exists("/usr/lib/wsl/lib/libcuda.so.1")) {
-    facts.gpus = Fact<std::vector<GpuFacts>>::unknown("file:/dev/dxg", "WSL2: GPUs are paravirtualized, not on the PCI bus; NVML or libcuda (/usr/lib/wsl/lib) name them");
+    facts.gpus = Fact<std::vector<GpuFacts>>::unknown(
+        "file:/dev/dxg",
+        "WSL2: GPUs are paravirtualized, not on the PCI bus; NVML or libcuda (/usr/lib/wsl/lib) name them");
     return;
   }
   // Jetson's integrated GPU is not on PCI; the jetson detector adds it.

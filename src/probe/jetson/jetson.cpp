@@ -12,7 +12,8 @@ Result<Version> parse_nv_tegra_release(std::string_view text) {
   if (first.empty()) return make_error(ErrorKind::parse, "empty file");
   const std::string_view line = trim(first.front());
   const auto r = line.find('R');
-  if (line.rfind("# R", 0) != 0 || r == std::string_view::npos) return make_error(ErrorKind::parse, "first line is not '# R<major> ...'");
+  if (line.rfind("# R", 0) != 0 || r == std::string_view::npos)
+    return make_error(ErrorKind::parse, "first line is not '# R<major> ...'");
   std::size_t end = r + 1;
   while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end])) != 0) ++end;
   const auto major = parse_uint(line.substr(r + 1, end - r - 1));
@@ -32,10 +33,12 @@ constexpr std::string_view k_l4t_package = "Package: nvidia-l4t-core";
 // Where the line "Package: nvidia-l4t-core" starts in `text`, or npos. `text` starts a line when
 // `at_line_start`.
 std::size_t find_l4t_package(std::string_view text, bool at_line_start) {
-  for (std::size_t at = 0; (at = find_bytes(text, k_l4t_package, at)) != std::string_view::npos; at += k_l4t_package.size()) {
+  for (std::size_t at = 0; (at = find_bytes(text, k_l4t_package, at)) != std::string_view::npos;
+       at += k_l4t_package.size()) {
     const std::size_t end = at + k_l4t_package.size();
     const bool starts = at == 0 ? at_line_start : text[at - 1] == '\n';
-    const bool ends = end == text.size() || text[end] == '\n' || text[end] == '\r' || text[end] == ' ' || text[end] == '\t';
+    const bool ends =
+        end == text.size() || text[end] == '\n' || text[end] == '\r' || text[end] == ' ' || text[end] == '\t';
     if (starts && ends) return at;
   }
   return std::string_view::npos;
@@ -98,8 +101,10 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts) {
   const char* release_path = "/etc/nv_tegra_release";
   if (auto text = ctx.fs.read_file(release_path, 4096)) {
     auto v = parse_nv_tegra_release(*text);
-    if (v) facts.jetson.l4t = Fact<Version>::known(*v, std::string("file:") + release_path);
-    else add_issue(facts, "jetson", ctx.fs.display(release_path) + ": " + v.error().message);
+    if (v)
+      facts.jetson.l4t = Fact<Version>::known(*v, std::string("file:") + release_path);
+    else
+      add_issue(facts, "jetson", ctx.fs.display(release_path) + ": " + v.error().message);
   }
   if (!facts.jetson.l4t) {
     if (auto v = l4t_core_from_dpkg(ctx.fs)) facts.jetson.l4t = Fact<Version>::known(*v, "dpkg:nvidia-l4t-core");
@@ -108,7 +113,8 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts) {
   bool tegra = facts.jetson.l4t.has_value();
   std::string tegra_source = facts.jetson.l4t.source;
   // Mainline kernels say "Tegra"; some L4T kernels "Tegra210" and the like.
-  if (auto family = ctx.fs.read_file("/sys/devices/soc0/family", 256); family && to_lower(trim(*family)).rfind("tegra", 0) == 0) {
+  if (auto family = ctx.fs.read_file("/sys/devices/soc0/family", 256);
+      family && to_lower(trim(*family)).rfind("tegra", 0) == 0) {
     tegra = true;
     if (tegra_source.empty()) tegra_source = "file:/sys/devices/soc0/family";
   }
@@ -123,16 +129,21 @@ void detect_jetson(const ProbeContext& ctx, HostFacts& facts) {
     facts.jetson.l4t = Fact<Version>::unknown("file:/etc/nv_tegra_release", "not a Jetson");
     return;
   }
-  if (!facts.jetson.l4t) facts.jetson.l4t = Fact<Version>::unknown("file:/etc/nv_tegra_release", "Tegra SoC but no L4T release file");
-  if (!facts.jetson.soc) facts.jetson.soc = Fact<std::string>::unknown("file:/proc/device-tree/compatible", "no nvidia,tegra* entry");
-  if (facts.board.model) facts.jetson.module = Fact<std::string>::known(*facts.board.model.value, facts.board.model.source);
-  else facts.jetson.module = Fact<std::string>::unknown("file:/proc/device-tree/model", "no device-tree model");
+  if (!facts.jetson.l4t)
+    facts.jetson.l4t = Fact<Version>::unknown("file:/etc/nv_tegra_release", "Tegra SoC but no L4T release file");
+  if (!facts.jetson.soc)
+    facts.jetson.soc = Fact<std::string>::unknown("file:/proc/device-tree/compatible", "no nvidia,tegra* entry");
+  if (facts.board.model)
+    facts.jetson.module = Fact<std::string>::known(*facts.board.model.value, facts.board.model.source);
+  else
+    facts.jetson.module = Fact<std::string>::unknown("file:/proc/device-tree/model", "no device-tree model");
 
   // The integrated GPU (not on PCI); its capability comes from the KB's module table.
   GpuFacts igpu;
   igpu.integrated = Fact<bool>::known(true, tegra_source);
-  igpu.name = facts.jetson.module.has_value() ? Fact<std::string>::known(*facts.jetson.module.value, facts.jetson.module.source)
-                                              : Fact<std::string>::unknown("", "unknown module");
+  igpu.name = facts.jetson.module.has_value()
+                  ? Fact<std::string>::known(*facts.jetson.module.value, facts.jetson.module.source)
+                  : Fact<std::string>::unknown("", "unknown module");
   igpu.compute_capability = Fact<ComputeCapability>::unknown("", "needs the knowledge base's module table");
   if (!facts.gpus) facts.gpus = Fact<std::vector<GpuFacts>>::known({}, tegra_source);
   facts.gpus.value->push_back(std::move(igpu));

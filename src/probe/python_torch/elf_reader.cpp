@@ -30,7 +30,10 @@ Result<ElfHeader> read_header(const RandomAccessFile& file, const std::string& s
   auto head = file.read_at(0, k_ehdr_size);
   if (!head) return head.error();
   const std::string_view h = *head;
-  if (h.size() < 4 || h.substr(0, 4) != std::string_view("\x7f" "ELF", 4)) return elf_error(shown, "not an ELF file");
+  if (h.size() < 4 || h.substr(0, 4) != std::string_view("\x7f"
+                                                         "ELF",
+                                                         4))
+    return elf_error(shown, "not an ELF file");
   if (h.size() < k_ehdr_size) return elf_error(shown, "truncated ELF header (" + std::to_string(h.size()) + " bytes)");
   if (h[4] == 1) return elf_error(shown, "32-bit ELF files are not supported");
   if (h[4] != 2) return elf_error(shown, "bad ELF class " + std::to_string(static_cast<unsigned char>(h[4])));
@@ -41,7 +44,8 @@ Result<ElfHeader> read_header(const RandomAccessFile& file, const std::string& s
   e.shnum = le16(h, 0x3C);
   e.shstrndx = le16(h, 0x3E);
   if (e.shoff == 0) return elf_error(shown, "no section headers");
-  if (e.shentsize < k_shdr_size) return elf_error(shown, "section header size " + std::to_string(e.shentsize) + " is too small");
+  if (e.shentsize < k_shdr_size)
+    return elf_error(shown, "section header size " + std::to_string(e.shentsize) + " is too small");
   if (e.shnum == 0 || e.shstrndx == k_shn_xindex) {
     // More than 0xff00 sections: the real count and index live in section header 0.
     auto first = file.read_at(e.shoff, k_shdr_size);
@@ -50,14 +54,16 @@ Result<ElfHeader> read_header(const RandomAccessFile& file, const std::string& s
     if (e.shnum == 0) e.shnum = le64(*first, 0x20);
     if (e.shstrndx == k_shn_xindex) e.shstrndx = le32(*first, 0x28);
   }
-  if (e.shnum == 0 || e.shnum > k_max_sections) return elf_error(shown, "implausible section count " + std::to_string(e.shnum));
+  if (e.shnum == 0 || e.shnum > k_max_sections)
+    return elf_error(shown, "implausible section count " + std::to_string(e.shnum));
   const std::uint64_t table = e.shnum * e.shentsize;
   if (table > k_max_name_table) return elf_error(shown, "section header table too large");
   if (e.shoff > file.size() || table > file.size() - e.shoff) {
     return elf_error(shown, "section headers (offset " + std::to_string(e.shoff) + ", " + std::to_string(table) +
                                 " bytes) run past the end of the file (" + std::to_string(file.size()) + " bytes)");
   }
-  if (e.shstrndx >= e.shnum) return elf_error(shown, "section name table index " + std::to_string(e.shstrndx) + " out of range");
+  if (e.shstrndx >= e.shnum)
+    return elf_error(shown, "section name table index " + std::to_string(e.shstrndx) + " out of range");
   return e;
 }
 

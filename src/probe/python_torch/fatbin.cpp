@@ -26,7 +26,8 @@ constexpr std::size_t k_window = 4096;
 // large payloads between them must not be read.
 class Window {
  public:
-  Window(const RandomAccessFile& file, std::uint64_t base, std::uint64_t size) : m_file(file), m_base(base), m_size(size) {}
+  Window(const RandomAccessFile& file, std::uint64_t base, std::uint64_t size)
+      : m_file(file), m_base(base), m_size(size) {}
 
   // `len` bytes at region offset `pos`, or an empty view when the region ends first.
   Result<std::string_view> view(std::uint64_t pos, std::size_t len) {
@@ -62,8 +63,10 @@ std::string hex32(std::uint32_t v) {
 
 ComputeCapability target_of(std::uint16_t kind, std::uint32_t arch, std::uint64_t flags) {
   auto suffix = ComputeCapability::Suffix::none;
-  if ((flags & k_flag_arch_specific) != 0) suffix = ComputeCapability::Suffix::arch_specific;
-  else if ((flags & k_flag_family) != 0) suffix = ComputeCapability::Suffix::family;
+  if ((flags & k_flag_arch_specific) != 0)
+    suffix = ComputeCapability::Suffix::arch_specific;
+  else if ((flags & k_flag_family) != 0)
+    suffix = ComputeCapability::Suffix::family;
   const auto code = kind == k_kind_ptx ? ComputeCapability::Code::ptx : ComputeCapability::Code::sass;
   return {arch / 10, arch % 10, suffix, code};
 }
@@ -95,7 +98,8 @@ Status parse_entries(Window& w, std::uint64_t begin, std::uint64_t end, FatbinSu
     ++s.entries;
     if ((flags & (k_flag_compressed | k_flag_compressed_lz4)) != 0) ++s.compressed;
     if (kind == k_kind_ptx || kind == k_kind_cubin) {
-      if (arch < 10 || arch > 999) return fatbin_error(shown, at, "implausible architecture number " + std::to_string(arch));
+      if (arch < 10 || arch > 999)
+        return fatbin_error(shown, at, "implausible architecture number " + std::to_string(arch));
       const ComputeCapability cc = target_of(kind, arch, flags);
       add_unique(cc.is_ptx() ? s.ptx : s.sass, cc);
       add_unique(in_blob, cc);
@@ -167,8 +171,9 @@ Result<FatbinSummary> parse_fatbin_region(const RandomAccessFile& file, std::uin
       return fatbin_error(shown, at, "header size " + std::to_string(header_size) + " does not fit the section");
     }
     if (body > size - at - header_size) {
-      return fatbin_error(shown, at, "claims " + std::to_string(body) + " bytes but the section has " +
-                                         std::to_string(size - at - header_size) + " left");
+      return fatbin_error(shown, at,
+                          "claims " + std::to_string(body) + " bytes but the section has " +
+                              std::to_string(size - at - header_size) + " left");
     }
     ++s.blobs;
     if (auto st = parse_entries(w, at + header_size, at + header_size + body, s, shown); !st) return st.error();

@@ -40,7 +40,8 @@ Version cudnn_version(std::uint64_t n) {
   const std::uint64_t major = n >= 10000 ? n / 10000 : n / 1000;
   const std::uint64_t minor = n >= 10000 ? (n / 100) % 100 : (n / 100) % 10;
   const std::uint64_t patch = n % 100;
-  return Version::parse(std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)).value_or(Version());
+  return Version::parse(std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch))
+      .value_or(Version());
 }
 
 // Compares torch's own arch list with the one parsed from the fatbinary: every plain cubin and
@@ -50,11 +51,13 @@ std::optional<std::string> compare_arch_lists(const std::vector<ComputeCapabilit
   std::string missing;
   std::string extra;
   for (const auto& cc : reported) {
-    if (std::find(parsed.begin(), parsed.end(), cc) == parsed.end()) missing += (missing.empty() ? "" : " ") + cc.nvcc_name();
+    if (std::find(parsed.begin(), parsed.end(), cc) == parsed.end())
+      missing += (missing.empty() ? "" : " ") + cc.nvcc_name();
   }
   for (const auto& cc : parsed) {
     if (cc.suffix() != ComputeCapability::Suffix::none || cc.is_ptx()) continue;
-    if (std::find(reported.begin(), reported.end(), cc) == reported.end()) extra += (extra.empty() ? "" : " ") + cc.nvcc_name();
+    if (std::find(reported.begin(), reported.end(), cc) == reported.end())
+      extra += (extra.empty() ? "" : " ") + cc.nvcc_name();
   }
   if (missing.empty() && extra.empty()) return std::nullopt;
   std::string msg = "arch list from the fatbinary disagrees with torch._C._cuda_getArchFlags():";
@@ -79,13 +82,17 @@ std::vector<std::string> apply_import_report(std::string_view output, TorchInsta
   if (const auto e = doc.find("import_error"); e != doc.end() && e->is_string()) {
     return {"import torch failed: " + sanitize(e->get<std::string>(), 200)};
   }
-  if (const auto v = doc.find("cuda_available"); v != doc.end() && v->is_boolean()) t.cuda_available = Fact<bool>::known(v->get<bool>(), k_source);
+  if (const auto v = doc.find("cuda_available"); v != doc.end() && v->is_boolean())
+    t.cuda_available = Fact<bool>::known(v->get<bool>(), k_source);
   if (const auto v = doc.find("device_count"); v != doc.end() && v->is_number_unsigned()) {
-    t.device_count = Fact<std::uint32_t>::known(static_cast<std::uint32_t>(std::min<std::uint64_t>(v->get<std::uint64_t>(), 1U << 16U)), k_source);
+    t.device_count = Fact<std::uint32_t>::known(
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(v->get<std::uint64_t>(), 1U << 16U)), k_source);
   }
   if (const auto v = doc.find("cudnn"); v != doc.end()) {
-    if (v->is_number_unsigned()) t.cudnn = Fact<Version>::known(cudnn_version(v->get<std::uint64_t>()), k_source);
-    else t.cudnn = Fact<Version>::unknown(k_source, "cuDNN not available to torch");
+    if (v->is_number_unsigned())
+      t.cudnn = Fact<Version>::known(cudnn_version(v->get<std::uint64_t>()), k_source);
+    else
+      t.cudnn = Fact<Version>::unknown(k_source, "cuDNN not available to torch");
   }
   if (const auto v = doc.find("nccl"); v != doc.end() && v->is_string()) {
     if (auto nv = Version::parse(v->get<std::string>())) t.nccl = Fact<Version>::known(*nv, k_source);
@@ -97,7 +104,8 @@ std::vector<std::string> apply_import_report(std::string_view output, TorchInsta
   }
   const auto flags = doc.find("arch_flags");
   if (flags == doc.end() || !flags->is_string()) {
-    t.import_arch_list = Fact<std::vector<ComputeCapability>>::unknown(k_source, "torch reports no arch flags (a CPU-only build)");
+    t.import_arch_list =
+        Fact<std::vector<ComputeCapability>>::unknown(k_source, "torch reports no arch flags (a CPU-only build)");
     return problems;
   }
   auto reported = parse_arch_flags(flags->get<std::string>());

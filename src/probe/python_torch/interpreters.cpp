@@ -40,7 +40,8 @@ std::vector<std::string> lib_python_dirs(const FileSystem& fs, const std::string
     auto names = fs.list_dir(join(prefix, lib));
     if (!names) continue;
     for (const auto& n : *names) {
-      if (version_from_name(n) && is_dir(fs, join(prefix, std::string(lib) + "/" + n))) out.push_back(join(prefix, std::string(lib) + "/" + n));
+      if (version_from_name(n) && is_dir(fs, join(prefix, std::string(lib) + "/" + n)))
+        out.push_back(join(prefix, std::string(lib) + "/" + n));
     }
   }
   return out;
@@ -118,7 +119,8 @@ void derive_from_files(const ProbeContext& ctx, PythonEnvironment& env) {
     }
     add_prefix_sites(fs, env.prefix, env.site_packages);
     env.system_site_packages = cfg.system_site_packages;
-    if (cfg.system_site_packages && cfg.home) add_prefix_sites(fs, parent_dir(normalize_path(*cfg.home)), env.site_packages);
+    if (cfg.system_site_packages && cfg.home)
+      add_prefix_sites(fs, parent_dir(normalize_path(*cfg.home)), env.site_packages);
   } else {
     env.kind = fs.exists(join(env.prefix, "conda-meta")) ? "conda" : "system";
     add_prefix_sites(fs, env.prefix, env.site_packages);
@@ -132,7 +134,8 @@ void derive_from_files(const ProbeContext& ctx, PythonEnvironment& env) {
   }
   const auto libs = lib_python_dirs(fs, env.prefix);
   if (libs.size() == 1) {
-    if (auto v = version_from_name(base_name(libs.front()))) env.version = Fact<Version>::known(*v, "file:" + libs.front() + " (name)");
+    if (auto v = version_from_name(base_name(libs.front())))
+      env.version = Fact<Version>::known(*v, "file:" + libs.front() + " (name)");
   }
 }
 
@@ -168,15 +171,20 @@ void derive_by_running(const ProbeContext& ctx, PythonEnvironment& env, HostFact
     opts.timeout = ctx.options.timeout;
     opts.max_output = 1U << 20U;
     auto outcome = run_program({env.interpreter, "-E", "-c", k_python_info_script}, opts);
-    if (!outcome) why = outcome.error().message;
-    else if (!outcome->succeeded()) why = outcome->describe_failure();
-    else out = outcome->out;
+    if (!outcome)
+      why = outcome.error().message;
+    else if (!outcome->succeeded())
+      why = outcome->describe_failure();
+    else
+      out = outcome->out;
   }
   nlohmann::json doc;
   if (out) {
     doc = nlohmann::json::parse(*out, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("version") || !doc["version"].is_string()) why = "unexpected output";
-    else if (key) remember_answer(*cache, *key, *out);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("version") || !doc["version"].is_string())
+      why = "unexpected output";
+    else if (key)
+      remember_answer(*cache, *key, *out);
   }
   if (!why.empty()) {
     env.version = Fact<Version>::unknown(src, why);
@@ -190,7 +198,8 @@ void derive_by_running(const ProbeContext& ctx, PythonEnvironment& env, HostFact
   }
   if (doc.contains("path") && doc["path"].is_array()) {
     for (const auto& p : doc["path"]) {
-      if (p.is_string() && !p.get<std::string>().empty() && p.get<std::string>().front() == '/') add_existing(ctx.fs, env.site_packages, p.get<std::string>());
+      if (p.is_string() && !p.get<std::string>().empty() && p.get<std::string>().front() == '/')
+        add_existing(ctx.fs, env.site_packages, p.get<std::string>());
     }
   }
 }
@@ -203,8 +212,8 @@ struct Candidate {
 
 // A shim (pyenv, asdf, mise) is replaced by the interpreter it would run; one that cannot be
 // resolved is reported and dropped: it is never run.
-void add_candidate(const ProbeContext& ctx, std::vector<Candidate>& out, std::vector<std::string>& problems, std::string path,
-                   const std::string& found_by) {
+void add_candidate(const ProbeContext& ctx, std::vector<Candidate>& out, std::vector<std::string>& problems,
+                   std::string path, const std::string& found_by) {
   auto shim = resolve_python_shim(ctx.fs, ctx.env, path, base_name(path));
   if (!shim.is_shim) {
     out.push_back({std::move(path), found_by, ""});
@@ -218,8 +227,10 @@ void add_candidate(const ProbeContext& ctx, std::vector<Candidate>& out, std::ve
 std::vector<Candidate> candidates(const ProbeContext& ctx, std::vector<std::string>& problems) {
   std::vector<Candidate> out;
   for (const auto& p : ctx.options.pythons) add_candidate(ctx, out, problems, normalize_path(p), "--python");
-  if (auto venv = ctx.env.get("VIRTUAL_ENV"); venv && !venv->empty()) out.push_back({join(*venv, "bin/python"), "VIRTUAL_ENV", ""});
-  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty()) out.push_back({join(*conda, "bin/python"), "CONDA_PREFIX", ""});
+  if (auto venv = ctx.env.get("VIRTUAL_ENV"); venv && !venv->empty())
+    out.push_back({join(*venv, "bin/python"), "VIRTUAL_ENV", ""});
+  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty())
+    out.push_back({join(*conda, "bin/python"), "CONDA_PREFIX", ""});
   for (const char* name : {"python3", "python"}) {
     if (auto p = find_in_path(ctx.fs, ctx.env, name)) add_candidate(ctx, out, problems, *p, "PATH");
   }
@@ -245,7 +256,8 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
   for (const auto& c : found) {
     const FileType type = ctx.fs.stat(c.path).type;
     if (type != FileType::regular) {
-      if (c.found_by == "--python") add_issue(facts, "python", "--python " + ctx.fs.display(c.path) + ": no such interpreter");
+      if (c.found_by == "--python")
+        add_issue(facts, "python", "--python " + ctx.fs.display(c.path) + ": no such interpreter");
       continue;
     }
     PythonEnvironment env;
@@ -259,7 +271,8 @@ std::vector<PythonEnvironment> find_python_environments(const ProbeContext& ctx,
       auto& found_by = envs[static_cast<std::size_t>(it - seen.begin())].found_by;
       if (std::find(found_by.begin(), found_by.end(), c.found_by) == found_by.end()) found_by.push_back(c.found_by);
       // python and python3 shims usually resolve alike: one shim note is enough.
-      const bool has_shim = std::any_of(found_by.begin(), found_by.end(), [](const std::string& s) { return s.find(" shim ") != std::string::npos; });
+      const bool has_shim = std::any_of(found_by.begin(), found_by.end(),
+                                        [](const std::string& s) { return s.find(" shim ") != std::string::npos; });
       if (!c.via.empty() && !has_shim) found_by.push_back(c.via);
       continue;
     }

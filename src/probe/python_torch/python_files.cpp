@@ -35,13 +35,18 @@ Result<TorchVersionPy> parse_torch_version_py(std::string_view text) {
     const std::size_t eq = l.find('=');
     if (eq == std::string_view::npos || eq + 1 >= l.size() || l[eq + 1] == '=') continue;
     std::string_view name = l.substr(0, eq);
-    if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) name = name.substr(0, colon);  // annotation
+    if (const std::size_t colon = name.find(':'); colon != std::string_view::npos)
+      name = name.substr(0, colon);  // annotation
     name = trim(name);
     const auto value = python_literal(l.substr(eq + 1));
-    if (name == "__version__") out.version = value;
-    else if (name == "cuda") out.cuda = value;
-    else if (name == "hip") out.hip = value;
-    else if (name == "git_version") out.git = value;
+    if (name == "__version__")
+      out.version = value;
+    else if (name == "cuda")
+      out.cuda = value;
+    else if (name == "hip")
+      out.hip = value;
+    else if (name == "git_version")
+      out.git = value;
   }
   if (!out.version) return make_error(ErrorKind::parse, "no __version__ in version.py");
   return out;
@@ -54,9 +59,12 @@ PyvenvCfg parse_pyvenv_cfg(std::string_view text) {
     if (eq == std::string_view::npos) continue;
     const std::string key = to_lower(trim(line.substr(0, eq)));
     const std::string value(trim(line.substr(eq + 1)));
-    if (key == "home") cfg.home = value;
-    else if (key == "version" || key == "version_info") cfg.version = value;
-    else if (key == "include-system-site-packages") cfg.system_site_packages = to_lower(value) == "true";
+    if (key == "home")
+      cfg.home = value;
+    else if (key == "version" || key == "version_info")
+      cfg.version = value;
+    else if (key == "include-system-site-packages")
+      cfg.system_site_packages = to_lower(value) == "true";
   }
   return cfg;
 }

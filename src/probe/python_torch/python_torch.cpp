@@ -34,7 +34,8 @@ Fact<std::string> text_fact(const std::optional<std::string>& text, const std::s
 ArchFact arch_from_libraries(const ProbeContext& ctx, const std::string& torch_dir, HostFacts& facts) {
   auto scan = scan_torch_arch_list(ctx.fs, torch_dir);
   if (!scan) {
-    add_issue(facts, "python", "torch at " + ctx.fs.display(torch_dir) + ": arch list unknown: " + scan.error().message);
+    add_issue(facts, "python",
+              "torch at " + ctx.fs.display(torch_dir) + ": arch list unknown: " + scan.error().message);
     return ArchFact::unknown("fatbin:" + torch_dir + "/lib", "arch list unknown: " + scan.error().message);
   }
   std::vector<std::string> shown;
@@ -84,11 +85,15 @@ ArchFact cached_arch_from_libraries(const ProbeContext& ctx, const std::string& 
     if (auto hit = cached_answer(*path, *key)) {
       const auto j = nlohmann::json::parse(*hit, nullptr, false);
       std::vector<ComputeCapability> list;
-      bool ok = j.is_object() && j.contains("value") && j["value"].is_array() && j.contains("source") && j["source"].is_string();
+      bool ok = j.is_object() && j.contains("value") && j["value"].is_array() && j.contains("source") &&
+                j["source"].is_string();
       for (const auto& v : ok ? j["value"] : nlohmann::json::array()) {
-        auto cc = v.is_string() ? ComputeCapability::parse(v.get<std::string>()) : Result<ComputeCapability>(make_error(ErrorKind::parse, ""));
-        if (cc) list.push_back(*cc);
-        else ok = false;
+        auto cc = v.is_string() ? ComputeCapability::parse(v.get<std::string>())
+                                : Result<ComputeCapability>(make_error(ErrorKind::parse, ""));
+        if (cc)
+          list.push_back(*cc);
+        else
+          ok = false;
       }
       if (ok) {
         ArchFact fact = ArchFact::known(list, j["source"].get<std::string>());
@@ -138,8 +143,8 @@ void import_torch(const ProbeContext& ctx, const PythonEnvironment& env, TorchIn
 
 // `loads_first`: `import torch` with this interpreter loads this install; only then can --import-torch
 // speak for it (a shadowed one would be answered for by the one that shadows it).
-TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& torch_dir, bool loads_first,
-                          HostFacts& facts) {
+TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env, const std::string& torch_dir,
+                          bool loads_first, HostFacts& facts) {
   TorchInstall t;
   const std::string site = torch_dir.substr(0, torch_dir.rfind('/'));
   const std::string vp_path = torch_dir + "/version.py";
@@ -159,9 +164,12 @@ TorchInstall read_install(const ProbeContext& ctx, const PythonEnvironment& env,
   t.cuda = version_fact(vp->cuda, src, "torch.version.cuda is None (not a CUDA build)");
   t.hip = text_fact(vp->hip, src, "torch.version.hip is None");
   t.git_version = text_fact(vp->git, src, "no git_version");
-  if (vp->cuda) t.arch_list = cached_arch_from_libraries(ctx, torch_dir, facts);
-  else if (vp->hip) t.arch_list = ArchFact::unknown(src, "ROCm build: HIP code objects are not read");
-  else t.arch_list = ArchFact{std::vector<ComputeCapability>{}, src, "CPU-only build (torch.version.cuda is None)"};
+  if (vp->cuda)
+    t.arch_list = cached_arch_from_libraries(ctx, torch_dir, facts);
+  else if (vp->hip)
+    t.arch_list = ArchFact::unknown(src, "ROCm build: HIP code objects are not read");
+  else
+    t.arch_list = ArchFact{std::vector<ComputeCapability>{}, src, "CPU-only build (torch.version.cuda is None)"};
   if (ctx.options.import_torch && loads_first) import_torch(ctx, env, t, facts);
   return t;
 }
@@ -174,7 +182,8 @@ void detect_python_torch(const ProbeContext& ctx, HostFacts& facts) {
   for (const auto& e : envs) pythons.push_back({e.interpreter, e.kind, e.found_by, e.version});
   const std::string where = "--python,VIRTUAL_ENV,CONDA_PREFIX,PATH";
   facts.pythons = Fact<std::vector<PythonInterpreter>>::known(pythons, where);
-  facts.python_version = envs.empty() ? Fact<Version>::unknown(where, "no Python interpreter found") : envs.front().version;
+  facts.python_version =
+      envs.empty() ? Fact<Version>::unknown(where, "no Python interpreter found") : envs.front().version;
 
   std::vector<TorchInstall> installs;
   std::vector<std::string> seen;
@@ -195,11 +204,14 @@ void detect_python_torch(const ProbeContext& ctx, HostFacts& facts) {
       TorchInstall t = read_install(ctx, env, dir, i == 0, facts);
       t.sys_path_entry = Fact<std::string>::known(torches[i].entry, torches[i].origin);
       t.imported = Fact<bool>::known(i == 0, order);
-      if (i > 0) t.imported.note = "shadowed by " + torches.front().torch_dir + " (" + torches.front().origin + "), earlier on sys.path";
-      else if (torches.size() > 1) t.imported.note = "shadows " + std::to_string(torches.size() - 1) + " other torch install(s)";
+      if (i > 0)
+        t.imported.note =
+            "shadowed by " + torches.front().torch_dir + " (" + torches.front().origin + "), earlier on sys.path";
+      else if (torches.size() > 1)
+        t.imported.note = "shadows " + std::to_string(torches.size() - 1) + " other torch install(s)";
       if (i == 0 && !skipped.empty()) {
-        t.imported.note += (t.imported.note.empty() ? "" : "; ") + std::to_string(skipped.size()) + " .pth import line(s) not run: " + skipped.front() +
-                           (skipped.size() > 1 ? ", ..." : "");
+        t.imported.note += (t.imported.note.empty() ? "" : "; ") + std::to_string(skipped.size()) +
+                           " .pth import line(s) not run: " + skipped.front() + (skipped.size() > 1 ? ", ..." : "");
       }
       installs.push_back(std::move(t));
     }

@@ -23,7 +23,10 @@ struct LibrarySpec {
 const LibrarySpec k_specs[] = {
     {"cudnn", {"cudnn_version.h", "cudnn.h"}, {"CUDNN_MAJOR", "CUDNN_MINOR", "CUDNN_PATCHLEVEL"}, "libcudnn"},
     {"nccl", {"nccl.h"}, {"NCCL_MAJOR", "NCCL_MINOR", "NCCL_PATCH"}, "libnccl"},
-    {"tensorrt", {"NvInferVersion.h"}, {"NV_TENSORRT_MAJOR", "NV_TENSORRT_MINOR", "NV_TENSORRT_PATCH", "NV_TENSORRT_BUILD"}, "libnvinfer"},
+    {"tensorrt",
+     {"NvInferVersion.h"},
+     {"NV_TENSORRT_MAJOR", "NV_TENSORRT_MINOR", "NV_TENSORRT_PATCH", "NV_TENSORRT_BUILD"},
+     "libnvinfer"},
 };
 
 // Where one installation of the libraries lives: its header and library folders.
@@ -44,15 +47,17 @@ void add_targets(const FileSystem& fs, const std::string& dir, Place& p) {
   }
 }
 
-std::vector<Place> places(const FileSystem& fs, const std::vector<CudaToolkit>& toolkits, const std::vector<std::string>& sites) {
+std::vector<Place> places(const FileSystem& fs, const std::vector<CudaToolkit>& toolkits,
+                          const std::vector<std::string>& sites) {
   std::vector<Place> out;
   for (const auto& tk : toolkits) {
     Place p{{join(tk.path, "include")}, {join(tk.path, "lib64"), join(tk.path, "lib")}};
     add_targets(fs, tk.path, p);
     out.push_back(std::move(p));
   }
-  out.push_back(Place{{"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu"},
-                      {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/local/lib"}});
+  out.push_back(
+      Place{{"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu"},
+            {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/local/lib"}});
   for (const auto& site : sites) {
     out.push_back(Place{{join(site, "nvidia/cudnn/include"), join(site, "nvidia/nccl/include")},
                         {join(site, "nvidia/cudnn/lib"), join(site, "nvidia/nccl/lib"), join(site, "tensorrt_libs")}});
@@ -69,7 +74,8 @@ bool first_visit(const FileSystem& fs, const std::string& path, std::vector<std:
   return true;
 }
 
-std::optional<CudaLibrary> from_headers(const FileSystem& fs, const LibrarySpec& spec, const Place& place, std::vector<std::string>& seen) {
+std::optional<CudaLibrary> from_headers(const FileSystem& fs, const LibrarySpec& spec, const Place& place,
+                                        std::vector<std::string>& seen) {
   for (const auto& inc : place.includes) {
     for (const char* h : spec.headers) {
       const std::string path = join(inc, h);
@@ -92,7 +98,8 @@ class Listings {
     auto it = m_cache.find(dir);
     if (it == m_cache.end()) {
       auto names = m_fs.list_dir(dir, [](std::string_view n) {
-        return std::any_of(std::begin(k_specs), std::end(k_specs), [&](const LibrarySpec& s) { return n.rfind(s.stem, 0) == 0; });
+        return std::any_of(std::begin(k_specs), std::end(k_specs),
+                           [&](const LibrarySpec& s) { return n.rfind(s.stem, 0) == 0; });
       });
       it = m_cache.emplace(dir, names ? std::optional(std::move(*names)) : std::nullopt).first;
     }
@@ -104,8 +111,8 @@ class Listings {
   std::map<std::string, std::optional<std::vector<std::string>>> m_cache;
 };
 
-std::optional<CudaLibrary> from_library_names(const FileSystem& fs, Listings& listings, const LibrarySpec& spec, const Place& place,
-                                              std::vector<std::string>& seen) {
+std::optional<CudaLibrary> from_library_names(const FileSystem& fs, Listings& listings, const LibrarySpec& spec,
+                                              const Place& place, std::vector<std::string>& seen) {
   for (const auto& dir : place.libs) {
     const auto* names = listings.get(dir);
     if (names == nullptr) continue;

@@ -23,7 +23,8 @@ void read_version(const std::string& out, HostCompilerFacts& cc) {
       if (cc.kind == "clang" && first.find("version") != std::string::npos) {
         // Take the number right after "version" (later words can be other numbers).
         const auto pos = first.find("version ") + 8;
-        if (auto w = Version::parse(first.substr(pos, first.find(' ', pos) - pos))) cc.version = Version::of(w->release());
+        if (auto w = Version::parse(first.substr(pos, first.find(' ', pos) - pos)))
+          cc.version = Version::of(w->release());
       }
       return;
     }
@@ -51,7 +52,8 @@ HostCompilerFacts find_host_compiler(const Env& env) {
   if (cc.path.empty()) return cc;
   SpawnOptions options;
   options.timeout = std::chrono::milliseconds(5000);
-  if (auto out = cached_tool_output(tool_cache_path(env).value_or(""), {cc.path, "--version"}, options)) read_version(*out, cc);
+  if (auto out = cached_tool_output(tool_cache_path(env).value_or(""), {cc.path, "--version"}, options))
+    read_version(*out, cc);
   return cc;
 }
 

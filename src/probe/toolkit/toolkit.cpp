@@ -3,12 +3,12 @@
 // which one a torch extension build would use. nvcc runs only when no file tells the version.
 #include <algorithm>
 
+#include "cuda_libraries.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/probe/python_torch.hpp"
 #include "torchdoctor/probe/toolkit.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
-#include "cuda_libraries.hpp"
 
 namespace td {
 namespace {
@@ -42,7 +42,8 @@ std::vector<Candidate> candidates(const ProbeContext& ctx, const std::vector<std
   out.push_back({"/usr/lib/cuda", "/usr/lib/cuda"});
   out.push_back({"/opt/cuda", "/opt/cuda"});
   out.push_back({"/opt/conda", "/opt/conda"});  // the usual conda prefix in container images
-  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty()) out.push_back({normalize_path(*conda), "CONDA_PREFIX"});
+  if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty())
+    out.push_back({normalize_path(*conda), "CONDA_PREFIX"});
   for (const auto& site : sites) out.push_back({site + "/nvidia/cuda_nvcc", "pip:" + site});
   return out;
 }
@@ -74,12 +75,14 @@ std::optional<Fact<Version>> version_from_package_records(const FileSystem& fs, 
   for (const auto& n : *names) {
     const auto record = package_record(n);
     if (!record || (record->first != "cuda-nvcc" && !record->first.starts_with("nvidia-cuda-nvcc"))) continue;
-    if (auto v = Version::parse(record->second); v && v->release().size() >= 2) return Fact<Version>::known(*v, "file:" + join(dir, n));
+    if (auto v = Version::parse(record->second); v && v->release().size() >= 2)
+      return Fact<Version>::known(*v, "file:" + join(dir, n));
   }
   return std::nullopt;
 }
 
-Fact<Version> read_file_version(const FileSystem& fs, const std::string& path, Result<Version> (*parse)(std::string_view)) {
+Fact<Version> read_file_version(const FileSystem& fs, const std::string& path,
+                                Result<Version> (*parse)(std::string_view)) {
   auto text = fs.read_file(path, 1U << 20U);
   if (!text) return Fact<Version>::unknown("file:" + path, text.error().message);
   auto v = parse(*text);
@@ -103,8 +106,9 @@ Fact<Version> toolkit_version(const ProbeContext& ctx, const CudaToolkit& tk, Ho
   if (dir.ends_with("/nvidia/cuda_nvcc")) {
     if (auto v = version_from_package_records(fs, parent_dir(parent_dir(dir)))) return *v;
   }
-  for (const auto& inc : {join(dir, "include/cuda.h"), join(dir, "targets/x86_64-linux/include/cuda.h"),
-                          join(dir, "targets/sbsa-linux/include/cuda.h"), join(dir, "targets/aarch64-linux/include/cuda.h")}) {
+  for (const auto& inc :
+       {join(dir, "include/cuda.h"), join(dir, "targets/x86_64-linux/include/cuda.h"),
+        join(dir, "targets/sbsa-linux/include/cuda.h"), join(dir, "targets/aarch64-linux/include/cuda.h")}) {
     if (fs.exists(inc)) {
       if (auto v = read_file_version(fs, inc, parse_cuda_h_version)) return v;
     }
@@ -125,27 +129,32 @@ Fact<Version> toolkit_version(const ProbeContext& ctx, const CudaToolkit& tk, Ho
   return v ? Fact<Version>::known(*v, src) : Fact<Version>::unknown(src, v.error().message);
 }
 
-std::vector<CudaToolkit> find_toolkits(const ProbeContext& ctx, const std::vector<std::string>& sites, HostFacts& facts) {
+std::vector<CudaToolkit> find_toolkits(const ProbeContext& ctx, const std::vector<std::string>& sites,
+                                       HostFacts& facts) {
   std::vector<CudaToolkit> out;
   for (const auto& c : candidates(ctx, sites)) {
     const bool from_env = c.found_by == "CUDA_HOME" || c.found_by == "CUDA_PATH";
     if (ctx.fs.stat(c.dir).type != FileType::directory || !looks_like_toolkit(ctx.fs, c.dir)) {
-      if (from_env) add_issue(facts, "toolkit", c.found_by + "=" + c.dir + " is not a CUDA toolkit (no bin/nvcc, version.json or include/cuda.h)");
+      if (from_env)
+        add_issue(facts, "toolkit",
+                  c.found_by + "=" + c.dir + " is not a CUDA toolkit (no bin/nvcc, version.json or include/cuda.h)");
       continue;
     }
     auto resolved = ctx.fs.real_path(c.dir);
     const std::string real = resolved ? *resolved : c.dir;
     auto it = std::find_if(out.begin(), out.end(), [&](const CudaToolkit& t) { return t.path == real; });
     if (it != out.end()) {
-      if (std::find(it->found_by.begin(), it->found_by.end(), c.found_by) == it->found_by.end()) it->found_by.push_back(c.found_by);
+      if (std::find(it->found_by.begin(), it->found_by.end(), c.found_by) == it->found_by.end())
+        it->found_by.push_back(c.found_by);
       continue;
     }
     CudaToolkit tk;
     tk.path = real;
     tk.found_by.push_back(c.found_by);
     const std::string nvcc = join(real, "bin/nvcc");
-    tk.nvcc = ctx.fs.stat(nvcc).type == FileType::regular ? Fact<std::string>::known(nvcc, "file:" + nvcc)
-                                                           : Fact<std::string>::unknown("file:" + nvcc, "no nvcc (runtime only)");
+    tk.nvcc = ctx.fs.stat(nvcc).type == FileType::regular
+                  ? Fact<std::string>::known(nvcc, "file:" + nvcc)
+                  : Fact<std::string>::unknown("file:" + nvcc, "no nvcc (runtime only)");
     out.push_back(std::move(tk));
   }
   for (auto& tk : out) tk.version = toolkit_version(ctx, tk, facts);
@@ -172,18 +181,24 @@ void check_home_vs_path(const ProbeContext& ctx, const std::vector<CudaToolkit>&
   tf.cuda_home = home ? Fact<std::string>::known(*home, std::string("env:") + home_var)
                       : Fact<std::string>::unknown("env:CUDA_HOME", "CUDA_HOME and CUDA_PATH are not set");
   const auto nvcc = find_in_path(ctx.fs, ctx.env, "nvcc");
-  tf.nvcc_on_path = nvcc ? Fact<std::string>::known(*nvcc, "PATH") : Fact<std::string>::unknown("PATH", "no nvcc on PATH");
+  tf.nvcc_on_path =
+      nvcc ? Fact<std::string>::known(*nvcc, "PATH") : Fact<std::string>::unknown("PATH", "no nvcc on PATH");
   const CudaToolkit* by_home = toolkit_found_by(toolkits, home_var);
   const CudaToolkit* by_path = toolkit_found_by(toolkits, "PATH");
   if (by_home != nullptr && by_path != nullptr && by_home != by_path) {
-    add_issue(facts, "toolkit", std::string(home_var) + " is " + describe(*by_home) + " but nvcc on PATH is " + describe(*by_path) +
-                                    ": torch extensions build with " + home_var + "'s, other builds with PATH's");
+    add_issue(facts, "toolkit",
+              std::string(home_var) + " is " + describe(*by_home) + " but nvcc on PATH is " + describe(*by_path) +
+                  ": torch extensions build with " + home_var + "'s, other builds with PATH's");
   }
   // torch.utils.cpp_extension's order.
-  if (by_home != nullptr) tf.build_toolkit = Fact<std::string>::known(by_home->path, std::string("env:") + home_var);
-  else if (by_path != nullptr) tf.build_toolkit = Fact<std::string>::known(by_path->path, "PATH");
-  else if (const CudaToolkit* local = toolkit_found_by(toolkits, "/usr/local/cuda")) tf.build_toolkit = Fact<std::string>::known(local->path, "/usr/local/cuda");
-  else tf.build_toolkit = Fact<std::string>::unknown("CUDA_HOME,PATH,/usr/local/cuda", "no toolkit a build would find");
+  if (by_home != nullptr)
+    tf.build_toolkit = Fact<std::string>::known(by_home->path, std::string("env:") + home_var);
+  else if (by_path != nullptr)
+    tf.build_toolkit = Fact<std::string>::known(by_path->path, "PATH");
+  else if (const CudaToolkit* local = toolkit_found_by(toolkits, "/usr/local/cuda"))
+    tf.build_toolkit = Fact<std::string>::known(local->path, "/usr/local/cuda");
+  else
+    tf.build_toolkit = Fact<std::string>::unknown("CUDA_HOME,PATH,/usr/local/cuda", "no toolkit a build would find");
 }
 
 }  // namespace
@@ -192,7 +207,8 @@ void detect_toolkits(const ProbeContext& ctx, HostFacts& facts) {
   const auto sites = site_packages_from_files(ctx);
   auto toolkits = find_toolkits(ctx, sites, facts);
   check_home_vs_path(ctx, toolkits, facts);
-  facts.toolkits.toolkits = Fact<std::vector<CudaToolkit>>::known(std::move(toolkits), "CUDA_HOME,CUDA_PATH,PATH,/usr/local/cuda*,conda,pip");
+  facts.toolkits.toolkits =
+      Fact<std::vector<CudaToolkit>>::known(std::move(toolkits), "CUDA_HOME,CUDA_PATH,PATH,/usr/local/cuda*,conda,pip");
 }
 
 void detect_cuda_libs(const ProbeContext& ctx, HostFacts& facts) {

@@ -50,7 +50,8 @@ Result<Version> parse_cuda_h_version(std::string_view text) {
   const auto it = defines.find("CUDA_VERSION");
   if (it == defines.end()) return make_error(ErrorKind::parse, "cuda.h: no CUDA_VERSION define");
   const auto n = parse_uint(it->second);
-  if (!n || *n < 1000 || *n > 99990) return make_error(ErrorKind::parse, "cuda.h: implausible CUDA_VERSION " + sanitize(it->second, 20));
+  if (!n || *n < 1000 || *n > 99990)
+    return make_error(ErrorKind::parse, "cuda.h: implausible CUDA_VERSION " + sanitize(it->second, 20));
   return parse_version_text(std::to_string(*n / 1000) + "." + std::to_string((*n % 1000) / 10), "cuda.h");
 }
 
