@@ -250,34 +250,27 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
     out.push_back(std::move(d));
   }
   // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
-  // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU.
-  if (t->version.value->local() == "cpu" && !gpus_known && asks_cuda() &&
-      std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
+  // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU. A pasted
+  // report alone may come from a machine without a GPU, so there it is information, not a problem.
+  const bool unjudged_cpu_build =
+      t->version.value->local() == "cpu" && !gpus_known &&
+      std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; });
+  const bool asked = asks_cuda();
+  if (unjudged_cpu_build && (asked || report)) {
+    std::vector<std::string> fix{
+        "on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
+        "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them"};
+    if (asked) fix.emplace_back("pip uninstall -y torch  # then install that CUDA build");
     out.push_back({"facts",
                    "CPU_ONLY_BUILD",
-                   Severity::error,
+                   asked ? Severity::error : Severity::info,
                    "torch " + t->version.value->str() +
-                       " is a CPU-only build: torch.cuda.is_available() is False with it on any machine; "
-                       "a CUDA build matching the GPU and driver is needed",
+                       (asked ? " is a CPU-only build: torch.cuda.is_available() is False with it on any machine; "
+                                "a CUDA build matching the GPU and driver is needed"
+                              : " is a CPU-only build: CUDA is not available with it; if this machine has an "
+                                "NVIDIA GPU, a CUDA build matching the GPU and driver is needed"),
                    {{"fact", 0, torch}},
-                   {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
-                    "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them",
-                    "pip uninstall -y torch  # then install that CUDA build"},
-                   0,
-                   1,
-                   true});
-  } else if (report && t->version.value->local() == "cpu" && !gpus_known &&
-             std::none_of(out.begin(), out.end(), [](const Diagnosis& d) { return d.code == "CPU_ONLY_BUILD"; })) {
-    // A pasted report alone: its machine may have no GPU, so this is information, not a problem.
-    out.push_back({"facts",
-                   "CPU_ONLY_BUILD",
-                   Severity::info,
-                   "torch " + t->version.value->str() +
-                       " is a CPU-only build: CUDA is not available with it; if this machine has an "
-                       "NVIDIA GPU, a CUDA build matching the GPU and driver is needed",
-                   {{"fact", 0, torch}},
-                   {"on the GPU machine: nvidia-smi  # the GPU and the driver version (or: torchdoctor probe)",
-                    "torchdoctor recommend --gpu GPU --driver DRIVER_VERSION  # the CUDA build for them"},
+                   fix,
                    0,
                    1,
                    true});
