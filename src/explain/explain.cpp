@@ -202,11 +202,14 @@ std::vector<Evidence> collect_env_evidence(const CollectEnv& env) {
 }
 
 // What a collect_env report shows without any error message: the engine's verdict on its torch.
-void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<Diagnosis>& out) {
+// The doctor's findings on the torch in the facts, as diagnoses (one per code not yet found), from
+// `source` with `evidence`: the fix is the finding's own, else the best wheel's install line.
+void add_torch_findings(const Context& c, const std::string& source, const std::vector<Evidence>& evidence,
+                        std::size_t first_line, std::vector<Diagnosis>& out) {
   for (const auto& r : c.torch_reasons) {
     if (r.severity == Severity::info) continue;
     if (std::any_of(out.begin(), out.end(), [&](const Diagnosis& d) { return d.code == r.code; })) continue;
-    Diagnosis d{"collect_env", r.code, r.severity, r.message, collect_env_evidence(env), {}, env.first_line, 1, true};
+    Diagnosis d{source, r.code, r.severity, r.message, evidence, {}, first_line, 1, true};
     if (!r.fix.empty())
       d.fix.push_back(r.fix);
     else if (c.rec.best_wheel)
@@ -215,6 +218,10 @@ void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<D
       d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
     out.push_back(std::move(d));
   }
+}
+
+void diagnose_collect_env(const CollectEnv& env, const Context& c, std::vector<Diagnosis>& out) {
+  add_torch_findings(c, "collect_env", collect_env_evidence(env), env.first_line, out);
 }
 
 // Facts-aware always (issue 18, item 1): when no message in the text names a problem, the doctor's
@@ -237,18 +244,7 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
   if (t == nullptr || !t->version) return;
   const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
   const bool gpus_known = c.facts.gpus.value.has_value();
-  for (const auto& r : c.torch_reasons) {
-    if (r.severity == Severity::info) continue;
-    if (std::any_of(out.begin(), out.end(), [&](const Diagnosis& d) { return d.code == r.code; })) continue;
-    Diagnosis d{"facts", r.code, r.severity, r.message, {{"fact", 0, torch}}, {}, 0, 1, true};
-    if (!r.fix.empty())
-      d.fix.push_back(r.fix);
-    else if (c.rec.best_wheel)
-      d.fix.push_back(c.rec.best_wheel->install);
-    else
-      d.fix.push_back("torchdoctor recommend  # the builds that run on these facts");
-    out.push_back(std::move(d));
-  }
+  add_torch_findings(c, "facts", {{"fact", 0, torch}}, 0, out);
   // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
   // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU. A pasted
   // report alone may come from a machine without a GPU, so there it is information, not a problem.
