@@ -8,19 +8,9 @@
 #include "run_binary.hpp"
 
 using nlohmann::json;
-using td::test::run_td;
+using td::test::offline_image;
 
 namespace {
-
-json offline_image(const std::vector<std::string>& extra, int want) {
-  std::vector<std::string> args{"image", "--offline", "--json", "--no-probe"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  const auto r = run_td(args, "", {"XDG_CACHE_HOME=/tmp/td-kb-issue17-empty-cache"});
-  EXPECT_EQ(r.code, want) << r.err << r.out;
-  const json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
 
 bool has_code(const json& image, const std::string& code) {
   for (const auto& r : image["reasons"]) {

@@ -9,21 +9,10 @@
 #include "run_binary.hpp"
 
 using nlohmann::json;
+using td::test::offline_image;
 using td::test::run_td;
 
 namespace {
-
-json offline_image(const std::vector<std::string>& extra, int want) {
-  std::vector<std::string> args{"image", "--offline", "--json", "--no-probe"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  const auto r = run_td(args, "", {"XDG_CACHE_HOME=/tmp/td-kb-ngc-empty-cache"});
-  if (want >= 0) {
-    EXPECT_EQ(r.code, want) << r.err << r.out;
-  }
-  const json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
 
 const json* reason(const json& image, const std::string& code) {
   for (const auto& r : image["reasons"]) {

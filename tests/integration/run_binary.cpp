@@ -1,5 +1,7 @@
 #include "run_binary.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -191,6 +193,18 @@ nlohmann::json yaml_to_json(const std::string& yaml) {
               path + " 2>&1");
   std::remove(path.c_str());
   return nlohmann::json::parse(out, nullptr, false);
+}
+
+nlohmann::json offline_image(const std::vector<std::string>& extra, int want) {
+  std::vector<std::string> args{"image", "--offline", "--json", "--no-probe"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run_td(args, "", {"XDG_CACHE_HOME=/tmp/td-offline-image-empty-cache"});
+  if (want >= 0) {
+    EXPECT_EQ(r.code, want) << r.err << r.out;
+  }
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
 }
 
 }  // namespace td::test

@@ -33,6 +33,10 @@ bool have_pyyaml();
 /// YAML text loaded with PyYAML and printed as JSON; a discarded value when it does not load.
 nlohmann::json yaml_to_json(const std::string& yaml);
 
+/// `image --offline --json --no-probe EXTRA...` judged from the knowledge base alone (an empty cache),
+/// its JSON report; expects exit code `want` (none when `want` is negative) and valid JSON.
+nlohmann::json offline_image(const std::vector<std::string>& extra, int want);
+
 /// The absolute path of a fixture root by scenario name.
 std::string fixture_root(const std::string& name);
 
