@@ -9,6 +9,7 @@
 #include "torchdoctor/app/kb_input.hpp"
 #include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/bundle.hpp"
+#include "torchdoctor/kb/queries.hpp"
 #include "torchdoctor/registry/http.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
@@ -29,6 +30,11 @@ std::string join_str(const std::vector<T>& v) {
   return join(s, " ");
 }
 std::string opt(const std::optional<Version>& v) { return v ? v->str() : "-"; }
+std::string pci_ids_text(const std::vector<std::uint16_t>& ids) {
+  std::vector<std::string> texts;
+  for (auto id : ids) texts.push_back(pci_device_id_str(id));
+  return join(texts, " ");
+}
 std::string src(const Provenance& p) {
   return (p.confirmed ? "" : "UNCONFIRMED ") + (p.sources.empty() ? "" : p.sources.front());
 }
@@ -76,7 +82,8 @@ const std::vector<Topic>& topics() {
       {"gpus", "GPU models, PCI ids and compute capabilities",
        [](const Kb& kb) {
          Table t{{"name", "cc", "pci ids", "family", "source"}};
-         for (const auto& g : kb.gpus) t.push_back({g.name, g.cc.str(), join(g.pci_ids, " "), g.family, src(g.from)});
+         for (const auto& g : kb.gpus)
+           t.push_back({g.name, g.cc.str(), pci_ids_text(g.pci_ids), g.family, src(g.from)});
          return t;
        }},
       {"torch", "PyTorch releases and their Python versions",

@@ -13,6 +13,7 @@
 #include "kb/kb_tree.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/kb/queries.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
@@ -344,10 +345,12 @@ const std::map<std::string, RecordFn>& readers() {
          x.aliases = r.strings("aliases", false);
          x.lookup_names.push_back(to_lower(x.name));
          for (const auto& a : x.aliases) x.lookup_names.push_back(to_lower(a));
-         for (auto id : r.strings("pci_ids", false)) {
-           std::transform(id.begin(), id.end(), id.begin(),
-                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-           x.pci_ids.push_back(id);
+         for (const auto& n : x.lookup_names) x.lookup_words.push_back(gpu_name_words(n));
+         for (const auto& text : r.strings("pci_ids", false)) {
+           if (const auto id = pci_device_id(text))
+             x.pci_ids.push_back(*id);
+           else
+             r.problem("pci_ids", "'" + text + "' is not a PCI device id like 0x2684");
          }
          x.cc = r.cc("cc", true).value_or(ComputeCapability{});
          x.memory_gib = r.number("memory_gib");

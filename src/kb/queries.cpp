@@ -7,12 +7,48 @@
 
 namespace td {
 
+std::optional<std::uint16_t> pci_device_id(std::string_view text) {
+  if (text.size() != 6 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return std::nullopt;
+  unsigned value = 0;
+  for (char c : text.substr(2)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isxdigit(u) == 0) return std::nullopt;
+    value = value * 16U + static_cast<unsigned>(std::isdigit(u) != 0 ? u - '0' : std::tolower(u) - 'a' + 10);
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+std::string pci_device_id_str(std::uint16_t id) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string s = "0x";
+  for (int shift = 12; shift >= 0; shift -= 4) s += k_hex[(id >> static_cast<unsigned>(shift)) & 0xFU];
+  return s;
+}
+
 const GpuModel* find_gpu_by_pci(const Kb& kb, const std::string& pci_id) {
-  const std::string id = to_lower(pci_id);
+  const auto id = pci_device_id(pci_id);
+  if (!id) return nullptr;
   for (const auto& g : kb.gpus) {
-    if (std::find(g.pci_ids.begin(), g.pci_ids.end(), id) != g.pci_ids.end()) return &g;
+    if (std::find(g.pci_ids.begin(), g.pci_ids.end(), *id) != g.pci_ids.end()) return &g;
   }
   return nullptr;
+}
+
+std::vector<std::string> gpu_name_words(std::string_view name) {
+  std::vector<std::string> words;
+  std::string cur;
+  const auto flush = [&] {
+    if (!cur.empty() && cur != "nvidia") words.push_back(cur);  // the vendor's word tells no model apart
+    cur.clear();
+  };
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0)
+      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else
+      flush();
+  }
+  flush();
+  return words;
 }
 
 const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name) {
@@ -21,29 +57,17 @@ const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name) {
   for (const auto& g : kb.gpus) {
     if (std::find(g.lookup_names.begin(), g.lookup_names.end(), wanted) != g.lookup_names.end()) return &g;
   }
-  // A unique model whose name holds the words given, whole and in order ("4090" and "rtx 4090" ->
-  // "NVIDIA GeForce RTX 4090"; "nan" is no word of "Jetson Nano").
-  const auto words_of = [](const std::string& text) {
-    std::vector<std::string> words;
-    std::string cur;
-    for (char c : text) {
-      if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-        cur += c;
-      } else if (!cur.empty()) {
-        words.push_back(std::move(cur));
-        cur.clear();
-      }
-    }
-    if (!cur.empty()) words.push_back(std::move(cur));
-    return words;
-  };
-  const auto want_words = words_of(wanted);
+  // A unique model whose name or an alias holds the words given, whole and in order ("4090" and
+  // "rtx 4090" -> "NVIDIA GeForce RTX 4090", "NVIDIA Jetson AGX Orin" -> "Jetson AGX Orin"; "nan" is
+  // no word of "Jetson Nano").
+  const auto want_words = gpu_name_words(wanted);
   if (want_words.empty()) return nullptr;
   const GpuModel* found = nullptr;
   for (const auto& g : kb.gpus) {
-    if (g.lookup_names.empty()) continue;
-    const auto have = words_of(g.lookup_names.front());
-    if (std::search(have.begin(), have.end(), want_words.begin(), want_words.end()) == have.end()) continue;
+    const bool holds = std::any_of(g.lookup_words.begin(), g.lookup_words.end(), [&](const auto& have) {
+      return std::search(have.begin(), have.end(), want_words.begin(), want_words.end()) != have.end();
+    });
+    if (!holds) continue;
     if (found != nullptr && found->cc != g.cc) return nullptr;  // ambiguous across capabilities
     if (found == nullptr) found = &g;
   }

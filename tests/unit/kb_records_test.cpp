@@ -114,6 +114,34 @@ TEST(KbRecords, NvmlNameNvidiaThorIsJetsonThor) {
   EXPECT_EQ(g->cc.str(), "11.0");
 }
 
+TEST(KbRecords, GpuNamesMatchByWordsWithoutTheVendorsWord) {
+  // The Jetson probe names the iGPU as the board does ("NVIDIA Jetson AGX Orin"); the KB as NVIDIA's
+  // CUDA GPUs page does ("Jetson AGX Orin").
+  const auto* orin = find_gpu_by_name(kb(), "NVIDIA Jetson AGX Orin");
+  ASSERT_NE(orin, nullptr);
+  EXPECT_EQ(orin->cc.str(), "8.7");
+  const auto* nano = find_gpu_by_name(kb(), "NVIDIA Jetson Nano");
+  ASSERT_NE(nano, nullptr);
+  EXPECT_EQ(nano->cc.str(), "5.3");
+  const auto* rtx = find_gpu_by_name(kb(), "rtx 4090");
+  ASSERT_NE(rtx, nullptr);
+  EXPECT_EQ(rtx->cc.str(), "8.9");
+  EXPECT_EQ(find_gpu_by_name(kb(), "nvidia"), nullptr);  // the vendor alone names no model
+  EXPECT_EQ(find_gpu_by_name(kb(), "nan"), nullptr);     // a word is matched whole
+}
+
+TEST(KbRecords, PciDeviceIdsAreReadAsNumbers) {
+  EXPECT_EQ(pci_device_id("0x2684"), 0x2684);
+  EXPECT_EQ(pci_device_id("0X2B85"), 0x2b85);
+  EXPECT_EQ(pci_device_id_str(0x2b85), "0x2b85");
+  for (const char* bad : {"2684", "0x268", "0x26845", "0x26g4", "", "10de:2684"})
+    EXPECT_FALSE(pci_device_id(bad).has_value()) << bad;
+  const auto* g = find_gpu_by_pci(kb(), "0x2684");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->cc.str(), "8.9");
+  EXPECT_EQ(find_gpu_by_pci(kb(), "0x0000"), nullptr);
+}
+
 TEST(KbRecords, NoCuda129WheelClaimsSm110) {
   // nvcc 12.9 has no sm_110 (Thor was sm_101 until CUDA 13.0): no CUDA 12.x wheel may list 11.0.
   for (const auto& w : kb().torch_wheels) {

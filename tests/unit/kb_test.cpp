@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/kb/queries.hpp"
 
 using namespace td;
 
@@ -63,7 +64,7 @@ TEST(Kb, LoadsRecordsWithProvenance) {
   EXPECT_EQ(w.from.file, "kb/data.toml");
   EXPECT_EQ(w.from.line, 12U);  // the [[torch_wheel]] header
   EXPECT_FALSE(kb->gpus[0].from.confirmed);
-  EXPECT_EQ(kb->gpus[0].pci_ids[0], "0x2684");
+  EXPECT_EQ(pci_device_id_str(kb->gpus[0].pci_ids[0]), "0x2684");
   EXPECT_EQ(kb->cuda_majors[0].min_driver_linux.str(), "525.60.13");
 }
 

@@ -64,8 +64,9 @@ struct HostCompiler {
 struct GpuModel {
   std::string name;
   std::vector<std::string> aliases;
-  std::vector<std::string> lookup_names;  ///< name and aliases in lower case (filled by the loader).
-  std::vector<std::string> pci_ids;       ///< "0x2684", lower case.
+  std::vector<std::string> lookup_names;               ///< name and aliases in lower case (filled by the loader).
+  std::vector<std::vector<std::string>> lookup_words;  ///< gpu_name_words of each lookup name (filled by the loader).
+  std::vector<std::uint16_t> pci_ids;                  ///< PCI device ids (0x2684), parsed by pci_device_id.
   ComputeCapability cc;
   std::optional<double> memory_gib;
   std::string family, segment;

@@ -1,17 +1,27 @@
 // Look-ups into the knowledge base used by the engine (pure functions of the Kb).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {
 
+/// A PCI device id as sysfs writes it ("0x2684", any case); nullopt for anything else.
+std::optional<std::uint16_t> pci_device_id(std::string_view text);
+/// "0x2684".
+std::string pci_device_id_str(std::uint16_t id);
 /// The GPU with PCI device id `pci_id` ("0x2684").
 const GpuModel* find_gpu_by_pci(const Kb& kb, const std::string& pci_id);
-/// The GPU named `name`: exact name, alias, or a unique model that contains it ("RTX 4090", "H100").
+/// The words of a GPU model's name, lower case, without the vendor's ("NVIDIA GeForce RTX 4090" ->
+/// geforce, rtx, 4090).
+std::vector<std::string> gpu_name_words(std::string_view name);
+/// The GPU named `name`: exact name, alias, or a unique model whose name holds its words in order
+/// ("RTX 4090", "H100", "NVIDIA Jetson AGX Orin").
 const GpuModel* find_gpu_by_name(const Kb& kb, const std::string& name);
 /// The highest CUDA X.Y whose toolkit runs on driver `driver` (Linux), from the release table.
 std::optional<Version> cuda_level_for_driver(const Kb& kb, const Version& driver);
