@@ -154,7 +154,8 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
 Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request) {
   auto facts = gather_host(args, io, gpu_resolver(kb), request);
   if (!facts) return facts.error();
-  return enrich_host(std::move(*facts), kb);
+  enrich_host(*facts, kb);
+  return facts;
 }
 
 Result<Session> open_session(const ParsedArgs& args, const AppIo& io, const HostRequest& request) {

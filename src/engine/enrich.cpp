@@ -65,7 +65,7 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
 
 }  // namespace
 
-HostFacts enrich_host(HostFacts f, const Kb& kb) {
+void enrich_host(HostFacts& f, const Kb& kb) {
   if (f.gpus.value) {
     for (auto& g : *f.gpus.value) enrich_gpu(g, kb);
   }
@@ -76,7 +76,6 @@ HostFacts enrich_host(HostFacts f, const Kb& kb) {
       f.driver.cuda_level.note = "from the driver version and the CUDA release table";
     }
   }
-  return f;
 }
 
 std::string image_platform(const HostClass& host) {

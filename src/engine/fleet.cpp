@@ -62,8 +62,8 @@ std::string platform_arch(const std::string& platform) {
 
 std::string k8s_arch(const std::string& machine) { return oci_arch(machine); }
 
-NodeProfile node_profile(HostFacts facts, const Kb& kb) {
-  const HostFacts f = enrich_host(std::move(facts), kb);
+NodeProfile node_profile(HostFacts& f, const Kb& kb) {
+  enrich_host(f, kb);
   const HostClass h = classify(f, kb);
   NodeProfile n;
   if (f.hostname) n.name = *f.hostname;

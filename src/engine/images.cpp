@@ -181,7 +181,8 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
 
 KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag) {
-  const HostFacts f = enrich_host(facts, kb);
+  HostFacts f = facts;
+  enrich_host(f, kb);
   const HostClass h = classify(f, kb);
   KbImageJudgement j;
   std::vector<std::pair<std::size_t, std::string>> same_repo;

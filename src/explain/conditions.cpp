@@ -255,7 +255,8 @@ bool holds(const std::string& predicate, const Context& c, const std::map<std::s
 }
 
 Context make_context(const HostFacts& input_facts, const Kb& kb) {
-  Context c{kb, enrich_host(input_facts, kb), {}, {}, {}, {}, {}, {}, {}};
+  Context c{kb, input_facts, {}, {}, {}, {}, {}, {}, {}};
+  enrich_host(c.facts, kb);
   // An nvgpu (Jetson) GPU named by collect_env ("Orin"): its capability when every KB module of
   // that name agrees on one.
   if (c.facts.gpus.value) {

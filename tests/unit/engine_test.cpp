@@ -156,6 +156,11 @@ const Kb& kb() {
   return k;
 }
 
+HostFacts enriched(HostFacts f) {
+  enrich_host(f, kb());
+  return f;
+}
+
 HostFacts x86(const char* driver, std::vector<ComputeCapability> gpus) {
   HostFacts f;
   f.cpu.arch = Fact<std::string>::known("x86_64", "test");
@@ -177,7 +182,7 @@ HostFacts x86(const char* driver, std::vector<ComputeCapability> gpus) {
 }
 
 std::vector<std::string> codes(const HostFacts& facts, const std::string& torch, const std::string& variant) {
-  const HostFacts f = enrich_host(facts, kb());
+  const HostFacts f = enriched(facts);
   const HostClass h = classify(f, kb());
   for (const auto& w : kb().torch_wheels) {
     if (w.torch.str() == torch && w.variant == variant) {
@@ -260,7 +265,7 @@ TEST(Engine, EnrichmentNamesGpusAndDerivesTheDriverCudaLevel) {
   GpuFacts g;
   g.pci_device_id = Fact<std::string>::known("0x2B85", "sysfs");
   f.gpus.value->push_back(g);
-  const HostFacts e = enrich_host(f, kb());
+  const HostFacts e = enriched(f);
   EXPECT_EQ((*e.gpus.value)[0].compute_capability.value->str(), "12.0");
   EXPECT_EQ((*e.gpus.value)[0].compute_capability.source, "kb");
   EXPECT_EQ(e.driver.cuda_level.value->str(), "12.8");
@@ -359,7 +364,7 @@ TEST(Engine, JetsonGetsJetsonBuildsAndNotPypiCudaWheels) {
   GpuFacts igpu;
   igpu.integrated = Fact<bool>::known(true, "test");
   f.gpus = Fact<std::vector<GpuFacts>>::known({igpu}, "test");
-  const HostFacts e = enrich_host(f, kb());
+  const HostFacts e = enriched(f);
   EXPECT_EQ((*e.gpus.value)[0].compute_capability.value->str(), "8.7");
   EXPECT_EQ(e.jetson.jetpack.value->str(), "6.2");
   EXPECT_TRUE(has(codes(f, "2.8.0", "cu128"), "NOT_FOR_TEGRA"));
@@ -387,7 +392,7 @@ TEST(Engine, UnknownL4TIsExplicitNeverADefault) {
 }
 
 TEST(Engine, InstalledCpuOnlyTorchOnAGpuMachine) {
-  HostFacts f = enrich_host(x86("570.86.15", {ComputeCapability(8, 6)}), kb());
+  HostFacts f = enriched(x86("570.86.15", {ComputeCapability(8, 6)}));
   TorchInstall t;
   t.version = Fact<Version>::known(*Version::parse("2.6.0+cpu"), "test");
   t.cuda = Fact<Version>::unknown("test", "CPU-only build");
@@ -398,7 +403,7 @@ TEST(Engine, InstalledCpuOnlyTorchOnAGpuMachine) {
 }
 
 TEST(Engine, InstalledTorchUsesItsProbedArchListAndFlagsAStaleKb) {
-  HostFacts f = enrich_host(x86("580.95.05", {ComputeCapability(12, 0)}), kb());
+  HostFacts f = enriched(x86("580.95.05", {ComputeCapability(12, 0)}));
   TorchInstall t;
   t.version = Fact<Version>::known(*Version::parse("2.11.0+cu130"), "test");
   t.cuda = Fact<Version>::known(*Version::parse("13.0"), "test");

@@ -13,7 +13,8 @@ namespace td {
 
 /// Fills facts the KB can derive (source "kb"): GPU names and capabilities from PCI ids or names,
 /// the driver's CUDA level from its version, the Jetson module, its iGPU capability and JetPack.
-HostFacts enrich_host(HostFacts facts, const Kb& kb);
+/// In place (a HostFacts is large); enriching twice changes nothing.
+void enrich_host(HostFacts& facts, const Kb& kb);
 
 /// What kind of machine this is, as far as choosing builds goes.
 struct HostClass {
