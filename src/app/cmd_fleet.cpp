@@ -51,7 +51,7 @@ void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::
     fleet.problems.push_back({where, facts.error().message});
     return;
   }
-  NodeProfile node = node_profile(std::move(*facts), kb);
+  NodeProfile node = node_profile(*facts, kb);
   if (node.name.empty()) node.name = where;
   const auto [it, fresh] = fleet.seen.emplace(node.name, where);
   if (!fresh) {
@@ -62,48 +62,88 @@ void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::
   fleet.nodes.push_back(std::move(node));
 }
 
-// A file holds one JSON document (probe --json output) or JSON lines (one snapshot per line).
-void read_text(Fleet& fleet, const Kb& kb, const std::string& text, const std::string& name) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    fleet.problems.push_back({name, "empty"});
-    return;
+// A file holds one JSON document (probe --json output, over many lines) or JSON lines (one
+// snapshot per line), read a line at a time: JSON lines when the first line is a JSON value of its
+// own; else the lines are gathered into one document (a truncated snapshot is reported once, not
+// once per line). A file of one line is named as the file, a line of many as file:line.
+class SnapshotLines {
+ public:
+  SnapshotLines(Fleet& fleet, const Kb& kb, std::string name) : fleet_(fleet), kb_(kb), name_(std::move(name)) {}
+  void line(std::string_view text) {
+    ++line_no_;
+    if (mode_ == Mode::document) {
+      document_.append(text).append(1, '\n');
+      return;
+    }
+    if (trim(text).empty()) return;
+    if (mode_ == Mode::first) {
+      if (JsonReader r(text); !(r.skip() && r.finish())) {
+        mode_ = Mode::document;
+        document_.append(text).append(1, '\n');
+        return;
+      }
+      mode_ = Mode::lines;
+      pending_.assign(text);
+      pending_line_ = line_no_;
+      return;
+    }
+    flush_pending(true);
+    add_snapshot(fleet_, kb_, text, where(line_no_));
   }
-  if (JsonReader whole(text); whole.skip() && whole.finish()) {
-    add_snapshot(fleet, kb, text, name);
-    return;
+  void finish() {
+    if (mode_ == Mode::document)
+      add_snapshot(fleet_, kb_, document_, name_);
+    else if (mode_ == Mode::first)
+      fleet_.problems.push_back({name_, "empty"});
+    else
+      flush_pending(false);
   }
-  // JSON lines only when the first line is a JSON value of its own; else it is one document with
-  // an error (a truncated snapshot), reported once rather than once per line.
-  const auto first_end = text.find('\n', first);
-  const std::string_view first_line(text.data() + first,
-                                    (first_end == std::string::npos ? text.size() : first_end) - first);
-  if (JsonReader line(first_line); !(line.skip() && line.finish())) {
-    add_snapshot(fleet, kb, text, name);
-    return;
-  }
-  std::size_t line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto nl = text.find('\n', pos);
-    const std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    add_snapshot(fleet, kb, line, name + ":" + std::to_string(line_no));
-  }
-}
 
-// The largest snapshot file or stream read (100,000 snapshots as JSON lines are about 300 MB).
+ private:
+  enum class Mode { first, lines, document };
+  std::string where(std::size_t line) const { return name_ + ":" + std::to_string(line); }
+  void flush_pending(bool more) {
+    if (!pending_line_) return;
+    add_snapshot(fleet_, kb_, pending_, more ? where(pending_line_) : name_);
+    pending_line_ = 0;
+    pending_.clear();
+  }
+  Fleet& fleet_;
+  const Kb& kb_;
+  std::string name_;
+  Mode mode_ = Mode::first;
+  std::size_t line_no_ = 0;
+  std::string document_;  // Mode::document: the lines so far
+  std::string pending_;   // the first snapshot line, until a second one says the file has several
+  std::size_t pending_line_ = 0;
+};
+
+// The largest snapshot file or stream read (100,000 full-size snapshots as JSON lines are about
+// 450 MB), and the longest line (a snapshot is about 5 kB).
 constexpr std::size_t k_max_fleet_input = std::size_t{1} << 30U;
+constexpr std::size_t k_max_snapshot_line = std::size_t{64} << 20U;
 
 Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::istream& in) {
+  const auto read = [&](const std::string& shown, auto&& reader) -> Status {
+    SnapshotLines lines(fleet, kb, shown);
+    const Status s = reader([&lines](std::string_view l) { lines.line(l); });
+    if (!s) return s;
+    lines.finish();
+    return Ok{};
+  };
   if (source == "-") {
-    auto text = read_stream_bounded(in, k_max_fleet_input, "stdin");
-    if (!text) return Error{ErrorKind::bad_input, text.error().message};
-    read_text(fleet, kb, *text, "stdin");
+    const auto s = read("stdin", [&](const LineSink& sink) {
+      return read_stream_lines_bounded(in, k_max_fleet_input, k_max_snapshot_line, "stdin", sink);
+    });
+    if (!s) return Error{ErrorKind::bad_input, s.error().message};
     return Ok{};
   }
+  const auto read_file = [&](const std::string& path, ReadSource kind) {
+    const std::string shown = sanitize(path);
+    return read(shown, [&](const LineSink& sink) {
+      return read_lines_bounded(path, k_max_fleet_input, k_max_snapshot_line, shown, kind, sink);
+    });
+  };
   std::error_code ec;
   std::vector<fs::path> files;
   if (fs::is_directory(source, ec)) {
@@ -115,20 +155,14 @@ Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::i
     if (files.empty()) fleet.problems.push_back({sanitize(source), "no .json or .jsonl files in this folder"});
   } else if (fs::exists(source, ec)) {
     // A file the user named may be a pipe: `fleet <(kubectl exec ...)`.
-    auto text = read_bounded(source, k_max_fleet_input, sanitize(source), ReadSource::file_or_pipe);
-    if (!text) return Error{ErrorKind::bad_input, text.error().message};
-    read_text(fleet, kb, *text, sanitize(source));
+    if (auto s = read_file(source, ReadSource::file_or_pipe); !s) return Error{ErrorKind::bad_input, s.error().message};
     return Ok{};
   } else {
     return make_error(ErrorKind::bad_input, sanitize(source) + ": no such file or folder");
   }
   for (const auto& f : files) {
-    auto text = read_bounded(f.string(), k_max_fleet_input, sanitize(f.string()));
-    if (!text) {
-      fleet.problems.push_back({sanitize(f.string()), text.error().message});
-      continue;
-    }
-    read_text(fleet, kb, *text, sanitize(f.string()));
+    if (auto s = read_file(f.string(), ReadSource::regular_file); !s)
+      fleet.problems.push_back({sanitize(f.string()), s.error().message});
   }
   return Ok{};
 }

@@ -186,3 +186,34 @@ TEST(HostileProperties, BoundedReadsRefuseWhatIsNotAFileAndStopAtTheLimit) {
   std::istringstream endless(std::string(1000, 'z'));
   EXPECT_FALSE(td::read_stream_bounded(endless, 999, "stdin").ok());
 }
+
+TEST(HostileProperties, LineReadsGiveTheSameLinesAsAWholeReadAndBoundTheLongest) {
+  TempDir tmp;
+  const std::string f = tmp.path() + "/lines";
+  // Lines that straddle the reader's 64 KiB pieces, an empty one, and a last one without '\n'.
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += std::string(static_cast<std::size_t>(i * 97 % 1500), 'a' + i % 26) + "\n";
+  text += "\nlast";
+  std::ofstream(f) << text;
+  std::vector<std::string> lines;
+  const td::LineSink keep = [&lines](std::string_view l) { lines.emplace_back(l); };
+  ASSERT_TRUE(td::read_lines_bounded(f, text.size(), 1500, "f", td::ReadSource::regular_file, keep).ok());
+  std::vector<std::string> expected;
+  std::istringstream split(text);
+  for (std::string l; std::getline(split, l);) expected.push_back(l);
+  EXPECT_EQ(lines, expected);
+  lines.clear();
+  std::istringstream in(text);
+  ASSERT_TRUE(td::read_stream_lines_bounded(in, text.size(), 1500, "stdin", keep).ok());
+  EXPECT_EQ(lines, expected);
+  const auto long_line = td::read_lines_bounded(f, text.size(), 1000, "f", td::ReadSource::regular_file, keep);
+  ASSERT_FALSE(long_line.ok());
+  EXPECT_NE(long_line.error().message.find("f: a line longer than 1000 bytes"), std::string::npos);
+  const auto too_big = td::read_lines_bounded(f, 100, 1500, "f", td::ReadSource::regular_file, keep);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.error().message.find("larger than 100 bytes"), std::string::npos);
+  EXPECT_NE(td::read_lines_bounded(tmp.path(), 10, 10, "d", td::ReadSource::regular_file, keep)
+                .error()
+                .message.find("a folder"),
+            std::string::npos);
+}

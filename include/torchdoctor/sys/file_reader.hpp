@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <string>
+#include <string_view>
 
 #include "torchdoctor/core/result.hpp"
 
@@ -26,6 +28,18 @@ Result<std::string> read_bounded(const std::string& path, std::size_t max_bytes,
 
 /// Reads the stream `in` (stdin) to its end, at most `max_bytes` (more is an error naming `shown`).
 Result<std::string> read_stream_bounded(std::istream& in, std::size_t max_bytes, const std::string& shown);
+
+/// Called with each line read (without its '\n'; the last line also when it has none).
+using LineSink = std::function<void(std::string_view line)>;
+
+/// read_bounded, a line at a time: memory holds one piece of the file and one line, not the file.
+/// A line longer than `max_line` is an error naming `shown`, as is more than `max_bytes` in all.
+Status read_lines_bounded(const std::string& path, std::size_t max_bytes, std::size_t max_line,
+                          const std::string& shown, ReadSource source, const LineSink& line);
+
+/// read_stream_bounded, a line at a time (as read_lines_bounded).
+Status read_stream_lines_bounded(std::istream& in, std::size_t max_bytes, std::size_t max_line,
+                                 const std::string& shown, const LineSink& line);
 
 /// "64 MiB" for a byte limit, for messages.
 std::string limit_text(std::size_t bytes);
