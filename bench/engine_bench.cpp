@@ -36,8 +36,9 @@ void load_embedded_kb_bench(benchmark::State& state) {
 BENCHMARK(load_embedded_kb_bench)->Unit(benchmark::kMillisecond);
 
 void recommend_all_candidates(benchmark::State& state) {
-  const td::HostFacts f = host();
+  td::HostFacts f = host();
   const td::Kb& k = kb();
+  td::enrich_host(f, k);
   std::size_t candidates = 0;
   for (auto _ : state) {
     auto r = td::recommend(f, k);

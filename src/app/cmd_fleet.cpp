@@ -16,6 +16,7 @@
 #include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/core/json_reader.hpp"
 #include "torchdoctor/core/strings.hpp"
+#include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/engine/fleet.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
 #include "torchdoctor/report/fleet_html.hpp"
@@ -51,6 +52,7 @@ void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::
     fleet.problems.push_back({where, facts.error().message});
     return;
   }
+  enrich_host(*facts, kb);
   NodeProfile node = node_profile(*facts, kb);
   if (node.name.empty()) node.name = where;
   const auto [it, fresh] = fleet.seen.emplace(node.name, where);

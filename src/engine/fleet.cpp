@@ -62,8 +62,7 @@ std::string platform_arch(const std::string& platform) {
 
 std::string k8s_arch(const std::string& machine) { return oci_arch(machine); }
 
-NodeProfile node_profile(HostFacts& f, const Kb& kb) {
-  enrich_host(f, kb);
+NodeProfile node_profile(const HostFacts& f, const Kb& kb) {
   const HostClass h = classify(f, kb);
   NodeProfile n;
   if (f.hostname) n.name = *f.hostname;

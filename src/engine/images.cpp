@@ -181,8 +181,7 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
 
 KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag) {
-  HostFacts f = facts;
-  enrich_host(f, kb);
+  const HostFacts& f = facts;
   const HostClass h = classify(f, kb);
   KbImageJudgement j;
   std::vector<std::pair<std::size_t, std::string>> same_repo;

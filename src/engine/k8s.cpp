@@ -25,8 +25,7 @@ bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || 
 
 // The newest wheel per variant that runs natively on this node (no error, no PTX JIT).
 void torch_labels(const HostFacts& facts, const Kb& kb, std::map<std::string, std::string>& out) {
-  HostFacts f = facts;
-  enrich_host(f, kb);
+  const HostFacts& f = facts;
   const HostClass h = classify(f, kb);
   if (h.platform.empty()) return;
   std::map<std::string, Version> newest;

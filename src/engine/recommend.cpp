@@ -317,8 +317,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
 }  // namespace
 
 Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options) {
-  HostFacts f = facts;
-  enrich_host(f, kb);
+  const HostFacts& f = facts;
   const HostClass h = classify(f, kb);
   Recommendation r;
   if (auto unsupported = arch_unsupported(f)) r.notes.push_back(std::move(*unsupported));

@@ -13,7 +13,8 @@ namespace td {
 
 /// Fills facts the KB can derive (source "kb"): GPU names and capabilities from PCI ids or names,
 /// the driver's CUDA level from its version, the Jetson module, its iGPU capability and JetPack.
-/// In place (a HostFacts is large); enriching twice changes nothing.
+/// In place (a HostFacts is large); enriching twice changes nothing. The app enriches the host once
+/// per run (judged_host) and every engine function below takes facts enriched so: none enriches.
 void enrich_host(HostFacts& facts, const Kb& kb);
 
 /// What kind of machine this is, as far as choosing builds goes.
@@ -106,7 +107,8 @@ struct RecommendOptions {
   std::optional<Version> torch;  ///< Pin a release (2.6 or 2.6.0).
 };
 
-/// Chooses the best wheel and image for the host, and says why newer ones were rejected.
+/// Chooses the best wheel and image for the host (enriched facts), and says why newer ones were
+/// rejected.
 Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options = {});
 
 }  // namespace td

@@ -32,8 +32,8 @@ struct NodeProfile {
   bool datacenter = false;  ///< Every GPU is a data-center part (forward compatibility applies).
 };
 
-/// Reduces host facts to a profile, enriching them with `kb` first (in place).
-NodeProfile node_profile(HostFacts& facts, const Kb& kb);
+/// Reduces host facts, enriched (enrich_host), to a profile.
+NodeProfile node_profile(const HostFacts& facts, const Kb& kb);
 
 /// What an image needs from a node.
 struct ImageNeeds {

@@ -19,7 +19,7 @@ struct KbImageJudgement {
 };
 
 /// Judges `registry/repository:tag` (normalised, e.g. "docker.io/pytorch/pytorch", "2.6.0-...")
-/// for the host from the KB alone.
+/// for the host (enriched facts) from the KB alone.
 KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag);
 
