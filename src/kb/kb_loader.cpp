@@ -478,15 +478,27 @@ const std::map<std::string, RecordFn>& readers() {
          x.python = r.versions("python", false);
          x.index = r.text("index");
          x.wheel = r.text("wheel");
-         if (x.index == "nvidia-redist" && x.wheel.empty()) {
+         x.url = r.text("url");
+         const bool redist = x.index == "nvidia-redist";
+         const bool box = x.index == "nvidia-box";
+         if (redist && x.wheel.empty()) {
            r.problem("wheel",
                      "an nvidia-redist wheel needs its path under compute/redist/ (jp/v512/pytorch/torch-...whl)");
-         } else if (!x.wheel.empty()) {
-           if (x.index != "nvidia-redist") r.problem("wheel", "only index = \"nvidia-redist\" takes a wheel path");
+         }
+         if (!x.url.empty() && (!box || x.url.rfind("https://nvidia.box.com/shared/static/", 0) != 0 ||
+                                !x.url.ends_with(".whl") || x.url.find_first_of(" \"'$`\\") != std::string::npos)) {
+           r.problem("url", "only index = \"nvidia-box\" takes a url: https://nvidia.box.com/shared/static/<id>.whl");
+         }
+         if (box && !x.url.empty() && x.wheel.empty())
+           r.problem("wheel", "a url needs the wheel file name to save it as");
+         if (!x.wheel.empty()) {
+           if (!redist && !box) r.problem("wheel", "only index = \"nvidia-redist\" or \"nvidia-box\" takes a wheel");
            const std::string file = x.wheel.substr(x.wheel.rfind('/') + 1);
-           if (x.wheel.rfind("jp/v", 0) != 0 || file.rfind("torch-" + x.torch + "-", 0) != 0 ||
-               !file.ends_with("-linux_aarch64.whl")) {
-             r.problem("wheel", "expected jp/v<JetPack>/pytorch/torch-" + x.torch + "-<python tag>-linux_aarch64.whl");
+           const bool path_ok = redist ? x.wheel.rfind("jp/v", 0) == 0 : file == x.wheel;
+           if (!path_ok || file.rfind("torch-" + x.torch + "-", 0) != 0 || !file.ends_with("-linux_aarch64.whl") ||
+               file.find_first_of(" \"'$`\\") != std::string::npos) {
+             r.problem("wheel", std::string("expected ") + (redist ? "jp/v<JetPack>/pytorch/" : "") + "torch-" +
+                                    x.torch + "-<python tag>-linux_aarch64.whl");
            }
            const std::string tag = jetson_wheel_python_tag(x);
            if (tag.empty() || std::none_of(x.python.begin(), x.python.end(), [&](const Version& p) {

@@ -159,8 +159,11 @@ struct JetsonWheel {
   std::vector<Version> python;
   std::string index;
   /// For index "nvidia-redist": the wheel's path under NVIDIA's compute/redist/ download folder
-  /// (jp/v512/pytorch/torch-...-cp38-cp38-linux_aarch64.whl).
+  /// (jp/v512/pytorch/torch-...-cp38-cp38-linux_aarch64.whl). For "nvidia-box": the file name the
+  /// download must be saved as (pip takes only a wheel's own name).
   std::string wheel;
+  /// For index "nvidia-box": the forum post's per-wheel link (https://nvidia.box.com/shared/static/<id>.whl).
+  std::string url;
   Provenance from;
 };
 
@@ -228,7 +231,7 @@ struct KbFile {
       tree{};  ///< Or the document in td_kbc's binary form (what the binary embeds); read instead of text when set.
 };
 
-/// The Python tag of an nvidia-redist wheel's file name ("cp38"); empty when there is no wheel path.
+/// The Python tag of a Jetson wheel's file name ("cp38"); empty when there is no wheel file.
 std::string jetson_wheel_python_tag(const JetsonWheel& w);
 /// Where NVIDIA's Jetson wheels are downloaded from; a JetsonWheel's `wheel` path is under it.
 inline constexpr const char* k_nvidia_redist_url = "https://developer.download.nvidia.com/compute/redist/";
