@@ -173,7 +173,8 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   if (rec.best_wheel) {
     const std::string v = rec.best_wheel->variant;
     text += "Recommended wheel: torch " + rec.best_wheel->torch +
-            (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) + "\n    " + rec.best_wheel->install + "\n";
+            (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) + "\n";
+    if (!rec.best_wheel->install.empty()) text += "    " + rec.best_wheel->install + "\n";
     if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
     text += render_reasons(rec.best_wheel->reasons, color, "    ");
   }

@@ -26,6 +26,8 @@ const std::vector<ReasonCode>& reason_codes() {
       {"PYTHON_UNSUPPORTED", "no wheel for this Python version"},
       {"WHEEL_ONE_PYTHON",
        "a Jetson wheel is built for one Python version and the host's Python is not known: pip refuses it on another"},
+      {"NO_INSTALL_LINK",
+       "the knowledge base names the build but holds no download link for it: where to get it is said instead"},
       {"GLIBC_TOO_OLD", "the wheel needs a newer glibc (manylinux baseline)"},
       {"TAG_NOT_FOUND", "the image tag was never published"},
       {"TAG_UNKNOWN",

@@ -188,19 +188,37 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   }
 }
 
-// How to install a Jetson wheel. No package-index host is named (docs/kb.md): the jetson-ai-lab
+// How to install a Jetson wheel, runnable as printed, or "" when the KB holds no link. The pip is
+// the one of the wheel's Python when it is built for one (pip refuses it on any other; on JetPack 4's
+// Ubuntu 18.04 `pip` is Python 2's). No package-index host is named (docs/kb.md): the jetson-ai-lab
 // index is read from JETSON_INDEX_URL; NVIDIA's own wheels are files on its download server (the KB
-// records their path); the forum's per-wheel links (nvidia-box) are not in the KB.
+// records their path) or the forum's per-wheel links (the KB records the link and the file name
+// the download must be saved as: pip takes only a wheel's own name).
 std::string jetson_install(const JetsonWheel& w) {
-  if (w.index == "nvidia-redist" && !w.wheel.empty())
-    return "pip install " + std::string(k_nvidia_redist_url) + w.wheel;
-  const std::string pin = "torch==" + w.torch;
+  const std::string pip =
+      (w.python.size() == 1 ? "python" + w.python.front().truncated(2).str() : std::string("python3")) +
+      " -m pip install ";
+  if (w.index == "nvidia-redist" && !w.wheel.empty()) return pip + k_nvidia_redist_url + w.wheel;
+  if (w.index == "nvidia-box" && !w.url.empty() && !w.wheel.empty())
+    return "wget -O " + w.wheel + " " + w.url + " && " + pip + "./" + w.wheel;
   if (w.index == "jetson-ai-lab" && w.cuda) {
-    return "pip install " + pin + " --index-url \"$JETSON_INDEX_URL/jp" + std::to_string(w.jetpack.major()) + "/cu" +
-           std::to_string(w.cuda->major()) + std::to_string(w.cuda->minor()) + "\"";
+    return pip + "torch==" + w.torch + " --index-url \"$JETSON_INDEX_URL/jp" + std::to_string(w.jetpack.major()) +
+           "/cu" + std::to_string(w.cuda->major()) + std::to_string(w.cuda->minor()) + "\"";
   }
-  return "pip install <NVIDIA's torch-" + w.torch + " wheel for JetPack " + w.jetpack.str() +
-         " (\"PyTorch for Jetson\")>";
+  return "";
+}
+
+// A Jetson wheel the KB holds no download link for: where to find it, instead of an install line.
+std::optional<Reason> jetson_no_link(const JetsonWheel& w) {
+  if (!jetson_install(w).empty()) return std::nullopt;
+  return note("NO_INSTALL_LINK", Severity::info,
+              "the knowledge base holds no download link for NVIDIA's torch " + w.torch + " wheel for JetPack " +
+                  w.jetpack.str(),
+              "download " +
+                  (w.wheel.empty() ? "torch-" + w.torch + " for Python " +
+                                         (w.python.empty() ? std::string("3") : w.python.front().str())
+                                   : w.wheel) +
+                  " from NVIDIA's 'PyTorch for Jetson' forum post, or use an L4T container of this JetPack");
 }
 
 // Jetson: NVIDIA's wheels for the JetPack and L4T images of the same line.
@@ -242,8 +260,9 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
       reasons.push_back(note("WHEEL_ONE_PYTHON", Severity::info,
                              "the torch " + w.torch + " wheel for JetPack " + w.jetpack.str() + " is built for " +
                                  built_for + " only; this host's Python is not known",
-                             "run it with python" + w.python.front().str() + " -m pip"));
+                             "install it with python" + w.python.front().str() + " -m pip"));
     }
+    if (auto missing = jetson_no_link(w)) reasons.push_back(*missing);
     r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons,
                                               "Jetson JetPack " + w.jetpack.str()},
                                     w.from));

@@ -171,7 +171,8 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
   };
   out += bold + "Best wheel" + reset + "\n";
   if (r.best_wheel) {
-    out += "  " + labelled(*r.best_wheel) + "\n    " + r.best_wheel->install + "\n";
+    out += "  " + labelled(*r.best_wheel) + "\n";
+    if (!r.best_wheel->install.empty()) out += "    " + r.best_wheel->install + "\n";
     if (!r.best_wheel->install_uv.empty()) out += "    " + r.best_wheel->install_uv + "\n";
     if (r.best_wheel->install.find("PYTORCH_INDEX_URL") != std::string::npos) {
       out += "    (PYTORCH_INDEX_URL: the PyTorch wheel index shown by pytorch.org's install selector)\n";

@@ -339,26 +339,32 @@ TEST(OnePolicy, JetsonInstallLinesRunAsPrinted) {
       parse(run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35"), "--all", "--json"}, "", {k_cache}));
   const auto& w = rec["best"]["wheel"];
   ASSERT_TRUE(w.is_object()) << rec.dump(2);
-  EXPECT_EQ(w["install"],
-            "pip install " + k_redist + "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl");
+  // The wheel's own Python's pip: pip refuses a cp38 wheel on any other Python.
+  EXPECT_EQ(w["install"], "python3.8 -m pip install " + k_redist +
+                              "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl");
   EXPECT_EQ(w["platform"], "Jetson JetPack 5.1");
   // The tree has no Python to read: the pick says which Python the wheel needs.
   EXPECT_TRUE(codes_of(w["reasons"]).count("WHEEL_ONE_PYTHON")) << w.dump(2);
   std::size_t redist = 0;
   for (const auto& c : rec["candidates"]) {
     const std::string install = c["install"];
-    // (The forum's per-wheel links, nvidia-box, are not in the KB: those lines still name the wheel.)
-    if (c["variant"] != "jetson:nvidia-box") {
-      EXPECT_EQ(install.find('<'), std::string::npos) << "a placeholder, not a command: " << install;
+    // A command, or none (NO_INSTALL_LINK says where to get the wheel): never a placeholder.
+    EXPECT_EQ(install.find('<'), std::string::npos) << "a placeholder, not a command: " << install;
+    if (install.empty()) {
+      EXPECT_TRUE(codes_of(c["reasons"]).count("NO_INSTALL_LINK")) << c.dump(2);
     }
     if (c["variant"] == "jetson:nvidia-redist") {
       ++redist;
-      EXPECT_EQ(install.rfind("pip install " + k_redist + "jp/v", 0), 0U) << install;
+      EXPECT_EQ(install.rfind("python3.8 -m pip install " + k_redist + "jp/v", 0), 0U) << install;
+    }
+    if (c["variant"] == "jetson:nvidia-box" && !install.empty()) {
+      EXPECT_EQ(install.rfind("wget -O torch-", 0), 0U) << install;
+      EXPECT_NE(install.find(" https://nvidia.box.com/shared/static/"), std::string::npos) << install;
     }
   }
   EXPECT_GT(redist, 0U);
   const auto text = run_td({"recommend", "--root", fixture_root("jetson-orin-l4t35")}, "", {k_cache});
-  EXPECT_NE(text.out.find("    pip install " + k_redist +
+  EXPECT_NE(text.out.find("    python3.8 -m pip install " + k_redist +
                           "jp/v512/pytorch/torch-2.1.0a0+41361538.nv23.06-cp38-cp38-linux_aarch64.whl\n"),
             std::string::npos)
       << text.out;
