@@ -46,13 +46,11 @@ for arch in "${arches[@]}"; do
   start=$(date +%s)
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/zig.cmake -DTD_ZIG_TARGET="$arch-linux-gnu.2.17" \
-    -DTD_DEPS_INCLUDE_DIR="$PWD/$DEPS" -DTD_BUILD_TESTS=OFF -DTD_BUILD_KERNELS=OFF -DTD_WARNINGS_AS_ERRORS=OFF \
+    -DCMAKE_EXE_LINKER_FLAGS="-s" -DTD_DEPS_INCLUDE_DIR="$PWD/$DEPS" -DTD_BUILD_TESTS=OFF -DTD_BUILD_KERNELS=OFF -DTD_WARNINGS_AS_ERRORS=OFF \
     ${TD_CCACHE_FLAG:+"$TD_CCACHE_FLAG"} >/dev/null
-  # td_kbc runs at build time (aarch64: under qemu-user, cmake/toolchains/zig.cmake).
+  # Linked with -s: the release binary carries no symbols or debug info (zig's objcopy cannot strip;
+  # docs/performance.md has its size). td_kbc runs at build time (aarch64: under qemu-user, cmake/toolchains/zig.cmake).
   ninja -C "$dir" -j "$(jobs)" torchdoctor
-  # Stripped: the release binary carries no debug info (see docs/performance.md for its size).
-  "$ZIG_VENV/bin/python" -m ziglang objcopy --strip-all "$dir/torchdoctor" "$dir/torchdoctor.stripped" 2>/dev/null \
-    && mv "$dir/torchdoctor.stripped" "$dir/torchdoctor"
   log "portable $arch build took $(( $(date +%s) - start )) s"
   scripts/check-glibc-floor.sh "$dir/torchdoctor"
 done
