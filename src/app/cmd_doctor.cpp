@@ -13,21 +13,7 @@
 namespace td {
 namespace {
 
-// One line of the checklist.
-struct Check {
-  std::string title;
-  std::vector<Reason> reasons;
-  /// What is checked, a stable name for the JSON (docs/report-schema.md): machine, jetson, driver,
-  /// gpus, gpu, torch, containers.
-  std::string check{};
-};
-
-std::string mark(const std::vector<Reason>& reasons, bool color) {
-  if (has_error(reasons)) return style::paint(color, style::red, "[✗]");
-  if (has_warning(reasons)) return style::paint(color, style::yellow, "[!]");
-  if (is_undetermined(reasons)) return style::paint(color, style::yellow, "[?]");
-  return style::paint(color, style::green, "[✓]");
-}
+using Check = DoctorCheck;
 
 std::string machine_line(const HostFacts& f) {
   std::string s = f.cpu.arch ? *f.cpu.arch.value : "unknown architecture";
@@ -135,58 +121,15 @@ int run_doctor(const ParsedArgs& args, AppIo& io) {
   const HostClass h = classify(f, kb);
   const Recommendation rec = recommend(f, kb);
   const auto checks = build_checks(f, h, kb, rec);
-  bool problem = false;
-  bool undetermined = false;
-  for (const auto& c : checks) {
-    problem = problem || has_error(c.reasons) || has_warning(c.reasons);
-    undetermined = undetermined || is_undetermined(c.reasons);
-  }
-  const int code = problem ? k_exit_problem : undetermined ? k_exit_undetermined : k_exit_ok;
+  const std::string verdict = doctor_verdict(checks);
+  const int code = verdict == "does-not-run"   ? k_exit_problem
+                   : verdict == "undetermined" ? k_exit_undetermined
+                                               : k_exit_ok;
   if (out.format == Format::json) {
-    nlohmann::json jc = nlohmann::json::array();
-    for (const auto& c : checks) {
-      jc.push_back({{"check", c.check},
-                    {"title", c.title},
-                    {"ok", is_clean(c.reasons)},
-                    {"undetermined", is_undetermined(c.reasons)},
-                    {"reasons", reasons_to_json(c.reasons)}});
-    }
-    io.out << nlohmann::json{{"schema", "torchdoctor.doctor/v1"},
-                             {"ok", !problem && !undetermined},
-                             {"verdict", problem        ? "does-not-run"
-                                         : undetermined ? "undetermined"
-                                                        : "runs"},
-                             {"checks", jc},
-                             {"host", host_to_json(f)},
-                             {"recommendation", recommendation_to_json(rec, kb, false)}}
-                  .dump(2)
-           << '\n';
+    io.out << doctor_to_json(checks, f, rec, kb).dump(2) << '\n';
     return code;
   }
-  const bool color = out.color && out.format == Format::text;
-  std::string text;
-  for (const auto& c : checks) {
-    text += mark(c.reasons, color) + " " + c.title + "\n";
-    text += render_reasons(c.reasons, color, "    ");
-  }
-  text += "\n";
-  if (rec.best_wheel) {
-    const std::string v = rec.best_wheel->variant;
-    text += "Recommended wheel: torch " + rec.best_wheel->torch +
-            (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) + "\n";
-    if (!rec.best_wheel->install.empty()) text += "    " + rec.best_wheel->install + "\n";
-    if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
-    text += render_reasons(rec.best_wheel->reasons, color, "    ");
-  }
-  if (rec.best_image)
-    text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
-  text += render_reasons(rec.notes, color, "");
-  text += "\n" +
-          std::string(problem        ? "Problems found"
-                      : undetermined ? "No problems found, but not everything could be decided"
-                                     : "No problems found") +
-          " (knowledge base as of " + kb.as_of +
-          "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
+  const std::string text = render_doctor(checks, rec, kb, out.color && out.format == Format::text);
   io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor", text) : text);
   return code;
 }

@@ -1,4 +1,5 @@
 #include "torchdoctor/report/verdicts.hpp"
+#include "torchdoctor/core/host_json.hpp"
 #include "torchdoctor/report/style.hpp"
 
 #include <algorithm>
@@ -210,6 +211,74 @@ std::string render_recommendation(const Recommendation& r, const Kb& kb, bool al
   }
   out += "\n(knowledge base as of " + kb.as_of + ")\n";
   return out;
+}
+
+std::string doctor_verdict(const std::vector<DoctorCheck>& checks) {
+  bool problem = false;
+  bool undetermined = false;
+  for (const auto& c : checks) {
+    problem = problem || has_error(c.reasons) || has_warning(c.reasons);
+    undetermined = undetermined || is_undetermined(c.reasons);
+  }
+  return problem ? "does-not-run" : undetermined ? "undetermined" : "runs";
+}
+
+nlohmann::json doctor_to_json(const std::vector<DoctorCheck>& checks, const HostFacts& host, const Recommendation& rec,
+                              const Kb& kb) {
+  nlohmann::json jc = nlohmann::json::array();
+  for (const auto& c : checks) {
+    jc.push_back({{"check", c.check},
+                  {"title", c.title},
+                  {"ok", is_clean(c.reasons)},
+                  {"undetermined", is_undetermined(c.reasons)},
+                  {"reasons", reasons_to_json(c.reasons)}});
+  }
+  const std::string verdict = doctor_verdict(checks);
+  return {{"schema", "torchdoctor.doctor/v1"},
+          {"ok", verdict == "runs"},
+          {"verdict", verdict},
+          {"checks", jc},
+          {"host", host_to_json(host)},
+          {"recommendation", recommendation_to_json(rec, kb, false)}};
+}
+
+namespace {
+
+std::string check_mark(const std::vector<Reason>& reasons, bool color) {
+  if (has_error(reasons)) return style::paint(color, style::red, "[✗]");
+  if (has_warning(reasons)) return style::paint(color, style::yellow, "[!]");
+  if (is_undetermined(reasons)) return style::paint(color, style::yellow, "[?]");
+  return style::paint(color, style::green, "[✓]");
+}
+
+}  // namespace
+
+std::string render_doctor(const std::vector<DoctorCheck>& checks, const Recommendation& rec, const Kb& kb, bool color) {
+  std::string text;
+  for (const auto& c : checks) {
+    text += check_mark(c.reasons, color) + " " + c.title + "\n";
+    text += render_reasons(c.reasons, color, "    ");
+  }
+  text += "\n";
+  if (rec.best_wheel) {
+    const std::string v = rec.best_wheel->variant;
+    text += "Recommended wheel: torch " + rec.best_wheel->torch +
+            (v.find(':') != std::string::npos ? " [" + v + "]" : "+" + v) + "\n";
+    if (!rec.best_wheel->install.empty()) text += "    " + rec.best_wheel->install + "\n";
+    if (!rec.best_wheel->install_uv.empty()) text += "    " + rec.best_wheel->install_uv + "\n";
+    text += render_reasons(rec.best_wheel->reasons, color, "    ");
+  }
+  if (rec.best_image)
+    text += "Recommended image: " + rec.best_image->ref + "\n" + render_reasons(rec.best_image->reasons, color, "    ");
+  text += render_reasons(rec.notes, color, "");
+  const std::string verdict = doctor_verdict(checks);
+  text += "\n" +
+          std::string(verdict == "does-not-run"   ? "Problems found"
+                      : verdict == "undetermined" ? "No problems found, but not everything could be decided"
+                                                  : "No problems found") +
+          " (knowledge base as of " + kb.as_of +
+          "). Details: torchdoctor probe; choices: torchdoctor recommend --all\n";
+  return text;
 }
 
 }  // namespace td
