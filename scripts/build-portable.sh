@@ -8,6 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
+# The header-only dependencies come from Debian's -dev packages; the aarch64 build runs its KB
+# compiler (td_kbc) under qemu-user with the aarch64 loader and libc of libc6-arm64-cross (no arm64
+# package architecture needed); python3-venv for zig's venv; binutils for the glibc floor check.
+apt_install cmake ninja-build nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev python3-venv \
+  qemu-user libc6-arm64-cross binutils
+
 ZIG_VERSION=${TD_ZIG_VERSION:-0.17.1}
 CACHE=${TD_CI_CACHE:-${HOME}/.cache/torchdoctor-ci}
 ZIG_VENV=$CACHE/zig-venv
@@ -21,6 +27,12 @@ fi
 export TD_ZIG="$ZIG_VENV/bin/python -m ziglang"
 # zig's own compile cache beside it (survives between CI runs).
 export ZIG_GLOBAL_CACHE_DIR=${ZIG_GLOBAL_CACHE_DIR:-$CACHE/zig-cache} ZIG_LOCAL_CACHE_DIR=${ZIG_LOCAL_CACHE_DIR:-$CACHE/zig-cache}
+# It keeps every compile's output (about 2 MB each, 2.2 GB after one build of both targets) and
+# never shrinks: past 4 GB it starts again (rebuilding its libc++ for both targets takes minutes).
+if [ -d "$ZIG_GLOBAL_CACHE_DIR" ] && [ "$(du -sm "$ZIG_GLOBAL_CACHE_DIR" | cut -f1)" -gt 4096 ]; then
+  log "zig's cache is over 4 GB: starting it again"
+  rm -rf "$ZIG_GLOBAL_CACHE_DIR"
+fi
 
 # The header-only dependencies, from the build machine's Debian packages, in a folder of their own
 # (cmake/toolchains/zig.cmake says why not /usr/include). curl's headers are the same for every

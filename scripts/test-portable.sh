@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 # qemu-user and the aarch64 loader and libc it runs the aarch64 binary with (libc6-arm64-cross,
-# which needs no arm64 package architecture).
-apt_install qemu-user libc6-arm64-cross binutils file
+# which needs no arm64 package architecture); build-portable.sh installs what the builds need.
+apt_install qemu-user libc6-arm64-cross binutils file unzip
 
 step() { local name=$1 t0; shift; t0=$(date +%s); "$@"; log "$name took $(( $(date +%s) - t0 )) s"; }
 

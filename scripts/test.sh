@@ -6,9 +6,12 @@
 #      then clang-tidy's agreed checks (.clang-tidy) on its compile commands;
 #   2. the same tests built with clang, AddressSanitizer + UndefinedBehaviorSanitizer, and from the
 #      same build a short libFuzzer smoke of every parser (scripts/fuzz.sh, 3 s each by default);
-#   3. the aarch64 cross-build and its tests under qemu-user.
-# Each stage can be skipped with TD_SKIP_TIDY=1, TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1
-# (the skip is printed). A test that skips where tests/expected-skips.txt does not expect it fails the
+#   3. the aarch64 cross-build and its tests under qemu-user;
+#   4. the portable release binaries (zig, glibc 2.17 and newer) for x86_64 and aarch64, their smoke
+#      set (aarch64 under qemu-user), dist/ and the wheels installed with pip and uv
+#      (scripts/test-portable.sh).
+# Each stage can be skipped with TD_SKIP_TIDY=1, TD_SKIP_SANITIZE=1, TD_SKIP_FUZZ=1, TD_SKIP_CROSS=1,
+# TD_SKIP_PORTABLE=1 (the skip is printed). A test that skips where tests/expected-skips.txt does not expect it fails the
 # run (scripts/check-skips.py). Compiles go through ccache (scripts/lib.sh: use_compiler_cache).
 #   ./scripts/test.sh
 set -euo pipefail
@@ -25,6 +28,9 @@ trap 'tests/registry/stop.sh' EXIT
 disk_parts=(.venv:5439 "${HOME}/.cache/torchdoctor-ci/wheels:2900" "${HOME}/.cache/torchdoctor-ci/ccache:1500" build/test:77)
 [ -n "${TD_SKIP_SANITIZE:-}" ] || disk_parts+=(build/sanitize:1968)
 [ -n "${TD_SKIP_CROSS:-}" ] || disk_parts+=(build/aarch64:61)
+# The portable stage (2026-12-05): two zig builds, the ziglang venv and zig's own cache (its libc++
+# and glibc stubs per target, and each compile's output).
+[ -n "${TD_SKIP_PORTABLE:-}" ] || disk_parts+=(build/portable-x86_64:430 build/portable-aarch64:460 "${HOME}/.cache/torchdoctor-ci/zig-venv:440" "${HOME}/.cache/torchdoctor-ci/zig-cache:2300")
 need_disk . "${disk_parts[@]}"
 
 use_compiler_cache
@@ -80,11 +86,8 @@ else
   scripts/test-aarch64.sh
 fi
 
-# The portable release build (scripts/test-portable.sh: zig, glibc 2.17, wheels) is not a CI stage
-# yet: it has not produced a binary (issue 19 is open, its closing note says where it stands). Run it
-# by hand with TD_PORTABLE_STAGE=1.
-if [ -n "${TD_PORTABLE_STAGE:-}" ]; then
-  scripts/test-portable.sh
+if [ -n "${TD_SKIP_PORTABLE:-}" ]; then
+  log "SKIPPED: portable binaries and wheels (TD_SKIP_PORTABLE is set)"
 else
-  log "SKIPPED: portable binaries and wheels (not a CI stage yet; TD_PORTABLE_STAGE=1 runs them)"
+  scripts/test-portable.sh
 fi
