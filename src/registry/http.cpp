@@ -183,7 +183,16 @@ Result<HttpResponse> HttpSession::perform(const HttpRequest& req) {
   api().easy_setopt(c, CURLOPT_URL, req.url.c_str());
   api().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   api().easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  api().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Only http and https, whatever a hostile registry's token realm or a user's URL says. The option is
+  // libcurl 7.85's; an older libcurl (Ubuntu 18.04-22.04, RHEL 8/9: the portable binary loads the
+  // system's) takes the bitmask form, option 181 (CURLOPT_PROTOCOLS, named here by number: newer
+  // headers deprecate the name). Neither taking it: the request is not made.
+  if (api().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK &&
+      api().easy_setopt(c, static_cast<CURLoption>(181), static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
+          CURLE_OK) {
+    api().slist_free_all(headers);
+    return make_error(ErrorKind::unavailable, "libcurl refused to limit requests to http and https; not asked");
+  }
   api().easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   api().easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
   api().easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(req.max_body));

@@ -390,3 +390,29 @@ TEST_F(Registry, TemporariesOfKilledRunsAreRemoved) {
   EXPECT_FALSE(std::filesystem::exists(old_old));
   EXPECT_TRUE(std::filesystem::exists(young));
 }
+
+// The portable binary loads the machine's libcurl. An older one (before 7.85: Ubuntu 18.04-22.04,
+// RHEL 8/9) has no CURLOPT_PROTOCOLS_STR; requests are then limited to http and https by the older
+// bitmask option, and a libcurl that takes neither is not used at all.
+TEST_F(Registry, AnOlderLibcurlStillLimitsRequestsToHttpAndHttps) {
+  std::string real;
+  for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+    const std::string p = std::string(dir) + "/libcurl.so.4";
+    if (std::filesystem::exists(p)) {
+      real = std::filesystem::canonical(p).string();
+      break;
+    }
+  }
+  if (real.empty()) GTEST_SKIP() << "no libcurl.so.4 in the usual folders to build the older one from";
+  auto args = k_new_driver;
+  args.insert(args.end(), {reg + "/td/cuda:12.4.1-base-ubuntu22.04", "--json"});
+  const std::string fakes = TD_FAKES_DIR;
+  const auto old = image(args, {"LD_LIBRARY_PATH=" + fakes + "/old_curl", "TD_FAKE_CURL_REAL=" + real});
+  EXPECT_EQ(old.code, 0) << old.out << old.err;
+  EXPECT_EQ(parse(old.out)["images"][0]["status"], "ok") << old.out;
+  std::filesystem::remove_all(tmp + "/cache");  // the registry must be asked again
+  const auto ancient = image(args, {"LD_LIBRARY_PATH=" + fakes + "/ancient_curl", "TD_FAKE_CURL_REAL=" + real});
+  EXPECT_EQ(ancient.code, 3) << ancient.out << ancient.err;
+  EXPECT_NE(ancient.out.find("libcurl refused to limit requests to http and https"), std::string::npos)
+      << ancient.out << ancient.err;
+}
