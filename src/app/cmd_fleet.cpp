@@ -128,7 +128,7 @@ constexpr std::size_t k_max_snapshot_line = std::size_t{64} << 20U;
 Status read_source(Fleet& fleet, const Kb& kb, const std::string& source, std::istream& in) {
   const auto read = [&](const std::string& shown, auto&& reader) -> Status {
     SnapshotLines lines(fleet, kb, shown);
-    const Status s = reader([&lines](std::string_view l) { lines.line(l); });
+    Status s = reader([&lines](std::string_view l) { lines.line(l); });
     if (!s) return s;
     lines.finish();
     return Ok{};

@@ -178,7 +178,7 @@ Status read_lines_bounded(const std::string& path, std::size_t max_bytes, std::s
   if (!fd) return fd.error();
   LineSplitter lines(max_line, shown, line);
   const auto read = [&](char* buf, std::size_t n) { return read_fd(*fd, buf, n, shown); };
-  const Status s = read_pieces(read, max_bytes, shown, [&lines](std::string_view p) { return lines.piece(p); });
+  Status s = read_pieces(read, max_bytes, shown, [&lines](std::string_view p) { return lines.piece(p); });
   ::close(*fd);
   if (!s) return s;
   return lines.finish();
