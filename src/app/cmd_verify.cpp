@@ -7,10 +7,10 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/probe/gpu_libs.hpp"
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/verify.hpp"
 #include "torchdoctor/verify/native.hpp"
 #include "torchdoctor/verify/torch_suite.hpp"
 

@@ -19,11 +19,11 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/app/verify_output.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/run_plan.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
 #include "torchdoctor/report/sections.hpp"
+#include "torchdoctor/report/verify.hpp"
 #include "torchdoctor/sys/subprocess.hpp"
 
 namespace td {

@@ -356,7 +356,8 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
 
 // `--format html`: the placement picture, rows by profile (report/fleet_html.hpp).
 std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images,
-                       const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups, const std::string& version) {
+                       const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups,
+                       const std::string& version) {
   const ReasonTable reasons = reason_table(images, fits, fleet, groups);
   FleetPicture p;
   p.tool_version = version;
@@ -390,7 +391,6 @@ std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images
   return render_fleet_html(p);
 }
 
-
 }  // namespace
 
 FleetGroups group_nodes(const std::vector<NodeProfile>& nodes) {
@@ -410,7 +410,6 @@ FleetGroups group_nodes(const std::vector<NodeProfile>& nodes) {
   }
   return g;
 }
-
 
 void render_fleet_text(std::ostream& out, const FleetReport& r, bool by_node) {
   print_text(out, r.fleet, r.images, r.fits, r.groups, by_node);

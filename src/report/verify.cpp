@@ -1,5 +1,5 @@
 // verify's report as text or JSON, and the JSON read back (verify --image).
-#include "torchdoctor/app/verify_output.hpp"
+#include "torchdoctor/report/verify.hpp"
 
 #include <cstdio>
 #include <ostream>
