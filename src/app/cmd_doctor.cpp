@@ -13,8 +13,6 @@
 namespace td {
 namespace {
 
-using Check = DoctorCheck;
-
 std::string machine_line(const HostFacts& f) {
   std::string s = f.cpu.arch ? *f.cpu.arch.value : "unknown architecture";
   if (f.os.pretty_name) s += ", " + *f.os.pretty_name.value;
@@ -26,9 +24,9 @@ std::string machine_line(const HostFacts& f) {
   return s;
 }
 
-std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb, const Recommendation& rec) {
-  std::vector<Check> checks;
-  Check machine{"Machine: " + machine_line(f), {}, "machine"};
+std::vector<DoctorCheck> build_checks(const HostFacts& f, const HostClass& h, const Kb& kb, const Recommendation& rec) {
+  std::vector<DoctorCheck> checks;
+  DoctorCheck machine{"Machine: " + machine_line(f), {}, "machine"};
   // Nothing is verified about a machine whose architecture is unknown: never a ✓.
   if (!f.cpu.arch) {
     machine.reasons.push_back({"UNKNOWN_ARCH", Severity::unknown,
@@ -39,7 +37,7 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
   if (auto unsupported = arch_unsupported(f)) machine.reasons.push_back(std::move(*unsupported));
   checks.push_back(machine);
   if (h.tegra) {
-    Check c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}, "jetson"};
+    DoctorCheck c{"Jetson: " + f.jetson.module.value.value_or("unknown module"), {}, "jetson"};
     // An unknown module is no ✓: its GPU's capability (and what runs on it) cannot be named.
     if (!f.jetson.module) {
       c.reasons.push_back({"UNKNOWN_MODULE", Severity::unknown,
@@ -79,7 +77,7 @@ std::vector<Check> build_checks(const HostFacts& f, const HostClass& h, const Kb
   if (h.gpus_known && h.gpus.empty() && !h.tegra) checks.push_back({"GPUs: no NVIDIA GPU", {}, "gpus"});
   int i = 0;
   for (const GpuFacts* g : h.gpus) {
-    Check c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}, "gpu"};
+    DoctorCheck c{"GPU " + std::to_string(i++) + ": " + g->name.value.value_or("NVIDIA GPU"), {}, "gpu"};
     if (g->compute_capability)
       c.title += " (compute capability " + g->compute_capability.value->str() + ")";
     else

@@ -179,9 +179,8 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
 
 }  // namespace
 
-KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
+KbImageJudgement judge_image_from_kb(const HostFacts& f, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag) {
-  const HostFacts& f = facts;
   const HostClass h = classify(f, kb);
   KbImageJudgement j;
   std::vector<std::pair<std::size_t, std::string>> same_repo;

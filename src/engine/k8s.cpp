@@ -24,8 +24,7 @@ std::uint32_t cuda_code(const Version& v) { return v.major() * 1000 + v.minor() 
 bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // The newest wheel per variant that runs natively on this node (no error, no PTX JIT).
-void torch_labels(const HostFacts& facts, const Kb& kb, std::map<std::string, std::string>& out) {
-  const HostFacts& f = facts;
+void torch_labels(const HostFacts& f, const Kb& kb, std::map<std::string, std::string>& out) {
   const HostClass h = classify(f, kb);
   if (h.platform.empty()) return;
   std::map<std::string, Version> newest;

@@ -208,9 +208,8 @@ std::string jetson_install(const JetsonWheel& w) {
   return "";
 }
 
-// A Jetson wheel the KB holds no download link for: where to find it, instead of an install line.
-std::optional<Reason> jetson_no_link(const JetsonWheel& w) {
-  if (!jetson_install(w).empty()) return std::nullopt;
+// A Jetson wheel the KB holds no download link for (jetson_install gave ""): where to find it.
+Reason jetson_no_link(const JetsonWheel& w) {
   return note("NO_INSTALL_LINK", Severity::info,
               "the knowledge base holds no download link for NVIDIA's torch " + w.torch + " wheel for JetPack " +
                   w.jetpack.str(),
@@ -262,9 +261,10 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
                                  built_for + " only; this host's Python is not known",
                              "install it with python" + w.python.front().str() + " -m pip"));
     }
-    if (auto missing = jetson_no_link(w)) reasons.push_back(*missing);
-    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", jetson_install(w), "", reasons,
-                                              "Jetson JetPack " + w.jetpack.str()},
+    std::string install = jetson_install(w);
+    if (install.empty()) reasons.push_back(jetson_no_link(w));
+    r.all.push_back(with_provenance(Candidate{"wheel", w.torch, "jetson:" + w.index, "", std::move(install), "",
+                                              reasons, "Jetson JetPack " + w.jetpack.str()},
                                     w.from));
     if (has_error(reasons)) continue;
     // Newest first, but a release candidate only when nothing final is there.
@@ -335,8 +335,7 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
 
 }  // namespace
 
-Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options) {
-  const HostFacts& f = facts;
+Recommendation recommend(const HostFacts& f, const Kb& kb, const RecommendOptions& options) {
   const HostClass h = classify(f, kb);
   Recommendation r;
   if (auto unsupported = arch_unsupported(f)) r.notes.push_back(std::move(*unsupported));

@@ -479,6 +479,10 @@ const std::map<std::string, RecordFn>& readers() {
          x.index = r.text("index");
          x.wheel = r.text("wheel");
          x.url = r.text("url");
+         // Both are printed inside a shell command (jetson_install): nothing the shell would read.
+         const auto shell_word = [](const std::string& t) {
+           return t.find_first_of(" \"'$`\\;&|<>") == std::string::npos;
+         };
          const bool redist = x.index == "nvidia-redist";
          const bool box = x.index == "nvidia-box";
          if (redist && x.wheel.empty()) {
@@ -486,7 +490,7 @@ const std::map<std::string, RecordFn>& readers() {
                      "an nvidia-redist wheel needs its path under compute/redist/ (jp/v512/pytorch/torch-...whl)");
          }
          if (!x.url.empty() && (!box || x.url.rfind("https://nvidia.box.com/shared/static/", 0) != 0 ||
-                                !x.url.ends_with(".whl") || x.url.find_first_of(" \"'$`\\") != std::string::npos)) {
+                                !x.url.ends_with(".whl") || !shell_word(x.url))) {
            r.problem("url", "only index = \"nvidia-box\" takes a url: https://nvidia.box.com/shared/static/<id>.whl");
          }
          if (box && !x.url.empty() && x.wheel.empty())
@@ -496,7 +500,7 @@ const std::map<std::string, RecordFn>& readers() {
            const std::string file = x.wheel.substr(x.wheel.rfind('/') + 1);
            const bool path_ok = redist ? x.wheel.rfind("jp/v", 0) == 0 : file == x.wheel;
            if (!path_ok || file.rfind("torch-" + x.torch + "-", 0) != 0 || !file.ends_with("-linux_aarch64.whl") ||
-               file.find_first_of(" \"'$`\\") != std::string::npos) {
+               !shell_word(file)) {
              r.problem("wheel", std::string("expected ") + (redist ? "jp/v<JetPack>/pytorch/" : "") + "torch-" +
                                     x.torch + "-<python tag>-linux_aarch64.whl");
            }

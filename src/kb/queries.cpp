@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "torchdoctor/core/strings.hpp"
 
@@ -19,10 +20,9 @@ std::optional<std::uint16_t> pci_device_id(std::string_view text) {
 }
 
 std::string pci_device_id_str(std::uint16_t id) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string s = "0x";
-  for (int shift = 12; shift >= 0; shift -= 4) s += k_hex[(id >> static_cast<unsigned>(shift)) & 0xFU];
-  return s;
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%04x", static_cast<unsigned>(id));
+  return text;
 }
 
 const GpuModel* find_gpu_by_pci(const Kb& kb, const std::string& pci_id) {

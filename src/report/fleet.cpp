@@ -119,8 +119,13 @@ Tally tally(const std::vector<std::uint32_t>& group_bits, const Groups& g) {
   return t;
 }
 
-void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNeeds>& images,
-                const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups, bool by_node) {
+}  // namespace
+
+void render_fleet_text(std::ostream& out, const FleetReport& report, bool by_node) {
+  const Fleet& fleet = report.fleet;
+  const std::vector<ImageNeeds>& images = report.images;
+  const std::vector<std::vector<std::uint32_t>>& fits = report.fits;
+  const FleetGroups& groups = report.groups;
   out << fleet.nodes.size() << " node" << (fleet.nodes.size() == 1 ? "" : "s") << " (" << groups.size.size()
       << " distinct), " << images.size() << " image" << (images.size() == 1 ? "" : "s") << '\n';
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -153,6 +158,8 @@ void print_text(std::ostream& out, const Fleet& fleet, const std::vector<ImageNe
         << "  runs " << runs << " of " << images.size() << '\n';
   }
 }
+
+namespace {
 
 // A JSON string; invalid UTF-8 (untrusted node and GPU names) becomes U+FFFD.
 void put_str(std::string& o, std::string_view s) {
@@ -244,9 +251,13 @@ void put_indices(std::string& o, const std::vector<std::size_t>& v) {
 
 // `--json` (torchdoctor.fleet/v2, one compact document) and `--format jsonl`
 // (torchdoctor.fleet-lines/v1: a header, one record per node, a summary); docs/kubernetes.md.
-void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector<ImageNeeds>& images,
-                   const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups, int code,
-                   const std::string& version) {
+}  // namespace
+
+void write_fleet_machine(FleetSink& sink, bool lines, const FleetReport& report, int code, const std::string& version) {
+  const Fleet& fleet = report.fleet;
+  const std::vector<ImageNeeds>& images = report.images;
+  const std::vector<std::vector<std::uint32_t>>& fits = report.fits;
+  const FleetGroups& groups = report.groups;
   const ReasonTable reasons = reason_table(images, fits, fleet, groups);
   std::string& o = sink.buf;
   std::vector<Tally> tallies;
@@ -355,9 +366,11 @@ void write_machine(Sink& sink, bool lines, const Fleet& fleet, const std::vector
 }
 
 // `--format html`: the placement picture, rows by profile (report/fleet_html.hpp).
-std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images,
-                       const std::vector<std::vector<std::uint32_t>>& fits, const Groups& groups,
-                       const std::string& version) {
+std::string render_fleet_page(const FleetReport& report, const std::string& version) {
+  const Fleet& fleet = report.fleet;
+  const std::vector<ImageNeeds>& images = report.images;
+  const std::vector<std::vector<std::uint32_t>>& fits = report.fits;
+  const FleetGroups& groups = report.groups;
   const ReasonTable reasons = reason_table(images, fits, fleet, groups);
   FleetPicture p;
   p.tool_version = version;
@@ -391,8 +404,6 @@ std::string fleet_html(const Fleet& fleet, const std::vector<ImageNeeds>& images
   return render_fleet_html(p);
 }
 
-}  // namespace
-
 FleetGroups group_nodes(const std::vector<NodeProfile>& nodes) {
   FleetGroups g;
   std::unordered_map<std::string, std::uint32_t> index;
@@ -411,10 +422,6 @@ FleetGroups group_nodes(const std::vector<NodeProfile>& nodes) {
   return g;
 }
 
-void render_fleet_text(std::ostream& out, const FleetReport& r, bool by_node) {
-  print_text(out, r.fleet, r.images, r.fits, r.groups, by_node);
-}
-
 void write_fleet_csv(FleetSink& sink, const FleetReport& r) {
   sink.buf += "node,image,verdict,reasons\n";
   for (std::size_t i = 0; i < r.images.size(); ++i) {
@@ -431,15 +438,6 @@ void write_fleet_csv(FleetSink& sink, const FleetReport& r) {
       sink.flush_if_big();
     }
   }
-}
-
-void write_fleet_machine(FleetSink& sink, bool lines, const FleetReport& r, int exit_code,
-                         const std::string& tool_version) {
-  write_machine(sink, lines, r.fleet, r.images, r.fits, r.groups, exit_code, tool_version);
-}
-
-std::string render_fleet_page(const FleetReport& r, const std::string& tool_version) {
-  return fleet_html(r.fleet, r.images, r.fits, r.groups, tool_version);
 }
 
 }  // namespace td
