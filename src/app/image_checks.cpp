@@ -59,8 +59,9 @@ Result<RegistrySetup> read_setup(const ParsedArgs& args) {
   return run;
 }
 
-// Appends the knowledge base's reasons that the registry check did not already give.
-void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j,
+// Appends the knowledge base's reasons that the registry check did not already give, and the
+// recommended image where this one does not plainly run (never the image itself).
+void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const ImageRef& self,
                     const std::function<std::optional<std::string>()>& instead) {
   for (const auto& r : j.reasons) {
     const bool seen =
@@ -69,8 +70,12 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j,
     const Severity s = r.severity;
     v.reasons.push_back({r.code, r.message + (r.fix.empty() ? "" : " (" + r.fix + ")"), s});
   }
-  if (v.reasons.empty()) return;
-  if (const auto other = instead()) v.reasons.push_back({"INSTEAD", "for this host use " + *other, Severity::info});
+  if (!v.problem() && !v.undetermined()) return;
+  const auto other = instead();
+  if (!other) return;
+  const auto other_ref = parse_image_ref(*other);
+  if (other_ref && other_ref->str() == self.str()) return;
+  v.reasons.push_back({"INSTEAD", "for this host use " + *other, Severity::info});
 }
 
 // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
@@ -81,14 +86,14 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
   const auto kbj = judge_image_from_kb(host, kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
   if (!r.error) {
     verdict = check_image(r.facts, host);
-    if (kbj.known_tag) add_kb_reasons(*verdict, kbj, instead);
+    if (kbj.known_tag) add_kb_reasons(*verdict, kbj, r.facts.ref, instead);
   } else if (offline && (kbj.known_tag || kbj.known_repository)) {
     verdict = ImageVerdict{};
     verdict->requirements.state = RequireState::unknown;
     verdict->requirements.message = "not evaluated: offline, and the image's config is not in the cache";
     verdict->reasons.push_back(
         {"FROM_KB", "judged from the knowledge base alone (offline, not in the cache)", Severity::info});
-    add_kb_reasons(*verdict, kbj, instead);
+    add_kb_reasons(*verdict, kbj, r.facts.ref, instead);
     r.error.reset();
     r.facts.found = kbj.known_tag;
     r.facts.nearest_tags = kbj.nearest_tags;
