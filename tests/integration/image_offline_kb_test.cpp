@@ -95,7 +95,7 @@ TEST(ImageOfflineKb, AnImageThatRunsIsNotToldToUseAnother) {
   // JetPack 5.1.1 (L4T 35.3.1): the recommended image runs, and an r35 image that runs is not sent
   // elsewhere either; INSTEAD is for images that do not run or are undetermined.
   for (const char* ref : {"dustynv/l4t-pytorch:2.2-r35.4.1", "nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3"}) {
-    const json j = offline({"--arch", "aarch64", "--l4t", "35.3.1", "--gpu", "NVIDIA Jetson AGX Orin", ref});
+    const json j = offline({"--arch", "aarch64", "--l4t", "35.3.1", "--gpu", "NVIDIA Jetson AGX Orin", ref}, 0);
     const json& img = j["images"][0];
     EXPECT_EQ(img["status"], "ok") << img.dump(2);
     EXPECT_FALSE(has(codes(img), "INSTEAD")) << ref << ": " << img.dump(2);
