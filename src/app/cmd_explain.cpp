@@ -113,12 +113,6 @@ Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits
 }
 
 // An image named in the text or with --image, and what the image machinery said about it.
-struct ExplainedImage {
-  ImageMention mention;
-  bool failed_here = false;  // --image: the failure happened in this image
-  CheckedImage checked;
-};
-
 // The images of the text and of --image, judged for the host with `torchdoctor image`'s machinery
 // (offline from the cache and the knowledge base with --offline; else online with the registry
 // options). A reference from the text that does not parse is skipped; a bad --image is bad input.
@@ -161,66 +155,6 @@ Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const A
   return out;
 }
 
-const char* image_status(const CheckedImage& c) {
-  if (c.inspection.error || !c.verdict) return "unknown";
-  return c.verdict->problem() ? "problem" : "ok";
-}
-
-nlohmann::json images_json(const std::vector<ExplainedImage>& images) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& e : images) {
-    const auto& in = e.checked.inspection;
-    nlohmann::json j{{"ref", e.mention.ref},
-                     {"name", in.facts.ref.str()},
-                     {"line", e.mention.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.mention.line)},
-                     {"found_by", e.mention.how},
-                     {"failed_here", e.failed_here},
-                     {"status", image_status(e.checked)},
-                     {"error", in.error ? nlohmann::json(in.error->message) : nlohmann::json(nullptr)},
-                     {"found", in.error ? nlohmann::json(nullptr) : nlohmann::json(in.facts.found)},
-                     {"nearest_tags", in.facts.nearest_tags},
-                     {"reasons", nlohmann::json::array()}};
-    if (e.checked.verdict) {
-      for (const auto& r : e.checked.verdict->reasons) {
-        j["reasons"].push_back({{"code", r.code}, {"severity", severity_name(r.severity)}, {"message", r.message}});
-      }
-    }
-    arr.push_back(std::move(j));
-  }
-  return arr;
-}
-
-void print_images(std::ostream& out, const std::vector<ExplainedImage>& images) {
-  if (images.empty()) return;
-  out << "\nImages " << (images.size() == 1 ? "named" : "named (" + std::to_string(images.size()) + ")")
-      << ", judged for this host:\n";
-  for (const auto& e : images) {
-    const auto& in = e.checked.inspection;
-    std::string status = image_status(e.checked);
-    for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    out << "  " << status << "  " << sanitize(e.mention.ref, 200);
-    if (e.failed_here)
-      out << "  (--image: the failure happened here)";
-    else if (e.mention.line > 0)
-      out << "  (line " << e.mention.line << ")";
-    out << '\n';
-    if (in.error) {
-      out << "    could not check: " << sanitize(in.error->message, 300) << '\n';
-      continue;
-    }
-    if (!e.checked.verdict) continue;
-    for (const auto& r : e.checked.verdict->reasons) {
-      out << "    " << severity_mark(r.severity) << r.code << ": " << sanitize(r.message, 400) << '\n';
-    }
-    if (!in.facts.found && !in.facts.nearest_tags.empty()) {
-      std::string tags;
-      for (std::size_t i = 0; i < in.facts.nearest_tags.size() && i < 5; ++i)
-        tags += (i ? ", " : "") + in.facts.nearest_tags[i];
-      out << "    nearest tags: " << sanitize(tags, 300) << '\n';
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<OptionSpec> explain_options() {
@@ -248,12 +182,12 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
   });
   if (out.format == Format::json) {
     auto j = explain_to_json(r, kb);
-    j["images"] = images_json(*images);
+    j["images"] = explained_images_json(*images);
     io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::ostringstream report;
     report << render_explain(r, kb, out.color);
-    print_images(report, *images);
+    report << render_explained_images(*images);
     io.out << (out.format == Format::markdown ? render_markdown_report("torchdoctor explain", report.str())
                                               : report.str());
   }

@@ -16,6 +16,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/k8s.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/report/k8s.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 #include "torchdoctor/sys/file_writer.hpp"
 
@@ -73,10 +74,7 @@ int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json
     if (args.has("verbose")) io.err << "torchdoctor: wrote " << labels.size() << " labels to " << *path << '\n';
     return k_exit_ok;
   }
-  if (json_out)
-    io.out << nlohmann::json{{"schema", "torchdoctor.k8s-labels/v1"}, {"labels", labels}}.dump(2) << '\n';
-  else
-    io.out << *file;
+  io.out << (json_out ? labels_json(labels) : *file);
   return k_exit_ok;
 }
 
@@ -154,11 +152,7 @@ int run_affinity(const ParsedArgs& args, AppIo& io, bool json_out) {
     io.err << "torchdoctor: the registry was not asked (" << c.inspection.error->message
            << "); from the knowledge base alone\n";
   for (const auto& u : needs.unknowns) io.err << "torchdoctor: unknown: " << u << " (not constrained)\n";
-  if (json_out)
-    io.out << doc.dump(2) << '\n';
-  else
-    io.out << "# torchdoctor k8s affinity " << ref->str() << ": spec.affinity of the Pod, resources of its container\n"
-           << to_yaml(doc);
+  io.out << render_affinity(ref->str(), doc, json_out);
   return k_exit_ok;
 }
 
@@ -172,11 +166,8 @@ std::vector<OptionSpec> k8s_options() {
 }
 
 int run_k8s(const ParsedArgs& args, AppIo& io) {
-  const std::string format = args.get("format").value_or(args.has("json") ? "json" : "");
-  if (!format.empty() && format != "json" && format != "yaml" && format != "text")
-    return fail_with(
-        io, make_error(ErrorKind::bad_input, "--format '" + sanitize(format) + "': expected yaml, json or text"));
-  const bool json_out = format == "json";
+  // The app has refused any --format but the command's own (yaml, text, json).
+  const bool json_out = args.get("format").value_or(args.has("json") ? "json" : "") == "json";
   const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
   if (sub == "labels") return run_labels(args, io, json_out);
   if (sub == "affinity") return run_affinity(args, io, json_out);

@@ -6,7 +6,6 @@
 
 #include <climits>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
@@ -15,13 +14,10 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/run_plan.hpp"
 #include "torchdoctor/registry/image_ref.hpp"
+#include "torchdoctor/report/run_command.hpp"
 
 namespace td {
 namespace {
-
-using nlohmann::json;
-
-constexpr const char* k_run_schema = "torchdoctor.run_command/v1";
 
 Result<std::uint64_t> parse_size(const std::string& text) {
   std::string t = to_lower(text);
@@ -142,72 +138,6 @@ Result<RunRequest> read_request(const ParsedArgs& args, const ImageRef& ref) {
   return r;
 }
 
-json reason_json(const std::string& code, const char* severity, const std::string& message, const std::string& fix) {
-  return {
-      {"code", code}, {"severity", severity}, {"message", message}, {"fix", fix.empty() ? json(nullptr) : json(fix)}};
-}
-
-// The image check's outcome, for the text report and JSON.
-struct CheckSummary {
-  std::string status = "skipped";  // ok, problem, undetermined, unknown (not checkable), skipped
-  std::string message;
-  json reasons = json::array();
-  bool problem = false;
-  bool undetermined = false;
-};
-
-CheckSummary summarize(const std::optional<CheckedImage>& c, const std::string& skipped_why) {
-  CheckSummary s;
-  if (!c) {
-    s.message = skipped_why;
-    return s;
-  }
-  if (!c->verdict) {
-    s.undetermined = true;
-    s.status = "unknown";
-    s.message =
-        "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
-    return s;
-  }
-  s.problem = c->verdict->problem();
-  s.undetermined = c->verdict->undetermined();
-  s.status = s.problem ? "problem" : s.undetermined ? "undetermined" : "ok";
-  // "checked" only when a registry answered (now or earlier, from the cache).
-  const bool from_kb = std::any_of(c->verdict->reasons.begin(), c->verdict->reasons.end(),
-                                   [](const ImageReason& r) { return r.code == "FROM_KB"; });
-  s.message = from_kb                          ? "judged from the knowledge base alone (offline, not in the cache)"
-              : c->inspection.facts.from_cache ? "checked (from the cache)"
-                                               : "checked";
-  for (const auto& r : c->verdict->reasons)
-    s.reasons.push_back(reason_json(r.code, severity_name(r.severity), r.message, ""));
-  return s;
-}
-
-void print_why(std::ostream& err, const RunPlan& plan, const CheckSummary& check, const std::string& image) {
-  err << "why:\n";
-  for (const auto& n : plan.notes) err << "  " << n.flag << ": " << n.why << '\n';
-  for (const auto& r : plan.reasons) {
-    err << "x " << r.code << ": " << r.message << '\n';
-    if (!r.fix.empty()) err << "  fix: " << r.fix << '\n';
-  }
-  err << "image " << image << ": ";
-  if (check.status == "skipped" || check.status == "unknown")
-    err << check.message << '\n';
-  else
-    err << (check.problem        ? "will NOT run here"
-            : check.undetermined ? "undetermined here"
-                                 : "runs here")
-        << " (" << check.message << ")\n";
-  for (const auto& r : check.reasons) {
-    err << "  "
-        << (r["severity"] == "error"     ? "x "
-            : r["severity"] == "warn"    ? "! "
-            : r["severity"] == "unknown" ? "? "
-                                         : "i ")
-        << r["code"].get<std::string>() << ": " << r["message"].get<std::string>() << '\n';
-  }
-}
-
 }  // namespace
 
 std::vector<OptionSpec> run_command_options() {
@@ -253,33 +183,18 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
       checked = std::move(results->front());
     }
   }
-  CheckSummary check = summarize(checked, skipped_why);
+  RunImageCheck check = summarize_image_check(checked, skipped_why);
   check.undetermined = check.undetermined || arch_unknown;
   const bool problem = has_error(plan.reasons) || check.problem;
   const int code = problem ? k_exit_problem : check.undetermined ? k_exit_undetermined : k_exit_ok;
   const std::string text = render_run(plan);
   if (out->format == Format::json) {
-    const bool shell = plan.engine == RunEngine::docker || plan.engine == RunEngine::podman;
-    json doc{{"schema", k_run_schema},
-             {"tool_version", tool_version()},
-             {"image", request->image},
-             {"engine", run_engine_name(plan.engine)},
-             {"gpu_access", gpu_access_name(plan.gpu)},
-             {"text", text},
-             {"exit_code", code}};
-    doc["argv"] = shell ? json(run_argv(plan)) : json(nullptr);
-    doc["notes"] = json::array();
-    for (const auto& n : plan.notes) doc["notes"].push_back({{"flag", n.flag}, {"why", n.why}});
-    doc["reasons"] = json::array();
-    for (const auto& r : plan.reasons)
-      doc["reasons"].push_back(reason_json(r.code, severity_name(r.severity), r.message, r.fix));
-    doc["image_check"] = {{"status", check.status}, {"message", check.message}, {"reasons", check.reasons}};
-    io.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    io.out << run_command_json(plan, text, check, code, tool_version());
     return code;
   }
   io.out << text;
   if (!args.has("quiet"))
-    print_why(io.err, plan, check, ref->str());
+    io.err << render_run_why(plan, check, ref->str());
   else if (problem)
     io.err << "torchdoctor: this command will not work as it is: run without --quiet to see why\n";
   return code;

@@ -181,16 +181,13 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
     }
   }
   if (format == Format::json) {
-    auto doc = checks_json(checks);
-    doc["image"] = ref->original;
-    doc["command"] = argv;
-    io.out << doc.dump(2) << '\n';
+    io.out << checks_in_image_json(checks, ref->original, argv).dump(2) << '\n';
   } else {
-    std::ostringstream markdown_body;  // --format markdown: the text report, fenced for a bug report
-    std::ostream& text_out = format == Format::markdown ? markdown_body : io.out;
-    text_out << "In " << ref->str() << " (" << argv[0] << ", " << gpu_access_name(plan.gpu) << ")\n";
-    print_checks(text_out, checks, color && format == Format::text);
-    if (format == Format::markdown) io.out << render_markdown_report("torchdoctor verify", markdown_body.str());
+    std::ostringstream text;
+    print_checks_in_image(text, checks, ref->str() + " (" + argv[0] + ", " + gpu_access_name(plan.gpu) + ")",
+                          color && format == Format::text);
+    // --format markdown: the text report, fenced for a bug report.
+    io.out << (format == Format::markdown ? render_markdown_report("torchdoctor verify", text.str()) : text.str());
   }
   const bool failed =
       std::any_of(checks.begin(), checks.end(), [](const CheckResult& c) { return c.status == "fail"; });

@@ -4,15 +4,12 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
 
 namespace td {
 namespace {
-
-constexpr std::size_t k_nfd_limit = 64 * 1024;  // NFD ignores feature files larger than this
 
 std::string key(const std::string& name) { return std::string(k_label_prefix) + name; }
 
@@ -44,55 +41,6 @@ void torch_labels(const HostFacts& f, const Kb& kb, std::map<std::string, std::s
     if (!valid_label_key(key("torch." + variant)) || value.empty()) continue;
     out[key("torch." + variant)] = "true";
     out[key("torch." + variant + ".newest")] = value;
-  }
-}
-
-bool plain_yaml(const std::string& s) {
-  if (s.empty()) return false;
-  static const char* const k_reserved[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
-  const std::string low = to_lower(s);
-  for (const char* r : k_reserved) {
-    if (low == r) return false;
-  }
-  const char c = s[0];
-  if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') return false;
-  return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") == std::string::npos;
-}
-
-std::string scalar(const nlohmann::json& v) {
-  return v.is_string() ? yaml_scalar(v.get_ref<const std::string&>()) : v.dump();
-}
-
-void emit(std::ostream& o, const nlohmann::json& v, int indent, bool in_list);
-
-void emit_object(std::ostream& o, const nlohmann::json& v, int indent, bool first_inline) {
-  bool first = true;
-  for (const auto& [k, x] : v.items()) {
-    if (!(first && first_inline)) o << std::string(static_cast<std::size_t>(indent), ' ');
-    first = false;
-    o << scalar(nlohmann::json(k)) << ':';
-    if ((x.is_object() && !x.empty()) || (x.is_array() && !x.empty())) {
-      o << '\n';
-      emit(o, x, indent + 2, false);
-    } else {
-      o << ' ' << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
-    }
-  }
-}
-
-void emit(std::ostream& o, const nlohmann::json& v, int indent, bool /*in_list*/) {
-  if (v.is_object()) {
-    emit_object(o, v, indent, false);
-  } else if (v.is_array()) {
-    for (const auto& x : v) {
-      o << std::string(static_cast<std::size_t>(indent), ' ') << "- ";
-      if (x.is_object() && !x.empty())
-        emit_object(o, x, indent + 2, true);
-      else
-        o << (x.is_object() ? "{}" : x.is_array() ? "[]" : scalar(x)) << '\n';
-    }
-  } else {
-    o << std::string(static_cast<std::size_t>(indent), ' ') << scalar(v) << '\n';
   }
 }
 
@@ -193,22 +141,6 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
   return l;
 }
 
-Result<std::string> features_file(const std::map<std::string, std::string>& labels) {
-  std::string out;
-  for (const auto& [k, v] : labels) {
-    if (!valid_label_key(k))
-      return make_error(ErrorKind::bad_input, "label key '" + sanitize(k) + "' is not valid in Kubernetes");
-    if (!valid_label_value(v))
-      return make_error(ErrorKind::bad_input, "label " + k + "='" + sanitize(v) + "': not a valid value");
-    out += k + "=" + v + "\n";
-  }
-  if (out.size() > k_nfd_limit) {
-    return make_error(ErrorKind::bad_input,
-                      "the labels take " + std::to_string(out.size()) + " bytes; NFD reads at most 65536 per file");
-  }
-  return out;
-}
-
 nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapability>& universe, unsigned gpus) {
   using nlohmann::json;
   json exprs = json::array();
@@ -306,16 +238,6 @@ bool match_expressions(const nlohmann::json& exprs, const std::map<std::string, 
     if (!ok) return false;
   }
   return true;
-}
-
-std::string yaml_scalar(const std::string& text) {
-  return plain_yaml(text) ? text : nlohmann::json(text).dump(-1, ' ', true);
-}
-
-std::string to_yaml(const nlohmann::json& value) {
-  std::ostringstream o;
-  emit(o, value, 0, false);
-  return o.str();
 }
 
 }  // namespace td

@@ -79,4 +79,18 @@ Result<std::vector<CheckResult>> checks_from_json(const nlohmann::json& doc) {
   return out;
 }
 
+void print_checks_in_image(std::ostream& out, const std::vector<CheckResult>& checks, const std::string& where,
+                           bool color) {
+  out << "In " << where << '\n';
+  print_checks(out, checks, color);
+}
+
+nlohmann::json checks_in_image_json(const std::vector<CheckResult>& checks, const std::string& image,
+                                    const std::vector<std::string>& command) {
+  auto doc = checks_json(checks);
+  doc["image"] = image;
+  doc["command"] = command;
+  return doc;
+}
+
 }  // namespace td

@@ -15,12 +15,6 @@ namespace td {
 /// --platform OS/ARCH when given, else linux/amd64; fails (bad input) on a malformed platform.
 Result<Platform> platform_option(const ParsedArgs& args);
 
-/// One image: what the registry (or cache) said, and the verdict when there is one.
-struct CheckedImage {
-  ImageInspection inspection;
-  std::optional<ImageVerdict> verdict;  ///< None when the image could not be checked (see inspection.error).
-};
-
 /// Inspects `refs` for `platform` with the registry options in `args`, and judges each for `host`
 /// with the registry's facts and `kb` (offline, the KB alone judges tags it knows).
 /// Fails (bad input) on a malformed option.

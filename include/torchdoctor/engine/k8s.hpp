@@ -27,9 +27,6 @@ bool valid_label_key(const std::string& key);
 /// True when `value` is a valid label value.
 bool valid_label_value(const std::string& value);
 
-/// An NFD features.d file: "name=value" lines, sorted. Fails when it would exceed NFD's 64 kB.
-Result<std::string> features_file(const std::map<std::string, std::string>& labels);
-
 /// The Pod spec fragment placing `image` where it runs: spec.affinity (nodeAffinity with one
 /// required term) and the container's resources; `universe` is every compute capability a node
 /// label can name (the KB's GPUs and Jetson modules).
@@ -40,12 +37,5 @@ std::vector<ComputeCapability> label_universe(const Kb& kb);
 
 /// Evaluates one nodeSelectorTerm's matchExpressions against a node's labels, as the scheduler does.
 bool match_expressions(const nlohmann::json& expressions, const std::map<std::string, std::string>& labels);
-
-/// A YAML scalar: plain when no YAML 1.1 or 1.2 reader could take it for something else, else
-/// double-quoted (a JSON string, which YAML reads the same).
-std::string yaml_scalar(const std::string& text);
-
-/// JSON written as block-style YAML (strings quoted when YAML could read them as something else).
-std::string to_yaml(const nlohmann::json& value);
 
 }  // namespace td

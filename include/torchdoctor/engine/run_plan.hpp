@@ -91,12 +91,10 @@ RunPlan plan_run(const HostFacts& facts, const HostClass& host, const RunRequest
 
 /// The docker or podman command's words (engine docker or podman only).
 std::vector<std::string> run_argv(const RunPlan& plan);
-/// A compose file with one service.
-std::string compose_yaml(const RunPlan& plan);
-/// A Kubernetes Pod manifest.
-std::string k8s_pod_yaml(const RunPlan& plan);
-/// The plan written for its engine: a shell command line, or YAML.
-std::string render_run(const RunPlan& plan);
+/// A size as docker and compose write it ("8g", "512m") or Kubernetes does ("8Gi", "512Mi").
+std::string size_text(std::uint64_t bytes, bool k8s);
+/// The JupyterLab port, published on loopback only: "127.0.0.1:PORT:8888".
+std::string port_mapping(unsigned port);
 
 /// /dev/shm sized from RAM: a quarter of it, at least 1 GiB and at most 16 GiB, in whole GiB.
 std::uint64_t shm_size_for_ram(std::optional<std::uint64_t> ram_bytes);

@@ -3,17 +3,17 @@
 // own reasons (GPU_ARCH_MISSING, L4T_MISMATCH, alternatives) by appending to ImageVerdict::reasons.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/core/host_facts.hpp"
 #include "torchdoctor/registry/image_facts.hpp"
+#include "torchdoctor/registry/inspect.hpp"
 #include "torchdoctor/registry/require.hpp"
 
 namespace td {
-
-/// How much a reason matters: an error makes the image a problem (exit 1).
 
 /// One finding about an image, with a stable code (the code table, src/core/finding.cpp).
 struct ImageReason {
@@ -32,6 +32,12 @@ struct ImageVerdict {
   [[nodiscard]] bool problem() const;
   /// True when no reason is an error but one is unknown: whether it runs here is undetermined.
   [[nodiscard]] bool undetermined() const;
+};
+
+/// One image: what the registry (or cache) said, and the verdict when there is one.
+struct CheckedImage {
+  ImageInspection inspection;
+  std::optional<ImageVerdict> verdict;  ///< None when the image could not be checked (see inspection.error).
 };
 
 /// Turns what the registry told about an image and what we know about the host into reasons.

@@ -1,34 +1,27 @@
-// A run plan written for its engine: docker/podman words (shell-quoted by the caller's
-// shell_join), a compose service, or a Kubernetes Pod. YAML is written by hand: every scalar that
-// a YAML reader could take for something else is double-quoted (yaml_scalar, shared with k8s).
+// The run-command report: the plan as a shell command, compose file or Pod (YAML written by hand:
+// every scalar a YAML reader could take for something else is double-quoted), why, and JSON.
+#include "torchdoctor/report/run_command.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "torchdoctor/core/strings.hpp"
-#include "torchdoctor/engine/k8s.hpp"
-#include "torchdoctor/engine/run_plan.hpp"
+#include "torchdoctor/report/verdicts.hpp"
+#include "torchdoctor/report/yaml.hpp"
 
 namespace td {
 namespace {
 
-constexpr std::uint64_t k_mib = 1ULL << 20U;
-constexpr std::uint64_t k_gib = 1ULL << 30U;
+using nlohmann::json;
 
-// "8g" / "512m" (docker, compose) or "8Gi" / "512Mi" (Kubernetes).
-std::string size_text(std::uint64_t bytes, bool k8s) {
-  if (bytes % k_gib == 0) return std::to_string(bytes / k_gib) + (k8s ? "Gi" : "g");
-  if (bytes % k_mib == 0) return std::to_string(bytes / k_mib) + (k8s ? "Mi" : "m");
-  return std::to_string(bytes);
-}
+constexpr const char* k_run_schema = "torchdoctor.run_command/v1";
 
-std::string port_mapping(unsigned port) { return "127.0.0.1:" + std::to_string(port) + ":8888"; }
-
-// A docker --mount field: CSV, so a value with a comma or quote is double-quoted.
-std::string mount_field(const std::string& key, const std::string& value) {
-  std::string f = key + "=" + value;
-  if (f.find_first_of(",\"") == std::string::npos) return f;
-  std::string q = "\"";
-  for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
+json reason_json(const std::string& code, Severity severity, const std::string& message, const std::string& fix) {
+  return {{"code", code},
+          {"severity", severity_name(severity)},
+          {"message", message},
+          {"fix", fix.empty() ? json(nullptr) : json(fix)}};
 }
 
 std::string yq(const std::string& s) { return yaml_scalar(s); }
@@ -66,51 +59,30 @@ void compose_gpu(std::ostream& o, const RunPlan& p) {
 
 }  // namespace
 
-std::vector<std::string> run_argv(const RunPlan& p) {
-  std::vector<std::string> a{p.engine == RunEngine::podman ? "podman" : "docker", "run", "--rm"};
-  if (p.interactive) a.emplace_back("-it");
-  if (!p.container_name.empty()) a.insert(a.end(), {"--name", p.container_name});
-  switch (p.gpu) {
-    case GpuAccess::gpus_all:
-      a.insert(a.end(), {"--gpus", "all"});
-      break;
-    case GpuAccess::runtime_nvidia:
-      a.insert(a.end(), {"--runtime", "nvidia"});
-      break;
-    case GpuAccess::cdi:
-      a.insert(a.end(), {"--device", "nvidia.com/gpu=all"});
-      if (p.engine == RunEngine::podman) a.emplace_back("--security-opt=label=disable");
-      break;
-    case GpuAccess::k8s_resource:
-    case GpuAccess::none:
-      break;
+RunImageCheck summarize_image_check(const std::optional<CheckedImage>& c, const std::string& skipped_why) {
+  RunImageCheck s;
+  if (!c) {
+    s.message = skipped_why;
+    return s;
   }
-  if (p.ipc_host)
-    a.emplace_back("--ipc=host");
-  else
-    a.emplace_back("--shm-size=" + size_text(p.shm_bytes, false));
-  if (p.ngc_ulimits) a.insert(a.end(), {"--ulimit", "memlock=-1", "--ulimit", "stack=67108864"});
-  if (!p.host_dir.empty()) {
-    if (p.host_dir.find_first_of(":,\"") == std::string::npos)
-      a.insert(a.end(), {"-v", p.host_dir + ":" + k_workspace});
-    else
-      a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", p.host_dir) + ",dst=" + k_workspace});
-    a.insert(a.end(), {"-w", k_workspace});
+  if (!c->verdict) {
+    s.undetermined = true;
+    s.status = "unknown";
+    s.message =
+        "could not check the image: " + (c->inspection.error ? c->inspection.error->message : std::string("no answer"));
+    return s;
   }
-  for (const auto& [src, dst] : p.read_only_mounts) {
-    if (src.find_first_of(":,\"") == std::string::npos)
-      a.insert(a.end(), {"-v", src + ":" + dst + ":ro"});
-    else
-      a.insert(a.end(), {"--mount", "type=bind," + mount_field("src", src) + ",dst=" + dst + ",readonly"});
-  }
-  if (p.keep_id) a.emplace_back("--userns=keep-id");
-  if (p.user) a.insert(a.end(), {"--user", std::to_string(p.user->uid) + ":" + std::to_string(p.user->gid)});
-  if (p.video_group) a.insert(a.end(), {"--group-add", "video"});
-  for (const auto& [k, v] : p.env) a.insert(a.end(), {"-e", k + "=" + v});
-  if (p.jupyter_port) a.insert(a.end(), {"-p", port_mapping(*p.jupyter_port)});
-  a.push_back(p.image);
-  a.insert(a.end(), p.command.begin(), p.command.end());
-  return a;
+  s.problem = c->verdict->problem();
+  s.undetermined = c->verdict->undetermined();
+  s.status = s.problem ? "problem" : s.undetermined ? "undetermined" : "ok";
+  // "checked" only when a registry answered (now or earlier, from the cache).
+  const bool from_kb = std::any_of(c->verdict->reasons.begin(), c->verdict->reasons.end(),
+                                   [](const ImageReason& r) { return r.code == "FROM_KB"; });
+  s.message = from_kb                          ? "judged from the knowledge base alone (offline, not in the cache)"
+              : c->inspection.facts.from_cache ? "checked (from the cache)"
+                                               : "checked";
+  s.reasons = c->verdict->reasons;
+  return s;
 }
 
 std::string compose_yaml(const RunPlan& p) {
@@ -178,6 +150,47 @@ std::string render_run(const RunPlan& p) {
       break;
   }
   return shell_join(run_argv(p)) + "\n";
+}
+
+std::string render_run_why(const RunPlan& plan, const RunImageCheck& check, const std::string& image) {
+  std::ostringstream err;
+  err << "why:\n";
+  for (const auto& n : plan.notes) err << "  " << n.flag << ": " << n.why << '\n';
+  for (const auto& r : plan.reasons) {
+    err << "x " << r.code << ": " << r.message << '\n';
+    if (!r.fix.empty()) err << "  fix: " << r.fix << '\n';
+  }
+  err << "image " << image << ": ";
+  if (check.status == "skipped" || check.status == "unknown")
+    err << check.message << '\n';
+  else
+    err << (check.problem        ? "will NOT run here"
+            : check.undetermined ? "undetermined here"
+                                 : "runs here")
+        << " (" << check.message << ")\n";
+  for (const auto& r : check.reasons) err << "  " << severity_mark(r.severity) << r.code << ": " << r.message << '\n';
+  return err.str();
+}
+
+std::string run_command_json(const RunPlan& plan, const std::string& text, const RunImageCheck& check, int exit_code,
+                             const std::string& tool_version) {
+  const bool shell = plan.engine == RunEngine::docker || plan.engine == RunEngine::podman;
+  json doc{{"schema", k_run_schema},
+           {"tool_version", tool_version},
+           {"image", plan.image},
+           {"engine", run_engine_name(plan.engine)},
+           {"gpu_access", gpu_access_name(plan.gpu)},
+           {"text", text},
+           {"exit_code", exit_code}};
+  doc["argv"] = shell ? json(run_argv(plan)) : json(nullptr);
+  doc["notes"] = json::array();
+  for (const auto& n : plan.notes) doc["notes"].push_back({{"flag", n.flag}, {"why", n.why}});
+  doc["reasons"] = json::array();
+  for (const auto& r : plan.reasons) doc["reasons"].push_back(reason_json(r.code, r.severity, r.message, r.fix));
+  json reasons = json::array();
+  for (const auto& r : check.reasons) reasons.push_back(reason_json(r.code, r.severity, r.message, ""));
+  doc["image_check"] = {{"status", check.status}, {"message", check.message}, {"reasons", reasons}};
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace td
