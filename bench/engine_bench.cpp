@@ -36,12 +36,11 @@ void load_embedded_kb_bench(benchmark::State& state) {
 BENCHMARK(load_embedded_kb_bench)->Unit(benchmark::kMillisecond);
 
 void recommend_all_candidates(benchmark::State& state) {
-  td::HostFacts f = host();
   const td::Kb& k = kb();
-  td::enrich_host(f, k);
+  const td::JudgedHost judged = td::judge_host(host(), k);
   std::size_t candidates = 0;
   for (auto _ : state) {
-    auto r = td::recommend(f, k);
+    auto r = td::recommend(judged, k);
     candidates = r.all.size();
     benchmark::DoNotOptimize(r);
   }

@@ -151,11 +151,10 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
   return facts;
 }
 
-Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request) {
+Result<JudgedHost> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request) {
   auto facts = gather_host(args, io, gpu_resolver(kb), request);
   if (!facts) return facts.error();
-  enrich_host(*facts, kb);
-  return facts;
+  return judge_host(std::move(*facts), kb);
 }
 
 Result<Session> open_session(const ParsedArgs& args, const AppIo& io, const HostRequest& request) {

@@ -97,11 +97,12 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
     }
   }
   const bool gpus = request.visible_gpus && request.targets.empty();
-  auto facts = judged_host(args, io, *kb, HostRequest::only(gpus ? k_visible_gpu_detectors : k_build_detectors));
-  if (!facts) return fail_with(io, facts.error());
+  auto host = judged_host(args, io, *kb, HostRequest::only(gpus ? k_visible_gpu_detectors : k_build_detectors));
+  if (!host) return fail_with(io, host.error());
+  const HostFacts& facts = host->facts();
   if (gpus) {
-    if (facts->gpus && !facts->gpus->empty()) {
-      for (const auto& g : *facts->gpus) {
+    if (facts.gpus && !facts.gpus->empty()) {
+      for (const auto& g : *facts.gpus) {
         if (!g.compute_capability) continue;
         request.target_ccs.push_back(*g.compute_capability);
         request.target_names.push_back(g.name ? *g.name : "visible GPU");
@@ -119,7 +120,7 @@ int run_build_env(const ParsedArgs& args, AppIo& io) {
     compiler.found_by = "not looked for (the facts are not this node's)";
   else
     compiler = find_host_compiler(io.env);
-  auto decision = decide_build_env(*facts, io.env, request, compiler, *kb);
+  auto decision = decide_build_env(facts, io.env, request, compiler, *kb);
   if (!decision) return fail_with(io, decision.error());
   if (auto s = write_build_env(io.out, format, *decision); !s) return fail_with(io, s.error());
   for (const auto& r : decision->reasons) {

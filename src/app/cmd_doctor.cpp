@@ -115,10 +115,10 @@ std::vector<OptionSpec> doctor_options() { return probe_options(); }
 int run_doctor(const ParsedArgs& args, AppIo& io) {
   auto session = open_session(args, io);
   if (!session) return fail_with(io, session.error());
-  const auto& [out, kb, f] = *session;
-  const HostClass h = classify(f, kb);
-  const Recommendation rec = recommend(f, kb);
-  const auto checks = build_checks(f, h, kb, rec);
+  const auto& [out, kb, host] = *session;
+  const HostFacts& f = host.facts();
+  const Recommendation rec = recommend(host, kb);
+  const auto checks = build_checks(f, host.host(), kb, rec);
   const std::string verdict = doctor_verdict(checks);
   const int code = verdict == "does-not-run"   ? k_exit_problem
                    : verdict == "undetermined" ? k_exit_undetermined

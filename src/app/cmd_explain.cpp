@@ -117,7 +117,7 @@ Result<KeptText> input_text(const ParsedArgs& args, AppIo& io, const InputLimits
 // (offline from the cache and the knowledge base with --offline; else online with the registry
 // options). A reference from the text that does not parse is skipped; a bad --image is bad input.
 Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const AppIo& io, std::string_view text,
-                                                 const HostFacts& host, const Kb& kb) {
+                                                 const JudgedHost& host, const Kb& kb) {
   std::vector<ImageMention> mentions;
   std::vector<bool> given;
   for (const auto& r : args.all("image")) {
@@ -144,8 +144,8 @@ Result<std::vector<ExplainedImage>> judge_images(const ParsedArgs& args, const A
   Platform platform{"linux", "amd64", {}, {}};
   if (auto p = platform_option(args); p && args.has("platform"))
     platform = *p;
-  else if (host.cpu.arch) {
-    if (const auto machine = platform_for_machine(*host.cpu.arch)) platform = *machine;
+  else if (host.facts().cpu.arch) {
+    if (const auto machine = platform_for_machine(*host.facts().cpu.arch)) platform = *machine;
   }
   auto checked = check_images(refs, platform, args, io, host, kb);
   if (!checked) return checked.error();
@@ -175,7 +175,7 @@ int run_explain(const ParsedArgs& args, AppIo& io) {
   if (left_out > 0) input.set_truncated(left_out);
   const ExplainResult r = explain(input, host, kb);
   if (auto p = platform_option(args); !p) return fail_with(io, p.error());
-  auto images = judge_images(args, io, input.text(), r.facts, kb);
+  auto images = judge_images(args, io, input.text(), *r.host, kb);
   if (!images) return fail_with(io, images.error());
   const bool image_problem = std::any_of(images->begin(), images->end(), [](const ExplainedImage& e) {
     return e.checked.verdict && !e.checked.inspection.error && e.checked.verdict->problem();

@@ -41,8 +41,7 @@ void add_snapshot(Fleet& fleet, const Kb& kb, std::string_view text, const std::
     fleet.problems.push_back({where, facts.error().message});
     return;
   }
-  enrich_host(*facts, kb);
-  NodeProfile node = node_profile(*facts, kb);
+  NodeProfile node = node_profile(judge_host(std::move(*facts), kb), kb);
   if (node.name.empty()) node.name = where;
   const auto [it, fresh] = fleet.seen.emplace(node.name, where);
   if (!fresh) {

@@ -51,7 +51,8 @@ int run_image(const ParsedArgs& args, AppIo& io) {
   if (!session) return fail_with(io, session.error());
   const auto& [out, kb, host] = *session;
   if (!args.has("platform")) {
-    const auto machine = host.cpu.arch ? platform_for_machine(*host.cpu.arch) : std::nullopt;
+    const auto& arch = host.facts().cpu.arch;
+    const auto machine = arch ? platform_for_machine(*arch) : std::nullopt;
     if (machine)
       platform = *machine;
     else

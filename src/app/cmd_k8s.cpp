@@ -53,10 +53,10 @@ void remove_label_temporaries(const std::string& path) {
 
 // One round: probe, label, write. Returns the exit code of that round.
 int write_labels_once(const ParsedArgs& args, AppIo& io, const Kb& kb, bool json_out) {
-  auto facts = judged_host(args, io, kb);
-  if (!facts) return fail_with(io, facts.error());
-  const NodeProfile node = node_profile(*facts, kb);
-  const auto labels = node_labels(node, *facts, kb);
+  auto host = judged_host(args, io, kb);
+  if (!host) return fail_with(io, host.error());
+  const NodeProfile node = node_profile(*host, kb);
+  const auto labels = node_labels(node, *host, kb);
   auto file = features_file(labels);
   if (!file) return fail_with(io, file.error());
   if (auto path = args.get("output")) {

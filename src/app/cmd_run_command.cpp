@@ -163,22 +163,21 @@ int run_run_command(const ParsedArgs& args, AppIo& io) {
   if (!request) return fail_with(io, request.error());
   auto kb = load_kb_for(args, io.env);
   if (!kb) return fail_with(io, kb.error());
-  auto facts = judged_host(args, io, *kb);
-  if (!facts) return fail_with(io, facts.error());
-  const HostFacts& enriched = *facts;
-  const HostClass host = classify(enriched, *kb);
-  const RunPlan plan = plan_run(enriched, host, *request);
+  auto host = judged_host(args, io, *kb);
+  if (!host) return fail_with(io, host.error());
+  const RunPlan plan = plan_run(*host, *request);
 
   std::optional<CheckedImage> checked;
   std::string skipped_why = "not checked (--no-check)";
   bool arch_unknown = false;
   if (!args.has("no-check")) {
-    const auto platform = enriched.cpu.arch ? platform_for_machine(*enriched.cpu.arch) : std::nullopt;
+    const auto& arch = host->facts().cpu.arch;
+    const auto platform = arch ? platform_for_machine(*arch) : std::nullopt;
     if (!platform) {
       skipped_why = "not checked: this host's architecture is unknown (give --arch)";
       arch_unknown = true;
     } else {
-      auto results = check_images({*ref}, *platform, args, io, enriched, *kb);
+      auto results = check_images({*ref}, *platform, args, io, *host, *kb);
       if (!results) return fail_with(io, results.error());
       checked = std::move(results->front());
     }

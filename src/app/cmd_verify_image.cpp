@@ -121,9 +121,9 @@ int run_verify_image(const ParsedArgs& args, AppIo& io, Format format, bool colo
   }
   auto kb = load_kb_for(args, io.env);
   if (!kb) return fail(kb.error());
-  auto facts = judged_host(ParsedArgs{}, io, *kb);
-  if (!facts) return fail(facts.error());
-  RunPlan plan = plan_run(*facts, classify(*facts, *kb), request);
+  auto host = judged_host(ParsedArgs{}, io, *kb);
+  if (!host) return fail(host.error());
+  RunPlan plan = plan_run(*host, request);
   auto bundle = bundle_self();
   if (!bundle) return fail(bundle.error());
   plan.interactive = false;

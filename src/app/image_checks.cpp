@@ -80,12 +80,12 @@ void add_kb_reasons(ImageVerdict& v, const KbImageJudgement& j, const ImageRef& 
 
 // The knowledge base adds what a registry cannot tell (the torch inside, the L4T line) and, offline,
 // judges tags it knows without any request.
-CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool offline, bool platform_given,
+CheckedImage judge(ImageInspection r, const JudgedHost& host, const Kb& kb, bool offline, bool platform_given,
                    const std::function<std::optional<std::string>()>& instead) {
   std::optional<ImageVerdict> verdict;
   const auto kbj = judge_image_from_kb(host, kb, r.facts.ref.registry, r.facts.ref.repository, r.facts.ref.tag);
   if (!r.error) {
-    verdict = check_image(r.facts, host);
+    verdict = check_image(r.facts, host.facts());
     if (kbj.known_tag) add_kb_reasons(*verdict, kbj, r.facts.ref, instead);
   } else if (offline && (kbj.known_tag || kbj.known_repository)) {
     verdict = ImageVerdict{};
@@ -99,7 +99,7 @@ CheckedImage judge(ImageInspection r, const HostFacts& host, const Kb& kb, bool 
     r.facts.nearest_tags = kbj.nearest_tags;
   }
   // The platform read was a stand-in: whether the image runs here is not decided.
-  if (verdict && !host.cpu.arch && !platform_given) {
+  if (verdict && !host.facts().cpu.arch && !platform_given) {
     verdict->reasons.push_back(
         {"UNKNOWN_ARCH",
          "this host's CPU architecture is unknown; the " + r.facts.requested.str() +
@@ -117,7 +117,7 @@ Result<Platform> platform_option(const ParsedArgs& args) {
 }
 
 Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform,
-                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host,
+                                               const ParsedArgs& args, const AppIo& io, const JudgedHost& host,
                                                const Kb& kb) {
   auto run = read_setup(args);
   if (!run) return run.error();

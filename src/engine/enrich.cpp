@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "torchdoctor/core/arch.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
@@ -63,6 +64,26 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
   }
 }
 
+// An integrated (Jetson) GPU known only by a name such as collect_env's "Orin": the capability
+// every KB module of that name shares.
+void enrich_igpu_by_module_name(HostFacts& f, const Kb& kb) {
+  if (!f.gpus.value) return;
+  for (auto& g : *f.gpus.value) {
+    if (g.compute_capability || !g.integrated.value.value_or(false) || !g.name) continue;
+    std::optional<ComputeCapability> cc;
+    bool unique = true;
+    for (const auto& m : kb.jetson_modules) {
+      if (!contains_icase(m.name, *g.name.value)) continue;
+      if (cc && !(*cc == m.cc)) unique = false;
+      cc = m.cc;
+    }
+    if (cc && unique) {
+      g.compute_capability = Fact<ComputeCapability>::known(*cc, "kb");
+      g.compute_capability.note = "the Jetson modules named " + *g.name.value;
+    }
+  }
+}
+
 }  // namespace
 
 void enrich_host(HostFacts& f, const Kb& kb) {
@@ -70,6 +91,7 @@ void enrich_host(HostFacts& f, const Kb& kb) {
     for (auto& g : *f.gpus.value) enrich_gpu(g, kb);
   }
   enrich_jetson(f, kb);
+  enrich_igpu_by_module_name(f, kb);
   if (!f.driver.cuda_level && f.driver.version) {
     if (auto level = cuda_level_for_driver(kb, *f.driver.version.value)) {
       f.driver.cuda_level = Fact<Version>::known(*level, "kb");
@@ -116,6 +138,14 @@ void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, cons
   const std::string where = from.file.empty() ? "" : " (" + from.file + ":" + std::to_string(from.line) + ")";
   reasons.push_back({"KB_UNCONFIRMED", Severity::info,
                      what + " is not confirmed at a primary source" + where + (why.empty() ? "" : ": " + why), ""});
+}
+
+JudgedHost judge_host(HostFacts facts, const Kb& kb) {
+  JudgedHost j;
+  j.m_facts = std::move(facts);
+  enrich_host(j.m_facts, kb);
+  j.m_class = classify(j.m_facts, kb);
+  return j;
 }
 
 }  // namespace td

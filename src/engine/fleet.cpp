@@ -62,8 +62,9 @@ std::string platform_arch(const std::string& platform) {
 
 std::string k8s_arch(const std::string& machine) { return oci_arch(machine); }
 
-NodeProfile node_profile(const HostFacts& f, const Kb& kb) {
-  const HostClass h = classify(f, kb);
+NodeProfile node_profile(const JudgedHost& host, const Kb& kb) {
+  const HostFacts& f = host.facts();
+  const HostClass& h = host.host();
   NodeProfile n;
   if (f.hostname) n.name = *f.hostname;
   if (f.cpu.arch) n.arch = k8s_arch(*f.cpu.arch);

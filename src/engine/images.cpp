@@ -179,9 +179,10 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
 
 }  // namespace
 
-KbImageJudgement judge_image_from_kb(const HostFacts& f, const Kb& kb, const std::string& registry,
+KbImageJudgement judge_image_from_kb(const JudgedHost& host, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag) {
-  const HostClass h = classify(f, kb);
+  const HostFacts& f = host.facts();
+  const HostClass& h = host.host();
   KbImageJudgement j;
   std::vector<std::pair<std::size_t, std::string>> same_repo;
   const auto known = known_images(kb);
@@ -283,8 +284,8 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
   return std::nullopt;
 }
 
-std::optional<std::string> recommended_image(const HostFacts& facts, const Kb& kb) {
-  const Recommendation rec = recommend(facts, kb);
+std::optional<std::string> recommended_image(const JudgedHost& host, const Kb& kb) {
+  const Recommendation rec = recommend(host, kb);
   if (rec.best_image) return rec.best_image->ref;
   return std::nullopt;
 }

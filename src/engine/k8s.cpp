@@ -21,8 +21,9 @@ std::uint32_t cuda_code(const Version& v) { return v.major() * 1000 + v.minor() 
 bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // The newest wheel per variant that runs natively on this node (no error, no PTX JIT).
-void torch_labels(const HostFacts& f, const Kb& kb, std::map<std::string, std::string>& out) {
-  const HostClass h = classify(f, kb);
+void torch_labels(const JudgedHost& host, const Kb& kb, std::map<std::string, std::string>& out) {
+  const HostFacts& f = host.facts();
+  const HostClass& h = host.host();
   if (h.platform.empty()) return;
   std::map<std::string, Version> newest;
   for (const auto& w : kb.torch_wheels) {
@@ -91,7 +92,7 @@ std::vector<ComputeCapability> label_universe(const Kb& kb) {
   return out;
 }
 
-std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostFacts& facts, const Kb& kb) {
+std::map<std::string, std::string> node_labels(const NodeProfile& n, const JudgedHost& host, const Kb& kb) {
   std::map<std::string, std::string> l;
   if (n.driver) {
     const auto& r = n.driver->release();
@@ -136,7 +137,7 @@ std::map<std::string, std::string> node_labels(const NodeProfile& n, const HostF
     l[key("l4t.minor")] = std::to_string(n.l4t->minor());
   }
   if (n.jetpack) l[key("jetpack.version")] = label_value(n.jetpack->str());
-  torch_labels(facts, kb, l);
+  torch_labels(host, kb, l);
   if (!kb.as_of.empty()) l[key("kb.as-of")] = label_value(kb.as_of);
   return l;
 }

@@ -335,8 +335,9 @@ void choose_jetson(const HostFacts& f, const HostClass& h, const Kb& kb, const R
 
 }  // namespace
 
-Recommendation recommend(const HostFacts& f, const Kb& kb, const RecommendOptions& options) {
-  const HostClass h = classify(f, kb);
+Recommendation recommend(const JudgedHost& host, const Kb& kb, const RecommendOptions& options) {
+  const HostFacts& f = host.facts();
+  const HostClass& h = host.host();
   Recommendation r;
   if (auto unsupported = arch_unsupported(f)) r.notes.push_back(std::move(*unsupported));
   if (h.board != nullptr) {

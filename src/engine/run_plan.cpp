@@ -244,7 +244,9 @@ std::uint64_t shm_size_for_ram(std::optional<std::uint64_t> ram_bytes) {
   return std::clamp<std::uint64_t>(quarter, k_gib, 16 * k_gib);
 }
 
-RunPlan plan_run(const HostFacts& f, const HostClass& host, const RunRequest& r) {
+RunPlan plan_run(const JudgedHost& judged, const RunRequest& r) {
+  const HostFacts& f = judged.facts();
+  const HostClass& host = judged.host();
   RunPlan p;
   const Tooling t = tooling_of(f);
   p.image = r.image;

@@ -38,107 +38,109 @@ const std::map<std::string, Simple>& simple_predicates() {
   static const std::map<std::string, Simple> k{
       {"gpu",
        [](const Context& c, auto& used) {
-         const bool yes = !c.host.gpus.empty();
+         const bool yes = !c.judged.host().gpus.empty();
          if (yes)
-           used.push_back("NVIDIA GPU: " + c.host.gpus.front()->name.value.value_or("present") +
-                          src(c.facts.gpus.source));
+           used.push_back("NVIDIA GPU: " + c.judged.host().gpus.front()->name.value.value_or("present") +
+                          src(c.judged.facts().gpus.source));
          return yes;
        }},
       {"no_gpu",
        [](const Context& c, auto& used) {
-         const bool yes = c.host.gpus_known && c.host.gpus.empty() && !c.host.tegra;
-         if (yes) used.push_back("no NVIDIA GPU" + src(c.facts.gpus.source));
+         const bool yes = c.judged.host().gpus_known && c.judged.host().gpus.empty() && !c.judged.host().tegra;
+         if (yes) used.push_back("no NVIDIA GPU" + src(c.judged.facts().gpus.source));
          return yes;
        }},
-      {"gpus_unknown", [](const Context& c, auto&) { return !c.host.gpus_known && !c.host.tegra; }},
+      {"gpus_unknown", [](const Context& c, auto&) { return !c.judged.host().gpus_known && !c.judged.host().tegra; }},
       {"tegra",
        [](const Context& c, auto& used) {
-         if (c.host.tegra)
-           used.push_back("a Jetson (Tegra)" +
-                          src(c.facts.jetson.l4t ? c.facts.jetson.l4t.source : c.facts.jetson.soc.source));
-         return c.host.tegra;
+         if (c.judged.host().tegra)
+           used.push_back("a Jetson (Tegra)" + src(c.judged.facts().jetson.l4t ? c.judged.facts().jetson.l4t.source
+                                                                               : c.judged.facts().jetson.soc.source));
+         return c.judged.host().tegra;
        }},
       {"board",
        [](const Context& c, auto& used) {
-         if (c.host.board != nullptr)
-           used.push_back("board: " + (c.host.board->name.empty() ? c.host.board->id : c.host.board->name));
-         return c.host.board != nullptr;
+         if (c.judged.host().board != nullptr)
+           used.push_back("board: " + (c.judged.host().board->name.empty() ? c.judged.host().board->id
+                                                                           : c.judged.host().board->name));
+         return c.judged.host().board != nullptr;
        }},
       {"x86_64",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.cpu.arch.value == std::optional<std::string>("x86_64");
-         if (yes) used.push_back("CPU architecture x86_64" + src(c.facts.cpu.arch.source));
+         const bool yes = c.judged.facts().cpu.arch.value == std::optional<std::string>("x86_64");
+         if (yes) used.push_back("CPU architecture x86_64" + src(c.judged.facts().cpu.arch.source));
          return yes;
        }},
       {"aarch64",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.cpu.arch.value == std::optional<std::string>("aarch64");
-         if (yes) used.push_back("CPU architecture aarch64" + src(c.facts.cpu.arch.source));
+         const bool yes = c.judged.facts().cpu.arch.value == std::optional<std::string>("aarch64");
+         if (yes) used.push_back("CPU architecture aarch64" + src(c.judged.facts().cpu.arch.source));
          return yes;
        }},
       {"driver",
        [](const Context& c, auto& used) {
-         if (c.facts.driver.version)
-           used.push_back("NVIDIA driver " + c.facts.driver.version.value->str() + src(c.facts.driver.version.source));
-         else if (c.host.driver_cuda)
-           used.push_back("driver CUDA level " + c.host.driver_cuda->str());
-         return c.facts.driver.version.has_value() || c.host.driver_cuda.has_value();
+         if (c.judged.facts().driver.version)
+           used.push_back("NVIDIA driver " + c.judged.facts().driver.version.value->str() +
+                          src(c.judged.facts().driver.version.source));
+         else if (c.judged.host().driver_cuda)
+           used.push_back("driver CUDA level " + c.judged.host().driver_cuda->str());
+         return c.judged.facts().driver.version.has_value() || c.judged.host().driver_cuda.has_value();
        }},
       {"driver_absent",
        [](const Context& c, auto& used) {
          // Known to be absent: the probe found no kernel module (an unknown driver is not absent).
-         const bool yes = !c.facts.driver.version && !c.host.driver_cuda &&
-                          c.facts.driver.version.note == "no NVIDIA kernel module loaded";
-         if (yes) used.push_back("no NVIDIA kernel module loaded" + src(c.facts.driver.version.source));
+         const bool yes = !c.judged.facts().driver.version && !c.judged.host().driver_cuda &&
+                          c.judged.facts().driver.version.note == "no NVIDIA kernel module loaded";
+         if (yes) used.push_back("no NVIDIA kernel module loaded" + src(c.judged.facts().driver.version.source));
          return yes;
        }},
       {"driver_ok",
        [](const Context& c, auto& used) {
-         const TorchInstall* t = first_torch(c.facts);
-         if (!c.host.driver_cuda || t == nullptr || !t->cuda) return false;
-         const bool yes = !(*c.host.driver_cuda < t->cuda.value->truncated(2));
+         const TorchInstall* t = first_torch(c.judged.facts());
+         if (!c.judged.host().driver_cuda || t == nullptr || !t->cuda) return false;
+         const bool yes = !(*c.judged.host().driver_cuda < t->cuda.value->truncated(2));
          if (yes)
-           used.push_back("driver CUDA " + c.host.driver_cuda->str() + " >= torch's CUDA " +
+           used.push_back("driver CUDA " + c.judged.host().driver_cuda->str() + " >= torch's CUDA " +
                           t->cuda.value->truncated(2).str());
          return yes;
        }},
       {"container_toolkit",
        [](const Context& c, auto& used) {
-         const bool yes = toolkit(c.facts);
+         const bool yes = toolkit(c.judged.facts());
          if (yes) used.push_back("NVIDIA Container Toolkit or CDI spec present");
          return yes;
        }},
       {"container_engine",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.tooling.docker.has_value() || c.facts.tooling.podman.has_value();
+         const bool yes = c.judged.facts().tooling.docker.has_value() || c.judged.facts().tooling.podman.has_value();
          if (yes)
-           used.push_back("container engine: " +
-                          c.facts.tooling.docker.value.value_or(c.facts.tooling.podman.value.value_or("")));
+           used.push_back("container engine: " + c.judged.facts().tooling.docker.value.value_or(
+                                                     c.judged.facts().tooling.podman.value.value_or("")));
          return yes;
        }},
       {"inside_container",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.container.inside && *c.facts.container.inside.value;
-         if (yes) used.push_back("running inside a container" + src(c.facts.container.inside.source));
+         const bool yes = c.judged.facts().container.inside && *c.judged.facts().container.inside.value;
+         if (yes) used.push_back("running inside a container" + src(c.judged.facts().container.inside.source));
          return yes;
        }},
       {"wsl",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.container.wsl && *c.facts.container.wsl.value;
-         if (yes) used.push_back("WSL2" + src(c.facts.container.wsl.source));
+         const bool yes = c.judged.facts().container.wsl && *c.judged.facts().container.wsl.value;
+         if (yes) used.push_back("WSL2" + src(c.judged.facts().container.wsl.source));
          return yes;
        }},
-      {"torch", [](const Context& c, auto&) { return first_torch(c.facts) != nullptr; }},
+      {"torch", [](const Context& c, auto&) { return first_torch(c.judged.facts()) != nullptr; }},
       {"torch_cpu",
        [](const Context& c, auto& used) {
-         const TorchInstall* t = first_torch(c.facts);
+         const TorchInstall* t = first_torch(c.judged.facts());
          const bool yes = t != nullptr && t->version && !t->cuda && t->cuda.note != "a ROCm build";
          if (yes) used.push_back("torch " + t->version.value->str() + " is CPU-only" + src(t->cuda.source));
          return yes;
        }},
       {"torch_cuda",
        [](const Context& c, auto& used) {
-         const TorchInstall* t = first_torch(c.facts);
+         const TorchInstall* t = first_torch(c.judged.facts());
          const bool yes = t != nullptr && t->cuda.has_value();
          if (yes) used.push_back("torch built with CUDA " + t->cuda.value->str() + src(t->cuda.source));
          return yes;
@@ -155,14 +157,14 @@ const std::map<std::string, Simple>& simple_predicates() {
        }},
       {"shm_small",
        [](const Context& c, auto& used) {
-         const bool yes = c.facts.cpu.shm_bytes && *c.facts.cpu.shm_bytes.value < k_min_shm;
+         const bool yes = c.judged.facts().cpu.shm_bytes && *c.judged.facts().cpu.shm_bytes.value < k_min_shm;
          if (yes)
-           used.push_back("/dev/shm is " + human_bytes(*c.facts.cpu.shm_bytes.value) +
-                          src(c.facts.cpu.shm_bytes.source));
+           used.push_back("/dev/shm is " + human_bytes(*c.judged.facts().cpu.shm_bytes.value) +
+                          src(c.judged.facts().cpu.shm_bytes.source));
          return yes;
        }},
-      {"cpu_flags_known", [](const Context& c, auto&) { return c.facts.cpu.flags.has_value(); }},
-      {"shm_known", [](const Context& c, auto&) { return c.facts.cpu.shm_bytes.has_value(); }},
+      {"cpu_flags_known", [](const Context& c, auto&) { return c.judged.facts().cpu.flags.has_value(); }},
+      {"shm_known", [](const Context& c, auto&) { return c.judged.facts().cpu.shm_bytes.has_value(); }},
   };
   return k;
 }
@@ -246,38 +248,18 @@ bool holds(const std::string& predicate, const Context& c, const std::map<std::s
     return false;
   }
   if (predicate.rfind("cpu_flag:", 0) == 0) {
-    const bool yes = flag(c.facts, predicate.substr(9));
-    if (yes) used.push_back("CPU flag " + predicate.substr(9) + src(c.facts.cpu.flags.source));
+    const bool yes = flag(c.judged.facts(), predicate.substr(9));
+    if (yes) used.push_back("CPU flag " + predicate.substr(9) + src(c.judged.facts().cpu.flags.source));
     return yes;
   }
   if (predicate.rfind("capture:", 0) == 0) return capture_holds(predicate.substr(8), captures);
   return false;
 }
 
-Context make_context(const HostFacts& input_facts, const Kb& kb) {
-  Context c{kb, input_facts, {}, {}, {}, {}, {}, {}, {}};
-  enrich_host(c.facts, kb);
-  // An nvgpu (Jetson) GPU named by collect_env ("Orin"): its capability when every KB module of
-  // that name agrees on one.
-  if (c.facts.gpus.value) {
-    for (auto& g : *c.facts.gpus.value) {
-      if (g.compute_capability || !g.integrated.value.value_or(false) || !g.name) continue;
-      std::optional<ComputeCapability> cc;
-      bool unique = true;
-      for (const auto& m : kb.jetson_modules) {
-        if (!contains_icase(m.name, *g.name.value)) continue;
-        if (cc && !(*cc == m.cc)) unique = false;
-        cc = m.cc;
-      }
-      if (cc && unique) {
-        g.compute_capability = Fact<ComputeCapability>::known(*cc, "kb");
-        g.compute_capability.note = "the Jetson modules named " + *g.name.value;
-      }
-    }
-  }
-  c.host = classify(c.facts, kb);
-  if (const TorchInstall* t = first_torch(c.facts)) {
-    c.torch_reasons = judge_installed(c.facts, c.host, kb, *t);
+Context make_context(HostFacts input_facts, const Kb& kb) {
+  Context c{kb, judge_host(std::move(input_facts), kb), {}, {}, {}, {}, {}, {}};
+  if (const TorchInstall* t = first_torch(c.judged.facts())) {
+    c.torch_reasons = judge_installed(c.judged.facts(), c.judged.host(), kb, *t);
     if (t->arch_list) {
       for (const auto& a : *t->arch_list.value) (a.is_ptx() ? c.torch_ptx : c.torch_arch).push_back(a.hardware());
     } else if (t->version) {
@@ -289,13 +271,13 @@ Context make_context(const HostFacts& input_facts, const Kb& kb) {
     }
   }
   if (!c.torch_arch.empty() || !c.torch_ptx.empty()) {
-    for (const GpuFacts* g : c.host.gpus) {
+    for (const GpuFacts* g : c.judged.host().gpus) {
       if (g->compute_capability)
         c.fits.push_back(fit_gpu(c.torch_arch, c.torch_ptx, g->compute_capability.value->hardware()));
     }
   }
-  c.container_reasons = container_findings(c.facts, c.host);
-  c.rec = recommend(c.facts, kb);
+  c.container_reasons = container_findings(c.judged.facts(), c.judged.host());
+  c.rec = recommend(c.judged, kb);
   return c;
 }
 
@@ -304,11 +286,11 @@ namespace {
 std::optional<std::string> variable(const std::string& name, const Context& c,
                                     const std::map<std::string, std::string>& captures) {
   if (const auto it = captures.find(name); it != captures.end() && !it->second.empty()) return it->second;
-  const HostFacts& f = c.facts;
+  const HostFacts& f = c.judged.facts();
   const TorchInstall* t = first_torch(f);
-  const GpuFacts* g = c.host.gpus.empty() ? nullptr : c.host.gpus.front();
+  const GpuFacts* g = c.judged.host().gpus.empty() ? nullptr : c.judged.host().gpus.front();
   if (name == "driver" && f.driver.version) return f.driver.version.value->str();
-  if (name == "driver_cuda" && c.host.driver_cuda) return c.host.driver_cuda->str();
+  if (name == "driver_cuda" && c.judged.host().driver_cuda) return c.judged.host().driver_cuda->str();
   if (name == "gpu" && g != nullptr && g->name) return *g->name.value;
   if (name == "gpu_cc" && g != nullptr && g->compute_capability) return g->compute_capability.value->hardware().str();
   if (name == "gpu_sm" && g != nullptr && g->compute_capability)
@@ -343,7 +325,7 @@ std::optional<std::string> variable(const std::string& name, const Context& c,
   if (name == "build_arch_list") {
     // The GPUs the extension is for; else torch's own targets; PTX of the newest for the future.
     std::vector<ComputeCapability> list;
-    for (const GpuFacts* gpu : c.host.gpus) {
+    for (const GpuFacts* gpu : c.judged.host().gpus) {
       if (gpu->compute_capability) list.push_back(gpu->compute_capability.value->hardware());
     }
     if (list.empty()) list = c.torch_arch;

@@ -16,8 +16,7 @@ namespace td::explain_detail {
 /// The facts and findings one explain run decides on.
 struct Context {
   const Kb& kb;
-  HostFacts facts;  ///< Enriched.
-  HostClass host;
+  JudgedHost judged;                      ///< The facts after the input's, enriched and classified.
   std::vector<Reason> torch_reasons;      ///< judge_installed on the first torch, if any.
   std::vector<Reason> container_reasons;  ///< container_findings.
   Recommendation rec;
@@ -26,8 +25,8 @@ struct Context {
   std::vector<ComputeCapability> torch_ptx;
 };
 
-/// Builds the context: enrich, classify, judge, recommend.
-Context make_context(const HostFacts& facts, const Kb& kb);
+/// Builds the context: enrich and classify (judge_host), judge, recommend.
+Context make_context(HostFacts facts, const Kb& kb);
 
 /// True when `predicate` (docs/kb.md) holds; `used` collects the facts that decided it.
 bool holds(const std::string& predicate, const Context& c, const std::map<std::string, std::string>& captures,

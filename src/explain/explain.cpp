@@ -239,11 +239,12 @@ bool mentions_cuda(std::string_view text) {
 // them at the same severity: the text names what happened, the facts say why here).
 void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bool report,
                     std::vector<Diagnosis>& out) {
-  const TorchInstall* t =
-      c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
+  const TorchInstall* t = c.judged.facts().torch.value && !c.judged.facts().torch.value->empty()
+                              ? &c.judged.facts().torch.value->front()
+                              : nullptr;
   if (t == nullptr || !t->version) return;
   const std::string torch = "torch " + t->version.value->str() + " (" + t->version.source + ")";
-  const bool gpus_known = c.facts.gpus.value.has_value();
+  const bool gpus_known = c.judged.facts().gpus.value.has_value();
   add_torch_findings(c, "facts", {{"fact", 0, torch}}, 0, out);
   // A CPU-only torch with no GPU known: the engine has nothing to judge it against, but a question
   // about CUDA on a CPU build has one answer. Never the CPU wheel: a CUDA build for the GPU. A pasted
@@ -275,8 +276,9 @@ void diagnose_facts(const Context& c, const std::function<bool()>& asks_cuda, bo
 
 // A printed arch list names the wheel that is really imported.
 void check_variant(const Context& c, std::vector<Diagnosis>& out, std::vector<std::string>& notes) {
-  const TorchInstall* t =
-      c.facts.torch.value && !c.facts.torch.value->empty() ? &c.facts.torch.value->front() : nullptr;
+  const TorchInstall* t = c.judged.facts().torch.value && !c.judged.facts().torch.value->empty()
+                              ? &c.judged.facts().torch.value->front()
+                              : nullptr;
   if (t == nullptr || !t->arch_list || t->arch_list.source.rfind("input:", 0) != 0) return;
   const auto wheels = wheels_with_arch(c.kb, *t->arch_list.value);
   if (wheels.empty()) return;
@@ -327,11 +329,11 @@ void rank(std::vector<Diagnosis>& ds, const Kb& kb) {
 
 }  // namespace
 
-ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& kb, const ExplainOptions& options) {
+ExplainResult explain(const TextInput& input, const JudgedHost& host, const Kb& kb, const ExplainOptions& options) {
   ExplainResult result;
   result.input = input.stats();
   result.signatures_checked = kb.signatures.size();
-  HostFacts facts = host;
+  HostFacts facts = host.facts();
   if (!input.stats().binary) {
     result.collect_env = parse_collect_env(input);
     if (result.collect_env) {
@@ -341,7 +343,7 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
   }
   const auto hits = find_signatures(input, kb, options);
   for (const auto& h : hits) apply_captures(h, facts, result.notes);
-  const Context c = explain_detail::make_context(facts, kb);
+  Context c = explain_detail::make_context(std::move(facts), kb);
 
   // Group hits by signature, in the KB's order.
   for (const auto& s : kb.signatures) {
@@ -370,7 +372,7 @@ ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& k
   }
   rank(result.diagnoses, kb);
   if (input.stats().binary) result.notes.push_back("the input looks binary, not like a log");
-  result.facts = c.facts;
+  result.host.emplace(std::move(c.judged));
   return result;
 }
 

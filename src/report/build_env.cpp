@@ -140,5 +140,4 @@ Status write_build_env(std::ostream& out, const std::string& format, const Build
   return Ok{};
 }
 
-
 }  // namespace td

@@ -93,7 +93,7 @@ nlohmann::json explain_to_json(const ExplainResult& r, const Kb& kb) {
           {"diagnoses", diagnoses},
           {"collect_env", env},
           {"notes", notes},
-          {"host", host_to_json(r.facts)}};
+          {"host", r.host ? host_to_json(r.host->facts()) : nlohmann::json(nullptr)}};
 }
 
 std::string render_explain(const ExplainResult& r, const Kb& kb, bool color) {

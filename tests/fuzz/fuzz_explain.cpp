@@ -29,6 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   }
   td::ExplainOptions options;
   options.regex_window = 256;
-  (void)td::explain(input, td::HostFacts{}, kb(), options);
+  (void)td::explain(input, td::judge_host(td::HostFacts{}, kb()), kb(), options);
   return 0;
 }

@@ -161,6 +161,9 @@ HostFacts enriched(HostFacts f) {
   return f;
 }
 
+// The host as the app hands it to the engine: enriched and classified once.
+JudgedHost judged(HostFacts f) { return judge_host(std::move(f), kb()); }
+
 HostFacts x86(const char* driver, std::vector<ComputeCapability> gpus) {
   HostFacts f;
   f.cpu.arch = Fact<std::string>::known("x86_64", "test");
@@ -273,7 +276,7 @@ TEST(Engine, EnrichmentNamesGpusAndDerivesTheDriverCudaLevel) {
 }
 
 TEST(Engine, RecommendPicksTheNewestNativeBuildAndExplainsNewerOnes) {
-  const Recommendation r = recommend(enriched(x86("570.86.15", {ComputeCapability(12, 0)})), kb());
+  const Recommendation r = recommend(judged(x86("570.86.15", {ComputeCapability(12, 0)})), kb());
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->torch, "2.8.0");
   EXPECT_EQ(r.best_wheel->variant, "cu128");
@@ -301,9 +304,7 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   auto unconfirmed = parse_kb({{"meta.toml", "as_of = \"2026-11-22\"\n"}, {"engine.toml", text}}, "fixture");
   ASSERT_TRUE(unconfirmed) << unconfirmed.error().message;
 
-  HostFacts f = x86(nullptr, {});
-  enrich_host(f, *unconfirmed);
-  const Recommendation r = recommend(f, *unconfirmed);
+  const Recommendation r = recommend(judge_host(x86(nullptr, {}), *unconfirmed), *unconfirmed);
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->torch, "2.9.0");  // info only: the choice is the same
   EXPECT_EQ(r.best_wheel->variant, "cpu");
@@ -330,13 +331,13 @@ TEST(Engine, AnUnconfirmedRecordIsStillChosenButSaysSo) {
   EXPECT_NE(verbose.find("    KB_UNCONFIRMED — torch 2.9.0+cpu is not confirmed"), std::string::npos) << verbose;
   EXPECT_EQ(verbose.find("KB_UNCONFIRMED"), verbose.rfind("KB_UNCONFIRMED")) << "said in full once: " << verbose;
 
-  const Recommendation confirmed = recommend(enriched(x86(nullptr, {})), kb());
+  const Recommendation confirmed = recommend(judged(x86(nullptr, {})), kb());
   ASSERT_TRUE(confirmed.best_wheel.has_value());
   EXPECT_TRUE(confirmed.best_wheel->reasons.empty());
 }
 
 TEST(Engine, RecommendForPascalChoosesAWheelThatStillHasSm6x) {
-  const Recommendation r = recommend(enriched(x86("570.86.15", {ComputeCapability(6, 1)})), kb());
+  const Recommendation r = recommend(judged(x86("570.86.15", {ComputeCapability(6, 1)})), kb());
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->torch, "2.8.0");
   EXPECT_EQ(r.best_wheel->variant, "cu126");
@@ -344,7 +345,7 @@ TEST(Engine, RecommendForPascalChoosesAWheelThatStillHasSm6x) {
 }
 
 TEST(Engine, RecommendWithoutGpuChoosesCpu) {
-  const Recommendation r = recommend(enriched(x86(nullptr, {})), kb());
+  const Recommendation r = recommend(judged(x86(nullptr, {})), kb());
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->variant, "cpu");
   EXPECT_EQ(r.best_wheel->torch, "2.9.0");
@@ -353,7 +354,7 @@ TEST(Engine, RecommendWithoutGpuChoosesCpu) {
 TEST(Engine, RecommendPinsARelease) {
   RecommendOptions o;
   o.torch = *Version::parse("2.6");
-  const Recommendation r = recommend(enriched(x86("570.86.15", {ComputeCapability(8, 0)})), kb(), o);
+  const Recommendation r = recommend(judged(x86("570.86.15", {ComputeCapability(8, 0)})), kb(), o);
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->torch, "2.6.0");
 }
@@ -370,7 +371,7 @@ TEST(Engine, JetsonGetsJetsonBuildsAndNotPypiCudaWheels) {
   EXPECT_EQ((*e.gpus.value)[0].compute_capability.value->str(), "8.7");
   EXPECT_EQ(e.jetson.jetpack.value->str(), "6.2");
   EXPECT_TRUE(has(codes(f, "2.8.0", "cu128"), "NOT_FOR_TEGRA"));
-  const Recommendation r = recommend(e, kb());
+  const Recommendation r = recommend(judged(e), kb());
   ASSERT_TRUE(r.best_wheel.has_value());
   EXPECT_EQ(r.best_wheel->torch, "2.7.0");
   ASSERT_TRUE(r.best_image.has_value());
@@ -386,7 +387,7 @@ TEST(Engine, UnknownL4TIsExplicitNeverADefault) {
   HostFacts f;
   f.cpu.arch = Fact<std::string>::known("aarch64", "test");
   f.jetson.l4t = Fact<Version>::known(*Version::parse("39.1.0"), "test");
-  const Recommendation r = recommend(enriched(f), kb());
+  const Recommendation r = recommend(judged(f), kb());
   EXPECT_FALSE(r.best_wheel.has_value());
   ASSERT_FALSE(r.notes.empty());
   EXPECT_EQ(r.notes.front().code, "UNKNOWN_L4T");

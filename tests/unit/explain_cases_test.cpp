@@ -103,7 +103,7 @@ TEST_P(ExplainCase, GivesTheExpectedDiagnosis) {
                                                     : c["input"].get<std::string>();
   ASSERT_TRUE(!c.contains("input_file") || !text.empty()) << "missing input file";
   const TextInput input(text);
-  const ExplainResult r = explain(input, facts_from(c["facts"]), kb());
+  const ExplainResult r = explain(input, judge_host(facts_from(c["facts"]), kb()), kb());
   std::string all;
   for (const auto& d : r.diagnoses) all += d.code + "(" + severity_name(d.severity) + ") ";
   SCOPED_TRACE("diagnoses: " + all + "| notes: " + joined(r.notes));
@@ -182,7 +182,7 @@ TEST(ExplainCases, ShareDiagnosedRightIsAtLeastNinetyPercent) {
     const std::string text = c.contains("input_file") ? slurp(k_dir + "/inputs/" + c["input_file"].get<std::string>())
                                                       : c["input"].get<std::string>();
     const TextInput input(text);
-    const ExplainResult r = explain(input, facts_from(c["facts"]), kb());
+    const ExplainResult r = explain(input, judge_host(facts_from(c["facts"]), kb()), kb());
     const bool ok = e["code"].is_null()
                         ? !r.problem()
                         : !r.diagnoses.empty() && r.diagnoses.front().code == e["code"].get<std::string>();

@@ -272,13 +272,14 @@ TEST(Explain, BoundsRegexWorkOnEnormousLines) {
   std::string line(1 << 20, 'x');
   line.replace(100, 40, "CUDA driver version is insufficient for CUDA runtime version");
   const TextInput in(line);
-  const ExplainResult r = explain(in, HostFacts{}, *kb);
+  const ExplainResult r = explain(in, judge_host(HostFacts{}, *kb), *kb);
   ASSERT_EQ(r.diagnoses.size(), 1U);
   EXPECT_EQ(r.diagnoses[0].code, "DRIVER_TOO_OLD");
   EXPECT_LE(r.diagnoses[0].evidence[0].text.size(), 210U);
   std::string far(1 << 20, 'y');
   far.replace(200 * 1024, 40, "CUDA driver version is insufficient for CUDA runtime version");
-  EXPECT_TRUE(explain(TextInput(far), HostFacts{}, *kb).diagnoses.empty()) << "beyond the line cap nothing is read";
+  EXPECT_TRUE(explain(TextInput(far), judge_host(HostFacts{}, *kb), *kb).diagnoses.empty())
+      << "beyond the line cap nothing is read";
 }
 
 TEST(NormalisedMatching, StripsWhatPastingAndLoggingAddInFront) {
@@ -303,7 +304,7 @@ TEST(NormalisedMatching, FindsWrappedQuotedAndColouredMessagesOnTheirFirstLine) 
   auto kb = load_embedded_kb();
   ASSERT_TRUE(kb.ok());
   auto first = [&](const std::string& text) -> std::pair<std::string, std::size_t> {
-    const ExplainResult r = explain(TextInput(text), HostFacts{}, *kb);
+    const ExplainResult r = explain(TextInput(text), judge_host(HostFacts{}, *kb), *kb);
     if (r.diagnoses.empty()) return {"", 0};
     return {r.diagnoses.front().code, r.diagnoses.front().first_line};
   };
@@ -318,8 +319,9 @@ TEST(NormalisedMatching, FindsWrappedQuotedAndColouredMessagesOnTheirFirstLine) 
   EXPECT_EQ(first("Error 803: system has unsupported display driver / cuda dri\nver combination").first,
             "DRIVER_TOO_OLD");
   // Evidence shows the line and its continuation, without the prefixes.
-  const ExplainResult r = explain(
-      TextInput("#3 0.1 OSError: CUDA_HOME environment variable is not\n#3 0.1 set. Please set it."), HostFacts{}, *kb);
+  const ExplainResult r =
+      explain(TextInput("#3 0.1 OSError: CUDA_HOME environment variable is not\n#3 0.1 set. Please set it."),
+              judge_host(HostFacts{}, *kb), *kb);
   ASSERT_FALSE(r.diagnoses.empty());
   ASSERT_FALSE(r.diagnoses[0].evidence.empty());
   EXPECT_EQ(r.diagnoses[0].evidence[0].line, 1U);
@@ -332,7 +334,8 @@ TEST(NormalisedMatching, FindsWrappedQuotedAndColouredMessagesOnTheirFirstLine) 
 TEST(NormalisedMatching, TorchNotCompiledWithoutAGpuKnownNeverSuggestsTheCpuWheel) {
   auto kb = load_embedded_kb();
   ASSERT_TRUE(kb.ok());
-  const ExplainResult r = explain(TextInput("AssertionError: Torch not compiled with CUDA enabled"), HostFacts{}, *kb);
+  const ExplainResult r =
+      explain(TextInput("AssertionError: Torch not compiled with CUDA enabled"), judge_host(HostFacts{}, *kb), *kb);
   ASSERT_FALSE(r.diagnoses.empty());
   EXPECT_EQ(r.diagnoses[0].code, "CPU_ONLY_BUILD");
   std::string fix;

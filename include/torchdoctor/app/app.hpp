@@ -11,6 +11,7 @@
 
 #include "torchdoctor/app/cli.hpp"
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/probe/probe.hpp"
 #include "torchdoctor/sys/env.hpp"
@@ -91,16 +92,17 @@ Result<HostFacts> gather_host(const ParsedArgs& args, const AppIo& io, const Gpu
 
 /// The host every judging command works on, made in one place (docs/architecture.md, "judged_host"):
 /// gathered as gather_host does, with --gpu names resolved in `kb`, then enriched from `kb`
-/// (driver -> CUDA level, GPU name or PCI id -> capability, L4T -> JetPack and module). Engine
-/// functions take this host; no command gathers or enriches its own way.
-Result<HostFacts> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request = {});
+/// (driver -> CUDA level, GPU name or PCI id -> capability, L4T -> JetPack and module) and
+/// classified, once (judge_host). Engine functions take this host; no command gathers, enriches or
+/// classifies its own way.
+Result<JudgedHost> judged_host(const ParsedArgs& args, const AppIo& io, const Kb& kb, const HostRequest& request = {});
 
 /// What a judging command works on, built once per run: how to print, the knowledge base
 /// (embedded or --kb) and the host judged from the options (judged_host).
 struct Session {
   OutputChoice out;
   Kb kb;
-  HostFacts host;
+  JudgedHost host;
 };
 
 /// Builds the session in that order; the first error stops it (report it with fail_with).

@@ -19,7 +19,7 @@ Result<Platform> platform_option(const ParsedArgs& args);
 /// with the registry's facts and `kb` (offline, the KB alone judges tags it knows).
 /// Fails (bad input) on a malformed option.
 Result<std::vector<CheckedImage>> check_images(const std::vector<ImageRef>& refs, const Platform& platform,
-                                               const ParsedArgs& args, const AppIo& io, const HostFacts& host,
+                                               const ParsedArgs& args, const AppIo& io, const JudgedHost& host,
                                                const Kb& kb);
 
 }  // namespace td

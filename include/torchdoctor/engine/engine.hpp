@@ -13,8 +13,8 @@ namespace td {
 
 /// Fills facts the KB can derive (source "kb"): GPU names and capabilities from PCI ids or names,
 /// the driver's CUDA level from its version, the Jetson module, its iGPU capability and JetPack.
-/// In place (a HostFacts is large); enriching twice changes nothing. The app enriches the host once
-/// per run (judged_host) and every engine function below takes facts enriched so: none enriches.
+/// In place (a HostFacts is large); enriching twice changes nothing. judge_host enriches and
+/// classifies once per host; every engine entry point takes that JudgedHost and enriches nothing.
 void enrich_host(HostFacts& facts, const Kb& kb);
 
 /// What kind of machine this is, as far as choosing builds goes.
@@ -40,6 +40,32 @@ std::string image_platform(const HostClass& host);
 
 /// Classifies an (enriched) host.
 HostClass classify(const HostFacts& facts, const Kb& kb);
+
+/// A host as every rule sees it: its facts enriched from the KB and classified, once. Only
+/// judge_host makes one, and it moves but never copies (the class points into the facts), so no
+/// engine function can be handed facts that were not enriched or a class that is not theirs.
+class JudgedHost {
+ public:
+  JudgedHost(JudgedHost&&) noexcept = default;
+  JudgedHost& operator=(JudgedHost&&) noexcept = default;
+  JudgedHost(const JudgedHost&) = delete;
+  JudgedHost& operator=(const JudgedHost&) = delete;
+  ~JudgedHost() = default;
+
+  /// The enriched facts.
+  [[nodiscard]] const HostFacts& facts() const { return m_facts; }
+  /// What kind of machine they describe.
+  [[nodiscard]] const HostClass& host() const { return m_class; }
+
+ private:
+  friend JudgedHost judge_host(HostFacts facts, const Kb& kb);
+  JudgedHost() = default;
+  HostFacts m_facts;
+  HostClass m_class;
+};
+
+/// Enriches `facts` (enrich_host) and classifies them (classify): the one way to a JudgedHost.
+JudgedHost judge_host(HostFacts facts, const Kb& kb);
 
 /// Why wheel `wheel` would or would not run on this host (empty when it runs natively).
 std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel);
@@ -107,8 +133,7 @@ struct RecommendOptions {
   std::optional<Version> torch;  ///< Pin a release (2.6 or 2.6.0).
 };
 
-/// Chooses the best wheel and image for the host (enriched facts), and says why newer ones were
-/// rejected.
-Recommendation recommend(const HostFacts& facts, const Kb& kb, const RecommendOptions& options = {});
+/// Chooses the best wheel and image for the host, and says why newer ones were rejected.
+Recommendation recommend(const JudgedHost& host, const Kb& kb, const RecommendOptions& options = {});
 
 }  // namespace td

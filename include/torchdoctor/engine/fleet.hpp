@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/registry/image_facts.hpp"
 
@@ -32,8 +33,8 @@ struct NodeProfile {
   bool datacenter = false;  ///< Every GPU is a data-center part (forward compatibility applies).
 };
 
-/// Reduces host facts, enriched (enrich_host), to a profile.
-NodeProfile node_profile(const HostFacts& facts, const Kb& kb);
+/// Reduces a judged host to a profile.
+NodeProfile node_profile(const JudgedHost& host, const Kb& kb);
 
 /// What an image needs from a node.
 struct ImageNeeds {

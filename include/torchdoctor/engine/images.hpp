@@ -19,12 +19,12 @@ struct KbImageJudgement {
 };
 
 /// Judges `registry/repository:tag` (normalised, e.g. "docker.io/pytorch/pytorch", "2.6.0-...")
-/// for the host (enriched facts) from the KB alone.
-KbImageJudgement judge_image_from_kb(const HostFacts& facts, const Kb& kb, const std::string& registry,
+/// for the host from the KB alone.
+KbImageJudgement judge_image_from_kb(const JudgedHost& host, const Kb& kb, const std::string& registry,
                                      const std::string& repository, const std::string& tag);
 
 /// The image recommend picks for this host (a full recommendation: call it once per host).
-std::optional<std::string> recommended_image(const HostFacts& facts, const Kb& kb);
+std::optional<std::string> recommended_image(const JudgedHost& host, const Kb& kb);
 
 /// What the knowledge base records about one image tag, for fleet placement.
 struct KbImageInfo {

@@ -16,8 +16,8 @@ inline constexpr const char* k_label_prefix = "torchdoctor.dev/";
 
 /// The labels for a node: driver and CUDA level (GFD's names under our prefix), GPUs and their
 /// compute capabilities, Jetson L4T/JetPack, and per torch variant whether its newest wheel runs
-/// natively and which release that is (from `kb`). `facts` enriched. Sorted by name.
-std::map<std::string, std::string> node_labels(const NodeProfile& node, const HostFacts& facts, const Kb& kb);
+/// natively and which release that is (from `kb`). Sorted by name.
+std::map<std::string, std::string> node_labels(const NodeProfile& node, const JudgedHost& host, const Kb& kb);
 
 /// Label values, restricted to what Kubernetes accepts: up to 63 of [A-Za-z0-9._-], starting and
 /// ending alphanumeric (other characters become '-'); empty when nothing is left.

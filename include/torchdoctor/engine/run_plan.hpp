@@ -86,8 +86,8 @@ struct RunPlan {
 /// The container directory the working folder is mounted at.
 inline constexpr const char* k_workspace = "/workspace";
 
-/// Decides the plan for `request` on the (enriched, classified) host. Pure.
-RunPlan plan_run(const HostFacts& facts, const HostClass& host, const RunRequest& request);
+/// Decides the plan for `request` on the host. Pure.
+RunPlan plan_run(const JudgedHost& host, const RunRequest& request);
 
 /// The docker or podman command's words (engine docker or podman only).
 std::vector<std::string> run_argv(const RunPlan& plan);

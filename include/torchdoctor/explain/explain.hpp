@@ -11,6 +11,7 @@
 
 #include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/core/host_facts.hpp"
+#include "torchdoctor/engine/engine.hpp"
 #include "torchdoctor/explain/collect_env.hpp"
 #include "torchdoctor/explain/text_input.hpp"
 #include "torchdoctor/kb/kb.hpp"
@@ -57,7 +58,8 @@ struct ExplainResult {
   std::optional<CollectEnv> collect_env;
   std::vector<Diagnosis> diagnoses;  ///< Ranked: errors first, then facts-confirmed, priority, first line.
   std::vector<std::string> notes;    ///< Things worth knowing that are not diagnoses.
-  HostFacts facts;                   ///< The facts the diagnoses were made on (after the input's).
+  std::optional<JudgedHost>
+      host;  ///< The host the diagnoses were made on (after the input's facts); explain() sets it.
   std::size_t signatures_checked = 0;
 
   /// True when a diagnosis is a warning or an error (exit 1).
@@ -78,7 +80,7 @@ std::string normalise_for_match(std::string_view text);
 std::vector<SignatureHit> find_signatures(const TextInput& input, const Kb& kb, const ExplainOptions& options = {});
 
 /// Explains `input` on `host` (the probed, loaded or what-if facts).
-ExplainResult explain(const TextInput& input, const HostFacts& host, const Kb& kb, const ExplainOptions& options = {});
+ExplainResult explain(const TextInput& input, const JudgedHost& host, const Kb& kb, const ExplainOptions& options = {});
 
 /// The torch wheels of the knowledge base whose SASS arch list is exactly `sass` (PTX ignored).
 std::vector<const TorchWheel*> wheels_with_arch(const Kb& kb, const std::vector<ComputeCapability>& sass);
