@@ -53,7 +53,15 @@ void enrich_jetson(HostFacts& f, const Kb& kb) {
     cc = candidates.front()->cc;
     whose = "iGPU of every module of JetPack " + jp->jetpack.str();
   }
-  if (!f.gpus.value || !cc) return;
+  if (!cc) return;
+  // Every Jetson has its iGPU: where the GPUs were not read (no probe, a snapshot without them),
+  // the KB's module says which.
+  if (!f.gpus.value) {
+    GpuFacts igpu;
+    igpu.integrated = Fact<bool>::known(true, "kb");
+    f.gpus = Fact<std::vector<GpuFacts>>::known({igpu}, "kb");
+    f.gpus.note = "a Jetson's integrated GPU (the GPUs themselves were not read)";
+  }
   for (auto& g : *f.gpus.value) {
     if (g.integrated && *g.integrated.value && !g.name && module != nullptr)
       g.name = Fact<std::string>::known(name_of(*module), "kb");

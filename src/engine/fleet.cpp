@@ -7,6 +7,7 @@
 #include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/engine/gpu_rules.hpp"
 #include "torchdoctor/engine/images.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
@@ -180,9 +181,12 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
                               !(*node.driver < *im.minor_compat_driver);
     const bool behind = node.cuda_level && std::pair(node.cuda_level->major(), node.cuda_level->minor()) <
                                                std::pair(im.min_cuda->major(), im.min_cuda->minor());
-    // Unknown: the driver's level, or whether a Jetson runs a newer minor (its minor compat is not known).
-    if (!node.cuda_level || (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major()))
+    // Unknown: the driver's level, or whether a Jetson runs a newer minor (its minor compat is not
+    // known: judge_driver_for's MINOR_VERSION_COMPAT).
+    if (!node.cuda_level)
       bits |= k_fit_unknown_driver;
+    else if (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major())
+      bits |= k_fit_jetson_minor;
     else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) <
                  std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
              !minor_compat) {
@@ -205,12 +209,18 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
   }
   if (im.kernels) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
+    // The classification wheels get (fit_gpu): older than every kernel is GPU_TOO_OLD.
     for (const auto& cc : node.ccs) {
-      const bool covered = std::any_of(im.kernels->begin(), im.kernels->end(),
-                                       [&](const ComputeCapability& k) { return k.runs_on(cc); });
-      if (!covered) {
-        bits |= k_fit_kernels;
-        break;
+      switch (fit_gpu(*im.kernels, {}, cc)) {
+        case GpuFit::native:
+        case GpuFit::ptx_jit:
+          break;
+        case GpuFit::too_old:
+          bits |= k_fit_gpu_too_old;
+          break;
+        case GpuFit::missing:
+          bits |= k_fit_kernels;
+          break;
       }
     }
   }
@@ -232,18 +242,22 @@ const char* fit_code(FitBit bit) {
       return "DRIVER_TOO_OLD";
     case k_fit_kernels:
       return "GPU_ARCH_MISSING";
+    case k_fit_gpu_too_old:
+      return "GPU_TOO_OLD";
     case k_fit_unknown_arch:
       return "UNKNOWN_ARCH";
     case k_fit_unknown_gpu:
       return "UNKNOWN_GPU";
     case k_fit_unknown_driver:
-      return "NO_DRIVER";
+      return "UNKNOWN_DRIVER";
     case k_fit_unknown_l4t:
       return "UNKNOWN_L4T";
     case k_fit_unknown_tag:
       return "TAG_UNKNOWN";
     case k_fit_forward_compat:
       return "FORWARD_COMPAT";
+    case k_fit_jetson_minor:
+      return "MINOR_VERSION_COMPAT";
   }
   return "UNKNOWN";
 }
@@ -267,21 +281,24 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   add(k_fit_no_gpu, "a CUDA image; the node has no NVIDIA GPU");
   add(k_fit_driver, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") +
                         "; the node's driver gives " + (node.cuda_level ? node.cuda_level->str() : "?"));
-  if ((bits & k_fit_kernels) != 0U) {
-    std::string missing;
+  for (const FitBit b : {k_fit_gpu_too_old, k_fit_kernels}) {
+    if ((bits & b) == 0U) continue;
+    const GpuFit fit = b == k_fit_gpu_too_old ? GpuFit::too_old : GpuFit::missing;
+    std::string gpus;
     for (const auto& cc : node.ccs) {
-      if (std::none_of(im.kernels->begin(), im.kernels->end(),
-                       [&](const ComputeCapability& k) { return k.runs_on(cc); })) {
-        missing += (missing.empty() ? "" : ", ") + cc.nvcc_name();
-      }
+      if (fit_gpu(*im.kernels, {}, cc) == fit) gpus += (gpus.empty() ? "" : ", ") + cc.nvcc_name();
     }
-    out.emplace_back(fit_code(k_fit_kernels), "its torch has no kernels for " + missing);
+    out.emplace_back(fit_code(b), b == k_fit_gpu_too_old ? "its torch dropped " + gpus + " (older than every kernel)"
+                                                         : "its torch has no kernels for " + gpus);
   }
   add(k_fit_unknown_arch, "the node's CPU architecture is unknown");
   add(k_fit_unknown_gpu, "the node's GPUs or their compute capability are unknown");
   add(k_fit_unknown_driver, "the node's driver CUDA level is unknown");
   add(k_fit_unknown_l4t, "the Jetson's L4T release is unknown");
   add(k_fit_unknown_tag, "offline, and the knowledge base does not list this tag: whether it exists is unknown");
+  add(k_fit_jetson_minor, "built with CUDA " + (im.min_cuda ? im.min_cuda->str() : "?") + "; the Jetson's CUDA is " +
+                              (node.cuda_level ? node.cuda_level->str() : "?") +
+                              ", and whether CUDA minor-version compatibility holds on Jetson is not known");
   add(k_fit_forward_compat, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") +
                                 " (the node's gives " + (node.cuda_level ? node.cuda_level->str() : "?") +
                                 "); on its data-center GPUs the image's forward-compatibility package may run it");

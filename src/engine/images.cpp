@@ -166,13 +166,24 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
           r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
           r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
         }
+        // A wheel installs whatever the GPU; an image is judged for running on it: a GPU whose
+        // capability is unknown leaves that undetermined.
+        if (r.code == "UNKNOWN_GPU") r.severity = Severity::unknown;
         if (r.code == "GPU_ARCH_MISSING" || r.code == "GPU_TOO_OLD" || r.code == "PTX_JIT" ||
             r.code == "DRIVER_TOO_OLD" || r.code == "MINOR_VERSION_COMPAT" || r.code == "NO_GPU" ||
-            r.code == "DRIVER_DROPPED_GPU" || r.code == "UNKNOWN_DRIVER" || r.code == "NO_DRIVER") {
+            r.code == "DRIVER_DROPPED_GPU" || r.code == "UNKNOWN_DRIVER" || r.code == "NO_DRIVER" ||
+            r.code == "UNKNOWN_GPU") {
           out.push_back(std::move(r));
         }
       }
     }
+  }
+  // A CUDA image for discrete or SBSA GPUs needs one: unknown GPUs leave that undetermined.
+  const bool cuda_image = (k.pytorch != nullptr && k.pytorch->cuda) || (k.ngc != nullptr && !k.ngc->igpu);
+  if (cuda_image && !h.tegra && !h.gpus_known) {
+    out.push_back({"UNKNOWN_GPU", Severity::unknown,
+                   "this host's GPUs are unknown: whether it has an NVIDIA GPU that " + ref + " runs on cannot be told",
+                   "give --gpu NAME (nvidia-smi -L prints it), or probe the machine itself"});
   }
   return out;
 }

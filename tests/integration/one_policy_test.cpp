@@ -7,10 +7,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "run_binary.hpp"
+#include "torchdoctor/engine/k8s.hpp"
 
 using nlohmann::json;
 using td::test::fixture_root;
@@ -86,6 +88,54 @@ TEST(OnePolicy, AnNgcImageNeedsADriverForItsCuda) {
                       "nvcr.io/nvidia/pytorch:25.12-py3", &code);
   EXPECT_EQ(code, 3) << img.dump(2);
   EXPECT_TRUE(codes_of(img["reasons"]).count("FORWARD_COMPAT")) << img.dump(2);
+}
+
+TEST(OnePolicy, UnknownGpusLeaveACudaImageUndetermined) {
+  // A driver but no GPU names: `image` said OK (exit 0) where fleet said undetermined.
+  int code = -1;
+  const std::vector<std::string> host{"--no-probe", "--arch", "x86_64", "--driver", "570.86.15"};
+  const auto img = image_offline(host, "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime", &code);
+  EXPECT_EQ(code, 3) << img.dump(2);
+  EXPECT_EQ(img["status"], "undetermined") << img.dump(2);
+  EXPECT_TRUE(codes_of(img["reasons"]).count("UNKNOWN_GPU")) << img.dump(2);
+  const auto ngc = image_offline(host, "nvcr.io/nvidia/pytorch:25.12-py3", &code);
+  EXPECT_NE(ngc["status"], "ok") << ngc.dump(2);
+}
+
+TEST(OnePolicy, FleetNamesReasonsAsImageDoes) {
+  // fleet said GPU_ARCH_MISSING where image says GPU_TOO_OLD (a GPU older than every kernel), and
+  // NO_DRIVER ("no driver is loaded") for a driver that is only unknown.
+  const std::string dir = (fs::temp_directory_path() / ("td-one-policy-codes-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  std::ofstream(dir + "/pascal.json") << run_td({"probe", "--json", "--no-probe", "--arch", "x86_64", "--gpu",
+                                                 "GTX 1080 Ti", "--driver", "580.95.05"},
+                                                "", {k_cache})
+                                             .out;
+  std::ofstream(dir + "/nothing.json")
+      << run_td({"probe", "--json", "--no-probe", "--arch", "x86_64"}, "", {k_cache}).out;
+  for (const auto& [snap, code] :
+       std::vector<std::pair<std::string, std::string>>{{"pascal", "GPU_TOO_OLD"}, {"nothing", "UNKNOWN_DRIVER"}}) {
+    const auto fleet = parse(run_td({"fleet", dir + "/" + snap + ".json", "--offline", "--json", "--image",
+                                     "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime"},
+                                    "", {k_cache}));
+    std::set<std::string> codes;
+    for (const auto& r : fleet["reasons"]) codes.insert(r["code"].get<std::string>());
+    EXPECT_TRUE(codes.count(code)) << snap << ": " << fleet.dump();
+    EXPECT_FALSE(codes.count("NO_DRIVER") || codes.count("GPU_ARCH_MISSING")) << snap << ": " << fleet.dump();
+    const auto img =
+        image_offline({"--host", dir + "/" + snap + ".json"}, "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-runtime");
+    EXPECT_TRUE(codes_of(img["reasons"]).count(code)) << snap << ": " << img.dump(2);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(OnePolicy, AJetsonWhoseGpusWereNotReadHasItsModulesGpu) {
+  // L4T 38 alone (no GPU facts): Thor, and its iGPU from the KB, in every command.
+  const auto doctor = run_td({"--no-probe", "--arch", "aarch64", "--l4t", "38.2.0"}, "", {k_cache});
+  EXPECT_NE(doctor.out.find("GPU 0: Jetson AGX Thor (compute capability 11.0)"), std::string::npos) << doctor.out;
+  const auto labels =
+      parse(run_td({"k8s", "labels", "--json", "--no-probe", "--arch", "aarch64", "--l4t", "38.2.0"}, "", {k_cache}));
+  EXPECT_EQ(labels["labels"]["torchdoctor.dev/gpu.sm.110"], "true") << labels.dump(2);
 }
 
 TEST(OnePolicy, AnUnknownArchitectureIsNeverOk) {
@@ -167,8 +217,9 @@ TEST(OnePolicy, OfflineAnUnlistedTagIsUndeterminedAndPytorchImagesNeverFitAJetso
 }
 
 // The matrix: for each host, doctor and recommend name the same best wheel and image, and the best
-// image passes `image` and `run-command` there; for each image, `image` and `fleet` agree on
-// whether it runs, does not run, or is undetermined.
+// image passes `image` and `run-command` there; for each image, `image`, `fleet` and `k8s affinity`
+// (against the host's `k8s labels`) agree on whether it runs, does not run, or is undetermined, and
+// `image` and `fleet` on why not.
 TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
   const std::vector<std::vector<std::string>> hosts{
       {"--no-probe", "--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15"},
@@ -219,6 +270,18 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
       "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
       "pytorch/pytorch:2.10.0-cuda12.6-cudnn9-runtime",
   };
+  // Each image's affinity once (it does not depend on the host): exit code, document, and stderr
+  // (where it names what it could not constrain).
+  struct Affinity {
+    int code;
+    json doc;
+    std::string err;
+  };
+  std::vector<Affinity> affinities;
+  for (const auto& i : images) {
+    const auto a = run_td({"k8s", "affinity", i, "--offline", "--json"}, "", {k_cache});
+    affinities.push_back({a.code, a.code == 0 ? parse(a) : json(), a.err});
+  }
   const std::string dir = (fs::temp_directory_path() / ("td-one-policy-matrix-" + std::to_string(::getpid()))).string();
   fs::create_directories(dir);
   std::size_t n = 0;
@@ -251,7 +314,12 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
     std::vector<std::string> fleet_args{"fleet", snap, "--offline", "--json"};
     for (const auto& i : images) fleet_args.insert(fleet_args.end(), {"--image", i});
     const auto fleet = parse(run_td(fleet_args, "", {k_cache}));
+    // The node's labels as the DaemonSet would write them, with the kubelet's architecture label.
+    std::map<std::string, std::string> labels =
+        parse(run_td({"k8s", "labels", "--host", snap, "--json"}, "", {k_cache}))["labels"];
+    if (fleet["nodes"][0]["arch"].is_string()) labels["kubernetes.io/arch"] = fleet["nodes"][0]["arch"];
     for (std::size_t i = 0; i < images.size(); ++i) {
+      SCOPED_TRACE(images[i]);
       const auto img = image_offline({"--host", snap}, images[i]);
       const auto& f = fleet["images"][i];
       const std::string fleet_verdict = f["runs"] == 1           ? "runs"
@@ -259,8 +327,43 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
                                                                  : "undetermined";
       const std::string status = img["status"];
       const std::string image_verdict = status == "ok" ? "runs" : status == "problem" ? "does-not-run" : "undetermined";
-      EXPECT_EQ(image_verdict, fleet_verdict)
-          << images[i] << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+      EXPECT_EQ(image_verdict, fleet_verdict) << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+      // Why: each code fleet gives is one `image` gives (where it does not run, its definite codes:
+      // fleet also lists what it could not tell beside them, image stops at the first that decides).
+      const auto image_codes = codes_of(img["reasons"]);
+      std::set<std::string> fleet_codes;
+      for (const auto& p : f["profiles"]) {
+        for (const auto& r : p["reasons"]) fleet_codes.insert(fleet["reasons"][r.get<std::size_t>()]["code"]);
+      }
+      if (fleet_verdict == "undetermined") {
+        // Every unknown fleet names, image names too.
+        for (const auto& c : fleet_codes)
+          EXPECT_TRUE(image_codes.count(c)) << c << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+      } else if (fleet_verdict == "does-not-run") {
+        // image stops at the first reason that decides; fleet lists every one: they share one.
+        bool shared = false;
+        for (const auto& r : img["reasons"])
+          shared = shared || (r["severity"] == "error" && fleet_codes.count(r["code"].get<std::string>()));
+        EXPECT_TRUE(shared) << "\nimage: " << img["reasons"].dump() << "\nfleet: " << f.dump();
+      }
+      // k8s affinity: selects this node exactly when the image runs here; where that is
+      // undetermined it is refused (exit 3) or names what it could not constrain.
+      const auto& a = affinities[i];
+      bool selected = false;
+      if (a.code == 0) {
+        for (const auto& term :
+             a.doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"])
+          selected = selected || td::match_expressions(term["matchExpressions"], labels);
+      }
+      if (image_verdict == "runs") {
+        EXPECT_TRUE(a.code == 0 && selected) << "affinity (exit " << a.code << ") does not select a node it runs on\n"
+                                             << json(labels).dump();
+      } else if (image_verdict == "does-not-run") {
+        EXPECT_FALSE(selected) << "affinity selects a node it does not run on\n" << json(labels).dump();
+      } else {
+        EXPECT_TRUE(a.code == 3 || !selected || a.err.find("unknown:") != std::string::npos)
+            << "undetermined here, yet the affinity selects the node and names no unknown";
+      }
     }
   }
   fs::remove_all(dir);

@@ -69,16 +69,19 @@ enum FitBit : std::uint32_t {
   k_fit_no_gpu = 1U << 4U,           ///< NO_GPU
   k_fit_driver = 1U << 5U,           ///< DRIVER_TOO_OLD
   k_fit_kernels = 1U << 6U,          ///< GPU_ARCH_MISSING
+  k_fit_gpu_too_old = 1U << 7U,      ///< GPU_TOO_OLD: older than every architecture the torch is built for
   k_fit_unknown_arch = 1U << 8U,     ///< the node's architecture is unknown
   k_fit_unknown_gpu = 1U << 9U,      ///< a GPU's capability is unknown
-  k_fit_unknown_driver = 1U << 10U,  ///< the node's driver CUDA level is unknown
+  k_fit_unknown_driver = 1U << 10U,  ///< UNKNOWN_DRIVER: the node's driver CUDA level is unknown
   k_fit_unknown_l4t = 1U << 11U,     ///< the Jetson's L4T is unknown
   k_fit_unknown_tag = 1U << 12U,     ///< TAG_UNKNOWN: offline, the KB does not list the tag
   k_fit_forward_compat = 1U << 13U,  ///< FORWARD_COMPAT: the driver is too old unless forward compatibility applies
+  k_fit_jetson_minor = 1U << 14U,  ///< MINOR_VERSION_COMPAT: a newer CUDA minor than the JetPack's (not known to hold)
 };
 /// The bits that mean "could not determine" rather than "does not run".
 inline constexpr std::uint32_t k_fit_unknown_mask = k_fit_unknown_arch | k_fit_unknown_gpu | k_fit_unknown_driver |
-                                                    k_fit_unknown_l4t | k_fit_unknown_tag | k_fit_forward_compat;
+                                                    k_fit_unknown_l4t | k_fit_unknown_tag | k_fit_forward_compat |
+                                                    k_fit_jetson_minor;
 
 /// Judges one image on one node (no allocation): 0 when it runs.
 std::uint32_t judge_fit(const ImageNeeds& image, const NodeProfile& node);
