@@ -293,6 +293,9 @@ std::optional<std::string> variable(const std::string& name, const Context& c,
   if (name == "driver_cuda" && c.judged.host().driver_cuda) return c.judged.host().driver_cuda->str();
   if (name == "gpu" && g != nullptr && g->name) return *g->name.value;
   if (name == "gpu_cc" && g != nullptr && g->compute_capability) return g->compute_capability.value->hardware().str();
+  // " --gpu X.Y" for the GPU the facts name, else nothing (recommend then probes the machine).
+  if (name == "gpu_flag")
+    return g != nullptr && g->compute_capability ? " --gpu " + g->compute_capability.value->hardware().str() : "";
   if (name == "gpu_sm" && g != nullptr && g->compute_capability)
     return "sm_" + g->compute_capability.value->hardware().digits();
   if (name == "torch" && t != nullptr && t->version) return t->version.value->str();
@@ -347,8 +350,13 @@ std::string fill(const std::string& text, const Context& c, const std::map<std::
   while (i < text.size()) {
     const auto open = text.find('{', i);
     if (open == std::string::npos) break;
-    const auto close = text.find('}', open);
-    if (close == std::string::npos) break;
+    // The matching brace: a fallback may hold placeholders of its own ({install|... {gpu_flag} ...}).
+    std::size_t close = open + 1;
+    for (int depth = 1; close < text.size(); ++close) {
+      if (text[close] == '{') ++depth;
+      if (text[close] == '}' && --depth == 0) break;
+    }
+    if (close >= text.size()) break;
     out.append(text, i, open - i);
     const std::string inner = text.substr(open + 1, close - open - 1);
     const auto bar = inner.find('|');
@@ -361,7 +369,7 @@ std::string fill(const std::string& text, const Context& c, const std::map<std::
     } else if (auto v = variable(name, c, captures)) {
       out += *v;
     } else {
-      out += bar == std::string::npos ? "{" + name + "}" : inner.substr(bar + 1);
+      out += bar == std::string::npos ? "{" + name + "}" : fill(inner.substr(bar + 1), c, captures);
     }
     i = close + 1;
   }

@@ -215,9 +215,10 @@ TEST(Signatures, EmbeddedTableUsesKnownCodesPredicatesAndPlaceholders) {
     return false;
   };
   const std::set<std::string> facts_vars{
-      "driver",     "driver_cuda", "gpu",        "gpu_cc",     "gpu_sm",     "torch",          "torch_cuda",
-      "torch_arch", "install",     "install_uv", "best_wheel", "best_image", "arch",           "docker_platform",
-      "l4t",        "jetpack",     "shm",        "kb_as_of",   "min_driver", "build_arch_list"};
+      "driver",     "driver_cuda",     "gpu",     "gpu_cc",     "gpu_sm",     "torch",
+      "torch_cuda", "torch_arch",      "install", "install_uv", "best_wheel", "best_image",
+      "arch",       "docker_platform", "l4t",     "jetpack",    "shm",        "kb_as_of",
+      "min_driver", "build_arch_list", "gpu_flag"};
   const std::regex placeholder(R"(\{([A-Za-z0-9_]+)(\|[^}]*)?\})");
   for (const auto& s : kb->signatures) {
     SCOPED_TRACE(s.id);
@@ -242,6 +243,29 @@ TEST(Signatures, EmbeddedTableUsesKnownCodesPredicatesAndPlaceholders) {
       check_text(r.fix);
     }
     EXPECT_FALSE(s.from.sources.empty());
+  }
+}
+
+TEST(Signatures, FixesNameTheGpuTheTextNamesNotAPlaceholder) {
+  // The fix printed "torchdoctor recommend --gpu sm_XX" with the GPU named two lines up, and
+  // "build-env --gpu", which build-env does not use for its targets.
+  auto kb = load_embedded_kb();
+  ASSERT_TRUE(kb.ok()) << kb.error().message;
+  HostFacts x86;
+  x86.cpu.arch = Fact<std::string>::known("x86_64", "test");
+  const ExplainResult r = explain(
+      TextInput("NVIDIA GeForce RTX 5070 Ti with CUDA capability sm_120 is not compatible with the current PyTorch "
+                "installation.\nThe current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 "
+                "sm_86 sm_90.\n"),
+      judge_host(x86, *kb), *kb);
+  ASSERT_FALSE(r.diagnoses.empty());
+  std::string fix;
+  for (const auto& line : r.diagnoses[0].fix) fix += line + "\n";
+  EXPECT_NE(fix.find("torchdoctor recommend --gpu 12.0"), std::string::npos) << fix;
+  for (const auto& s : kb->signatures) {
+    EXPECT_EQ(s.fix.find("sm_XX"), std::string::npos) << s.id;
+    EXPECT_EQ(s.fix.find("build-env --gpu"), std::string::npos) << s.id;
+    for (const auto& ref : s.refine) EXPECT_EQ(ref.fix.find("sm_XX"), std::string::npos) << s.id;
   }
 }
 
