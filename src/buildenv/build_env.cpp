@@ -297,7 +297,7 @@ Status choose_archs(const HostFacts& facts, const Env& env, const BuildEnvReques
   auto t = toolkit_targets(tk, kb);
   const auto given = env.get("TORCH_CUDA_ARCH_LIST");
   if (given && !trim(*given).empty()) {
-    auto parsed = parse_torch_cuda_arch_list(*given);
+    auto parsed = parse_arch_list(*given, kb);
     if (!parsed)
       return make_error(ErrorKind::bad_input,
                         "TORCH_CUDA_ARCH_LIST='" + sanitize(*given) + "': " + parsed.error().message);

@@ -1,6 +1,5 @@
 // TORCH_CUDA_ARCH_LIST parsing and the three forms an arch list is written in.
 #include <algorithm>
-#include <array>
 
 #include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/core/strings.hpp"
@@ -8,29 +7,6 @@
 namespace td {
 
 namespace {
-
-// The architecture names PyTorch's cpp_extension accepts in TORCH_CUDA_ARCH_LIST
-// (pytorch/pytorch torch/utils/cpp_extension.py, _get_cuda_arch_flags). Combined names first.
-struct NamedArch {
-  const char* name;
-  const char* list;
-};
-constexpr std::array<NamedArch, 14> k_named_archs{{
-    {"Kepler+Tesla", "3.7"},
-    {"Kepler", "3.5+PTX"},
-    {"Maxwell+Tegra", "5.3"},
-    {"Maxwell", "5.0;5.2+PTX"},
-    {"Pascal", "6.0;6.1+PTX"},
-    {"Volta+Tegra", "7.2"},
-    {"Volta", "7.0+PTX"},
-    {"Turing", "7.5+PTX"},
-    {"Ampere+Tegra", "8.7"},
-    {"Ampere", "8.0;8.6+PTX"},
-    {"Ada", "8.9+PTX"},
-    {"Hopper", "9.0+PTX"},
-    {"Blackwell+Tegra", "11.0"},
-    {"Blackwell", "10.0;10.3;12.0;12.1+PTX"},
-}};
 
 // Adds `arch` to `out`, merging a repeated capability (its PTX flag wins).
 void add_arch(std::vector<BuildArch>& out, BuildArch arch) {
@@ -70,12 +46,6 @@ Result<BuildArch> parse_entry(std::string_view entry) {
 
 Result<std::vector<BuildArch>> parse_torch_cuda_arch_list(std::string_view text) {
   std::string expanded(text);
-  for (const auto& named : k_named_archs) {
-    for (std::size_t at = expanded.find(named.name); at != std::string::npos; at = expanded.find(named.name, at)) {
-      expanded.replace(at, std::string(named.name).size(), named.list);
-      at += std::string(named.list).size();
-    }
-  }
   std::replace(expanded.begin(), expanded.end(), ' ', ';');
   std::vector<BuildArch> out;
   for (const auto& entry : split(expanded, ';')) {

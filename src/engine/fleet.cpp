@@ -29,10 +29,11 @@ std::optional<Version> required_cuda(const std::map<std::string, std::string>& e
   return std::nullopt;
 }
 
-std::optional<std::vector<ComputeCapability>> kernels_from_env(const std::map<std::string, std::string>& env) {
+std::optional<std::vector<ComputeCapability>> kernels_from_env(const std::map<std::string, std::string>& env,
+                                                               const Kb& kb) {
   const auto it = env.find("TORCH_CUDA_ARCH_LIST");
   if (it == env.end()) return std::nullopt;
-  auto parsed = parse_torch_cuda_arch_list(it->second);
+  auto parsed = parse_arch_list(it->second, kb);
   if (!parsed) return std::nullopt;
   std::vector<ComputeCapability> out;
   for (const auto& a : *parsed) {
@@ -143,7 +144,7 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   }
   n.forward_compat = kbi && kbi->ngc && !jetson;
   if (n.forward_compat) n.compat_drivers = kbi->compat_drivers;
-  if (reg != nullptr) n.kernels = kernels_from_env(reg->env);
+  if (reg != nullptr) n.kernels = kernels_from_env(reg->env, kb);
   std::optional<Version> torch =
       reg != nullptr && reg->torch_version ? std::optional(*reg->torch_version) : std::nullopt;
   if (!torch && kbi) torch = kbi->torch;

@@ -327,6 +327,15 @@ const std::map<std::string, RecordFn>& readers() {
          x.from = r.provenance();
          kb.toolkit_archs.push_back(std::move(x));
        }},
+      {"arch_name",
+       [](Record& r, Kb& kb) {
+         ArchName x;
+         x.name = r.str("name", true).value_or("");
+         x.archs = r.str("archs", true).value_or("");
+         if (auto list = parse_torch_cuda_arch_list(x.archs); !list) r.problem("archs", list.error().message);
+         x.from = r.provenance();
+         kb.arch_names.push_back(std::move(x));
+       }},
       {"host_compiler",
        [](Record& r, Kb& kb) {
          HostCompiler x;
@@ -598,8 +607,27 @@ void check_unique(const std::vector<T>& items, const char* table, KeyFn key, Pro
   }
 }
 
+// Architecture names are replaced in order: one that is part of a later name ("Ampere" before
+// "Ampere+Tegra") would break that name.
+void check_arch_name_order(const Kb& kb, Problems& problems) {
+  for (std::size_t j = 0; j < kb.arch_names.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      const auto& early = kb.arch_names[i];
+      const auto& late = kb.arch_names[j];
+      if (late.name.find(early.name) != std::string::npos) {
+        problems.add(late.from.file, late.from.line,
+                     "arch_name: '" + late.name + "' must come before '" + early.name +
+                         "' (names are replaced in order, as cpp_extension does)");
+      }
+    }
+  }
+}
+
 // Duplicates and references between tables.
 void cross_check(const Kb& kb, Problems& problems) {
+  check_arch_name_order(kb, problems);
+  check_unique(
+      kb.arch_names, "arch_name", [](const auto& x) { return x.name; }, problems);
   check_unique(
       kb.cuda_releases, "cuda_release", [](const auto& x) { return x.version.str(); }, problems);
   check_unique(

@@ -192,4 +192,15 @@ const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda) {
   return nullptr;
 }
 
+Result<std::vector<BuildArch>> parse_arch_list(std::string_view text, const Kb& kb) {
+  std::string expanded(text);
+  for (const auto& named : kb.arch_names) {
+    for (std::size_t at = expanded.find(named.name); at != std::string::npos; at = expanded.find(named.name, at)) {
+      expanded.replace(at, named.name.size(), named.archs);
+      at += named.archs.size();
+    }
+  }
+  return parse_torch_cuda_arch_list(expanded);
+}
+
 }  // namespace td

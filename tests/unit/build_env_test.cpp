@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "torchdoctor/buildenv/build_env.hpp"
+#include "torchdoctor/kb/queries.hpp"
 
 namespace td {
 namespace {
@@ -74,12 +75,17 @@ TEST(ArchList, ParsesTorchCudaArchListLikeCppExtension) {
   auto a = parse_torch_cuda_arch_list("8.6+PTX 7.5;9.0a;;8.6");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(torch_cuda_arch_list(*a), "7.5;8.6+PTX;9.0a");
-  auto named = parse_torch_cuda_arch_list("Ampere;Hopper");
+  // Names are KB data (compilers.toml [[arch_name]]), expanded in the KB's order.
+  auto named = parse_arch_list("Ampere;Hopper", kb());
   ASSERT_TRUE(named.ok());
   EXPECT_EQ(torch_cuda_arch_list(*named), "8.0;8.6+PTX;9.0+PTX");
-  auto tegra = parse_torch_cuda_arch_list("Ampere+Tegra");
+  auto tegra = parse_arch_list("Ampere+Tegra", kb());
   ASSERT_TRUE(tegra.ok());
   EXPECT_EQ(torch_cuda_arch_list(*tegra), "8.7");
+  auto blackwell = parse_arch_list("Blackwell", kb());
+  ASSERT_TRUE(blackwell.ok());
+  EXPECT_EQ(torch_cuda_arch_list(*blackwell), "10.0;10.3;12.0;12.1+PTX");
+  EXPECT_FALSE(parse_torch_cuda_arch_list("Ampere").ok()) << "core knows no names";
 }
 
 TEST(ArchList, RejectsWhatCppExtensionRejects) {

@@ -17,8 +17,9 @@ struct BuildArch {
   bool ptx = false;      ///< Also embed PTX for it (JIT on newer GPUs).
 };
 
-/// Parses TORCH_CUDA_ARCH_LIST as PyTorch's cpp_extension does ("7.5;8.6+PTX", spaces allowed,
-/// the architecture names Turing, Ampere, Ada, Hopper, ...). Errors name the bad entry.
+/// Parses TORCH_CUDA_ARCH_LIST as PyTorch's cpp_extension does ("7.5;8.6+PTX", spaces allowed) once
+/// architecture names are expanded (they are KB data: parse_arch_list in kb/queries.hpp does both).
+/// Errors name the bad entry.
 Result<std::vector<BuildArch>> parse_torch_cuda_arch_list(std::string_view text);
 
 /// "7.5;8.6;9.0+PTX": the TORCH_CUDA_ARCH_LIST form.

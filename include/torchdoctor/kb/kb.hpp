@@ -53,6 +53,14 @@ struct ToolkitArch {
   Provenance from;
 };
 
+/// A name TORCH_CUDA_ARCH_LIST may hold for a list of architectures ("Ampere" = "8.0;8.6+PTX"), as
+/// PyTorch's cpp_extension expands it; in the KB's order (combined names such as "Ampere+Tegra" first).
+struct ArchName {
+  std::string name;
+  std::string archs;
+  Provenance from;
+};
+
 /// nvcc's supported host compilers for one CUDA minor.
 struct HostCompiler {
   Version cuda;
@@ -210,6 +218,7 @@ struct Kb {
   std::vector<DriverBranch> driver_branches;
   std::vector<ToolkitArch> toolkit_archs;
   std::vector<HostCompiler> host_compilers;
+  std::vector<ArchName> arch_names;
   std::vector<GpuModel> gpus;
   std::vector<TorchRelease> torch_releases;
   std::vector<TorchWheel> torch_wheels;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "torchdoctor/core/arch_list.hpp"
 #include "torchdoctor/kb/kb.hpp"
 
 namespace td {
@@ -51,6 +52,10 @@ bool wheel_supports_python(const TorchRelease& release, const TorchWheel& wheel,
 /// The last driver branch that supports GPU family `family` ("Kepler": R470), or null when the family
 /// is still supported by current branches or the KB does not say.
 const DriverBranch* last_driver_branch_for(const Kb& kb, const std::string& family);
+/// TORCH_CUDA_ARCH_LIST as cpp_extension reads it: the KB's architecture names expanded in the KB's
+/// order, then parse_torch_cuda_arch_list. Errors name the bad entry.
+Result<std::vector<BuildArch>> parse_arch_list(std::string_view text, const Kb& kb);
+
 /// The toolkit_arch row of CUDA `cuda` (X.Y), if known.
 const ToolkitArch* toolkit_arch_for(const Kb& kb, const Version& cuda);
 
