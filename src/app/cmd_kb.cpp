@@ -67,8 +67,8 @@ const std::vector<Topic>& topics() {
        [](const Kb& kb) {
          Table t{{"cuda", "sm", "deprecated", "a / f targets", "source"}};
          for (const auto& a : kb.toolkit_archs)
-           t.push_back({a.cuda.str(), join_str(a.sm), join_str(a.deprecated),
-                        join_str(a.arch_specific) + " " + join_str(a.family), src(a.from)});
+           t.push_back({a.cuda.str(), join_str(a.arch), join_str(a.deprecated),
+                        join_str(a.arch_specific) + " " + join_str(a.family_specific), src(a.from)});
          return t;
        }},
       {"compilers", "host compilers nvcc supports",

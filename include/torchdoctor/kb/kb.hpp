@@ -49,7 +49,10 @@ struct DriverBranch {
 /// The targets nvcc of one CUDA minor can compile for.
 struct ToolkitArch {
   Version cuda;
-  std::vector<ComputeCapability> sm, arch_specific, family, deprecated;
+  std::vector<ComputeCapability> arch;             ///< Plain targets (sm_XY).
+  std::vector<ComputeCapability> arch_specific;    ///< 'a' targets (9.0a).
+  std::vector<ComputeCapability> family_specific;  ///< 'f' targets (10.0f).
+  std::vector<ComputeCapability> deprecated;       ///< Targets that compile with a deprecation warning.
   Provenance from;
 };
 
