@@ -1,11 +1,15 @@
 // The KB's field tables (kb/schema.hpp) drive the loader: types, required keys, allowed values and
-// unknown keys are checked from the table, and every table the table names is read.
+// unknown keys are checked from the table, and every table the table names is read; docs/kb.md's
+// field reference is generated from them.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/kb/schema.hpp"
+#include "torchdoctor/report/kb_tables.hpp"
 
 using namespace td;
 
@@ -45,7 +49,8 @@ TEST(KbSchema, EveryDeclaredTableHasAReader) {
     EXPECT_EQ(message.find("unknown table"), std::string::npos) << t.name << ": " << message;
     // An empty record misses exactly the table's required keys.
     for (const auto& f : t.fields) {
-      const bool said = message.find(std::string(t.name) + "." + std::string(f.name) + ": missing") != std::string::npos;
+      const bool said =
+          message.find(std::string(t.name) + "." + std::string(f.name) + ": missing") != std::string::npos;
       if (f.required) {
         EXPECT_TRUE(said) << t.name << "." << f.name << ": " << message;
       }
@@ -55,8 +60,9 @@ TEST(KbSchema, EveryDeclaredTableHasAReader) {
 
 TEST(KbSchema, KeysAreCheckedAgainstTheFieldTable) {
   const std::string gpu = "[[gpu]]\nname = \"A\"\ncc = \"8.0\"\nsource = \"x\"\n";
-  EXPECT_NE(problems_of(gpu + "segment = \"gaming\"\n").find("kb/data.toml:5: gpu.segment: 'gaming': expected geforce, "
-                                                             "workstation, datacenter or tegra"),
+  EXPECT_NE(problems_of(gpu + "segment = \"gaming\"\n")
+                .find("kb/data.toml:5: gpu.segment: 'gaming': expected geforce, "
+                      "workstation, datacenter or tegra"),
             std::string::npos);
   EXPECT_NE(problems_of(gpu + "memory_gib = \"24\"\n").find("gpu.memory_gib: expected a number"), std::string::npos);
   EXPECT_NE(problems_of(gpu + "aliases = [1]\n").find("gpu.aliases: expected a list of strings"), std::string::npos);
@@ -67,8 +73,9 @@ TEST(KbSchema, KeysAreCheckedAgainstTheFieldTable) {
   const std::string wheel =
       "[[torch_release]]\nversion = \"2.6.0\"\npython = [\"3.12\"]\nsource = \"x\"\n"
       "[[torch_wheel]]\ntorch = \"2.6.0\"\nplatforms = [\"linux-x86_64\"]\nsource = \"x\"\n";
-  EXPECT_NE(problems_of(wheel + "variant = \"rocm6.2\"\n").find("torch_wheel.variant: 'rocm6.2': expected cpu or cu..."),
-            std::string::npos);
+  EXPECT_NE(
+      problems_of(wheel + "variant = \"rocm6.2\"\n").find("torch_wheel.variant: 'rocm6.2': expected cpu or cu..."),
+      std::string::npos);
   EXPECT_EQ(problems_of(wheel + "variant = \"cu124\"\ncuda = \"12.4\"\narch = [\"9.0\"]\n"), "");
   std::string riscv = wheel + "variant = \"cpu\"\n";
   riscv.replace(riscv.find("linux-x86_64"), 12, "linux-riscv64");
@@ -100,4 +107,21 @@ TEST(KbSchema, ToolkitArchNamesItsListsByTheRule) {
   ASSERT_EQ(kb->toolkit_archs.size(), 1U);
   EXPECT_EQ(kb->toolkit_archs[0].arch.size(), 2U);
   EXPECT_EQ(kb->toolkit_archs[0].family_specific.front().str(), "12.0f");
+}
+
+TEST(KbSchemaDocs, DocsKbMdFieldReferenceIsWhatTheFieldTablesSay) {
+  std::ifstream in(std::string(TD_SOURCE_DIR) + "/docs/kb.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  const std::string begin = "<!-- kb-schema:begin -->\n";
+  const auto from = text.find(begin);
+  const auto to = text.find("<!-- kb-schema:end -->");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  std::vector<const KbTableSpec*> all;
+  for (const auto& t : kb_schema()) all.push_back(&t);
+  EXPECT_EQ(text.substr(from + begin.size(), to - from - begin.size()), kb_schema_markdown(all))
+      << "docs/kb.md's field reference is out of date: run scripts/kb-schema-docs.py";
 }
