@@ -52,12 +52,13 @@ std::string render_table(const KbTable& t) {
   return out;
 }
 
-
 // One row per field: key, type, required, allowed values, description.
 KbTable field_rows(const KbTableSpec& t) {
   KbTable rows{{"key", "type", "required", "allowed", "description"}};
   for (const auto& f : t.fields) {
-    const std::string required = f.required ? "yes" : f.required_when.empty() ? "no" : "when " + std::string(f.required_when);
+    const std::string required = f.required                ? "yes"
+                                 : f.required_when.empty() ? "no"
+                                                           : "when " + std::string(f.required_when);
     std::string type(kb_type_name(f.type));
     if (f.type == KbType::tables) type += " [[" + std::string(f.nested) + "]]";
     rows.push_back({std::string(f.name), type, required, kb_allowed_text(f), std::string(f.description)});
@@ -205,7 +206,6 @@ const std::vector<KbTopic>& kb_topics() {
   return k_topics;
 }
 
-
 const KbTopic* kb_topic(std::string_view name) {
   for (const auto& t : kb_topics()) {
     if (name == t.name) return &t;
@@ -230,7 +230,8 @@ std::string kb_table_json(const KbTopic& topic, const KbTable& table, const Kb& 
     for (std::size_t c = 0; c < table[i].size(); ++c) row[table[0][c]] = table[i][c];
     rows.push_back(row);
   }
-  return nlohmann::json{{"schema", "torchdoctor.kb-table/v1"}, {"topic", topic.name}, {"as_of", kb.as_of}, {"rows", rows}}
+  return nlohmann::json{
+             {"schema", "torchdoctor.kb-table/v1"}, {"topic", topic.name}, {"as_of", kb.as_of}, {"rows", rows}}
              .dump(2) +
          "\n";
 }
@@ -272,7 +273,8 @@ std::string kb_schema_markdown(const std::vector<const KbTableSpec*>& tables) {
   std::string out;
   for (const auto* t : tables) {
     std::string sentence = cell(std::string(t->description));
-    if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
+    if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z')
+      sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
     out += (out.empty() ? "" : "\n") + std::string("#### ") + title(*t) + "\n\n" + sentence + ".\n\n";
     out += markdown_table(field_rows(*t), true);
   }
