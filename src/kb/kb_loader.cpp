@@ -316,7 +316,9 @@ void read_signature(Record& r, Kb& kb) {
   kb.signatures.push_back(std::move(x));
 }
 
-// The table readers: one per [[table]] name in the data files.
+// The table readers: one per [[table]] of the field tables (kb/schema.hpp), which have already held
+// the record to its keys, types and allowed values. A reader binds the values into its struct and
+// checks only what a field table cannot say (keys required when another has a value, formats).
 const std::map<std::string, RecordFn>& readers() {
   static const std::map<std::string, RecordFn> k_readers{
       {"cuda_release",
