@@ -1,173 +1,23 @@
 // `torchdoctor kb check DIR` and `torchdoctor kb show TOPIC`: validate and read the knowledge base.
 #include <cstdio>
 #include <ctime>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
-#include "torchdoctor/core/finding.hpp"
 #include "torchdoctor/kb/bundle.hpp"
-#include "torchdoctor/kb/queries.hpp"
+#include "torchdoctor/kb/schema.hpp"
 #include "torchdoctor/registry/http.hpp"
+#include "torchdoctor/report/kb_tables.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
 namespace {
 
-using Table = std::vector<std::vector<std::string>>;  // first row: header
-
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-template <typename T>
-std::string join_str(const std::vector<T>& v) {
-  std::vector<std::string> s;
-  for (const auto& x : v) s.push_back(x.str());
-  return join(s, " ");
-}
-std::string opt(const std::optional<Version>& v) { return v ? v->str() : "-"; }
-std::string pci_ids_text(const std::vector<std::uint16_t>& ids) {
-  std::vector<std::string> texts;
-  for (auto id : ids) texts.push_back(pci_device_id_str(id));
-  return join(texts, " ");
-}
-std::string src(const Provenance& p) {
-  return (p.confirmed ? "" : "UNCONFIRMED ") + (p.sources.empty() ? "" : p.sources.front());
-}
-
-struct Topic {
-  const char* name;
-  const char* summary;
-  std::function<Table(const Kb&)> table;
-};
-
-const std::vector<Topic>& topics() {
-  static const std::vector<Topic> k_topics{
-      {"cuda", "CUDA toolkit releases and the driver each needs",
-       [](const Kb& kb) {
-         Table t{{"cuda", "released", "min driver (Linux)", "min driver (Windows)", "source"}};
-         for (const auto& r : kb.cuda_releases)
-           t.push_back({r.version.str(), r.released, opt(r.min_driver_linux), opt(r.min_driver_windows), src(r.from)});
-         for (const auto& m : kb.cuda_majors)
-           t.push_back({std::to_string(m.major) + ".x (minor-version compat)", "", m.min_driver_linux.str(),
-                        opt(m.min_driver_windows), src(m.from)});
-         return t;
-       }},
-      {"drivers", "data-center driver branches",
-       [](const Kb& kb) {
-         Table t{{"branch", "kind", "max cuda", "eol", "source"}};
-         for (const auto& b : kb.driver_branches) t.push_back({b.branch, b.kind, opt(b.max_cuda), b.eol, src(b.from)});
-         return t;
-       }},
-      {"toolkits", "compute capabilities each nvcc compiles for",
-       [](const Kb& kb) {
-         Table t{{"cuda", "sm", "deprecated", "a / f targets", "source"}};
-         for (const auto& a : kb.toolkit_archs)
-           t.push_back({a.cuda.str(), join_str(a.sm), join_str(a.deprecated),
-                        join_str(a.arch_specific) + " " + join_str(a.family), src(a.from)});
-         return t;
-       }},
-      {"compilers", "host compilers nvcc supports",
-       [](const Kb& kb) {
-         Table t{{"cuda", "gcc", "clang", "source"}};
-         for (const auto& c : kb.host_compilers)
-           t.push_back({c.cuda.str(), opt(c.gcc_min) + " .. " + opt(c.gcc_max),
-                        opt(c.clang_min) + " .. " + opt(c.clang_max), src(c.from)});
-         return t;
-       }},
-      {"gpus", "GPU models, PCI ids and compute capabilities",
-       [](const Kb& kb) {
-         Table t{{"name", "cc", "pci ids", "family", "source"}};
-         for (const auto& g : kb.gpus)
-           t.push_back({g.name, g.cc.str(), pci_ids_text(g.pci_ids), g.family, src(g.from)});
-         return t;
-       }},
-      {"torch", "PyTorch releases and their Python versions",
-       [](const Kb& kb) {
-         Table t{{"torch", "released", "python", "PyPI default (x86_64 / aarch64)", "source"}};
-         for (const auto& r : kb.torch_releases)
-           t.push_back({r.version.str(), r.released, join(r.python, " "),
-                        r.pypi_default_linux_x86_64 + " / " + r.pypi_default_linux_aarch64, src(r.from)});
-         return t;
-       }},
-      {"wheels", "torch wheels per variant: CUDA, arch list, platforms",
-       [](const Kb& kb) {
-         Table t{{"torch", "variant", "cuda", "sass", "ptx", "platforms", "glibc", "index", "source"}};
-         for (const auto& w : kb.torch_wheels)
-           t.push_back({w.torch.str(), w.variant, opt(w.cuda), join_str(w.arch), join_str(w.ptx),
-                        join(w.platforms, " "), opt(w.glibc), w.index, src(w.from)});
-         return t;
-       }},
-      {"images", "pytorch/pytorch and nvcr.io/nvidia/pytorch images",
-       [](const Kb& kb) {
-         Table t{{"ref", "torch", "cuda", "platforms", "driver", "source"}};
-         for (const auto& i : kb.pytorch_images)
-           t.push_back({i.ref, i.torch.str(), opt(i.cuda), join(i.platforms, " "), "", src(i.from)});
-         for (const auto& i : kb.ngc_images) {
-           std::string driver = i.min_driver ? i.min_driver->str() + "+" : "";
-           if (!i.compat_drivers.empty())
-             driver += (driver.empty() ? "" : "; ") + std::string("data-center: ") + join(i.compat_drivers, " ");
-           t.push_back(
-               {i.ref, i.torch, opt(i.cuda), join(i.platforms, " ") + (i.igpu ? " (iGPU)" : ""), driver, src(i.from)});
-         }
-         return t;
-       }},
-      {"jetson", "JetPack / L4T / CUDA and Jetson modules",
-       [](const Kb& kb) {
-         Table t{{"jetpack", "l4t", "cuda", "stack", "cudnn", "tensorrt", "modules", "source"}};
-         for (const auto& j : kb.jetpacks)
-           t.push_back({j.jetpack.str(), j.l4t.str(), opt(j.cuda), j.cuda_stack, j.cudnn, j.tensorrt,
-                        join(j.modules, " "), src(j.from)});
-         for (const auto& m : kb.jetson_modules)
-           t.push_back({"module " + m.id, m.soc, "cc " + m.cc.str(), "", "", join(m.dt_compatible, " "), src(m.from)});
-         return t;
-       }},
-      {"jetson-builds", "L4T images and NVIDIA's torch wheels for Jetson",
-       [](const Kb& kb) {
-         Table t{{"kind", "ref / jetpack", "l4t / cuda", "torch", "source"}};
-         for (const auto& i : kb.l4t_images) t.push_back({"image", i.ref, i.l4t.str(), i.torch, src(i.from)});
-         for (const auto& w : kb.jetson_wheels)
-           t.push_back({"wheel (" + w.index + ")", "JetPack " + w.jetpack.str(), opt(w.cuda), w.torch, src(w.from)});
-         return t;
-       }},
-      {"boards", "ARM boards without an NVIDIA GPU",
-       [](const Kb& kb) {
-         Table t{{"board", "soc", "path", "advice", "source"}};
-         for (const auto& b : kb.boards)
-           t.push_back({b.name.empty() ? b.id : b.name, b.soc, b.path, b.advice, src(b.from)});
-         return t;
-       }},
-      {"codes", "reason codes and what they mean",
-       [](const Kb&) {
-         Table t{{"code", "meaning"}};
-         for (const auto& c : reason_codes()) t.push_back({c.code, c.meaning});
-         return t;
-       }},
-  };
-  return k_topics;
-}
-
-std::string render_table(const Table& t) {
-  std::vector<std::size_t> width(t.front().size(), 0);
-  for (const auto& row : t) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      width[i] = std::max(width[i], std::min<std::size_t>(row[i].size(), 60));
-  }
-  std::string out;
-  for (const auto& row : t) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool cut = row[i].size() > 60 && i + 1 < row.size();
-      const std::size_t shown = cut ? 60 : row[i].size();
-      out.append(row[i], 0, cut ? 57 : row[i].size());
-      if (cut) out += "...";
-      if (i + 1 < row.size()) out.append(width[i] - std::min(shown, width[i]) + 2, ' ');
-    }
-    out += '\n';
-  }
   return out;
 }
 
@@ -181,12 +31,7 @@ int kb_check(const ParsedArgs& args, AppIo& io) {
     io.err << kb.error().message << '\n';
     return k_exit_usage;
   }
-  std::size_t records = kb->cuda_releases.size() + kb->cuda_majors.size() + kb->driver_branches.size() +
-                        kb->toolkit_archs.size() + kb->host_compilers.size() + kb->gpus.size() +
-                        kb->torch_releases.size() + kb->torch_wheels.size() + kb->pytorch_images.size() +
-                        kb->ngc_images.size() + kb->jetpacks.size() + kb->jetson_modules.size() +
-                        kb->l4t_images.size() + kb->jetson_wheels.size() + kb->boards.size();
-  io.out << args.positionals[1] << ": valid, " << records << " records, as of " << kb->as_of << '\n';
+  io.out << args.positionals[1] << ": valid, " << kb->records << " records, as of " << kb->as_of << '\n';
   return k_exit_ok;
 }
 
@@ -389,50 +234,76 @@ int kb_update(const ParsedArgs& args, AppIo& io) {
   return k_exit_ok;
 }
 
+// `kb show schema [TABLE]`: the KB's field tables (kb/schema.hpp), as text, JSON or Markdown.
+int kb_show_schema(const ParsedArgs& args, AppIo& io) {
+  std::vector<const KbTableSpec*> tables;
+  if (args.positionals.size() > 2) {
+    const KbTableSpec* t = kb_table_spec(args.positionals[2]);
+    if (t == nullptr) {
+      io.err << "torchdoctor: kb show schema: unknown table '" << args.positionals[2] << "'; tables:";
+      for (const auto& s : kb_schema()) io.err << ' ' << s.name;
+      io.err << '\n';
+      return k_exit_usage;
+    }
+    tables.push_back(t);
+  } else {
+    for (const auto& s : kb_schema()) tables.push_back(&s);
+  }
+  const auto format = args.get("format");
+  if (args.has("json") || format == "json")
+    io.out << kb_schema_json(tables);
+  else if (format == "markdown" || format == "md")
+    io.out << kb_schema_markdown(tables);
+  else
+    io.out << kb_schema_text(tables);
+  return k_exit_ok;
+}
+
+// `kb show TOPIC`: one topic's table (report/kb_tables.hpp), or the field tables.
+int kb_show(const ParsedArgs& args, AppIo& io) {
+  const std::string name = args.positionals.size() > 1 ? args.positionals[1] : "";
+  if (name == "schema") return kb_show_schema(args, io);
+  const KbTopic* topic = kb_topic(name);
+  if (topic == nullptr) {
+    io.err << "torchdoctor: kb show: " << (name.empty() ? "a topic is needed" : "unknown topic '" + name + "'")
+           << "; topics:";
+    for (const auto& t : kb_topics()) io.err << ' ' << t.name;
+    io.err << " schema\n";
+    return k_exit_usage;
+  }
+  auto kb = load_kb_for(args, io.env);
+  if (!kb) return fail_with(io, kb.error());
+  const KbTable table = topic->table(*kb);
+  const auto format = args.get("format");
+  if (args.has("json") || format == "json")
+    io.out << kb_table_json(*topic, table, *kb);
+  else if (format == "markdown" || format == "md")
+    io.out << kb_table_markdown(table, *kb);
+  else
+    io.out << kb_table_text(table, *kb);
+  return k_exit_ok;
+}
+
 }  // namespace
 
 std::vector<OptionSpec> kb_options() { return options_named({output_option_names(), {"kb", "from", "timeout"}}); }
 
 int run_kb(const ParsedArgs& args, AppIo& io) {
   const std::string sub = args.positionals.empty() ? "" : args.positionals[0];
+  // Two words at most ("show TOPIC", "check DIR"), but "show schema TABLE".
+  const bool schema = sub == "show" && args.positionals.size() > 1 && args.positionals[1] == "schema";
+  if (args.positionals.size() > (schema ? 3U : 2U)) {
+    io.err << "torchdoctor: kb: unexpected argument '" << args.positionals[schema ? 3 : 2]
+           << "'; see 'torchdoctor kb --help'\n";
+    return k_exit_usage;
+  }
   if (sub == "check") return kb_check(args, io);
   if (sub == "status") return kb_status(args, io);
   if (sub == "update") return kb_update(args, io);
-  if (sub == "show") {
-    auto kb = load_kb_for(args, io.env);
-    if (!kb) return fail_with(io, kb.error());
-    const std::string name = args.positionals.size() > 1 ? args.positionals[1] : "";
-    for (const auto& t : topics()) {
-      if (name != t.name) continue;
-      const Table table = t.table(*kb);
-      if (args.has("json") || args.get("format") == "json") {
-        nlohmann::json rows = nlohmann::json::array();
-        for (std::size_t i = 1; i < table.size(); ++i) {
-          nlohmann::json row = nlohmann::json::object();
-          for (std::size_t c = 0; c < table[i].size(); ++c) row[table[0][c]] = table[i][c];
-          rows.push_back(row);
-        }
-        io.out << nlohmann::json{{"schema", "torchdoctor.kb-table/v1"},
-                                 {"topic", t.name},
-                                 {"as_of", kb->as_of},
-                                 {"rows", rows}}
-                      .dump(2)
-               << '\n';
-      } else {
-        io.out << render_table(table) << "(" << table.size() - 1 << " rows; knowledge base " << kb->origin << ", as of "
-               << kb->as_of << ")\n";
-      }
-      return k_exit_ok;
-    }
-    io.err << "torchdoctor: kb show: " << (name.empty() ? "a topic is needed" : "unknown topic '" + name + "'")
-           << "; topics:";
-    for (const auto& t : topics()) io.err << ' ' << t.name;
-    io.err << '\n';
-    return k_exit_usage;
-  }
+  if (sub == "show") return kb_show(args, io);
   io.err << "torchdoctor: kb: expected 'check DIR', 'show TOPIC', 'status' or 'update --from URL|DIR'; topics:";
-  for (const auto& t : topics()) io.err << ' ' << t.name;
-  io.err << '\n';
+  for (const auto& t : kb_topics()) io.err << ' ' << t.name;
+  io.err << " schema\n";
   return k_exit_usage;
 }
 

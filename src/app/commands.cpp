@@ -48,19 +48,20 @@ const std::array k_commands{
             "  torchdoctor explain --file collect_env.txt --no-probe\n"
             "  torchdoctor explain 'CUDA error: no kernel image is available for execution on the device' --gpu sm_120",
             explain_options, run_explain, -1, "text,json,markdown"},
-    Command{
-        "kb", "validate, read or update the knowledge base (kb check DIR, kb show TOPIC, kb status, kb update)",
-        "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json] | torchdoctor kb status [--json]\n"
-        "       torchdoctor kb update --from URL|DIR [--timeout SECONDS]",
-        "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
-        "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
-        "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
-        "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes. `kb status` says which knowledge\n"
-        "base the commands use (embedded, or an installed update), its date and age, and why an installed\n"
-        "update is not used. `kb update --from URL|DIR` installs a signed bundle (scripts/kb-bundle.py) in\n"
-        "$XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records are valid and it is newer\n"
-        "than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot be fetched, 1 when older).",
-        kb_options, run_kb, 2, "text,json"},
+    Command{"kb", "validate, read or update the knowledge base (kb check DIR, kb show TOPIC, kb status, kb update)",
+            "torchdoctor kb check DIR | torchdoctor kb show TOPIC [--kb DIR] [--json|--format markdown]\n"
+            "       torchdoctor kb show schema [TABLE] [--json|--format markdown] | torchdoctor kb status [--json]\n"
+            "       torchdoctor kb update --from URL|DIR [--timeout SECONDS]",
+            "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
+            "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
+            "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
+            "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes; `kb show schema [TABLE]` the field\n"
+            "tables every record is checked against (docs/kb.md's reference). `kb status` says which knowledge\n"
+            "base the commands use (embedded, or an installed update), its date and age, and why an installed\n"
+            "update is not used. `kb update --from URL|DIR` installs a signed bundle (scripts/kb-bundle.py) in\n"
+            "$XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records are valid and it is newer\n"
+            "than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot be fetched, 1 when older).",
+            kb_options, run_kb, 4, "text,json,markdown"},
     Command{"image", "check container images in their registry before a pull: exists, platform, NVIDIA_REQUIRE_*",
             "torchdoctor image REF... [options]",
             "Asks each image's registry (Docker Hub, nvcr.io, ghcr.io, quay.io or any OCI registry) for its index,\n"

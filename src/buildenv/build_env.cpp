@@ -172,10 +172,10 @@ void check_compiler(const CudaToolkit& tk, const HostCompilerFacts& cc, const Kb
 
 // What the toolkit can compile: the KB row of its CUDA minor.
 struct ToolkitTargets {
-  std::vector<ComputeCapability> sm, special, deprecated;  // special: the a and f targets
+  std::vector<ComputeCapability> arch, special, deprecated;  // special: the a and f targets
   std::string cuda;
   [[nodiscard]] bool compiles(const ComputeCapability& cc) const {
-    const auto& list = cc.suffix() == ComputeCapability::Suffix::none ? sm : special;
+    const auto& list = cc.suffix() == ComputeCapability::Suffix::none ? arch : special;
     return std::find(list.begin(), list.end(), cc) != list.end();
   }
 };
@@ -184,9 +184,9 @@ std::optional<ToolkitTargets> toolkit_targets(const CudaToolkit& tk, const Kb& k
   if (!tk.version) return std::nullopt;
   const ToolkitArch* row = toolkit_arch_for(kb, *tk.version);
   if (row == nullptr) return std::nullopt;
-  ToolkitTargets t{row->sm, row->arch_specific, row->deprecated, tk.version->truncated(2).str()};
-  t.special.insert(t.special.end(), row->family.begin(), row->family.end());
-  std::sort(t.sm.begin(), t.sm.end());
+  ToolkitTargets t{row->arch, row->arch_specific, row->deprecated, tk.version->truncated(2).str()};
+  t.special.insert(t.special.end(), row->family_specific.begin(), row->family_specific.end());
+  std::sort(t.arch.begin(), t.arch.end());
   return t;
 }
 
@@ -196,8 +196,8 @@ void check_given(const ToolkitTargets& t, const std::vector<BuildArch>& archs, B
     if (!t.compiles(a.cc)) {
       b.reasons.push_back(reason(
           "TOOLKIT_ARCH_UNSUPPORTED", Severity::error,
-          "CUDA " + t.cuda + " cannot compile " + a.cc.nvcc_name() + " (it compiles " + t.sm.front().nvcc_name() +
-              " to " + t.sm.back().nvcc_name() + "): nvcc stops with 'Unsupported gpu architecture'",
+          "CUDA " + t.cuda + " cannot compile " + a.cc.nvcc_name() + " (it compiles " + t.arch.front().nvcc_name() +
+              " to " + t.arch.back().nvcc_name() + "): nvcc stops with 'Unsupported gpu architecture'",
           "drop " + a.cc.str() + " from TORCH_CUDA_ARCH_LIST, or build with a CUDA toolkit that still supports it"));
     } else if (std::find(t.deprecated.begin(), t.deprecated.end(), a.cc.hardware()) != t.deprecated.end()) {
       b.reasons.push_back(reason("TOOLKIT_ARCH_UNSUPPORTED", Severity::warn,
@@ -223,7 +223,7 @@ std::vector<BuildArch> archs_for_targets(const ToolkitTargets& t, const std::vec
     const ComputeCapability gpu = ccs[i].hardware();
     const std::string who = i < names.size() ? names[i] : gpu.str();
     const ComputeCapability* best = nullptr;
-    for (const auto& sm : t.sm) {
+    for (const auto& sm : t.arch) {
       if (sm.runs_on(gpu)) best = &sm;  // ascending: the last that runs is the closest
     }
     if (best != nullptr) {
@@ -232,17 +232,17 @@ std::vector<BuildArch> archs_for_targets(const ToolkitTargets& t, const std::vec
         b.inputs.push_back(
             {"target " + who, gpu.str(),
              "CUDA " + t.cuda + " has no sm_" + gpu.digits() + "; " + best->nvcc_name() + " runs on it"});
-    } else if (gpu > t.sm.back()) {
-      add(t.sm.back(), true);
+    } else if (gpu > t.arch.back()) {
+      add(t.arch.back(), true);
       b.reasons.push_back(reason("PTX_JIT", Severity::warn,
                                  who + " (compute capability " + gpu.str() + ") is newer than CUDA " + t.cuda +
-                                     " can compile for: it runs " + t.sm.back().as_ptx().nvcc_name() +
+                                     " can compile for: it runs " + t.arch.back().as_ptx().nvcc_name() +
                                      " PTX, JIT-compiled at start-up",
                                  "build with a newer CUDA toolkit for machine code"));
     } else {
       b.reasons.push_back(reason("GPU_TOO_OLD", Severity::error,
                                  who + " (compute capability " + gpu.str() + ") is older than anything CUDA " + t.cuda +
-                                     " compiles (oldest " + t.sm.front().nvcc_name() + ")",
+                                     " compiles (oldest " + t.arch.front().nvcc_name() + ")",
                                  "build for it with an older CUDA toolkit, or drop it from the targets"));
     }
   }
@@ -283,7 +283,7 @@ std::vector<BuildArch> archs_from_torch(const ToolkitTargets& t, const TorchInst
 
 std::vector<BuildArch> archs_from_toolkit(const ToolkitTargets& t, BuildEnv& b) {
   std::vector<BuildArch> out;
-  for (const auto& sm : t.sm) {
+  for (const auto& sm : t.arch) {
     if (std::find(t.deprecated.begin(), t.deprecated.end(), sm) == t.deprecated.end()) out.push_back({sm, false});
   }
   b.arch_source = "toolkit";

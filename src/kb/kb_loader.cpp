@@ -1,5 +1,7 @@
-// Loads data/kb/*.toml into a Kb, checking every record: required keys, types, versions, sources,
-// unknown keys (typos), duplicates and dangling references. Problems name file, line and key.
+// Loads data/kb/*.toml into a Kb, checking every record against its field table (kb/schema.hpp:
+// required keys, types, allowed values, unknown keys, which are usually typos), then what the field
+// tables cannot say (one table's readers below: sources, cross-field rules), duplicates and dangling
+// references. Problems name file, line and key.
 
 #include <dirent.h>
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/kb.hpp"
 #include "torchdoctor/kb/queries.hpp"
+#include "torchdoctor/kb/schema.hpp"
 #include "torchdoctor/sys/file_reader.hpp"
 
 namespace td {
@@ -30,13 +33,15 @@ struct Problems {
   }
 };
 
-// Reads one record (a TOML table) with typed getters that record problems and used keys.
+// Reads one record (a TOML table) of a KB table: check() holds it to the table's field table
+// (kb/schema.hpp: unknown keys, types, allowed values, required keys); the getters then bind values,
+// a value that failed its check reading as absent.
 class Record {
  public:
-  Record(const KbNode& t, std::string file, std::string table, Problems& problems, bool prevalidated = false)
+  Record(const KbNode& t, const KbTableSpec& spec, std::string file, Problems& problems, bool prevalidated = false)
       : m_t(t),
+        m_spec(spec),
         m_file(std::move(file)),
-        m_table(std::move(table)),
         m_problems(problems),
         m_line(t.line),
         m_prevalidated(prevalidated) {}
@@ -47,152 +52,120 @@ class Record {
 
   std::uint32_t line() const { return m_line; }
 
-  void problem(const std::string& key, const std::string& what) {
+  void problem(std::string_view key, const std::string& what) {
     const KbNode* n = m_t.get(key);
     const auto line = n != nullptr ? n->line : m_line;
-    m_problems.add(m_file, line, m_table + "." + key + ": " + what);
+    m_problems.add(m_file, line, std::string(m_spec.name) + "." + std::string(key) + ": " + what);
   }
 
-  std::optional<std::string> str(const std::string& key, bool required) {
-    m_used.insert(key);
-    const KbNode* n = m_t.get(key);
-    if (n == nullptr) {
-      if (required) problem(key, "missing");
-      return std::nullopt;
+  // Holds the record to its field table, nested [[table.key]] records included.
+  void check() {
+    for (const auto& field : m_t.fields) {
+      const KbFieldSpec* f = kb_field_spec(m_spec, field.key);
+      if (f == nullptr) {
+        problem(field.key, "unknown key (see docs/kb.md)");
+        continue;
+      }
+      check_value(*f, field.value);
     }
-    if (n->kind == KbNode::Kind::string) return n->text;
-    problem(key, "expected a string");
-    return std::nullopt;
+    for (const auto& f : m_spec.fields) {
+      if (f.required && m_t.get(f.name) == nullptr)
+        problem(f.name, f.missing_hint.empty() ? "missing" : "missing: " + std::string(f.missing_hint));
+    }
   }
 
-  std::string text(const std::string& key) { return str(key, false).value_or(""); }
+  std::optional<std::string> str(std::string_view key) {
+    const KbNode* n = node(key);
+    if (n == nullptr || n->kind != KbNode::Kind::string) return std::nullopt;
+    return n->text;
+  }
 
-  std::optional<Version> version(const std::string& key, bool required) {
-    auto s = str(key, required);
+  std::string text(std::string_view key) { return str(key).value_or(""); }
+
+  std::optional<Version> version(std::string_view key) {
+    auto s = str(key);
     if (!s) return std::nullopt;
     auto v = Version::parse(*s);
-    if (!v) {
-      problem(key, v.error().message);
-      return std::nullopt;
-    }
-    return *v;
+    return v ? std::optional<Version>(*v) : std::nullopt;
   }
 
-  std::optional<ComputeCapability> cc(const std::string& key, bool required) {
-    auto s = str(key, required);
+  std::optional<ComputeCapability> cc(std::string_view key) {
+    auto s = str(key);
     if (!s) return std::nullopt;
     auto v = ComputeCapability::parse(*s);
-    if (!v) {
-      problem(key, v.error().message);
-      return std::nullopt;
-    }
-    return *v;
+    return v ? std::optional<ComputeCapability>(*v) : std::nullopt;
   }
 
-  std::vector<std::string> strings(const std::string& key, bool required) {
-    m_used.insert(key);
+  std::vector<std::string> strings(std::string_view key) {
     std::vector<std::string> out;
-    const KbNode* n = m_t.get(key);
-    if (n == nullptr) {
-      if (required) problem(key, "missing");
-      return out;
-    }
+    const KbNode* n = node(key);
+    if (n == nullptr) return out;
     if (n->kind == KbNode::Kind::string) {  // a single string is accepted where a list is
       out.push_back(n->text);
-      return out;
-    }
-    if (n->kind != KbNode::Kind::array) {
-      problem(key, "expected a list of strings");
-      return out;
-    }
-    for (const auto& item : n->items) {
-      if (item.kind == KbNode::Kind::string)
-        out.push_back(item.text);
-      else
-        problem(key, "expected a list of strings");
+    } else if (n->kind == KbNode::Kind::array) {
+      for (const auto& item : n->items) {
+        if (item.kind == KbNode::Kind::string) out.push_back(item.text);
+      }
     }
     return out;
   }
 
-  std::vector<Version> versions(const std::string& key, bool required) {
+  std::vector<Version> versions(std::string_view key) {
     std::vector<Version> out;
-    for (const auto& s : strings(key, required)) {
-      auto v = Version::parse(s);
-      if (v)
-        out.push_back(*v);
-      else
-        problem(key, v.error().message);
+    for (const auto& s : strings(key)) {
+      if (auto v = Version::parse(s)) out.push_back(*v);
     }
     return out;
   }
 
-  std::vector<ComputeCapability> ccs(const std::string& key, bool required) {
+  std::vector<ComputeCapability> ccs(std::string_view key) {
     std::vector<ComputeCapability> out;
-    for (const auto& s : strings(key, required)) {
-      auto v = ComputeCapability::parse(s);
-      if (v)
-        out.push_back(*v);
-      else
-        problem(key, v.error().message);
+    for (const auto& s : strings(key)) {
+      if (auto v = ComputeCapability::parse(s)) out.push_back(*v);
     }
     return out;
   }
 
-  std::optional<double> number(const std::string& key) {
-    m_used.insert(key);
-    const KbNode* n = m_t.get(key);
+  std::optional<double> number(std::string_view key) {
+    const KbNode* n = node(key);
     if (n == nullptr) return std::nullopt;
     if (n->kind == KbNode::Kind::real) return n->real;
     if (n->kind == KbNode::Kind::integer) return static_cast<double>(n->integer);
-    problem(key, "expected a number");
     return std::nullopt;
   }
 
-  std::optional<std::int64_t> integer(const std::string& key, bool required) {
-    m_used.insert(key);
-    const KbNode* n = m_t.get(key);
-    if (n == nullptr) {
-      if (required) problem(key, "missing");
-      return std::nullopt;
-    }
-    if (n->kind == KbNode::Kind::integer) return n->integer;
-    problem(key, "expected an integer");
-    return std::nullopt;
+  std::optional<std::int64_t> integer(std::string_view key) {
+    const KbNode* n = node(key);
+    if (n == nullptr || n->kind != KbNode::Kind::integer) return std::nullopt;
+    return n->integer;
   }
 
-  bool boolean(const std::string& key, bool fallback) {
-    m_used.insert(key);
-    const KbNode* n = m_t.get(key);
-    if (n == nullptr) return fallback;
-    if (n->kind == KbNode::Kind::boolean) return n->boolean;
-    problem(key, "expected true or false");
-    return fallback;
+  /// True when the record holds `key` (for keys required only sometimes).
+  bool has(std::string_view key) { return node(key) != nullptr; }
+
+  bool boolean(std::string_view key, bool fallback) {
+    const KbNode* n = node(key);
+    if (n == nullptr || n->kind != KbNode::Kind::boolean) return fallback;
+    return n->boolean;
   }
 
-  // The tables of an array-of-tables key (nested records such as [[signature.refine]]).
-  std::vector<const KbNode*> tables(const std::string& key) {
-    m_used.insert(key);
-    std::vector<const KbNode*> out;
-    const KbNode* n = m_t.get(key);
-    if (n == nullptr) return out;
-    if (!n->is_array_of_tables()) {
-      problem(key, "expected [[" + m_table + "." + key + "]] tables");
-      return out;
-    }
-    for (const auto& item : n->items) out.push_back(&item);
+  // The records of an array-of-tables key (nested records such as [[signature.refine]]).
+  std::vector<Record> records(std::string_view key) {
+    std::vector<Record> out;
+    const KbNode* n = node(key);
+    const KbFieldSpec* f = kb_field_spec(m_spec, key);
+    const KbTableSpec* spec = f != nullptr ? kb_table_spec(f->nested) : nullptr;
+    if (n == nullptr || spec == nullptr || !n->is_array_of_tables()) return out;
+    for (const auto& item : n->items) out.emplace_back(item, *spec, m_file, m_problems, m_prevalidated);
     return out;
   }
-
-  const std::string& file() const { return m_file; }
-  Problems& problems() { return m_problems; }
 
   // The provenance keys every record has: source (required), confirmed, note.
   Provenance provenance() {
     Provenance p;
-    p.sources = strings("source", false);
-    if (p.sources.empty() || std::any_of(p.sources.begin(), p.sources.end(), [](const auto& s) { return s.empty(); })) {
+    p.sources = strings("source");
+    if (!p.sources.empty() && std::any_of(p.sources.begin(), p.sources.end(), [](const auto& s) { return s.empty(); }))
       problem("source", "missing: every record needs the URL or repository path it was read from");
-    }
     p.confirmed = boolean("confirmed", true);
     p.note = text("note");
     if (!p.confirmed && p.note.empty()) problem("note", "an unconfirmed record needs a note saying why");
@@ -201,29 +174,94 @@ class Record {
     return p;
   }
 
-  // Reports keys the schema does not know (usually typos).
-  void finish() {
-    for (const auto& [k, _] : m_t.fields) {
-      if (!m_used.count(k)) problem(k, "unknown key (see docs/kb.md)");
+ private:
+  // The node of a declared key; reading an undeclared one is a bug the KB's own load reports.
+  const KbNode* node(std::string_view key) {
+    if (!m_prevalidated && kb_field_spec(m_spec, key) == nullptr)
+      problem(key, "read but not declared in the field table (src/kb/schema.cpp)");
+    return m_t.get(key);
+  }
+
+  void check_value(const KbFieldSpec& f, const KbNode& n) {
+    switch (f.type) {
+      case KbType::string:
+      case KbType::version:
+      case KbType::cc:
+      case KbType::date:
+        if (n.kind == KbNode::Kind::string)
+          check_scalar(f, n.text);
+        else
+          problem(f.name, "expected a string");
+        return;
+      case KbType::strings:
+      case KbType::versions:
+      case KbType::ccs:
+        if (n.kind == KbNode::Kind::string) {
+          check_scalar(f, n.text);
+        } else if (n.kind != KbNode::Kind::array) {
+          problem(f.name, "expected a list of strings");
+        } else {
+          for (const auto& item : n.items) {
+            if (item.kind == KbNode::Kind::string)
+              check_scalar(f, item.text);
+            else
+              problem(f.name, "expected a list of strings");
+          }
+        }
+        return;
+      case KbType::integer:
+        if (n.kind != KbNode::Kind::integer) problem(f.name, "expected an integer");
+        return;
+      case KbType::number:
+        if (n.kind != KbNode::Kind::integer && n.kind != KbNode::Kind::real) problem(f.name, "expected a number");
+        return;
+      case KbType::boolean:
+        if (n.kind != KbNode::Kind::boolean) problem(f.name, "expected true or false");
+        return;
+      case KbType::tables:
+        check_tables(f, n);
+        return;
     }
   }
 
- private:
+  void check_scalar(const KbFieldSpec& f, const std::string& s) {
+    if (f.type == KbType::version || f.type == KbType::versions) {
+      if (auto v = Version::parse(s); !v) return problem(f.name, v.error().message);
+    } else if (f.type == KbType::cc || f.type == KbType::ccs) {
+      if (auto v = ComputeCapability::parse(s); !v) return problem(f.name, v.error().message);
+    } else if (f.type == KbType::date) {
+      const bool digits =
+          s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
+      if (!digits || s[4] != '-' || s[7] != '-') return problem(f.name, "expected YYYY-MM-DD");
+    }
+    if (!kb_value_allowed(f, s)) problem(f.name, "'" + s + "': expected " + kb_allowed_text(f));
+  }
+
+  void check_tables(const KbFieldSpec& f, const KbNode& n) {
+    const KbTableSpec* spec = kb_table_spec(f.nested);
+    if (!n.is_array_of_tables() || spec == nullptr) {
+      problem(f.name, "expected [[" + std::string(m_spec.name) + "." + std::string(f.name) + "]] tables");
+      return;
+    }
+    for (const auto& item : n.items) Record(item, *spec, m_file, m_problems, m_prevalidated).check();
+  }
+
   const KbNode& m_t;
-  std::string m_file, m_table;
+  const KbTableSpec& m_spec;
+  std::string m_file;
   Problems& m_problems;
   std::uint32_t m_line = 0;
   bool m_prevalidated = false;
-  std::set<std::string> m_used;
 };
 
 using RecordFn = std::function<void(Record&, Kb&)>;
 
-bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed) {
-    if (v == a) return true;
+// A Python version like 3.12, or 3.13t for a free-threaded build.
+void check_python_tags(Record& r, const std::vector<std::string>& python) {
+  for (const auto& py : python) {
+    const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
+    if (!v || v->release().size() != 2) r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
   }
-  return false;
 }
 
 // Compiles the regex once at load so a typo fails `kb check` and the build, not a user's run.
@@ -246,36 +284,31 @@ void check_regex(Record& r, const Signature& x) {
 
 void read_signature(Record& r, Kb& kb) {
   Signature x;
-  x.id = r.str("id", true).value_or("");
-  x.patterns = r.strings("pattern", true);
+  x.id = r.text("id");
+  x.patterns = r.strings("pattern");
   for (const auto& p : x.patterns) {
     if (p.size() < 3) r.problem("pattern", "'" + p + "' is too short to find in a log (3 characters or more)");
   }
   x.regex = r.text("regex");
-  x.captures = r.strings("captures", false);
-  x.lines = static_cast<std::uint32_t>(r.integer("lines", false).value_or(1));
+  x.captures = r.strings("captures");
+  x.lines = static_cast<std::uint32_t>(r.integer("lines").value_or(1));
   if (x.lines < 1 || x.lines > 4) r.problem("lines", "expected 1 to 4");
-  x.kind = r.str("kind", false).value_or("problem");
-  if (!one_of(x.kind, {"problem", "fact"})) r.problem("kind", "expected \"problem\" or \"fact\"");
-  x.code = r.str("code", x.kind == "problem").value_or("");
-  x.severity = r.str("severity", false).value_or("error");
-  if (!one_of(x.severity, {"error", "warn", "info"})) r.problem("severity", "expected error, warn or info");
-  x.cause = r.str("cause", x.kind == "problem").value_or("");
+  x.kind = r.str("kind").value_or("problem");
+  x.code = r.text("code");
+  if (x.kind == "problem" && !r.has("code")) r.problem("code", "missing");
+  x.severity = r.str("severity").value_or("error");
+  x.cause = r.text("cause");
+  if (x.kind == "problem" && !r.has("cause")) r.problem("cause", "missing");
   x.fix = r.text("fix");
-  x.priority = r.integer("priority", false).value_or(50);
-  for (const KbNode* t : r.tables("refine")) {
-    Record sub(*t, r.file(), "signature.refine", r.problems());
+  x.priority = r.integer("priority").value_or(50);
+  for (auto& sub : r.records("refine")) {
     SignatureRefinement f;
-    f.when = sub.strings("when", true);
+    f.when = sub.strings("when");
     f.code = sub.text("code");
     f.severity = sub.text("severity");
-    if (!f.severity.empty() && !one_of(f.severity, {"error", "warn", "info"}))
-      sub.problem("severity", "expected error, warn or info");
     f.cause = sub.text("cause");
     f.fix = sub.text("fix");
     f.reject = sub.boolean("reject", false);
-    sub.text("note");  // why this refinement exists (documentation only)
-    sub.finish();
     x.refine.push_back(std::move(f));
   }
   check_regex(r, x);
@@ -283,15 +316,17 @@ void read_signature(Record& r, Kb& kb) {
   kb.signatures.push_back(std::move(x));
 }
 
-// The table readers: one per [[table]] name in the data files.
+// The table readers: one per [[table]] of the field tables (kb/schema.hpp), which have already held
+// the record to its keys, types and allowed values. A reader binds the values into its struct and
+// checks only what a field table cannot say (keys required when another has a value, formats).
 const std::map<std::string, RecordFn>& readers() {
   static const std::map<std::string, RecordFn> k_readers{
       {"cuda_release",
        [](Record& r, Kb& kb) {
          CudaRelease x;
-         x.version = r.version("version", true).value_or(Version{});
-         x.min_driver_linux = r.version("min_driver_linux", false);
-         x.min_driver_windows = r.version("min_driver_windows", false);
+         x.version = r.version("version").value_or(Version{});
+         x.min_driver_linux = r.version("min_driver_linux");
+         x.min_driver_windows = r.version("min_driver_windows");
          x.released = r.text("released");
          x.from = r.provenance();
          kb.cuda_releases.push_back(std::move(x));
@@ -299,39 +334,39 @@ const std::map<std::string, RecordFn>& readers() {
       {"cuda_major",
        [](Record& r, Kb& kb) {
          CudaMajor x;
-         x.major = static_cast<std::uint32_t>(r.integer("major", true).value_or(0));
-         x.min_driver_linux = r.version("min_driver_linux", true).value_or(Version{});
-         x.min_driver_windows = r.version("min_driver_windows", false);
+         x.major = static_cast<std::uint32_t>(r.integer("major").value_or(0));
+         x.min_driver_linux = r.version("min_driver_linux").value_or(Version{});
+         x.min_driver_windows = r.version("min_driver_windows");
          x.from = r.provenance();
          kb.cuda_majors.push_back(std::move(x));
        }},
       {"driver_branch",
        [](Record& r, Kb& kb) {
          DriverBranch x;
-         x.branch = r.str("branch", true).value_or("");
+         x.branch = r.text("branch");
          x.kind = r.text("kind");
-         x.max_cuda = r.version("max_cuda", false);
+         x.max_cuda = r.version("max_cuda");
          x.eol = r.text("eol");
-         x.last_for = r.strings("last_for", false);
+         x.last_for = r.strings("last_for");
          x.from = r.provenance();
          kb.driver_branches.push_back(std::move(x));
        }},
       {"toolkit_arch",
        [](Record& r, Kb& kb) {
          ToolkitArch x;
-         x.cuda = r.version("cuda", true).value_or(Version{});
-         x.sm = r.ccs("sm", true);
-         x.arch_specific = r.ccs("arch_specific", false);
-         x.family = r.ccs("family", false);
-         x.deprecated = r.ccs("deprecated", false);
+         x.cuda = r.version("cuda").value_or(Version{});
+         x.arch = r.ccs("arch");
+         x.arch_specific = r.ccs("arch_specific");
+         x.family_specific = r.ccs("family_specific");
+         x.deprecated = r.ccs("deprecated");
          x.from = r.provenance();
          kb.toolkit_archs.push_back(std::move(x));
        }},
       {"arch_name",
        [](Record& r, Kb& kb) {
          ArchName x;
-         x.name = r.str("name", true).value_or("");
-         x.archs = r.str("archs", true).value_or("");
+         x.name = r.str("name").value_or("");
+         x.archs = r.str("archs").value_or("");
          if (auto list = parse_torch_cuda_arch_list(x.archs); !list) r.problem("archs", list.error().message);
          x.from = r.provenance();
          kb.arch_names.push_back(std::move(x));
@@ -339,29 +374,29 @@ const std::map<std::string, RecordFn>& readers() {
       {"host_compiler",
        [](Record& r, Kb& kb) {
          HostCompiler x;
-         x.cuda = r.version("cuda", true).value_or(Version{});
-         x.gcc_min = r.version("gcc_min", false);
-         x.gcc_max = r.version("gcc_max", false);
-         x.clang_min = r.version("clang_min", false);
-         x.clang_max = r.version("clang_max", false);
+         x.cuda = r.version("cuda").value_or(Version{});
+         x.gcc_min = r.version("gcc_min");
+         x.gcc_max = r.version("gcc_max");
+         x.clang_min = r.version("clang_min");
+         x.clang_max = r.version("clang_max");
          x.from = r.provenance();
          kb.host_compilers.push_back(std::move(x));
        }},
       {"gpu",
        [](Record& r, Kb& kb) {
          GpuModel x;
-         x.name = r.str("name", true).value_or("");
-         x.aliases = r.strings("aliases", false);
+         x.name = r.text("name");
+         x.aliases = r.strings("aliases");
          x.lookup_names.push_back(to_lower(x.name));
          for (const auto& a : x.aliases) x.lookup_names.push_back(to_lower(a));
          for (const auto& n : x.lookup_names) x.lookup_words.push_back(gpu_name_words(n));
-         for (const auto& text : r.strings("pci_ids", false)) {
+         for (const auto& text : r.strings("pci_ids")) {
            if (const auto id = pci_device_id(text))
              x.pci_ids.push_back(*id);
            else
              r.problem("pci_ids", "'" + text + "' is not a PCI device id like 0x2684");
          }
-         x.cc = r.cc("cc", true).value_or(ComputeCapability{});
+         x.cc = r.cc("cc").value_or(ComputeCapability{});
          x.memory_gib = r.number("memory_gib");
          x.family = r.text("family");
          x.segment = r.text("segment");
@@ -371,14 +406,10 @@ const std::map<std::string, RecordFn>& readers() {
       {"torch_release",
        [](Record& r, Kb& kb) {
          TorchRelease x;
-         x.version = r.version("version", true).value_or(Version{});
+         x.version = r.version("version").value_or(Version{});
          x.released = r.text("released");
-         x.python = r.strings("python", true);
-         for (const auto& py : x.python) {
-           const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
-           if (!v || v->release().size() != 2)
-             r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
-         }
+         x.python = r.strings("python");
+         check_python_tags(r, x.python);
          x.pypi_default_linux_x86_64 = r.text("pypi_default_linux_x86_64");
          x.pypi_default_linux_aarch64 = r.text("pypi_default_linux_aarch64");
          x.from = r.provenance();
@@ -387,20 +418,16 @@ const std::map<std::string, RecordFn>& readers() {
       {"torch_wheel",
        [](Record& r, Kb& kb) {
          TorchWheel x;
-         x.torch = r.version("torch", true).value_or(Version{});
-         x.variant = r.str("variant", true).value_or("");
-         x.cuda = r.version("cuda", false);
-         x.arch = r.ccs("arch", false);
-         x.ptx = r.ccs("ptx", false);
-         x.platforms = r.strings("platforms", true);
-         x.glibc = r.version("glibc", false);
+         x.torch = r.version("torch").value_or(Version{});
+         x.variant = r.text("variant");
+         x.cuda = r.version("cuda");
+         x.arch = r.ccs("arch");
+         x.ptx = r.ccs("ptx");
+         x.platforms = r.strings("platforms");
+         x.glibc = r.version("glibc");
          x.index = r.text("index");
-         x.python = r.strings("python", false);
-         for (const auto& py : x.python) {
-           const auto v = Version::parse(py.size() > 1 && py.back() == 't' ? py.substr(0, py.size() - 1) : py);
-           if (!v || v->release().size() != 2)
-             r.problem("python", "'" + py + "' is not a Python version like 3.12 or 3.13t");
-         }
+         x.python = r.strings("python");
+         check_python_tags(r, x.python);
          x.from = r.provenance();
          if (x.variant.rfind("cu", 0) == 0 && !x.cuda) r.problem("cuda", "missing for a CUDA variant");
          if (x.variant.rfind("cu", 0) == 0 && x.arch.empty() && x.from.confirmed) {
@@ -411,24 +438,24 @@ const std::map<std::string, RecordFn>& readers() {
       {"pytorch_image",
        [](Record& r, Kb& kb) {
          PytorchImage x;
-         x.ref = r.str("ref", true).value_or("");
-         x.torch = r.version("torch", true).value_or(Version{});
-         x.cuda = r.version("cuda", false);
+         x.ref = r.text("ref");
+         x.torch = r.version("torch").value_or(Version{});
+         x.cuda = r.version("cuda");
          x.cudnn = r.text("cudnn");
          x.flavor = r.text("flavor");
-         x.platforms = r.strings("platforms", true);
+         x.platforms = r.strings("platforms");
          x.from = r.provenance();
          kb.pytorch_images.push_back(std::move(x));
        }},
       {"ngc_pytorch",
        [](Record& r, Kb& kb) {
          NgcImage x;
-         x.ref = r.str("ref", true).value_or("");
+         x.ref = r.text("ref");
          x.torch = r.text("torch");
-         x.cuda = r.version("cuda", false);
-         x.min_driver = r.version("min_driver", false);
-         x.compat_drivers = r.strings("compat_drivers", false);
-         x.platforms = r.strings("platforms", false);
+         x.cuda = r.version("cuda");
+         x.min_driver = r.version("min_driver");
+         x.compat_drivers = r.strings("compat_drivers");
+         x.platforms = r.strings("platforms");
          x.igpu = r.boolean("igpu", false);
          x.python = r.text("python");
          x.ubuntu = r.text("ubuntu");
@@ -438,53 +465,52 @@ const std::map<std::string, RecordFn>& readers() {
       {"jetpack",
        [](Record& r, Kb& kb) {
          JetPackRelease x;
-         x.jetpack = r.version("jetpack", true).value_or(Version{});
+         x.jetpack = r.version("jetpack").value_or(Version{});
          x.stage = r.text("stage");
-         x.l4t = r.version("l4t", true).value_or(Version{});
-         x.cuda = r.version("cuda", false);
+         x.l4t = r.version("l4t").value_or(Version{});
+         x.cuda = r.version("cuda");
          x.cudnn = r.text("cudnn");
          x.tensorrt = r.text("tensorrt");
          x.ubuntu = r.text("ubuntu");
          x.released = r.text("released");
-         x.modules = r.strings("modules", false);
-         x.cuda_stack = r.str("cuda_stack", false).value_or("tegra");
-         if (!one_of(x.cuda_stack, {"tegra", "sbsa"})) r.problem("cuda_stack", "expected \"tegra\" or \"sbsa\"");
+         x.modules = r.strings("modules");
+         x.cuda_stack = r.str("cuda_stack").value_or("tegra");
          x.from = r.provenance();
          kb.jetpacks.push_back(std::move(x));
        }},
       {"jetson_module",
        [](Record& r, Kb& kb) {
          JetsonModule x;
-         x.id = r.str("id", true).value_or("");
+         x.id = r.text("id");
          x.name = r.text("name");
          x.soc = r.text("soc");
-         x.cc = r.cc("cc", true).value_or(ComputeCapability{});
-         x.dt_compatible = r.strings("dt_compatible", false);
-         x.p_numbers = r.strings("p_numbers", false);
-         x.l4t_major = r.strings("l4t_major", false);
+         x.cc = r.cc("cc").value_or(ComputeCapability{});
+         x.dt_compatible = r.strings("dt_compatible");
+         x.p_numbers = r.strings("p_numbers");
+         x.l4t_major = r.strings("l4t_major");
          x.from = r.provenance();
          kb.jetson_modules.push_back(std::move(x));
        }},
       {"l4t_image",
        [](Record& r, Kb& kb) {
          L4tImage x;
-         x.ref = r.str("ref", true).value_or("");
-         x.l4t = r.version("l4t", true).value_or(Version{});
+         x.ref = r.text("ref");
+         x.l4t = r.version("l4t").value_or(Version{});
          // The engine matches L4T major.minor: a bare "36" would read as 36.0 and mismatch every 36.x host.
          if (x.l4t.release().size() < 2)
            r.problem("l4t", "give at least major.minor (\"36.4\"), the L4T line the image is built for");
          x.torch = r.text("torch");
-         x.platforms = r.strings("platforms", false);
+         x.platforms = r.strings("platforms");
          x.from = r.provenance();
          kb.l4t_images.push_back(std::move(x));
        }},
       {"jetson_wheel",
        [](Record& r, Kb& kb) {
          JetsonWheel x;
-         x.jetpack = r.version("jetpack", true).value_or(Version{});
-         x.torch = r.str("torch", true).value_or("");
-         x.cuda = r.version("cuda", false);
-         x.python = r.versions("python", false);
+         x.jetpack = r.version("jetpack").value_or(Version{});
+         x.torch = r.text("torch");
+         x.cuda = r.version("cuda");
+         x.python = r.versions("python");
          x.index = r.text("index");
          x.wheel = r.text("wheel");
          x.url = r.text("url");
@@ -527,13 +553,13 @@ const std::map<std::string, RecordFn>& readers() {
       {"board",
        [](Record& r, Kb& kb) {
          Board x;
-         x.id = r.str("id", true).value_or("");
+         x.id = r.text("id");
          x.name = r.text("name");
          x.soc = r.text("soc");
          x.accelerator = r.text("accelerator");
          x.path = r.text("path");
          x.advice = r.text("advice");
-         x.dt_compatible = r.strings("dt_compatible", false);
+         x.dt_compatible = r.strings("dt_compatible");
          x.from = r.provenance();
          kb.boards.push_back(std::move(x));
        }},
@@ -541,35 +567,38 @@ const std::map<std::string, RecordFn>& readers() {
   return k_readers;
 }
 
-void read_meta(const KbNode& doc, const std::string& file, Kb& kb, Problems& problems) {
-  const KbNode* as_of = doc.get("as_of");
-  if (as_of == nullptr || as_of->kind != KbNode::Kind::string) {
-    problems.add(file, 1, "as_of: missing (the date the knowledge base was last checked, YYYY-MM-DD)");
-    return;
+// meta.toml's own keys (as_of, schema, note), held to the "meta" field table.
+void read_meta(const KbNode& doc, const std::string& file, Kb& kb, Problems& problems, bool prevalidated) {
+  const KbTableSpec& spec = *kb_table_spec("meta");
+  KbNode keys;
+  keys.line = 1;
+  for (const auto& field : doc.fields) {
+    if (kb_field_spec(spec, field.key) != nullptr) keys.fields.push_back(field);
   }
-  kb.as_of = as_of->text;
-  if (kb.as_of.size() != 10 || kb.as_of[4] != '-' || kb.as_of[7] != '-') {
-    problems.add(file, as_of->line, "as_of: expected YYYY-MM-DD");
-  }
+  Record r(keys, spec, file, problems, prevalidated);
+  if (!prevalidated) r.check();
+  kb.as_of = r.text("as_of");
 }
 
 void read_doc(const KbNode& doc, const std::string& file, Kb& kb, Problems& problems, bool prevalidated) {
   const bool is_meta = file.size() >= 9 && file.compare(file.size() - 9, 9, k_meta_file) == 0;
   for (const auto& [name, node] : doc.fields) {
-    if (is_meta && (name == "as_of" || name == "schema" || name == "note")) continue;
+    if (is_meta && kb_field_spec(*kb_table_spec("meta"), name) != nullptr) continue;
+    const KbTableSpec* spec = kb_table_spec(name);
     const auto it = readers().find(name);
-    if (it == readers().end() || !node.is_array_of_tables()) {
+    if (spec == nullptr || it == readers().end() || !node.is_array_of_tables()) {
       problems.add(file, node.line,
                    name + ": unknown table (expected [[" + name + "]] to be one of the tables in docs/kb.md)");
       continue;
     }
     for (const auto& item : node.items) {
-      Record r(item, file, name, problems, prevalidated);
+      Record r(item, *spec, file, problems, prevalidated);
+      if (!prevalidated) r.check();
       it->second(r, kb);
-      r.finish();
+      ++kb.records;
     }
   }
-  if (is_meta) read_meta(doc, file, kb, problems);
+  if (is_meta) read_meta(doc, file, kb, problems, prevalidated);
 }
 
 // A file as TOML text, or as the tree td_kbc embedded (validated when it was built).

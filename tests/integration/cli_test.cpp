@@ -49,7 +49,7 @@ TEST(Cli, BadFormatIsAUsageError) {
 TEST(Cli, EveryCommandRefusesAFormatItDoesNotTake) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"run-command", "pytorch/pytorch:latest", "--offline", "--format", "markdown"}, "expected text or json"},
-      {{"kb", "show", "cuda", "--format", "md"}, "expected text or json"},
+      {{"kb", "show", "cuda", "--format", "yaml"}, "expected text, json or markdown"},
       {{"fleet", "-", "--format", "yaml"}, "expected text, json, jsonl, csv or html"},
       {{"build-env", "--format", "markdown"}, "expected text, sh, cmake, json, github, make or nvcc"},
       {{"doctor", "--format", "html"}, "expected text, json or markdown"},

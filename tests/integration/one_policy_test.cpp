@@ -375,9 +375,8 @@ TEST(OnePolicy, Wsl2HasAGpuNobodyCountedNotNone) {
   EXPECT_NE(probe["gpus"]["note"].get<std::string>().find("WSL2"), std::string::npos);
   const auto doctor = run_td({"--root", fixture_root("wsl2")}, "", {k_cache});
   EXPECT_EQ(doctor.out.find("no NVIDIA GPU"), std::string::npos) << doctor.out;
-  EXPECT_EQ(doctor.out.find("torch 2.15.0+cpu"), std::string::npos)
-      << "a CPU wheel is no answer for a GPU nobody counted\n"
-      << doctor.out;
+  EXPECT_EQ(doctor.out.find("+cpu"), std::string::npos) << "a CPU wheel is no answer for a GPU nobody counted\n"
+                                                        << doctor.out;
   const auto rec = run_td({"recommend", "--root", fixture_root("wsl2"), "--json"}, "", {k_cache});
   const auto j = parse(rec);
   EXPECT_FALSE(j["best"]["wheel"].is_object() && j["best"]["wheel"]["variant"] == "cpu") << rec.out;

@@ -1,6 +1,9 @@
 // The table-driven scenarios of tests/scenarios/*.json: host facts (as what-if flags) -> the best
 // choice and the reason codes, through the real binary and the embedded knowledge base. Each
 // scenario names the KB facts it relies on, so a KB change that breaks one says which fact moved.
+// An expectation that means "the newest release" says so with a placeholder, filled from the
+// embedded KB, so adding a release edits no scenario: {newest_torch} (the newest torch release,
+// 2.15.0), {newest_torch_pypi_x86_64} and {newest_torch_pypi_aarch64} (its PyPI default variants).
 #include <gtest/gtest.h>
 
 #include <dirent.h>
@@ -11,6 +14,8 @@
 #include <sstream>
 
 #include "run_binary.hpp"
+#include "torchdoctor/kb/kb.hpp"
+#include "torchdoctor/kb/queries.hpp"
 
 using nlohmann::json;
 using td::test::run_td;
@@ -54,6 +59,34 @@ void collect_codes(const json& j, std::set<std::string>& codes) {
   }
 }
 
+// The placeholders' values, from the embedded KB.
+std::vector<std::pair<std::string, std::string>> placeholders() {
+  const auto kb = td::load_embedded_kb();
+  const td::TorchRelease* newest = kb ? td::newest_torch_release(*kb) : nullptr;
+  if (newest == nullptr) return {};
+  return {{"{newest_torch}", newest->version.str()},
+          {"{newest_torch_pypi_x86_64}", newest->pypi_default_linux_x86_64},
+          {"{newest_torch_pypi_aarch64}", newest->pypi_default_linux_aarch64}};
+}
+
+// `j` with every placeholder in its strings filled in.
+json expand(const json& j, const std::vector<std::pair<std::string, std::string>>& values) {
+  if (j.is_string()) {
+    std::string s = j.get<std::string>();
+    for (const auto& [name, value] : values) {
+      for (auto at = s.find(name); at != std::string::npos; at = s.find(name, at + value.size()))
+        s.replace(at, name.size(), value);
+    }
+    EXPECT_EQ(s.find("{newest_"), std::string::npos) << "unknown placeholder in " << s;
+    return s;
+  }
+  json out = j;
+  if (j.is_object() || j.is_array()) {
+    for (auto it = out.begin(); it != out.end(); ++it) *it = expand(*it, values);
+  }
+  return out;
+}
+
 class Scenario : public testing::TestWithParam<json> {};
 
 TEST_P(Scenario, MatchesExpectations) {
@@ -71,7 +104,7 @@ TEST_P(Scenario, MatchesExpectations) {
   }
   if (!has_source) args.push_back("--no-probe");
   const auto r = run_td(args);
-  const json& e = s["expect"];
+  const json e = expand(s["expect"], placeholders());
   EXPECT_EQ(r.code, e.value("exit", 0)) << r.err << r.out;
   const json doc = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << r.out << r.err;

@@ -49,7 +49,10 @@ struct DriverBranch {
 /// The targets nvcc of one CUDA minor can compile for.
 struct ToolkitArch {
   Version cuda;
-  std::vector<ComputeCapability> sm, arch_specific, family, deprecated;
+  std::vector<ComputeCapability> arch;             ///< Plain targets (sm_XY).
+  std::vector<ComputeCapability> arch_specific;    ///< 'a' targets (9.0a).
+  std::vector<ComputeCapability> family_specific;  ///< 'f' targets (10.0f).
+  std::vector<ComputeCapability> deprecated;       ///< Targets that compile with a deprecation warning.
   Provenance from;
 };
 
@@ -211,8 +214,9 @@ struct Signature {
 
 /// The whole knowledge base.
 struct Kb {
-  std::string as_of;   ///< Date the facts were last checked (YYYY-MM-DD).
-  std::string origin;  ///< "embedded" or the --kb directory.
+  std::string as_of;        ///< Date the facts were last checked (YYYY-MM-DD).
+  std::string origin;       ///< "embedded" or the --kb directory.
+  std::size_t records = 0;  ///< Every record read, of every table (signatures and their refinements' parents included).
   std::vector<CudaRelease> cuda_releases;
   std::vector<CudaMajor> cuda_majors;
   std::vector<DriverBranch> driver_branches;
