@@ -148,9 +148,8 @@ void add_unconfirmed(std::vector<Reason>& reasons, const std::string& what, cons
                      what + " is not confirmed at a primary source" + where + (why.empty() ? "" : ": " + why), ""});
 }
 
-JudgedHost judge_host(HostFacts facts, const Kb& kb) {
-  JudgedHost j;
-  j.m_facts = std::move(facts);
+JudgedHost judge_host(HostFacts&& facts, const Kb& kb) {
+  JudgedHost j(std::move(facts));
   enrich_host(j.m_facts, kb);
   j.m_class = classify(j.m_facts, kb);
   return j;

@@ -134,6 +134,12 @@ const std::vector<KbTopic>& kb_topics() {
                         opt(c.clang_min) + " .. " + opt(c.clang_max), src(c.from)});
          return t;
        }},
+      {"arch-names", "the architecture names TORCH_CUDA_ARCH_LIST may hold, in the order they are expanded",
+       [](const Kb& kb) {
+         KbTable t{{"name", "architectures", "source"}};
+         for (const auto& a : kb.arch_names) t.push_back({a.name, a.archs, src(a.from)});
+         return t;
+       }},
       {"gpus", "GPU models, PCI ids and compute capabilities",
        [](const Kb& kb) {
          KbTable t{{"name", "cc", "pci ids", "family", "source"}};

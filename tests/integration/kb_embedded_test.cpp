@@ -10,8 +10,8 @@ using nlohmann::json;
 using td::test::run_td;
 
 TEST(KbEmbedded, SameTablesAsTheTomlItWasBuiltFrom) {
-  for (const char* topic : {"cuda", "drivers", "toolkits", "compilers", "gpus", "torch", "wheels", "images", "jetson",
-                            "jetson-builds", "boards", "codes"}) {
+  for (const char* topic : {"cuda", "drivers", "toolkits", "compilers", "arch-names", "gpus", "torch", "wheels",
+                            "images", "jetson", "jetson-builds", "boards", "codes"}) {
     const auto embedded = run_td({"kb", "show", topic, "--json"});
     const auto toml = run_td({"kb", "show", topic, "--json", "--kb", std::string(TD_SOURCE_DIR) + "/data/kb"});
     ASSERT_EQ(embedded.code, 0) << topic << ": " << embedded.err;

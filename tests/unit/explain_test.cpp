@@ -257,7 +257,7 @@ TEST(Signatures, FixesNameTheGpuTheTextNamesNotAPlaceholder) {
       TextInput("NVIDIA GeForce RTX 5070 Ti with CUDA capability sm_120 is not compatible with the current PyTorch "
                 "installation.\nThe current PyTorch install supports CUDA capabilities sm_50 sm_60 sm_70 sm_75 sm_80 "
                 "sm_86 sm_90.\n"),
-      judge_host(x86, *kb), *kb);
+      judge_host(std::move(x86), *kb), *kb);
   ASSERT_FALSE(r.diagnoses.empty());
   std::string fix;
   for (const auto& line : r.diagnoses[0].fix) fix += line + "\n";

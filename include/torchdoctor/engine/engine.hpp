@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "torchdoctor/core/finding.hpp"
@@ -58,14 +59,15 @@ class JudgedHost {
   [[nodiscard]] const HostClass& host() const { return m_class; }
 
  private:
-  friend JudgedHost judge_host(HostFacts facts, const Kb& kb);
-  JudgedHost() = default;
+  friend JudgedHost judge_host(HostFacts&& facts, const Kb& kb);
+  explicit JudgedHost(HostFacts&& facts) : m_facts(std::move(facts)) {}
   HostFacts m_facts;
   HostClass m_class;
 };
 
-/// Enriches `facts` (enrich_host) and classifies them (classify): the one way to a JudgedHost.
-JudgedHost judge_host(HostFacts facts, const Kb& kb);
+/// Enriches `facts` (enrich_host) and classifies them (classify): the one way to a JudgedHost. Takes
+/// them by rvalue: a HostFacts is large, and fleet judges 100,000 (one move each, no copy).
+JudgedHost judge_host(HostFacts&& facts, const Kb& kb);
 
 /// Why wheel `wheel` would or would not run on this host (empty when it runs natively).
 std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel);
