@@ -90,9 +90,9 @@ TEST(KbNgc, ARecordedMonthIsKnownAndAnUnrecordedOneIsUnknown) {
   const json known = offline_image(
       {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:24.05-py3"}, 0);
   EXPECT_EQ(reason(known["images"][0], "TAG_UNKNOWN"), nullptr) << known.dump(1);
-  // 23.05 was not sourced: not in the KB, so offline it is TAG_UNKNOWN (ask the registry), never "never published".
+  // 23.02 was not sourced: not in the KB, so offline it is TAG_UNKNOWN (ask the registry), never "never published".
   const json unknown = offline_image(
-      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "550.54.15", "nvcr.io/nvidia/pytorch:23.02-py3"}, 3);
   EXPECT_NE(reason(unknown["images"][0], "TAG_UNKNOWN"), nullptr) << unknown.dump(1);
   EXPECT_EQ(reason(unknown["images"][0], "TAG_NOT_FOUND"), nullptr) << unknown.dump(1);
 }
@@ -108,4 +108,16 @@ TEST(KbNgc, KbShowImagesListsTheDriverFloorAndCompatBranches) {
             std::string::npos)
       << r.out;
   EXPECT_NE(line_of("nvcr.io/nvidia/pytorch:25.01-py3").find("linux/amd64 linux/arm64"), std::string::npos) << r.out;
+}
+
+TEST(KbNgc, MonthsReadInThirdPartyCopiesAreKnownAndJudgedByTheirCuda) {
+  // 23.05 (CUDA 12.1.1, recorded 2026-12-05) was TAG_UNKNOWN offline; on a GeForce with driver 470
+  // (CUDA 11.4) it cannot run: NGC's forward compatibility is for data-center GPUs only.
+  const json j = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "470.82.01", "nvcr.io/nvidia/pytorch:23.05-py3"}, 1);
+  ASSERT_FALSE(j["images"].empty());
+  const json& img = j["images"][0];
+  EXPECT_EQ(reason(img, "TAG_UNKNOWN"), nullptr) << img.dump(1);
+  EXPECT_NE(reason(img, "DRIVER_TOO_OLD"), nullptr) << img.dump(1);
+  EXPECT_NE(reason(img, "KB_UNCONFIRMED"), nullptr) << img.dump(1);
 }
