@@ -150,7 +150,11 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   if (!torch && kbi) torch = kbi->torch;
   if (!n.kernels && torch && cuda && !jetson)
     n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
-  if (n.needs_gpu && !n.kernels && !jetson) n.unknowns.push_back("the GPU architectures its torch is built for");
+  if (n.needs_gpu && !n.kernels && !jetson) {
+    n.unknowns.push_back("the GPU architectures its torch is built for");
+    if (const ToolkitArch* t = cuda ? toolkit_arch_for(kb, *cuda) : nullptr; t != nullptr && !t->arch.empty())
+      n.toolkit_targets = t->arch;
+  }
   return n;
 }
 
@@ -208,11 +212,12 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
       }
     }
   }
-  if (im.kernels) {
+  if (im.kernels || im.toolkit_targets) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
-    // The classification wheels get (fit_gpu): older than every kernel is GPU_TOO_OLD.
+    // The classification wheels get (fit_gpu): older than every kernel is GPU_TOO_OLD. Bounded by
+    // the toolkit only, a GPU it compiles nothing for may still run the image's PTX: unknown.
     for (const auto& cc : node.ccs) {
-      switch (fit_gpu(*im.kernels, {}, cc)) {
+      switch (fit_gpu(im.kernels ? *im.kernels : *im.toolkit_targets, {}, cc)) {
         case GpuFit::native:
         case GpuFit::ptx_jit:
           break;
@@ -220,7 +225,7 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
           bits |= k_fit_gpu_too_old;
           break;
         case GpuFit::missing:
-          bits |= k_fit_kernels;
+          bits |= im.kernels ? k_fit_kernels : k_fit_unknown_kernels;
           break;
       }
     }
@@ -259,6 +264,8 @@ const char* fit_code(FitBit bit) {
       return "FORWARD_COMPAT";
     case k_fit_jetson_minor:
       return "MINOR_VERSION_COMPAT";
+    case k_fit_unknown_kernels:
+      return "ARCH_LIST_UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -282,15 +289,20 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   add(k_fit_no_gpu, "a CUDA image; the node has no NVIDIA GPU");
   add(k_fit_driver, "needs the driver's CUDA level " + (im.min_cuda ? im.min_cuda->str() : "?") +
                         "; the node's driver gives " + (node.cuda_level ? node.cuda_level->str() : "?"));
-  for (const FitBit b : {k_fit_gpu_too_old, k_fit_kernels}) {
+  for (const FitBit b : {k_fit_gpu_too_old, k_fit_kernels, k_fit_unknown_kernels}) {
     if ((bits & b) == 0U) continue;
     const GpuFit fit = b == k_fit_gpu_too_old ? GpuFit::too_old : GpuFit::missing;
+    const auto& targets = im.kernels ? *im.kernels : *im.toolkit_targets;
     std::string gpus;
     for (const auto& cc : node.ccs) {
-      if (fit_gpu(*im.kernels, {}, cc) == fit) gpus += (gpus.empty() ? "" : ", ") + cc.nvcc_name();
+      if (fit_gpu(targets, {}, cc) == fit) gpus += (gpus.empty() ? "" : ", ") + cc.nvcc_name();
     }
-    out.emplace_back(fit_code(b), b == k_fit_gpu_too_old ? "its torch dropped " + gpus + " (older than every kernel)"
-                                                         : "its torch has no kernels for " + gpus);
+    const std::string where = im.kernels ? "every kernel" : "everything its CUDA toolkit compiles";
+    out.emplace_back(fit_code(b), b == k_fit_gpu_too_old ? "its torch dropped " + gpus + " (older than " + where + ")"
+                                  : b == k_fit_kernels
+                                      ? "its torch has no kernels for " + gpus
+                                      : "its CUDA toolkit compiles nothing for " + gpus +
+                                            ": only PTX could run there, and which PTX it ships is not known");
   }
   add(k_fit_unknown_arch, "the node's CPU architecture is unknown");
   add(k_fit_unknown_gpu, "the node's GPUs or their compute capability are unknown");

@@ -150,8 +150,12 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
                          "--runtime nvidia)",
                    ""});
   }
-  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa))
+  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) {
     judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
+    // Its GPU targets are not in the KB: what its CUDA toolkit can compile bounds them (fleet and
+    // k8s affinity apply the same bound).
+    for (auto& r : judge_gpus_by_toolkit(h, kb, ref, *k.ngc->cuda)) out.push_back(std::move(r));
+  }
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
     const std::string variant =

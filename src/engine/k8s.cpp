@@ -7,6 +7,7 @@
 
 #include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/engine/gpu_rules.hpp"
 
 namespace td {
 namespace {
@@ -185,6 +186,15 @@ nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapab
                               {"values", {std::to_string(im.minor_compat_driver->major() - 1)}}});
     }
     if (im.min_cuda) expr(key("cuda.runtime-version.code"), "Gt", {std::to_string(cuda_code(*im.min_cuda) - 1)});
+    if (!im.kernels && im.toolkit_targets) {
+      // Bounded by its toolkit only: a GPU older than all of it cannot run it (judge_fit's GPU_TOO_OLD);
+      // newer ones are not constrained (unknown, and said).
+      for (const auto& cc : universe) {
+        if (fit_gpu(*im.toolkit_targets, {}, cc) != GpuFit::too_old) continue;
+        expr(sm_label(cc), "DoesNotExist", {});
+        if (!minor_compat.empty()) minor_compat.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
+      }
+    }
     if (im.kernels) {
       for (const auto& cc : universe) {
         const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(),

@@ -290,4 +290,35 @@ InstallCommand install_command(const TorchWheel& w) {
           "uv pip install " + pin + " --torch-backend=" + w.variant};
 }
 
+std::vector<Reason> judge_gpus_by_toolkit(const HostClass& h, const Kb& kb, const std::string& label,
+                                          const Version& cuda) {
+  std::vector<Reason> out;
+  const ToolkitArch* t = toolkit_arch_for(kb, cuda);
+  if (t == nullptr || t->arch.empty()) return out;
+  const std::string xy = cuda.truncated(2).str();
+  for (const GpuFacts* g : h.gpus) {
+    if (!g->compute_capability) continue;
+    switch (fit_gpu(t->arch, {}, g->compute_capability.value->hardware())) {
+      case GpuFit::native:
+      case GpuFit::ptx_jit:
+        break;
+      case GpuFit::too_old:
+        out.push_back(reason("GPU_TOO_OLD", Severity::error,
+                             label + " is built with CUDA " + xy + ", whose toolkit compiles nothing older than sm_" +
+                                 t->arch.front().digits() + ": no kernels for " + gpu_label(*g) +
+                                 " (`no kernel image is available for execution on the device`)",
+                             "use an image built with an older CUDA"));
+        break;
+      case GpuFit::missing:
+        out.push_back(reason("ARCH_LIST_UNKNOWN", Severity::unknown,
+                             gpu_label(*g) + " is newer than every target CUDA " + xy + " compiles; " + label +
+                                 " runs there only through PTX, and which PTX it ships the knowledge base does not "
+                                 "record",
+                             "use an image built with a newer CUDA, or check torch.cuda.get_arch_list() inside it"));
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace td

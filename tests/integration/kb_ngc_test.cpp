@@ -121,3 +121,18 @@ TEST(KbNgc, MonthsReadInThirdPartyCopiesAreKnownAndJudgedByTheirCuda) {
   EXPECT_NE(reason(img, "DRIVER_TOO_OLD"), nullptr) << img.dump(1);
   EXPECT_NE(reason(img, "KB_UNCONFIRMED"), nullptr) << img.dump(1);
 }
+
+TEST(KbNgc, AnImageWithoutAnArchListIsBoundedByItsCudaToolkit) {
+  // 25.12 is CUDA 13.1, whose toolkit compiles nothing older than sm_75: a GTX 1080 Ti (sm_61) has no
+  // kernels in it (it was "OK"). 23.05 (CUDA 12.1) compiles nothing for an RTX 5090 (sm_120): only
+  // PTX could run there, and which PTX the image ships is not known (it was "OK").
+  const json pascal = offline_image(
+      {"--arch", "x86_64", "--gpu", "GTX 1080 Ti", "--driver", "580.95.05", "nvcr.io/nvidia/pytorch:25.12-py3"}, 1);
+  EXPECT_NE(reason(pascal["images"][0], "GPU_TOO_OLD"), nullptr) << pascal.dump(1);
+  const json blackwell = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 5090", "--driver", "580.95.05", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
+  EXPECT_NE(reason(blackwell["images"][0], "ARCH_LIST_UNKNOWN"), nullptr) << blackwell.dump(1);
+  const json ada = offline_image(
+      {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "580.95.05", "nvcr.io/nvidia/pytorch:23.05-py3"}, 0);
+  EXPECT_EQ(reason(ada["images"][0], "ARCH_LIST_UNKNOWN"), nullptr) << ada.dump(1);
+}

@@ -222,7 +222,7 @@ TEST(RunCommand, ImageCheckedOfflineAgainstTheHost) {
   EXPECT_TRUE(has_code(j["image_check"]["reasons"], "ARCH_MISMATCH")) << j["image_check"].dump(2);
   // A tag the knowledge base does not list is not claimed missing offline, nor "runs here": it is
   // undetermined (exit 3), and the check says it came from the knowledge base, not a registry.
-  const json k = run_json("x86-nvidia-proprietary", {"--offline", "nvcr.io/nvidia/pytorch:23.05-py3"}, 3);
+  const json k = run_json("x86-nvidia-proprietary", {"--offline", "nvcr.io/nvidia/pytorch:23.02-py3"}, 3);
   EXPECT_TRUE(has_code(k["image_check"]["reasons"], "TAG_UNKNOWN")) << k["image_check"].dump(2);
   EXPECT_FALSE(has_code(k["image_check"]["reasons"], "TAG_NOT_FOUND"));
   EXPECT_EQ(k["image_check"]["status"], "undetermined");

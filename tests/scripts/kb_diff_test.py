@@ -62,9 +62,9 @@ class KbDiff(unittest.TestCase):
         self.assertTrue(any(line.startswith("torch 2.9.1+") and "glibc 2.17 in the KB" in line for line in lines), lines)
 
     def test_tags(self):
-        lines = kb_diff.diff_tags(self.kb, ["2.6.0-cuda12.4-cudnn9-runtime", "2.6.0-cuda99.9-cudnn9-runtime"], ["24.05-py3", "23.05-py3", "23.05-py3-igpu"])
+        lines = kb_diff.diff_tags(self.kb, ["2.6.0-cuda12.4-cudnn9-runtime", "2.6.0-cuda99.9-cudnn9-runtime"], ["24.05-py3", "23.02-py3", "23.02-py3-igpu"])
         self.assertIn("pytorch/pytorch:2.6.0-cuda99.9-cudnn9-runtime: on the registry, not in the KB", lines)
-        self.assertIn("nvcr.io/nvidia/pytorch:23.05-py3: on the registry, not in the KB", lines)
+        self.assertIn("nvcr.io/nvidia/pytorch:23.02-py3: on the registry, not in the KB", lines)
         self.assertNotIn("nvcr.io/nvidia/pytorch:24.05-py3: on the registry, not in the KB", lines)
 
 

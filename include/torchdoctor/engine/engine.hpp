@@ -94,6 +94,14 @@ std::vector<Reason> judge_driver_for(const std::string& label, const Version& cu
 std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb,
                                     const TorchInstall& torch);
 
+/// For a CUDA build whose GPU targets the KB does not hold (most NGC images), what its CUDA toolkit
+/// bounds them by (toolkit_arch): GPU_TOO_OLD for a GPU older than everything that toolkit compiles
+/// (CUDA 13 has nothing for Pascal), ARCH_LIST_UNKNOWN (undetermined) for one no target of it runs
+/// on (newer than the toolkit: only PTX could run there, and which PTX the build ships is unknown).
+/// Nothing where the toolkit compiles for the GPU, or its CUDA is not in the KB.
+std::vector<Reason> judge_gpus_by_toolkit(const HostClass& host, const Kb& kb, const std::string& label,
+                                          const Version& cuda);
+
 /// Findings about running containers here: GPU runtime, /dev/shm.
 std::vector<Reason> container_findings(const HostFacts& facts, const HostClass& host);
 

@@ -52,6 +52,9 @@ struct ImageNeeds {
   bool forward_compat = false;
   std::vector<std::string> compat_drivers;  ///< The branches it lists (ngc_forward_compat); empty: not known.
   std::optional<std::vector<ComputeCapability>> kernels;  ///< torch's SASS and PTX targets; null: unknown.
+  /// Where `kernels` is unknown: the targets its CUDA toolkit compiles (toolkit_arch), which bound
+  /// them (judge_gpus_by_toolkit's rule); null: not known either.
+  std::optional<std::vector<ComputeCapability>> toolkit_targets;
   enum class Tegra { any, required, forbidden } tegra = Tegra::any;
   std::optional<Version> l4t;         ///< Jetson images: the L4T release (major.minor must match).
   std::vector<std::string> unknowns;  ///< What could not be learnt about the image.
@@ -77,11 +80,12 @@ enum FitBit : std::uint32_t {
   k_fit_unknown_tag = 1U << 12U,     ///< TAG_UNKNOWN: offline, the KB does not list the tag
   k_fit_forward_compat = 1U << 13U,  ///< FORWARD_COMPAT: the driver is too old unless forward compatibility applies
   k_fit_jetson_minor = 1U << 14U,  ///< MINOR_VERSION_COMPAT: a newer CUDA minor than the JetPack's (not known to hold)
+  k_fit_unknown_kernels = 1U << 15U,  ///< ARCH_LIST_UNKNOWN: a GPU newer than its toolkit; its PTX is not known
 };
 /// The bits that mean "could not determine" rather than "does not run".
 inline constexpr std::uint32_t k_fit_unknown_mask = k_fit_unknown_arch | k_fit_unknown_gpu | k_fit_unknown_driver |
                                                     k_fit_unknown_l4t | k_fit_unknown_tag | k_fit_forward_compat |
-                                                    k_fit_jetson_minor;
+                                                    k_fit_jetson_minor | k_fit_unknown_kernels;
 
 /// Judges one image on one node (no allocation): 0 when it runs.
 std::uint32_t judge_fit(const ImageNeeds& image, const NodeProfile& node);
