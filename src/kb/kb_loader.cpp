@@ -420,6 +420,9 @@ const std::map<std::string, RecordFn>& readers() {
          x.min_driver = r.version("min_driver", false);
          x.compat_drivers = r.strings("compat_drivers", false);
          x.platforms = r.strings("platforms", false);
+         x.arch = r.ccs("arch", false);
+         x.ptx = r.ccs("ptx", false);
+         x.arch_platforms = r.strings("arch_platforms", false);
          x.igpu = r.boolean("igpu", false);
          x.python = r.text("python");
          x.ubuntu = r.text("ubuntu");
