@@ -150,8 +150,26 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
                          "--runtime nvidia)",
                    ""});
   }
-  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa))
+  if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) {
     judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
+    // With its arch list known for this platform, the GPU rules wheels follow; a CUDA image on a
+    // host without an NVIDIA GPU does not run (as for pytorch/pytorch images below).
+    if (ngc_arch_known(*k.ngc, docker_arch) && !h.gpus_known) {
+      out.push_back({"UNKNOWN_GPU", Severity::unknown,
+                     "this host's GPUs are unknown: whether " + ref + " has kernels for them cannot be told",
+                     "name the GPU (--gpu) or run where the driver answers"});
+    } else if (ngc_arch_known(*k.ngc, docker_arch)) {
+      for (auto& r :
+           judge_gpu_targets(f, h, kb, ref + " (torch " + k.ngc->torch + ")", *k.ngc->cuda, k.ngc->arch, k.ngc->ptx)) {
+        if (r.code == "NO_GPU") {
+          r.severity = Severity::error;
+          r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
+          r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
+        }
+        out.push_back(std::move(r));
+      }
+    }
+  }
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
     const std::string variant =
@@ -236,6 +254,12 @@ KbImageJudgement judge_image_from_kb(const HostFacts& f, const Kb& kb, const std
     }
   }
   return j;
+}
+
+bool ngc_arch_known(const NgcImage& img, const std::string& docker_platform) {
+  if (img.arch.empty() && img.ptx.empty()) return false;
+  if (img.arch_platforms.empty()) return true;
+  return std::find(img.arch_platforms.begin(), img.arch_platforms.end(), docker_platform) != img.arch_platforms.end();
 }
 
 ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers, const std::optional<Version>& driver) {

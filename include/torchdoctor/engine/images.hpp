@@ -43,6 +43,10 @@ struct KbImageInfo {
 enum class ForwardCompat { listed, not_listed, unknown };
 ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers, const std::optional<Version>& driver);
 
+/// True when the KB holds the compiled GPU targets of NGC image `img` for OCI platform `docker_platform`
+/// ("linux/arm64"): a list was read, for every platform of the image or for this one.
+bool ngc_arch_known(const NgcImage& img, const std::string& docker_platform);
+
 /// True when the KB lists images of `registry/repository` and none is a Jetson (L4T or iGPU)
 /// build: no tag of it, listed or not, uses a Jetson's GPU (pytorch/pytorch).
 bool repository_is_discrete_only(const Kb& kb, const std::string& registry, const std::string& repository);
