@@ -160,6 +160,19 @@ TEST(KbNgcRecommend, Rtx4090KeepsThePytorchImageOfTheBestWheel) {
   EXPECT_EQ(rec["best"]["image"]["ref"].get<std::string>().rfind("pytorch/pytorch:", 0), 0U)
       << rec["best"]["image"].dump(1);
   EXPECT_EQ(candidate(rec, "nvcr.io/nvidia/pytorch:25.10-py3"), nullptr);  // no arch list for amd64: no candidate
+  // 26.07's amd64 list (sm_86 SASS runs on sm_89) makes it a candidate, behind the best wheel's image.
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:26.07-py3");
+  ASSERT_NE(c, nullptr) << rec["best"].dump(1);
+  EXPECT_NE(reason(*c, "MINOR_VERSION_COMPAT"), nullptr) << c->dump(1);  // CUDA 13.3 on an R580 (13.0) driver
+}
+
+TEST(KbNgcRecommend, AnOldDriverGetsNoNgcMonthThatNeedsANewerOne) {
+  // R570 is CUDA 12.8: 26.07 (CUDA 13.3) does not run on a GeForce, which has no forward compatibility.
+  const json rec = recommend({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "570.86.15"});
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:26.07-py3");
+  ASSERT_NE(c, nullptr) << rec.dump(1);
+  EXPECT_NE(reason(*c, "DRIVER_TOO_OLD"), nullptr) << c->dump(1);
+  EXPECT_EQ(rec["best"]["image"]["ref"].get<std::string>().rfind("pytorch/pytorch:", 0), 0U);
 }
 
 TEST(KbNgcRecommend, AnNgcImageWithoutAnArchListIsNoCandidate) {
