@@ -147,6 +147,10 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   if (!torch && kbi) torch = kbi->torch;
   if (!n.kernels && torch && cuda && !jetson)
     n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
+  if (!n.kernels && kbi && !kbi->kernels.empty() && !jetson) {
+    n.kernels = kbi->kernels;
+    for (const auto& p : kbi->kernel_platforms) n.kernel_archs.push_back(platform_arch(p));
+  }
   if (n.needs_gpu && !n.kernels && !jetson) n.unknowns.push_back("the GPU architectures its torch is built for");
   return n;
 }
@@ -202,7 +206,9 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
       }
     }
   }
-  if (im.kernels) {
+  const bool kernels_here = im.kernel_archs.empty() || std::find(im.kernel_archs.begin(), im.kernel_archs.end(),
+                                                                 node.arch) != im.kernel_archs.end();
+  if (im.kernels && kernels_here) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
     for (const auto& cc : node.ccs) {
       const bool covered = std::any_of(im.kernels->begin(), im.kernels->end(),

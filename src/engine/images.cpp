@@ -297,6 +297,9 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
       i.jetson = k.ngc->igpu;
       i.ngc = true;
       i.compat_drivers = k.ngc->compat_drivers;
+      i.kernels = k.ngc->arch;
+      for (const auto& p : k.ngc->ptx) i.kernels.push_back(p.as_ptx());
+      i.kernel_platforms = k.ngc->arch_platforms;
     } else if (k.l4t != nullptr) {
       i.platforms = k.l4t->platforms;
       i.l4t = k.l4t->l4t;

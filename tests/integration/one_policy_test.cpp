@@ -216,6 +216,7 @@ TEST(OnePolicy, EveryCommandAgreesOnEveryHost) {
       "pytorch/pytorch:latest",
       "nvcr.io/nvidia/pytorch:25.12-py3",
       "nvcr.io/nvidia/pytorch:25.10-py3",
+      "nvcr.io/nvidia/pytorch:26.07-py3",
       "pytorch/pytorch:2.8-cuda12.1-cudnn8-runtime",
       "pytorch/pytorch:2.14.0-cuda13.0-cudnn9-runtime",
       "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",

@@ -51,6 +51,8 @@ struct ImageNeeds {
   bool forward_compat = false;
   std::vector<std::string> compat_drivers;  ///< The branches it lists (ngc_forward_compat); empty: not known.
   std::optional<std::vector<ComputeCapability>> kernels;  ///< torch's SASS and PTX targets; null: unknown.
+  std::vector<std::string>
+      kernel_archs;  ///< The archs `kernels` holds for (an NGC list read for one); empty: every one.
   enum class Tegra { any, required, forbidden } tegra = Tegra::any;
   std::optional<Version> l4t;         ///< Jetson images: the L4T release (major.minor must match).
   std::vector<std::string> unknowns;  ///< What could not be learnt about the image.

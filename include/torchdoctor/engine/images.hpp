@@ -34,7 +34,9 @@ struct KbImageInfo {
   std::optional<Version> l4t;          ///< L4T images: the L4T release they are built for.
   bool jetson = false;                 ///< Built for Jetson (L4T or NGC -igpu).
   bool ngc = false;                    ///< An NGC framework image (carries the CUDA forward-compatibility package).
-  std::vector<std::string> compat_drivers;  ///< NGC: the forward-compatible driver floors its release notes list.
+  std::vector<std::string> compat_drivers;    ///< NGC: the forward-compatible driver floors its release notes list.
+  std::vector<ComputeCapability> kernels;     ///< NGC: its SASS and PTX targets (PTX as_ptx); empty: unknown.
+  std::vector<std::string> kernel_platforms;  ///< NGC: the platforms `kernels` was read for; empty: every one.
 };
 
 /// Whether the CUDA forward-compatibility package of an NGC release runs on `driver` (a data-center
