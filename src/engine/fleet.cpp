@@ -150,13 +150,32 @@ ImageNeeds image_needs(const ImageRef& ref, const ImageFacts* reg, const Kb& kb)
   if (!torch && kbi) torch = kbi->torch;
   if (!n.kernels && torch && cuda && !jetson)
     n.kernels = kernels_from_wheel(kb, *torch, *cuda, n.archs.empty() ? "amd64" : n.archs.front());
-  if (n.needs_gpu && !n.kernels && !jetson) {
-    n.unknowns.push_back("the GPU architectures its torch is built for");
+  if (!n.kernels && kbi && !kbi->kernels.empty() && !jetson) {
+    n.kernels = kbi->kernels;
+    for (const auto& p : kbi->kernel_platforms) n.kernel_archs.push_back(platform_arch(p));
+  }
+  if (n.needs_gpu && !n.kernels && !jetson) n.unknowns.push_back("the GPU architectures its torch is built for");
+  // Where its own list is unknown (or read for other platforms only), what its CUDA toolkit compiles
+  // bounds its GPU targets.
+  if (n.needs_gpu && !jetson && (!n.kernels || !n.kernel_archs.empty())) {
     if (const ToolkitArch* t = cuda ? toolkit_arch_for(kb, *cuda) : nullptr; t != nullptr && !t->arch.empty())
       n.toolkit_targets = t->arch;
   }
   return n;
 }
+
+namespace {
+
+// The GPU targets that decide on `node`: the image's own list where it holds for the node's
+// architecture (`own`), else its toolkit's bound; null when neither is known.
+const std::vector<ComputeCapability>* gpu_targets(const ImageNeeds& im, const NodeProfile& node, bool& own) {
+  own = im.kernels && (im.kernel_archs.empty() ||
+                       std::find(im.kernel_archs.begin(), im.kernel_archs.end(), node.arch) != im.kernel_archs.end());
+  if (own) return &*im.kernels;
+  return im.toolkit_targets ? &*im.toolkit_targets : nullptr;
+}
+
+}  // namespace
 
 std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
   std::uint32_t bits = im.tag_unknown ? k_fit_unknown_tag : 0U;
@@ -212,12 +231,14 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
       }
     }
   }
-  if (im.kernels || im.toolkit_targets) {
+  bool own = false;
+  const auto* targets = gpu_targets(im, node, own);
+  if (targets != nullptr) {
     if (node.cc_unknown) bits |= k_fit_unknown_gpu;
     // The classification wheels get (fit_gpu): older than every kernel is GPU_TOO_OLD. Bounded by
     // the toolkit only, a GPU it compiles nothing for may still run the image's PTX: unknown.
     for (const auto& cc : node.ccs) {
-      switch (fit_gpu(im.kernels ? *im.kernels : *im.toolkit_targets, {}, cc)) {
+      switch (fit_gpu(*targets, {}, cc)) {
         case GpuFit::native:
         case GpuFit::ptx_jit:
           break;
@@ -225,7 +246,7 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
           bits |= k_fit_gpu_too_old;
           break;
         case GpuFit::missing:
-          bits |= im.kernels ? k_fit_kernels : k_fit_unknown_kernels;
+          bits |= own ? k_fit_kernels : k_fit_unknown_kernels;
           break;
       }
     }
@@ -292,12 +313,13 @@ std::vector<std::pair<std::string, std::string>> describe_fit(const ImageNeeds& 
   for (const FitBit b : {k_fit_gpu_too_old, k_fit_kernels, k_fit_unknown_kernels}) {
     if ((bits & b) == 0U) continue;
     const GpuFit fit = b == k_fit_gpu_too_old ? GpuFit::too_old : GpuFit::missing;
-    const auto& targets = im.kernels ? *im.kernels : *im.toolkit_targets;
+    bool own = false;
+    const auto* targets = gpu_targets(im, node, own);
     std::string gpus;
     for (const auto& cc : node.ccs) {
-      if (fit_gpu(targets, {}, cc) == fit) gpus += (gpus.empty() ? "" : ", ") + cc.nvcc_name();
+      if (fit_gpu(*targets, {}, cc) == fit) gpus += (gpus.empty() ? "" : ", ") + cc.nvcc_name();
     }
-    const std::string where = im.kernels ? "every kernel" : "everything its CUDA toolkit compiles";
+    const std::string where = own ? "every kernel" : "everything its CUDA toolkit compiles";
     out.emplace_back(fit_code(b), b == k_fit_gpu_too_old ? "its torch dropped " + gpus + " (older than " + where + ")"
                                   : b == k_fit_kernels
                                       ? "its torch has no kernels for " + gpus

@@ -152,9 +152,22 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
   }
   if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) {
     judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
-    // Its GPU targets are not in the KB: what its CUDA toolkit can compile bounds them (fleet and
-    // k8s affinity apply the same bound).
-    for (auto& r : judge_gpus_by_toolkit(h, kb, ref, *k.ngc->cuda)) out.push_back(std::move(r));
+    // Its GPU targets where the KB holds them for this platform, by the rules wheels follow; else
+    // what its CUDA toolkit can compile bounds them (fleet and k8s affinity apply the same). Unknown
+    // GPUs are said once, below, for every CUDA image.
+    if (ngc_arch_known(*k.ngc, docker_arch) && h.gpus_known) {
+      for (auto& r :
+           judge_gpu_targets(f, h, kb, ref + " (torch " + k.ngc->torch + ")", *k.ngc->cuda, k.ngc->arch, k.ngc->ptx)) {
+        if (r.code == "NO_GPU") {
+          r.severity = Severity::error;
+          r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
+          r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
+        }
+        out.push_back(std::move(r));
+      }
+    } else if (!ngc_arch_known(*k.ngc, docker_arch)) {
+      for (auto& r : judge_gpus_by_toolkit(h, kb, ref, *k.ngc->cuda)) out.push_back(std::move(r));
+    }
   }
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
   if (k.pytorch != nullptr && k.pytorch->cuda && !h.tegra) {
@@ -254,6 +267,12 @@ KbImageJudgement judge_image_from_kb(const JudgedHost& host, const Kb& kb, const
   return j;
 }
 
+bool ngc_arch_known(const NgcImage& img, const std::string& docker_platform) {
+  if (img.arch.empty() && img.ptx.empty()) return false;
+  if (img.arch_platforms.empty()) return true;
+  return std::find(img.arch_platforms.begin(), img.arch_platforms.end(), docker_platform) != img.arch_platforms.end();
+}
+
 ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers, const std::optional<Version>& driver) {
   if (compat_drivers.empty() || !driver) return ForwardCompat::unknown;
   for (const auto& entry : compat_drivers) {
@@ -289,6 +308,9 @@ std::optional<KbImageInfo> kb_image_info(const Kb& kb, const std::string& regist
       i.jetson = k.ngc->igpu;
       i.ngc = true;
       i.compat_drivers = k.ngc->compat_drivers;
+      i.kernels = k.ngc->arch;
+      for (const auto& p : k.ngc->ptx) i.kernels.push_back(p.as_ptx());
+      i.kernel_platforms = k.ngc->arch_platforms;
     } else if (k.l4t != nullptr) {
       i.platforms = k.l4t->platforms;
       i.l4t = k.l4t->l4t;

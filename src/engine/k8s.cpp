@@ -186,38 +186,49 @@ nlohmann::json affinity_for(const ImageNeeds& im, const std::vector<ComputeCapab
                               {"values", {std::to_string(im.minor_compat_driver->major() - 1)}}});
     }
     if (im.min_cuda) expr(key("cuda.runtime-version.code"), "Gt", {std::to_string(cuda_code(*im.min_cuda) - 1)});
-    if (!im.kernels && im.toolkit_targets) {
-      // Bounded by its toolkit only: a GPU older than all of it cannot run it (judge_fit's GPU_TOO_OLD);
-      // newer ones are not constrained (unknown, and said).
-      for (const auto& cc : universe) {
-        if (fit_gpu(*im.toolkit_targets, {}, cc) != GpuFit::too_old) continue;
-        expr(sm_label(cc), "DoesNotExist", {});
-        if (!minor_compat.empty()) minor_compat.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
-      }
+  }
+  // The GPU targets, as judge_fit applies them: the image's own list where it holds for the node's
+  // architecture (SASS of the same major, PTX for later GPUs), else its toolkit's bound (a GPU older
+  // than all of it cannot run it; newer ones are not constrained, and said). A list read for some
+  // architectures only gives one term per side.
+  struct Targets {
+    const char* arch_op;  // "In" or "NotIn" kernel_archs; null: every architecture
+    const std::vector<ComputeCapability>* list;
+    bool own;
+  };
+  std::vector<Targets> groups;
+  if (im.needs_gpu && im.tegra != ImageNeeds::Tegra::required) {
+    const std::vector<ComputeCapability>* bound = im.toolkit_targets ? &*im.toolkit_targets : nullptr;
+    const bool split = im.kernels && !im.kernel_archs.empty();
+    if (im.kernels) groups.push_back({split ? "In" : nullptr, &*im.kernels, true});
+    if (!im.kernels || split) groups.push_back({split ? "NotIn" : nullptr, bound, false});
+  }
+  const auto with_targets = [&](const json& base, const Targets& t) {
+    json e = base;
+    if (t.arch_op != nullptr)
+      e.push_back({{"key", "kubernetes.io/arch"}, {"operator", t.arch_op}, {"values", im.kernel_archs}});
+    if (t.list == nullptr) return e;
+    for (const auto& cc : universe) {
+      const bool excluded = t.own ? std::none_of(t.list->begin(), t.list->end(),
+                                                 [&](const ComputeCapability& k) { return k.runs_on(cc); })
+                                  : fit_gpu(*t.list, {}, cc) == GpuFit::too_old;
+      if (excluded) e.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
     }
-    if (im.kernels) {
-      for (const auto& cc : universe) {
-        const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(),
-                                      [&](const ComputeCapability& k) { return k.runs_on(cc); });
-        if (!runs) expr(sm_label(cc), "DoesNotExist", {});
-      }
-      expr(key(k_sm_unlisted), "DoesNotExist", {});
-      if (!minor_compat.empty()) {
-        for (const auto& cc : universe) {
-          const bool runs = std::any_of(im.kernels->begin(), im.kernels->end(),
-                                        [&](const ComputeCapability& k) { return k.runs_on(cc); });
-          if (!runs) minor_compat.push_back({{"key", sm_label(cc)}, {"operator", "DoesNotExist"}});
-        }
-        minor_compat.push_back({{"key", key(k_sm_unlisted)}, {"operator", "DoesNotExist"}});
-      }
+    if (t.own) e.push_back({{"key", key(k_sm_unlisted)}, {"operator", "DoesNotExist"}});
+    return e;
+  };
+  json terms = json::array();
+  for (const json* base : {&exprs, &minor_compat}) {
+    if (base->empty() || (base == &exprs && exprs.empty())) continue;
+    if (groups.empty()) {
+      terms.push_back(json{{"matchExpressions", *base}});
+      continue;
     }
+    for (const auto& g : groups) terms.push_back(json{{"matchExpressions", with_targets(*base, g)}});
   }
   json doc = json::object();
-  if (!exprs.empty()) {
-    json terms = json::array({json{{"matchExpressions", exprs}}});
-    if (!minor_compat.empty()) terms.push_back(json{{"matchExpressions", minor_compat}});
+  if (!terms.empty())
     doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] = terms;
-  }
   if (im.needs_gpu) doc["resources"]["limits"]["nvidia.com/gpu"] = gpus;
   return doc;
 }

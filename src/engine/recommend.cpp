@@ -1,9 +1,11 @@
 // recommend: every candidate wheel and image judged; the best ones chosen; newer ones explained.
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "torchdoctor/core/arch.hpp"
 #include "torchdoctor/engine/engine.hpp"
+#include "torchdoctor/engine/images.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
 namespace td {
@@ -117,8 +119,60 @@ void choose_wheel(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
   }
 }
 
+// The NGC images (nvcr.io/nvidia/pytorch) whose arch list the KB holds for this platform, judged
+// as `image` judges them (judge_image_from_kb: driver floors, forward compatibility, the GPU rules).
+// One is the best image when no pytorch/pytorch image carries the best wheel and it ranks above
+// the best pytorch/pytorch image by the order wheels follow: newer torch (NVIDIA's 2.9.0a0 is
+// older than 2.9.0), a build without caveats, newer CUDA, a confirmed record; a tie keeps
+// pytorch/pytorch. On a Jetson, an image of its JetPack line (choose_jetson) stays the best.
+void choose_ngc_image(const JudgedHost& host, const Kb& kb, const RecommendOptions& o, const PytorchImage* pytorch,
+                      bool pytorch_carries_best_wheel, Recommendation& r) {
+  const HostClass& h = host.host();
+  using Key = std::tuple<Version, int, unsigned, int>;
+  const auto key = [](const Version& torch, const std::vector<Reason>& reasons, const std::optional<Version>& cuda,
+                      bool confirmed) {
+    return Key(torch, is_clean(reasons) ? 1 : 0, cuda ? cuda->major() * 100 + cuda->minor() : 0U, confirmed ? 1 : 0);
+  };
+  const std::string docker_arch = image_platform(h);
+  std::optional<Candidate> best;
+  Key best_key;
+  for (const auto& img : kb.ngc_images) {
+    // An image whose compiled GPU targets are not known is no candidate: its kernels cannot be checked.
+    if (img.igpu || !img.cuda || !ngc_arch_known(img, docker_arch) || !h.gpus_known || h.gpus.empty()) continue;
+    const auto torch = Version::parse(img.torch);
+    const auto colon = img.ref.rfind(':');
+    const auto slash = img.ref.find('/');
+    if (!torch || pinned_out(o, *torch) || colon == std::string::npos || slash == std::string::npos) continue;
+    auto judged = judge_image_from_kb(host, kb, img.ref.substr(0, slash), img.ref.substr(slash + 1, colon - slash - 1),
+                                      img.ref.substr(colon + 1));
+    Candidate c{"image",
+                img.torch,
+                "cuda" + img.cuda->str(),
+                img.ref,
+                "docker pull " + img.ref,
+                "",
+                judged.reasons,
+                platform_label(img.platforms, h.platform)};
+    r.all.push_back(c);
+    if (!acceptable(c.reasons)) continue;
+    const Key k = key(*torch, c.reasons, img.cuda, img.from.confirmed);
+    if (!best || best_key < k) {
+      best = std::move(c);
+      best_key = k;
+    }
+  }
+  if (!best || pytorch_carries_best_wheel || (h.tegra && r.best_image)) return;
+  if (pytorch != nullptr && r.best_image &&
+      !(key(pytorch->torch, r.best_image->reasons, pytorch->cuda, pytorch->from.confirmed) < best_key))
+    return;
+  best->variant.clear();
+  r.best_image = std::move(*best);
+}
+
 // Images: the platform and the torch wheel inside (pytorch/pytorch images are built from them).
-void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
+void choose_image(const JudgedHost& host, const Kb& kb, const RecommendOptions& o, Recommendation& r) {
+  const HostFacts& f = host.facts();
+  const HostClass& h = host.host();
   const std::string docker_arch = image_platform(h);
   const PytorchImage* best = nullptr;
   std::vector<Reason> best_reasons;
@@ -186,6 +240,10 @@ void choose_image(const HostFacts& f, const HostClass& h, const Kb& kb, const Re
                                              best_reasons, platform_label(best->platforms, h.platform)},
                                    best->from);
   }
+  const bool carries_best_wheel =
+      best != nullptr && best->cuda && r.best_wheel && r.best_wheel->torch == best->torch.str() &&
+      r.best_wheel->variant == "cu" + std::to_string(best->cuda->major()) + std::to_string(best->cuda->minor());
+  choose_ngc_image(host, kb, o, best, carries_best_wheel, r);
 }
 
 // How to install a Jetson wheel, runnable as printed, or "" when the KB holds no link. The pip is
@@ -359,7 +417,7 @@ Recommendation recommend(const JudgedHost& host, const Kb& kb, const RecommendOp
   const auto jetson_best = r.best_wheel;
   choose_wheel(f, h, kb, options, r);
   if (jetson_best && !r.best_wheel) r.best_wheel = jetson_best;
-  choose_image(f, h, kb, options, r);
+  choose_image(host, kb, options, r);
   if (!h.gpus_known) {
     const bool cpu = r.best_wheel && r.best_wheel->variant == "cpu";
     r.notes.push_back(

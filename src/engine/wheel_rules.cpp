@@ -241,6 +241,21 @@ std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, c
   return judge(describe(wheel, kb), facts, host, kb);
 }
 
+std::vector<Reason> judge_gpu_targets(const HostFacts& facts, const HostClass& host, const Kb& kb,
+                                      const std::string& label, const Version& cuda,
+                                      const std::vector<ComputeCapability>& sass,
+                                      const std::vector<ComputeCapability>& ptx) {
+  BuildDesc b;
+  b.label = label;
+  b.cuda = cuda;
+  b.sass = sass;
+  b.ptx = ptx;
+  b.arch_known = !sass.empty() || !ptx.empty();
+  std::vector<Reason> out;
+  check_gpus(b, facts, host, kb, out);
+  return out;
+}
+
 std::vector<Reason> judge_installed(const HostFacts& facts, const HostClass& host, const Kb& kb,
                                     const TorchInstall& t) {
   BuildDesc b;

@@ -456,6 +456,9 @@ const std::map<std::string, RecordFn>& readers() {
          x.min_driver = r.version("min_driver");
          x.compat_drivers = r.strings("compat_drivers");
          x.platforms = r.strings("platforms");
+         x.arch = r.ccs("arch");
+         x.ptx = r.ccs("ptx");
+         x.arch_platforms = r.strings("arch_platforms");
          x.igpu = r.boolean("igpu", false);
          x.python = r.text("python");
          x.ubuntu = r.text("ubuntu");

@@ -136,6 +136,9 @@ std::vector<KbTableSpec> image_tables() {
         opt("min_driver", T::version, "the driver the release notes state (informational)"),
         opt("compat_drivers", T::strings, "the release notes' data-center forward-compatibility floors (470.57)"),
         opt("platforms", T::strings, "its platforms", k_image_platforms),
+        opt("arch", T::ccs, "the GPU targets its torch carries as machine code, where read (TORCH_CUDA_ARCH_LIST)"),
+        opt("ptx", T::ccs, "the targets it also carries as PTX"),
+        opt("arch_platforms", T::strings, "the platforms arch and ptx were read for; empty: all", k_image_platforms),
         opt("igpu", T::boolean, "true for the -igpu (Jetson) variant"), opt("python", T::string, "its Python (3.12)"),
         opt("ubuntu", T::string, "its Ubuntu (24.04)")}},
   };

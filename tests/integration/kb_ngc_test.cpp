@@ -136,3 +136,83 @@ TEST(KbNgc, AnImageWithoutAnArchListIsBoundedByItsCudaToolkit) {
       {"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "580.95.05", "nvcr.io/nvidia/pytorch:23.05-py3"}, 0);
   EXPECT_EQ(reason(ada["images"][0], "ARCH_LIST_UNKNOWN"), nullptr) << ada.dump(1);
 }
+
+namespace {
+
+json recommend(const std::vector<std::string>& host) {
+  std::vector<std::string> args{"recommend", "--json", "--all", "--no-probe"};
+  args.insert(args.end(), host.begin(), host.end());
+  const auto r = run_td(args);
+  return json::parse(r.out);
+}
+
+const json* candidate(const json& rec, const std::string& ref) {
+  for (const auto& c : rec["candidates"]) {
+    if (c.contains("ref") && c["ref"] == ref) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(KbNgcRecommend, Gh200OnACurrentDriverGetsAnNgcImage) {
+  // No pytorch/pytorch image has a CUDA torch for linux/arm64; 25.10's arm64 arch list has sm_90.
+  const json rec = recommend({"--arch", "aarch64", "--gpu", "GH200", "--driver", "580.95.05"});
+  ASSERT_TRUE(rec["best"]["image"].is_object()) << rec["best"].dump(1);
+  const json& img = rec["best"]["image"];
+  EXPECT_EQ(img["ref"], "nvcr.io/nvidia/pytorch:25.10-py3") << img.dump(1);
+  EXPECT_EQ(img["platform"], "linux/arm64");
+  EXPECT_NE(reason(img, "KB_UNCONFIRMED"), nullptr) << img.dump(1);  // a third-party copy of its arch list
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:25.10-py3");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ((*c)["install"], "docker pull nvcr.io/nvidia/pytorch:25.10-py3");
+  const auto check = offline_image(
+      {"--arch", "aarch64", "--gpu", "GH200", "--driver", "580.95.05", "nvcr.io/nvidia/pytorch:25.10-py3"}, 0);
+  EXPECT_NE(check["images"][0]["status"], "problem") << check.dump(1);
+}
+
+TEST(KbNgcRecommend, Gh200OnAnOlderDriverGetsNoNgcImageThatNeedsANewerOne) {
+  // 25.10 is CUDA 13.0; R570 is CUDA 12.8 and the KB lists no forward-compatibility branch for 25.10.
+  const json rec = recommend({"--arch", "aarch64", "--gpu", "GH200", "--driver", "570.86.15"});
+  EXPECT_FALSE(rec["best"]["image"].is_object()) << rec["best"].dump(1);
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:25.10-py3");
+  ASSERT_NE(c, nullptr) << rec.dump(1);
+  EXPECT_NE(reason(*c, "FORWARD_COMPAT"), nullptr) << c->dump(1);
+}
+
+TEST(KbNgcRecommend, Rtx4090KeepsThePytorchImageOfTheBestWheel) {
+  // x86: 25.10's list was read for linux/arm64 only, and the image carrying the best wheel wins anyway.
+  const json rec = recommend({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "580.95.05"});
+  ASSERT_TRUE(rec["best"]["image"].is_object()) << rec["best"].dump(1);
+  EXPECT_EQ(rec["best"]["image"]["ref"].get<std::string>().rfind("pytorch/pytorch:", 0), 0U)
+      << rec["best"]["image"].dump(1);
+  EXPECT_EQ(candidate(rec, "nvcr.io/nvidia/pytorch:25.10-py3"), nullptr);  // no arch list for amd64: no candidate
+  // 26.07's amd64 list (sm_86 SASS runs on sm_89) makes it a candidate, behind the best wheel's image.
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:26.07-py3");
+  ASSERT_NE(c, nullptr) << rec["best"].dump(1);
+  EXPECT_NE(reason(*c, "MINOR_VERSION_COMPAT"), nullptr) << c->dump(1);  // CUDA 13.3 on an R580 (13.0) driver
+}
+
+TEST(KbNgcRecommend, AnOldDriverGetsNoNgcMonthThatNeedsANewerOne) {
+  // R570 is CUDA 12.8: 26.07 (CUDA 13.3) does not run on a GeForce, which has no forward compatibility.
+  const json rec = recommend({"--arch", "x86_64", "--gpu", "RTX 4090", "--driver", "570.86.15"});
+  const json* c = candidate(rec, "nvcr.io/nvidia/pytorch:26.07-py3");
+  ASSERT_NE(c, nullptr) << rec.dump(1);
+  EXPECT_NE(reason(*c, "DRIVER_TOO_OLD"), nullptr) << c->dump(1);
+  EXPECT_EQ(rec["best"]["image"]["ref"].get<std::string>().rfind("pytorch/pytorch:", 0), 0U);
+}
+
+TEST(KbNgcRecommend, AnNgcImageWithoutAnArchListIsNoCandidate) {
+  // 25.08 is CUDA 13.0 too, and runs on this driver, but its GPU targets were not read.
+  const json rec = recommend({"--arch", "aarch64", "--gpu", "GH200", "--driver", "580.95.05"});
+  EXPECT_EQ(candidate(rec, "nvcr.io/nvidia/pytorch:25.08-py3"), nullptr) << rec["best"].dump(1);
+}
+
+TEST(KbNgcRecommend, ThorGetsTheSbsaNgcImageOfItsJetPack) {
+  // JetPack 7.0 runs the SBSA image (NVIDIA's Jetson table: containers 25.08-25.11); 25.10's arm64
+  // list has sm_110, and no L4T image of r38 is in the knowledge base.
+  const json rec = recommend({"--arch", "aarch64", "--l4t", "38.2.0", "--gpu", "NVIDIA Thor"});
+  ASSERT_TRUE(rec["best"]["image"].is_object()) << rec["best"].dump(1);
+  EXPECT_EQ(rec["best"]["image"]["ref"], "nvcr.io/nvidia/pytorch:25.10-py3");
+  EXPECT_EQ(rec["best"]["image"]["platform"], "linux/arm64");
+}

@@ -72,6 +72,13 @@ JudgedHost judge_host(HostFacts&& facts, const Kb& kb);
 /// Why wheel `wheel` would or would not run on this host (empty when it runs natively).
 std::vector<Reason> judge_wheel(const HostFacts& facts, const HostClass& host, const Kb& kb, const TorchWheel& wheel);
 
+/// The GPU rules alone for a CUDA build named `label` with these targets (no GPU, a driver that
+/// dropped the GPU, kernels for each GPU, PTX JIT): what an image with a known arch list adds.
+std::vector<Reason> judge_gpu_targets(const HostFacts& facts, const HostClass& host, const Kb& kb,
+                                      const std::string& label, const Version& cuda,
+                                      const std::vector<ComputeCapability>& sass,
+                                      const std::vector<ComputeCapability>& ptx);
+
 /// True when a container built for L4T `container` runs on a Jetson with L4T `host`: the rule of
 /// jetson-containers' l4t_version_compatible() (r36 split at 36.4, any r35 on r35, r32.7+ on r32.7+).
 bool l4t_runs_on(const Version& container, const Version& host);

@@ -55,6 +55,8 @@ struct ImageNeeds {
   /// Where `kernels` is unknown: the targets its CUDA toolkit compiles (toolkit_arch), which bound
   /// them (judge_gpus_by_toolkit's rule); null: not known either.
   std::optional<std::vector<ComputeCapability>> toolkit_targets;
+  std::vector<std::string>
+      kernel_archs;  ///< The archs `kernels` holds for (an NGC list read for one); empty: every one.
   enum class Tegra { any, required, forbidden } tegra = Tegra::any;
   std::optional<Version> l4t;         ///< Jetson images: the L4T release (major.minor must match).
   std::vector<std::string> unknowns;  ///< What could not be learnt about the image.

@@ -34,7 +34,9 @@ struct KbImageInfo {
   std::optional<Version> l4t;          ///< L4T images: the L4T release they are built for.
   bool jetson = false;                 ///< Built for Jetson (L4T or NGC -igpu).
   bool ngc = false;                    ///< An NGC framework image (carries the CUDA forward-compatibility package).
-  std::vector<std::string> compat_drivers;  ///< NGC: the forward-compatible driver floors its release notes list.
+  std::vector<std::string> compat_drivers;    ///< NGC: the forward-compatible driver floors its release notes list.
+  std::vector<ComputeCapability> kernels;     ///< NGC: its SASS and PTX targets (PTX as_ptx); empty: unknown.
+  std::vector<std::string> kernel_platforms;  ///< NGC: the platforms `kernels` was read for; empty: every one.
 };
 
 /// Whether the CUDA forward-compatibility package of an NGC release runs on `driver` (a data-center
@@ -42,6 +44,10 @@ struct KbImageInfo {
 /// release notes list ("535.86" reads "535.86 or later R535"; a bare "535" any R535 driver).
 enum class ForwardCompat { listed, not_listed, unknown };
 ForwardCompat ngc_forward_compat(const std::vector<std::string>& compat_drivers, const std::optional<Version>& driver);
+
+/// True when the KB holds the compiled GPU targets of NGC image `img` for OCI platform `docker_platform`
+/// ("linux/arm64"): a list was read, for every platform of the image or for this one.
+bool ngc_arch_known(const NgcImage& img, const std::string& docker_platform);
 
 /// True when the KB lists images of `registry/repository` and none is a Jetson (L4T or iGPU)
 /// build: no tag of it, listed or not, uses a Jetson's GPU (pytorch/pytorch).

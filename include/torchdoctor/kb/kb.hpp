@@ -125,6 +125,9 @@ struct NgcImage {
   std::optional<Version> min_driver;
   std::vector<std::string> compat_drivers;
   std::vector<std::string> platforms;
+  std::vector<ComputeCapability> arch;      ///< SASS targets (its TORCH_CUDA_ARCH_LIST); empty when not read.
+  std::vector<ComputeCapability> ptx;       ///< Targets also shipped as PTX.
+  std::vector<std::string> arch_platforms;  ///< The platforms the list was read for; empty: every one of `platforms`.
   bool igpu = false;
   std::string python, ubuntu;
   Provenance from;
