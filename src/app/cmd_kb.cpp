@@ -6,6 +6,7 @@
 
 #include "torchdoctor/app/commands.hpp"
 #include "torchdoctor/app/kb_input.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/bundle.hpp"
 #include "torchdoctor/kb/schema.hpp"
 #include "torchdoctor/registry/http.hpp"
@@ -14,12 +15,6 @@
 
 namespace td {
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 int kb_check(const ParsedArgs& args, AppIo& io) {
   if (args.positionals.size() != 2) {

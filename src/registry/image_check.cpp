@@ -5,12 +5,6 @@
 namespace td {
 namespace {
 
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : sep) + i;
-  return s;
-}
-
 std::string platform_list(const std::vector<Platform>& platforms) {
   std::vector<std::string> names;
   for (const auto& p : platforms) names.push_back(p.str());

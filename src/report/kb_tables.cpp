@@ -6,16 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "torchdoctor/core/finding.hpp"
+#include "torchdoctor/core/strings.hpp"
 #include "torchdoctor/kb/queries.hpp"
 
 namespace td {
 namespace {
 
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 template <typename T>
 std::string join_str(const std::vector<T>& v) {
   std::vector<std::string> s;

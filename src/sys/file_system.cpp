@@ -219,4 +219,8 @@ Result<std::vector<std::string>> MemoryFileSystem::list_raw(const std::string& p
   return names;
 }
 
+std::string path_join(std::string_view dir, std::string_view name) {
+  return normalize_path(std::string(dir) + "/" + std::string(name));
+}
+
 }  // namespace td

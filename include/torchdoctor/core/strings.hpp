@@ -41,6 +41,9 @@ std::string sanitize(std::string_view s, std::size_t max = 120);
 std::string human_bytes(unsigned long long bytes);
 /// `s` as one POSIX shell word: unchanged when it is made of safe characters, else single-quoted.
 std::string shell_quote(const std::string& s);
+/// The items with `sep` between them ("a, b, c").
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
 /// The words shell-quoted and joined by spaces: a command line a POSIX shell splits back into `words`.
 std::string shell_join(const std::vector<std::string>& words);
 

@@ -128,5 +128,7 @@ class MemoryFileSystem final : public FileSystem {
 
 /// Joins and normalises an absolute path ("/a/./b/../c" -> "/a/c"); ".." never leaves "/".
 std::string normalize_path(std::string_view path);
+/// `name` inside `dir`, normalised ("/usr/lib" + "../bin" -> "/usr/bin").
+std::string path_join(std::string_view dir, std::string_view name);
 
 }  // namespace td

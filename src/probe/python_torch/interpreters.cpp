@@ -19,8 +19,6 @@ std::string parent_dir(const std::string& path) {
 
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-std::string join(const std::string& dir, const std::string& name) { return normalize_path(dir + "/" + name); }
-
 bool is_dir(const FileSystem& fs, const std::string& path) { return fs.stat(path).type == FileType::directory; }
 
 // "python3.11" -> 3.11
@@ -37,11 +35,11 @@ std::optional<Version> version_from_name(const std::string& name) {
 std::vector<std::string> lib_python_dirs(const FileSystem& fs, const std::string& prefix) {
   std::vector<std::string> out;
   for (const char* lib : {"lib", "lib64"}) {
-    auto names = fs.list_dir(join(prefix, lib));
+    auto names = fs.list_dir(path_join(prefix, lib));
     if (!names) continue;
     for (const auto& n : *names) {
-      if (version_from_name(n) && is_dir(fs, join(prefix, std::string(lib) + "/" + n)))
-        out.push_back(join(prefix, std::string(lib) + "/" + n));
+      if (version_from_name(n) && is_dir(fs, path_join(prefix, std::string(lib) + "/" + n)))
+        out.push_back(path_join(prefix, std::string(lib) + "/" + n));
     }
   }
   return out;
@@ -62,9 +60,10 @@ void add_existing(const FileSystem& fs, std::vector<std::string>& dirs, const st
 // dist-packages, lib/python3/dist-packages, lib/pythonX.Y/dist-packages; upstream's site-packages).
 void add_prefix_sites(const FileSystem& fs, const std::string& prefix, std::vector<std::string>& dirs) {
   const auto libs = lib_python_dirs(fs, prefix);
-  for (const auto& lib : lib_python_dirs(fs, join(prefix, "local"))) add_existing(fs, dirs, lib + "/dist-packages");
+  for (const auto& lib : lib_python_dirs(fs, path_join(prefix, "local")))
+    add_existing(fs, dirs, lib + "/dist-packages");
   for (const auto& lib : libs) add_existing(fs, dirs, lib + "/site-packages");
-  add_existing(fs, dirs, join(prefix, "lib/python3/dist-packages"));
+  add_existing(fs, dirs, path_join(prefix, "lib/python3/dist-packages"));
   for (const auto& lib : libs) add_existing(fs, dirs, lib + "/dist-packages");
 }
 
@@ -89,11 +88,11 @@ void set_user_site(const ProbeContext& ctx, PythonEnvironment& env) {
   if (!base || base->empty() || base->front() != '/') {
     auto home = ctx.env.get("HOME");
     if (!home || home->empty() || home->front() != '/') return;
-    base = join(*home, ".local");
+    base = path_join(*home, ".local");
   }
   std::string dir;
   if (env.version) {
-    dir = join(*base, "lib/python" + env.version->truncated(2).str() + "/site-packages");
+    dir = path_join(*base, "lib/python" + env.version->truncated(2).str() + "/site-packages");
   } else {
     const auto libs = lib_python_dirs(ctx.fs, *base);
     if (libs.size() == 1) dir = libs.front() + "/site-packages";
@@ -107,7 +106,7 @@ void derive_from_files(const ProbeContext& ctx, PythonEnvironment& env) {
   // A venv's bin/python links to the base interpreter, so the venv is known by the link's folder;
   // other interpreters by where the link leads (/bin/python3 -> /usr/bin/python3.11: prefix /usr).
   env.prefix = parent_dir(parent_dir(env.interpreter));
-  const std::string cfg_path = join(env.prefix, "pyvenv.cfg");
+  const std::string cfg_path = path_join(env.prefix, "pyvenv.cfg");
   if (fs.stat(cfg_path).type != FileType::regular) {
     if (auto real = fs.real_path(env.interpreter)) env.prefix = parent_dir(parent_dir(*real));
   }
@@ -122,7 +121,7 @@ void derive_from_files(const ProbeContext& ctx, PythonEnvironment& env) {
     if (cfg.system_site_packages && cfg.home)
       add_prefix_sites(fs, parent_dir(normalize_path(*cfg.home)), env.site_packages);
   } else {
-    env.kind = fs.exists(join(env.prefix, "conda-meta")) ? "conda" : "system";
+    env.kind = fs.exists(path_join(env.prefix, "conda-meta")) ? "conda" : "system";
     add_prefix_sites(fs, env.prefix, env.site_packages);
   }
   if (env.version) return;
@@ -151,7 +150,7 @@ std::optional<std::string> python_cache_key(const ProbeContext& ctx, const Pytho
   auto id = file_identity(ctx.fs.display(env.interpreter));
   if (!id) return std::nullopt;
   std::string key = "python-info/v1|" + *id;
-  if (auto cfg = file_identity(ctx.fs.display(join(env.prefix, "pyvenv.cfg")))) key += "|" + *cfg;
+  if (auto cfg = file_identity(ctx.fs.display(path_join(env.prefix, "pyvenv.cfg")))) key += "|" + *cfg;
   return key;
 }
 
@@ -228,9 +227,9 @@ std::vector<Candidate> candidates(const ProbeContext& ctx, std::vector<std::stri
   std::vector<Candidate> out;
   for (const auto& p : ctx.options.pythons) add_candidate(ctx, out, problems, normalize_path(p), "--python");
   if (auto venv = ctx.env.get("VIRTUAL_ENV"); venv && !venv->empty())
-    out.push_back({join(*venv, "bin/python"), "VIRTUAL_ENV", ""});
+    out.push_back({path_join(*venv, "bin/python"), "VIRTUAL_ENV", ""});
   if (auto conda = ctx.env.get("CONDA_PREFIX"); conda && !conda->empty())
-    out.push_back({join(*conda, "bin/python"), "CONDA_PREFIX", ""});
+    out.push_back({path_join(*conda, "bin/python"), "CONDA_PREFIX", ""});
   for (const char* name : {"python3", "python"}) {
     if (auto p = find_in_path(ctx.fs, ctx.env, name)) add_candidate(ctx, out, problems, *p, "PATH");
   }

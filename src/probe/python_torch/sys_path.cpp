@@ -19,8 +19,6 @@ std::string parent_of(const std::string& path) {
 
 std::string name_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-std::string join(const std::string& dir, const std::string& name) { return normalize_path(dir + "/" + name); }
-
 bool is_dir(const FileSystem& fs, const std::string& path) { return fs.stat(path).type == FileType::directory; }
 
 bool is_regular(const FileSystem& fs, const std::string& path) { return fs.stat(path).type == FileType::regular; }
@@ -46,10 +44,10 @@ class PathBuilder {
     if (!names) return;
     std::sort(names->begin(), names->end());
     for (const auto& n : *names) {
-      if (n.ends_with(".pth") && !n.starts_with('.')) read_pth(dir, join(dir, n));
+      if (n.ends_with(".pth") && !n.starts_with('.')) read_pth(dir, path_join(dir, n));
     }
     for (const auto& n : *names) {
-      if (n.ends_with(".egg-link")) note_egg_link(dir, join(dir, n));
+      if (n.ends_with(".egg-link")) note_egg_link(dir, path_join(dir, n));
     }
   }
 
@@ -70,7 +68,7 @@ class PathBuilder {
         note_import(site, file, line);
         continue;
       }
-      const std::string p = line.front() == '/' ? std::string(line) : join(site, std::string(line));
+      const std::string p = line.front() == '/' ? std::string(line) : path_join(site, std::string(line));
       add(p, "pth:" + file);
     }
   }
@@ -82,7 +80,7 @@ class PathBuilder {
     if (at == std::string_view::npos) return;
     std::string_view module = line.substr(at);
     module = module.substr(0, module.find_first_of(";. \t"));
-    const std::string finder = join(site, std::string(module) + ".py");
+    const std::string finder = path_join(site, std::string(module) + ".py");
     if (is_regular(m_fs, finder)) m_finders.push_back({finder, "editable finder:" + finder});
   }
 
@@ -94,7 +92,7 @@ class PathBuilder {
     if (first.empty()) return;
     std::string target(trim(first.front()));
     if (target.empty()) return;
-    if (target.front() != '/') target = join(site, target);
+    if (target.front() != '/') target = path_join(site, target);
     const std::string real = m_fs.real_path(target).value_or(normalize_path(target));
     for (auto& e : m_entries) {
       if (m_fs.real_path(e.path).value_or(e.path) == real) e.origin = "egg-link:" + file + " (" + e.origin + ")";
@@ -113,7 +111,7 @@ class PathBuilder {
 std::optional<std::string> pip_build_env(const FileSystem& fs, const std::vector<std::string>& pythonpath) {
   for (const auto& p : pythonpath) {
     if (name_of(p) == "site" && name_of(parent_of(p)).starts_with("pip-build-env-") &&
-        is_regular(fs, join(p, "sitecustomize.py"))) {
+        is_regular(fs, path_join(p, "sitecustomize.py"))) {
       return parent_of(p);
     }
   }
@@ -123,11 +121,11 @@ std::optional<std::string> pip_build_env(const FileSystem& fs, const std::vector
 std::vector<std::string> lib_sites(const FileSystem& fs, const std::string& prefix) {
   std::vector<std::string> out;
   for (const char* lib : {"lib", "lib64"}) {
-    auto names = fs.list_dir(join(prefix, lib));
+    auto names = fs.list_dir(path_join(prefix, lib));
     if (!names) continue;
     std::sort(names->begin(), names->end());
     for (const auto& n : *names) {
-      if (n.starts_with("python")) out.push_back(join(prefix, std::string(lib) + "/" + n + "/site-packages"));
+      if (n.starts_with("python")) out.push_back(path_join(prefix, std::string(lib) + "/" + n + "/site-packages"));
     }
   }
   return out;
@@ -145,7 +143,7 @@ std::vector<SysPathEntry> python_sys_path(const FileSystem& fs, const Env& env, 
   for (const auto& p : pythonpath) b.add(p, "PYTHONPATH");
   if (const auto build_env = pip_build_env(fs, pythonpath)) {
     for (const char* part : {"overlay", "normal"}) {
-      for (const auto& site : lib_sites(fs, join(*build_env, part))) b.add_site_dir(site, "pip build overlay");
+      for (const auto& site : lib_sites(fs, path_join(*build_env, part))) b.add_site_dir(site, "pip build overlay");
     }
     return b.finish();
   }
@@ -178,7 +176,8 @@ std::vector<TorchOnPath> torch_on_sys_path(const FileSystem& fs, const std::vect
   std::vector<TorchOnPath> out;
   std::vector<std::string> seen;
   auto add = [&](const std::string& torch_dir, const SysPathEntry& e) {
-    if (!is_regular(fs, join(torch_dir, "__init__.py")) && !is_regular(fs, join(torch_dir, "version.py"))) return;
+    if (!is_regular(fs, path_join(torch_dir, "__init__.py")) && !is_regular(fs, path_join(torch_dir, "version.py")))
+      return;
     const std::string real = fs.real_path(torch_dir).value_or(torch_dir);
     if (std::find(seen.begin(), seen.end(), real) != seen.end()) return;
     seen.push_back(real);
@@ -186,7 +185,7 @@ std::vector<TorchOnPath> torch_on_sys_path(const FileSystem& fs, const std::vect
   };
   for (const auto& e : path) {
     if (!e.origin.starts_with("editable finder:")) {
-      add(join(e.path, "torch"), e);
+      add(path_join(e.path, "torch"), e);
       continue;
     }
     auto text = fs.read_file(e.path, 1U << 20U);

@@ -18,8 +18,6 @@ std::string parent_of(const std::string& path) {
 
 std::string name_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-std::string join(const std::string& dir, const std::string& name) { return normalize_path(dir + "/" + name); }
-
 bool is_regular(const FileSystem& fs, const std::string& path) { return fs.stat(path).type == FileType::regular; }
 
 std::optional<std::string> env_abs(const Env& env, const char* name) {
@@ -47,7 +45,7 @@ std::optional<std::string> next_on_path(const FileSystem& fs, const Env& env, co
   const std::string path = env.get("PATH").value_or("");
   for (const auto& dir : split(path, ':')) {
     if (dir.empty() || dir.front() != '/' || normalize_path(dir) == skip) continue;
-    const std::string c = join(dir, name);
+    const std::string c = path_join(dir, name);
     if (is_regular(fs, c)) return c;
   }
   return std::nullopt;
@@ -77,13 +75,14 @@ std::vector<std::string> words(std::string_view text) {
 std::optional<std::string> installed(const FileSystem& fs, const std::string& versions_dir, const std::string& want,
                                      const std::string& name) {
   if (want.empty() || want.find('/') != std::string::npos || want == "." || want == "..") return std::nullopt;
-  if (is_regular(fs, join(versions_dir, want + "/bin/" + name))) return join(versions_dir, want + "/bin/" + name);
+  if (is_regular(fs, path_join(versions_dir, want + "/bin/" + name)))
+    return path_join(versions_dir, want + "/bin/" + name);
   auto names = fs.list_dir(versions_dir);
   if (!names) return std::nullopt;
   std::optional<Version> best;
   std::string best_name;
   for (const auto& n : *names) {
-    if (!n.starts_with(want + ".") || !is_regular(fs, join(versions_dir, n + "/bin/" + name))) continue;
+    if (!n.starts_with(want + ".") || !is_regular(fs, path_join(versions_dir, n + "/bin/" + name))) continue;
     auto v = Version::parse(n);
     if (v && (!best || *best < *v)) {
       best = *v;
@@ -91,7 +90,7 @@ std::optional<std::string> installed(const FileSystem& fs, const std::string& ve
     }
   }
   if (!best) return std::nullopt;
-  return join(versions_dir, best_name + "/bin/" + name);
+  return path_join(versions_dir, best_name + "/bin/" + name);
 }
 
 struct Choice {
@@ -147,11 +146,11 @@ std::vector<std::string> mise_toml_python(std::string_view text) {
 Choice pyenv_choice(const FileSystem& fs, const Env& env, const std::string& root) {
   if (auto v = env.get("PYENV_VERSION"); v && !v->empty()) return {split(*v, ':'), "PYENV_VERSION=" + *v};
   for (const auto& d : upward_dirs(env, "PYENV_DIR")) {
-    const std::string f = join(d, ".python-version");
+    const std::string f = path_join(d, ".python-version");
     if (!is_regular(fs, f)) continue;
     if (auto text = fs.read_file(f, 4096)) return {words(*text), "file:" + f};
   }
-  const std::string global = join(root, "version");
+  const std::string global = path_join(root, "version");
   if (auto text = fs.read_file(global, 4096)) return {words(*text), "file:" + global};
   return {{"system"}, "no version file (pyenv's default: system)"};
 }
@@ -165,17 +164,17 @@ Choice asdf_choice(const FileSystem& fs, const Env& env, bool mise) {
   auto from_dir = [&](const std::string& d) -> std::optional<Choice> {
     if (mise) {
       for (const auto& n : k_mise_files) {
-        auto text = fs.read_file(join(d, n), 64U << 10U);
+        auto text = fs.read_file(path_join(d, n), 64U << 10U);
         if (!text) continue;
         auto v = mise_toml_python(*text);
-        if (!v.empty()) return Choice{v, "file:" + join(d, n)};
+        if (!v.empty()) return Choice{v, "file:" + path_join(d, n)};
       }
     }
-    auto text = fs.read_file(join(d, tv_name), 64U << 10U);
+    auto text = fs.read_file(path_join(d, tv_name), 64U << 10U);
     if (!text) return std::nullopt;
     auto v = tool_versions_python(*text);
     if (v.empty()) return std::nullopt;
-    return Choice{v, "file:" + join(d, tv_name)};
+    return Choice{v, "file:" + path_join(d, tv_name)};
   };
   for (const auto& d : upward_dirs(env)) {
     if (auto c = from_dir(d)) return *c;
@@ -183,7 +182,9 @@ Choice asdf_choice(const FileSystem& fs, const Env& env, bool mise) {
   if (mise) {
     const auto cfg = env_abs(env, "MISE_CONFIG_DIR");
     const auto home = env_abs(env, "HOME");
-    const std::string global = cfg ? join(*cfg, "config.toml") : home ? join(*home, ".config/mise/config.toml") : "";
+    const std::string global = cfg    ? path_join(*cfg, "config.toml")
+                               : home ? path_join(*home, ".config/mise/config.toml")
+                                      : "";
     if (!global.empty()) {
       if (auto text = fs.read_file(global, 64U << 10U)) {
         auto v = mise_toml_python(*text);
@@ -231,14 +232,16 @@ ShimResolution resolve_python_shim(const FileSystem& fs, const Env& env, const s
   const std::string root = parent_of(dir);
   const Choice choice = r.manager == "pyenv" ? pyenv_choice(fs, env, root) : asdf_choice(fs, env, r.manager == "mise");
   r.how = choice.how;
-  const std::string versions_dir = r.manager == "pyenv" ? join(root, "versions") : join(root, "installs/python");
+  const std::string versions_dir =
+      r.manager == "pyenv" ? path_join(root, "versions") : path_join(root, "installs/python");
   for (const auto& v : choice.versions) {
     std::optional<std::string> found;
     if (v == "system")
       found = next_on_path(fs, env, name, dir);
     else if (v.starts_with("path:"))
-      found = is_regular(fs, join(v.substr(5), "bin/" + name)) ? std::optional(join(v.substr(5), "bin/" + name))
-                                                               : std::nullopt;
+      found = is_regular(fs, path_join(v.substr(5), "bin/" + name))
+                  ? std::optional(path_join(v.substr(5), "bin/" + name))
+                  : std::nullopt;
     else
       found = installed(fs, versions_dir, v, name);
     if (found) {
@@ -256,9 +259,9 @@ ShimResolution resolve_python_shim(const FileSystem& fs, const Env& env, const s
 
 std::optional<std::string> project_venv_python(const FileSystem& fs, const Env& env) {
   for (const auto& d : upward_dirs(env)) {
-    const std::string venv = join(d, ".venv");
-    if (is_regular(fs, join(venv, "pyvenv.cfg")) && is_regular(fs, join(venv, "bin/python")))
-      return join(venv, "bin/python");
+    const std::string venv = path_join(d, ".venv");
+    if (is_regular(fs, path_join(venv, "pyvenv.cfg")) && is_regular(fs, path_join(venv, "bin/python")))
+      return path_join(venv, "bin/python");
   }
   return std::nullopt;
 }

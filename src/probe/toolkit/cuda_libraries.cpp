@@ -35,15 +35,13 @@ struct Place {
   std::vector<std::string> libs;
 };
 
-std::string join(const std::string& dir, const std::string& name) { return normalize_path(dir + "/" + name); }
-
 // toolkit/targets/<triple>/{include,lib}
 void add_targets(const FileSystem& fs, const std::string& dir, Place& p) {
-  auto names = fs.list_dir(join(dir, "targets"));
+  auto names = fs.list_dir(path_join(dir, "targets"));
   if (!names) return;
   for (const auto& n : *names) {
-    p.includes.push_back(join(dir, "targets/" + n + "/include"));
-    p.libs.push_back(join(dir, "targets/" + n + "/lib"));
+    p.includes.push_back(path_join(dir, "targets/" + n + "/include"));
+    p.libs.push_back(path_join(dir, "targets/" + n + "/lib"));
   }
 }
 
@@ -51,7 +49,7 @@ std::vector<Place> places(const FileSystem& fs, const std::vector<CudaToolkit>& 
                           const std::vector<std::string>& sites) {
   std::vector<Place> out;
   for (const auto& tk : toolkits) {
-    Place p{{join(tk.path, "include")}, {join(tk.path, "lib64"), join(tk.path, "lib")}};
+    Place p{{path_join(tk.path, "include")}, {path_join(tk.path, "lib64"), path_join(tk.path, "lib")}};
     add_targets(fs, tk.path, p);
     out.push_back(std::move(p));
   }
@@ -59,8 +57,9 @@ std::vector<Place> places(const FileSystem& fs, const std::vector<CudaToolkit>& 
       Place{{"/usr/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu"},
             {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/local/lib"}});
   for (const auto& site : sites) {
-    out.push_back(Place{{join(site, "nvidia/cudnn/include"), join(site, "nvidia/nccl/include")},
-                        {join(site, "nvidia/cudnn/lib"), join(site, "nvidia/nccl/lib"), join(site, "tensorrt_libs")}});
+    out.push_back(Place{
+        {path_join(site, "nvidia/cudnn/include"), path_join(site, "nvidia/nccl/include")},
+        {path_join(site, "nvidia/cudnn/lib"), path_join(site, "nvidia/nccl/lib"), path_join(site, "tensorrt_libs")}});
   }
   return out;
 }
@@ -78,7 +77,7 @@ std::optional<CudaLibrary> from_headers(const FileSystem& fs, const LibrarySpec&
                                         std::vector<std::string>& seen) {
   for (const auto& inc : place.includes) {
     for (const char* h : spec.headers) {
-      const std::string path = join(inc, h);
+      const std::string path = path_join(inc, h);
       if (fs.stat(path).type != FileType::regular || !first_visit(fs, path, seen)) continue;
       auto text = fs.read_file(path, 1U << 20U);
       if (!text) continue;
@@ -125,8 +124,8 @@ std::optional<CudaLibrary> from_library_names(const FileSystem& fs, Listings& li
         best_name = n;
       }
     }
-    if (!best || !first_visit(fs, join(dir, best_name), seen)) continue;
-    CudaLibrary lib{spec.name, Fact<Version>::known(*best, "file:" + join(dir, best_name))};
+    if (!best || !first_visit(fs, path_join(dir, best_name), seen)) continue;
+    CudaLibrary lib{spec.name, Fact<Version>::known(*best, "file:" + path_join(dir, best_name))};
     if (best->release().size() == 1) lib.version.note = "major version only (from the library name)";
     return lib;
   }

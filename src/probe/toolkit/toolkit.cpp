@@ -18,8 +18,6 @@ std::string parent_dir(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
-std::string join(const std::string& dir, const std::string& name) { return normalize_path(dir + "/" + name); }
-
 struct Candidate {
   std::string dir;
   std::string found_by;
@@ -50,7 +48,7 @@ std::vector<Candidate> candidates(const ProbeContext& ctx, const std::vector<std
 
 bool looks_like_toolkit(const FileSystem& fs, const std::string& dir) {
   for (const char* f : {"bin/nvcc", "version.json", "version.txt", "include/cuda.h"}) {
-    if (fs.stat(join(dir, f)).type == FileType::regular) return true;
+    if (fs.stat(path_join(dir, f)).type == FileType::regular) return true;
   }
   return false;
 }
@@ -76,7 +74,7 @@ std::optional<Fact<Version>> version_from_package_records(const FileSystem& fs, 
     const auto record = package_record(n);
     if (!record || (record->first != "cuda-nvcc" && !record->first.starts_with("nvidia-cuda-nvcc"))) continue;
     if (auto v = Version::parse(record->second); v && v->release().size() >= 2)
-      return Fact<Version>::known(*v, "file:" + join(dir, n));
+      return Fact<Version>::known(*v, "file:" + path_join(dir, n));
   }
   return std::nullopt;
 }
@@ -93,22 +91,22 @@ Fact<Version> read_file_version(const FileSystem& fs, const std::string& path,
 Fact<Version> toolkit_version(const ProbeContext& ctx, const CudaToolkit& tk, HostFacts& facts) {
   const FileSystem& fs = ctx.fs;
   const std::string& dir = tk.path;
-  if (fs.exists(join(dir, "version.json"))) {
-    if (auto v = read_file_version(fs, join(dir, "version.json"), parse_cuda_version_json)) return v;
+  if (fs.exists(path_join(dir, "version.json"))) {
+    if (auto v = read_file_version(fs, path_join(dir, "version.json"), parse_cuda_version_json)) return v;
   }
-  if (fs.exists(join(dir, "version.txt"))) {
-    if (auto v = read_file_version(fs, join(dir, "version.txt"), parse_cuda_version_txt)) return v;
+  if (fs.exists(path_join(dir, "version.txt"))) {
+    if (auto v = read_file_version(fs, path_join(dir, "version.txt"), parse_cuda_version_txt)) return v;
   }
   // Package records: a toolkit assembled from wheels (dist-info/), a conda env (conda-meta/), or
   // pip's nvidia/cuda_nvcc whose dist-info sits two levels up in site-packages.
-  if (auto v = version_from_package_records(fs, join(dir, "dist-info"))) return *v;
-  if (auto v = version_from_package_records(fs, join(dir, "conda-meta"))) return *v;
+  if (auto v = version_from_package_records(fs, path_join(dir, "dist-info"))) return *v;
+  if (auto v = version_from_package_records(fs, path_join(dir, "conda-meta"))) return *v;
   if (dir.ends_with("/nvidia/cuda_nvcc")) {
     if (auto v = version_from_package_records(fs, parent_dir(parent_dir(dir)))) return *v;
   }
   for (const auto& inc :
-       {join(dir, "include/cuda.h"), join(dir, "targets/x86_64-linux/include/cuda.h"),
-        join(dir, "targets/sbsa-linux/include/cuda.h"), join(dir, "targets/aarch64-linux/include/cuda.h")}) {
+       {path_join(dir, "include/cuda.h"), path_join(dir, "targets/x86_64-linux/include/cuda.h"),
+        path_join(dir, "targets/sbsa-linux/include/cuda.h"), path_join(dir, "targets/aarch64-linux/include/cuda.h")}) {
     if (fs.exists(inc)) {
       if (auto v = read_file_version(fs, inc, parse_cuda_h_version)) return v;
     }
@@ -151,7 +149,7 @@ std::vector<CudaToolkit> find_toolkits(const ProbeContext& ctx, const std::vecto
     CudaToolkit tk;
     tk.path = real;
     tk.found_by.push_back(c.found_by);
-    const std::string nvcc = join(real, "bin/nvcc");
+    const std::string nvcc = path_join(real, "bin/nvcc");
     tk.nvcc = ctx.fs.stat(nvcc).type == FileType::regular
                   ? Fact<std::string>::known(nvcc, "file:" + nvcc)
                   : Fact<std::string>::unknown("file:" + nvcc, "no nvcc (runtime only)");
