@@ -152,21 +152,15 @@ std::vector<Reason> judge_known(const HostFacts& f, const HostClass& h, const Kb
   }
   if (k.ngc != nullptr && !k.ngc->igpu && k.ngc->cuda && (!h.tegra || h.tegra_sbsa)) {
     judge_ngc_driver(f, h, kb, *k.ngc, ref, out);
-    // Its GPU targets where the KB holds them for this platform, by the rules wheels follow; else
-    // what its CUDA toolkit can compile bounds them (fleet and k8s affinity apply the same). Unknown
-    // GPUs are said once, below, for every CUDA image.
-    if (ngc_arch_known(*k.ngc, docker_arch) && h.gpus_known) {
-      for (auto& r :
-           judge_gpu_targets(f, h, kb, ref + " (torch " + k.ngc->torch + ")", *k.ngc->cuda, k.ngc->arch, k.ngc->ptx)) {
-        if (r.code == "NO_GPU") {
-          r.severity = Severity::error;
-          r.message = ref + " is a CUDA image; this host has no NVIDIA GPU (its torch would run on the CPU only)";
-          r.fix = "use a CPU image, or run it on a machine with an NVIDIA GPU";
-        }
-        out.push_back(std::move(r));
-      }
-    } else if (!ngc_arch_known(*k.ngc, docker_arch)) {
+    // Its GPU targets where the KB holds them for this platform, by the rules wheels follow (no GPU
+    // at all: judge_ngc_driver said NO_GPU); else what its CUDA toolkit can compile bounds them
+    // (fleet and k8s affinity apply the same). Unknown GPUs are said once, below.
+    if (!ngc_arch_known(*k.ngc, docker_arch)) {
       for (auto& r : judge_gpus_by_toolkit(h, kb, ref, *k.ngc->cuda)) out.push_back(std::move(r));
+    } else if (!h.gpus.empty()) {
+      for (auto& r :
+           judge_gpu_targets(f, h, kb, ref + " (torch " + k.ngc->torch + ")", *k.ngc->cuda, k.ngc->arch, k.ngc->ptx))
+        out.push_back(std::move(r));
     }
   }
   add_unconfirmed(out, ref, k.pytorch ? k.pytorch->from : k.ngc ? k.ngc->from : k.l4t->from);
