@@ -55,12 +55,13 @@ const std::array k_commands{
             "The knowledge base is data (data/kb/*.toml, schema in docs/kb.md), embedded at build time; every\n"
             "record names the source it was read from. `kb check DIR` validates a directory (exit 2 listing\n"
             "each problem as file:line); `kb show TOPIC` prints a table: cuda, drivers, toolkits, compilers,\n"
-            "gpus, torch, wheels, images, jetson, jetson-builds, boards, codes; `kb show schema [TABLE]` the field\n"
-            "tables every record is checked against (docs/kb.md's reference). `kb status` says which knowledge\n"
-            "base the commands use (embedded, or an installed update), its date and age, and why an installed\n"
-            "update is not used. `kb update --from URL|DIR` installs a signed bundle (scripts/kb-bundle.py) in\n"
-            "$XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records are valid and it is newer\n"
-            "than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot be fetched, 1 when older).",
+            "arch-names, gpus, torch, wheels, images, jetson, jetson-builds, boards, codes; `kb show schema\n"
+            "[TABLE]` the field tables every record is checked against (docs/kb.md's reference). `kb status`\n"
+            "says which knowledge base the commands use (embedded, or an installed update), its date and age,\n"
+            "and why an installed update is not used. `kb update --from URL|DIR` installs a signed bundle\n"
+            "(scripts/kb-bundle.py) in $XDG_DATA_HOME/torchdoctor/kb when its signature, checksums and records\n"
+            "are valid and it is newer than the knowledge base in use (exit 2 for a bad bundle, 3 when it cannot\n"
+            "be fetched, 1 when older).",
             kb_options, run_kb, 4, "text,json,markdown"},
     Command{"image", "check container images in their registry before a pull: exists, platform, NVIDIA_REQUIRE_*",
             "torchdoctor image REF... [options]",
