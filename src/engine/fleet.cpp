@@ -211,9 +211,7 @@ std::uint32_t judge_fit(const ImageNeeds& im, const NodeProfile& node) {
       bits |= k_fit_unknown_driver;
     else if (behind && node.tegra && node.cuda_level->major() == im.min_cuda->major())
       bits |= k_fit_jetson_minor;
-    else if (std::pair(node.cuda_level->major(), node.cuda_level->minor()) <
-                 std::pair(im.min_cuda->major(), im.min_cuda->minor()) &&
-             !minor_compat) {
+    else if (behind && !minor_compat) {
       if (!im.forward_compat || !node.datacenter) {
         bits |= k_fit_driver;
       } else {
